@@ -1,0 +1,179 @@
+"""The Starlette application: GraphQL (HTTP and websocket), GraphiQL, health checks.
+
+`create_app(settings)` builds everything; nothing connects until the lifespan starts.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from contextlib import asynccontextmanager
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import HTTPConnection, Request
+from starlette.responses import JSONResponse
+from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.staticfiles import StaticFiles
+from starlette.types import ASGIApp, Receive, Scope, Send
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from tortoise import connections
+from tortoise.contrib.starlette import RegisterTortoise
+
+from carnet import queue
+from carnet.db import tortoise_config
+from carnet.graphiql import STATIC_DIR, graphiql_html
+from carnet.http import CarnetGraphQL
+from carnet.i18n import negotiate
+from carnet.persisted_queries import PersistedQueryStore
+from carnet.settings import Settings, configure
+from resolvers.common.actor import RequestMeta
+from resolvers.identity.sessions import authenticate
+from schema import build_schema
+from schema.context import Context
+
+log = logging.getLogger("carnet")
+
+REQUEST_ID_HEADER = "x-request-id"
+
+
+def _bearer(value: str | None) -> str | None:
+    if value and value[:7].lower() == "bearer ":
+        return value[7:].strip() or None
+    return None
+
+
+def _meta(connection: HTTPConnection, locale: str | None = None) -> RequestMeta:
+    client = connection.client.host if connection.client else ""
+    return RequestMeta(
+        request_id=connection.scope.get("carnet.request_id", ""),
+        ip_address=client,
+        user_agent=connection.headers.get("user-agent", "")[:255],
+        locale=locale or negotiate(connection.headers.get("accept-language")),
+    )
+
+
+class CarnetView(CarnetGraphQL):
+    def __init__(self, settings: Settings, store: PersistedQueryStore):
+        super().__init__(
+            build_schema(settings),
+            persisted_queries=store,
+            graphiql_html=graphiql_html,
+            allow_queries_via_get=True,
+            subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
+        )
+        self.settings = settings
+
+    async def get_context(self, request, response) -> Context:
+        context = Context(
+            settings=self.settings, request=request, response=response, meta=_meta(request)
+        )
+        token = _bearer(request.headers.get("authorization"))
+        if token:
+            await self._sign_in(context, token, request)
+        return context
+
+    async def _sign_in(self, context: Context, token: str, connection: HTTPConnection) -> bool:
+        session = await authenticate(token)
+        if session is None:
+            return False
+        context.session, context.user = session, session.user
+        explicit = connection.headers.get("accept-language")
+        context.meta = _meta(connection, None if explicit else session.user.locale)
+        return True
+
+    async def on_ws_connect(self, context: Context):
+        """Authenticates a websocket in `connection_init` ({"Authorization": "Bearer …"})."""
+        params = context.connection_params if hasattr(context, "connection_params") else {}
+        token = _bearer((params or {}).get("Authorization") or (params or {}).get("authorization"))
+        if token and not await self._sign_in(context, token, context.request):
+            from strawberry.exceptions import ConnectionRejectionError
+
+            raise ConnectionRejectionError({"code": "UNAUTHENTICATED"})
+        return None
+
+
+class RequestIdMiddleware:
+    """Gives each request an id (or keeps the caller's), echoed in `X-Request-ID`."""
+
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            return await self.app(scope, receive, send)
+        incoming = dict(scope["headers"]).get(REQUEST_ID_HEADER.encode(), b"").decode()
+        request_id = incoming[:64] if incoming.isascii() and incoming else uuid.uuid4().hex
+        scope["carnet.request_id"] = request_id
+
+        async def send_with_id(message):
+            if message["type"] == "http.response.start":
+                message.setdefault("headers", [])
+                message["headers"] = [
+                    *message["headers"],
+                    (REQUEST_ID_HEADER.encode(), request_id.encode()),
+                ]
+            await send(message)
+
+        await self.app(scope, receive, send_with_id)
+
+
+async def healthz(request: Request) -> JSONResponse:
+    return JSONResponse({"status": "ok"})
+
+
+async def readyz(request: Request) -> JSONResponse:
+    checks = {}
+    try:
+        await connections.get("default").execute_query("SELECT 1")
+        checks["database"] = "ok"
+    except Exception as exc:  # reported, not raised: this endpoint exists to say what failed
+        checks["database"] = f"error: {type(exc).__name__}"
+    try:
+        await queue.pool().ping()
+        checks["redis"] = "ok"
+    except Exception as exc:
+        checks["redis"] = f"error: {type(exc).__name__}"
+    ready = all(v == "ok" for v in checks.values())
+    return JSONResponse(
+        {"status": "ok" if ready else "unavailable", **checks}, status_code=200 if ready else 503
+    )
+
+
+def create_app(settings: Settings) -> Starlette:
+    configure(settings)
+    store = PersistedQueryStore(key_prefix=f"{settings.redis_prefix}:apq:")
+    view = CarnetView(settings, store)
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette):
+        async with RegisterTortoise(app, config=tortoise_config(settings)):
+            store.redis = await queue.connect(settings)
+            try:
+                yield
+            finally:
+                await queue.close()
+
+    app = Starlette(
+        routes=[
+            Route("/graphql", view),  # the view answers 405s itself, per GraphQL-over-HTTP
+            WebSocketRoute("/graphql", view),
+            Mount("/static/graphiql", StaticFiles(directory=STATIC_DIR), name="graphiql"),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+        ],
+        middleware=[
+            Middleware(RequestIdMiddleware),
+            Middleware(
+                CORSMiddleware,
+                allow_origins=settings.cors_origins,
+                allow_methods=["GET", "POST"],
+                allow_headers=["authorization", "content-type", "accept-language", "x-request-id"],
+                expose_headers=["x-request-id"],
+                max_age=600,
+            ),
+        ],
+        lifespan=lifespan,
+    )
+    return app

@@ -1,0 +1,183 @@
+"""`carnet`: run the API and worker, migrate, print the schema, seed the demo, read the outbox."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from carnet.settings import Settings, configure, current_settings
+
+SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schema" / "schema.graphql"
+
+
+def _serve(settings: Settings, reload: bool = False) -> None:
+    import uvicorn
+
+    uvicorn.run(
+        "carnet.asgi:app",
+        host=settings.host,
+        port=settings.port,
+        reload=reload,
+        proxy_headers=True,
+        log_level="info",
+    )
+
+
+def _worker(settings: Settings, burst: bool = False) -> None:
+    from arq.worker import Worker
+
+    from jobs.worker import worker_settings
+
+    Worker(**worker_settings(settings), burst=burst).run()
+
+
+async def _with_db(settings: Settings, work):
+    from tortoise import Tortoise
+
+    from carnet.db import tortoise_config
+
+    await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
+    try:
+        return await work()
+    finally:
+        await Tortoise.close_connections()
+
+
+def migrate(settings: Settings) -> None:
+    from tortoise.migrations.api.migrate import migrate as run_migrations
+
+    from carnet.db import tortoise_config
+
+    async def run():
+        from tortoise import Tortoise
+
+        try:
+            await run_migrations(config=tortoise_config(settings))
+        finally:
+            await Tortoise.close_connections()
+
+    asyncio.run(run())
+    print("database migrated")
+
+
+def _schema(check: bool) -> int:
+    from schema import print_sdl
+
+    sdl = print_sdl(current_settings())
+    if not check:
+        SCHEMA_FILE.write_text(sdl)
+        print(f"wrote {SCHEMA_FILE}")
+        return 0
+    if SCHEMA_FILE.exists() and SCHEMA_FILE.read_text() == sdl:
+        print("schema/schema.graphql is current")
+        return 0
+    print("schema/schema.graphql is stale: run `carnet schema` and commit it", file=sys.stderr)
+    return 1
+
+
+def _seed_demo(settings: Settings) -> int:
+    if settings.is_production:
+        print("seed-demo is refused in production (CARNET_ENVIRONMENT=production)", file=sys.stderr)
+        return 2
+    from carnet.demo import seed_demo
+
+    lines = asyncio.run(_with_db(settings, seed_demo))
+    print("\n".join(lines))
+    return 0
+
+
+def _outbox(settings: Settings, limit: int) -> int:
+    from carnet.demo import recent_outbox
+
+    lines = asyncio.run(_with_db(settings, lambda: recent_outbox(limit)))
+    print("\n".join(lines) or "the outbox is empty")
+    return 0
+
+
+def _dev(settings: Settings) -> int:
+    """Migrate, seed the demo, then run redis-server, the worker and the API until Ctrl-C."""
+    from carnet import embedded_redis
+
+    migrate(settings)
+    _seed_demo(settings)
+    children: list[subprocess.Popen] = []
+    if not settings.redis_url:
+        children.append(embedded_redis.start(settings))
+    env = {**os.environ, "CARNET_VAR_DIR": str(settings.var_dir.resolve())}
+    carnet = [sys.executable, "-m", "carnet.cli"]
+    children.append(subprocess.Popen([*carnet, "worker"], env=env))
+    children.append(subprocess.Popen([*carnet, "serve"], env=env))
+    print(f"\nCarnet is running: GraphiQL at {settings.public_url}/graphql (Ctrl-C stops it)\n")
+    stopping = False
+
+    def stop(*_):
+        nonlocal stopping
+        stopping = True
+
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        while not stopping and all(child.poll() is None for child in children):
+            time.sleep(0.3)
+    finally:
+        for child in reversed(children):  # API and worker first, Redis last
+            if child.poll() is None:
+                child.terminate()
+            try:
+                child.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                child.kill()
+    return 0 if stopping else 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="carnet", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("dev", help="migrate, seed the demo, run redis + worker + API")
+    serve = commands.add_parser("serve", help="run the API (uvicorn)")
+    serve.add_argument("--reload", action="store_true")
+    worker = commands.add_parser("worker", help="run the arq worker")
+    worker.add_argument("--burst", action="store_true", help="exit when the queue is empty")
+    commands.add_parser("migrate", help="apply database migrations")
+    makemigrations = commands.add_parser("makemigrations", help="write a migration for model "
+                                         "changes (Tortoise's tool, constraints repaired)")
+    makemigrations.add_argument("--name")
+    schema = commands.add_parser("schema", help="write schema/schema.graphql")
+    schema.add_argument("--check", action="store_true", help="fail if the file is stale")
+    commands.add_parser("seed-demo", help="create the demo organizations (development only)")
+    outbox = commands.add_parser("outbox", help="recent emails and SMS with their links")
+    outbox.add_argument("-n", "--limit", type=int, default=10)
+    args = parser.parse_args(argv)
+
+    settings = current_settings()
+    configure(settings)
+    match args.command:
+        case "dev":
+            return _dev(settings)
+        case "serve":
+            _serve(settings, reload=args.reload)
+        case "worker":
+            _worker(settings, burst=args.burst)
+        case "migrate":
+            migrate(settings)
+        case "makemigrations":
+            from carnet.migrations import makemigrations
+
+            return makemigrations(args.name)
+        case "schema":
+            return _schema(args.check)
+        case "seed-demo":
+            return _seed_demo(settings)
+        case "outbox":
+            return _outbox(settings, args.limit)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

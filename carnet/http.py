@@ -1,0 +1,516 @@
+"""Carnet's GraphQL endpoint: Strawberry's ASGI view speaking GraphQL-over-HTTP.
+
+``CarnetGraphQL`` is ``strawberry.asgi.GraphQL`` plus what SPAs and mobile
+clients expect from the GraphQL-over-HTTP spec
+(https://graphql.github.io/graphql-over-http/draft/) and Apollo's Automatic
+Persisted Queries. ``tests/http_audit/audit.mjs`` runs the ``graphql-http``
+conformance audit against it; it reports no errors and no warnings.
+
+Behaviour, by topic (the hook that implements it in brackets):
+
+Response media type [``get_sub_response``, ``create_response``]
+    ``application/graphql-response+json`` when the ``Accept`` header names it
+    at least as strongly as ``application/json``; ``application/json``
+    otherwise (no ``Accept``, ``*/*``, or nothing we can produce: the spec
+    lets us ignore such an ``Accept`` rather than answer 406). Every response
+    carries ``Vary: Accept`` because the same GET URL can yield either type,
+    or the GraphiQL page.
+
+Status codes [``process_result``, ``create_response``]
+    A *request error* (the document does not parse or validate, variables do
+    not coerce, the operation name matches nothing) has no ``data`` entry, as
+    the GraphQL spec requires. With ``application/graphql-response+json`` it
+    is a 400; with legacy ``application/json`` it stays a 200, as the spec
+    asks, so older clients keep reading the ``errors``. Field errors (``data``
+    present, even ``null``) are 200 in both. A status a resolver sets on the
+    sub-response still wins.
+
+Malformed requests [``run``, ``parse_json``, ``parse_http_body``]
+    Anything a client can send that is not a GraphQL-over-HTTP request (bad
+    JSON or UTF-8, a non-object body, ``variables``/``extensions``/
+    ``operationName`` of the wrong type, a bad ``persistedQuery``) is a 4xx,
+    never a 500, and its body is a GraphQL response ``{"errors": [{"message",
+    "extensions": {"code"}}]}`` in the negotiated media type instead of
+    Strawberry's plain text, so clients can surface the message.
+
+Methods [``execute_single``, ``run``]
+    POST runs queries and mutations; GET runs queries only (none with
+    ``allow_queries_via_get=False``). A mutation over GET is a 405 with
+    ``Allow: POST`` (the spec's MUST); other methods are a 405 with
+    ``Allow: GET, POST``. A subscription over plain POST is a request error
+    pointing to WebSocket (Strawberry would run it like a query and answer
+    "Cannot return null"); Strawberry's streaming transports, when enabled,
+    still serve subscriptions before this check.
+
+Automatic persisted queries [``parse_http_body``, ``execute_single``]
+    ``extensions.persistedQuery = {"version": 1, "sha256Hash": ...}``, over
+    POST or GET (``extensions`` as a JSON query parameter):
+
+    * hash only, unknown: HTTP 200, error ``PersistedQueryNotFound`` with
+      ``extensions.code = "PERSISTED_QUERY_NOT_FOUND"``, ``Cache-Control:
+      private, no-cache, must-revalidate``. Apollo clients retry with the full
+      query only on this exact answer; it is 200 even for
+      ``application/graphql-response+json`` (as Apollo Server does), the one
+      place we knowingly leave the spec, because a 4xx makes clients give up.
+    * hash and query: the hash must be the query's SHA-256 (else 400,
+      ``BAD_USER_INPUT``, "provided sha does not match query"); the query
+      runs and, once it has parsed and validated, is stored, so the store
+      never fills with garbage.
+    * hash only, known: the stored query runs.
+
+GraphiQL [``render_graphql_ide``, ``should_render_graphql_ide``]
+    ``graphiql_html`` (a callable returning the page) replaces Strawberry's
+    built-in IDE for browser GETs. A GET carrying ``extensions`` (a hashed
+    query) is never mistaken for a browser visit, even with ``Accept: */*``.
+
+Deliberately not overridden: ``get_context`` and ``get_root_value`` (for the
+application's subclass), and the streaming transports (SSE / multipart
+subscriptions; persisted-query lookups work there too, registration happens
+at once since their results bypass ``execute_single``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from http import HTTPStatus
+from typing import TYPE_CHECKING, Any
+
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from graphql import GraphQLError
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, Response
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import MissingQueryError
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.http.typevars import Context, RootValue
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
+from strawberry.types.execution import ExecutionResult, PreExecutionError
+from strawberry.types.graphql import OperationType
+from strawberry.types.unset import UNSET
+
+from carnet.persisted_queries import PersistedQueryStore
+
+if TYPE_CHECKING:
+    from strawberry.schema import BaseSchema
+
+__all__ = [
+    "APPLICATION_JSON",
+    "GRAPHQL_RESPONSE_JSON",
+    "CarnetGraphQL",
+    "GraphQLHTTPError",
+    "is_request_error",
+    "negotiate_media_type",
+]
+
+GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
+APPLICATION_JSON = "application/json"
+
+PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
+# Apollo's header for the not-found answer: a cache in between must not
+# replay it once the client has registered the query.
+_NO_CACHE = "private, no-cache, must-revalidate"
+_SHA256_HEX = re.compile(r"[0-9a-fA-F]{64}")
+
+
+class GraphQLHTTPError(HTTPException):
+    """An HTTP-level failure rendered as a GraphQL response body.
+
+    Subclasses Strawberry's ``HTTPException`` so Strawberry code that catches
+    that still works; ``code`` goes to ``errors[0].extensions.code`` (default:
+    the status name, e.g. ``BAD_REQUEST``) and ``headers`` to the response.
+    """
+
+    def __init__(
+        self,
+        status_code: int,
+        reason: str,
+        *,
+        code: str | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> None:
+        super().__init__(status_code, reason)
+        self.code = code
+        self.headers = dict(headers or {})
+
+
+def negotiate_media_type(accept: str | None) -> str:
+    """Pick the response media type for an ``Accept`` header.
+
+    ``application/graphql-response+json`` only when it is named explicitly
+    with a quality > 0 and at least that of ``application/json``: wildcards
+    mean a legacy client (``fetch`` sends ``*/*``), which the spec serves
+    ``application/json``. Ties go to the new type, as clients that list both
+    (Apollo Client, urql) prefer it. Anything unparsable falls back to JSON.
+    """
+    if not accept:
+        return APPLICATION_JSON
+    graphql_q: float | None = None
+    json_q: float | None = None
+    type_wildcard_q: float | None = None  # application/*
+    any_q: float | None = None  # */*
+    for media_range in accept.split(","):
+        mime, _, params = media_range.partition(";")
+        mime = mime.strip().lower()
+        q = _quality(params)
+        if mime == GRAPHQL_RESPONSE_JSON:
+            graphql_q = max(graphql_q or 0.0, q)
+        elif mime == APPLICATION_JSON:
+            json_q = max(json_q or 0.0, q)
+        elif mime == "application/*":
+            type_wildcard_q = max(type_wildcard_q or 0.0, q)
+        elif mime == "*/*":
+            any_q = max(any_q or 0.0, q)
+    # RFC 9110 12.5.1: the most specific range that matches sets the quality.
+    for candidate in (json_q, type_wildcard_q, any_q):
+        if candidate is not None:
+            json_quality = candidate
+            break
+    else:
+        json_quality = 0.0
+    if graphql_q and graphql_q >= json_quality:
+        return GRAPHQL_RESPONSE_JSON
+    return APPLICATION_JSON
+
+
+def _quality(params: str) -> float:
+    for param in params.split(";"):
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "q":
+            try:
+                q = float(value.strip())
+            except ValueError:
+                return 1.0
+            # Out of range (or NaN) is a client bug; RFC default is 1.
+            return q if 0.0 <= q <= 1.0 else 1.0
+    return 1.0
+
+
+def is_request_error(result: object) -> bool:
+    """Whether ``result`` failed before execution started (a *request error*).
+
+    Strawberry returns those as a ``PreExecutionError`` (parse, validation) or,
+    when graphql-core refuses to start (variable coercion, unknown operation
+    type), as a ``data: None`` result whose errors have no ``path``. A field
+    error bubbling ``null`` up to the root always has a ``path``, which keeps
+    it a (200) execution result.
+    """
+    errors = getattr(result, "errors", None)
+    if not errors or getattr(result, "data", None) is not None:
+        return False
+    return isinstance(result, PreExecutionError) or all(
+        getattr(error, "path", None) is None for error in errors
+    )
+
+
+@dataclass
+class _PersistedQueryRequest(GraphQLRequestData):
+    """Request data whose ``query`` came from, or goes to, the APQ store.
+
+    ``query is None`` means the hash was unknown; ``register`` means the
+    client sent the text along, to be stored once it validates.
+    """
+
+    sha256_hash: str = ""
+    register: bool = False
+
+
+class CarnetGraphQL(GraphQL[Context, RootValue]):
+    """Strawberry's ASGI GraphQL view, conformant to GraphQL-over-HTTP, with APQ.
+
+    :param schema: the Strawberry schema.
+    :param persisted_queries: where APQ hashes are looked up and registered.
+    :param graphiql_html: returns the page for browser GETs; given, it
+        replaces Strawberry's IDE (and enables the IDE even if
+        ``graphql_ide=None`` was passed).
+    :param kwargs: passed to ``strawberry.asgi.GraphQL`` (``graphql_ide``,
+        ``allow_queries_via_get``, ``subscription_protocols``, ...).
+    """
+
+    def __init__(
+        self,
+        schema: BaseSchema,
+        *,
+        persisted_queries: PersistedQueryStore,
+        graphiql_html: Callable[[], str] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(schema, **kwargs)
+        self.persisted_queries = persisted_queries
+        self.graphiql_html = graphiql_html
+        if graphiql_html is not None and not self.graphql_ide:
+            # Strawberry answers 404 instead of calling render_graphql_ide
+            # when graphql_ide is falsy.
+            self.graphql_ide = "graphiql"
+
+    # -- Response media type and status ---------------------------------------
+
+    async def get_sub_response(self, request: Request | WebSocket) -> Response:
+        sub_response = await super().get_sub_response(request)
+        # create_response() only sees the sub-response, so the negotiated
+        # type travels on it, in the attribute Starlette uses for exactly this.
+        sub_response.media_type = negotiate_media_type(request.headers.get("accept"))
+        return sub_response
+
+    def create_response(
+        self,
+        response_data: GraphQLHTTPResponse | list[GraphQLHTTPResponse],
+        sub_response: Response,
+    ) -> Response:
+        response = super().create_response(response_data, sub_response)
+        media_type = sub_response.media_type or APPLICATION_JSON
+        response.headers["content-type"] = f"{media_type}; charset=utf-8"
+        response.headers.add_vary_header("Accept")
+        if (
+            not sub_response.status_code
+            and media_type == GRAPHQL_RESPONSE_JSON
+            # A batch has one status for many results; it stays 200.
+            and isinstance(response_data, dict)
+            # process_result() drops `data` exactly for request errors; the
+            # spec: no `data` entry => 4xx, and 400 for parse/validation.
+            and "data" not in response_data
+        ):
+            response.status_code = 400
+        return response
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        response = await super().process_result(request, result)
+        # Strawberry always sends `"data": null`; the GraphQL spec says a
+        # request error has no `data` entry, and the status depends on that.
+        if isinstance(response, dict) and is_request_error(result):
+            response.pop("data", None)
+        return response
+
+    async def run(
+        self,
+        request: Request | WebSocket,
+        context: Context = UNSET,
+        root_value: RootValue | None = UNSET,
+    ) -> Response | WebSocket:
+        try:
+            return await super().run(request, context, root_value)
+        except HTTPException as exc:
+            if self.is_websocket_request(request):
+                raise
+            # Replaces GraphQL.__call__'s text/plain answer, which GraphQL
+            # clients cannot parse, with a GraphQL response body.
+            return self._error_response(request, exc)
+
+    def _error_response(self, request: Request, exc: HTTPException) -> Response:
+        media_type = negotiate_media_type(request.headers.get("accept"))
+        code = getattr(exc, "code", None) or _status_code_name(exc.status_code)
+        headers = dict(getattr(exc, "headers", {}))
+        if exc.status_code == 405:
+            # RFC 9110 15.5.6: a 405 MUST list the allowed methods.
+            headers.setdefault("allow", "GET, POST")
+        response = Response(
+            self.encode_json({"errors": [{"message": exc.reason, "extensions": {"code": code}}]}),
+            status_code=exc.status_code,
+            headers=headers,
+            media_type=f"{media_type}; charset=utf-8",
+        )
+        response.headers.add_vary_header("Accept")
+        return response
+
+    # -- Request parsing -------------------------------------------------------
+
+    def parse_json(self, data: str | bytes) -> Any:
+        try:
+            return super().parse_json(data)
+        except (ValueError, RecursionError) as exc:
+            # Strawberry only catches JSONDecodeError; bytes that are not
+            # UTF-8 raise UnicodeDecodeError and deep nesting RecursionError,
+            # both of which used to be 500s.
+            raise GraphQLHTTPError(400, "Unable to parse request body as JSON") from exc
+
+    async def parse_http_body(
+        self, request: AsyncHTTPRequestAdapter
+    ) -> GraphQLRequestData | list[GraphQLRequestData]:
+        try:
+            parsed = await super().parse_http_body(request)
+        except AttributeError as exc:
+            # Strawberry calls `.get()` on the decoded JSON: a scalar body
+            # (`1`, `"x"`, `null`) or a non-object batch item lands here.
+            raise GraphQLHTTPError(
+                400, "The request body must be a JSON object (or an array of them, to batch)."
+            ) from exc
+        items = parsed if isinstance(parsed, list) else [parsed]
+        resolved = []
+        for item in items:
+            _check_parameters(item)
+            resolved.append(await self._resolve_persisted_query(item))
+        return resolved if isinstance(parsed, list) else resolved[0]
+
+    async def _resolve_persisted_query(self, data: GraphQLRequestData) -> GraphQLRequestData:
+        persisted = (data.extensions or {}).get("persistedQuery")
+        if persisted is None:
+            return data
+        sha256_hash = _check_persisted_query(persisted)
+        streaming = data.protocol != "http"
+        if data.query is None:
+            query = await self.persisted_queries.get(sha256_hash)
+            if query is None and streaming:
+                # A stream has no per-operation results to carry the error.
+                raise _persisted_query_not_found_http()
+            register = False
+        else:
+            digest = hashlib.sha256(data.query.encode("utf-8", "surrogatepass")).hexdigest()
+            if digest != sha256_hash:
+                raise GraphQLHTTPError(
+                    400, "provided sha does not match query", code="BAD_USER_INPUT"
+                )
+            query = data.query
+            register = True
+            if streaming:
+                # Streams skip execute_single(), where registration happens.
+                await self.persisted_queries.set(sha256_hash, query)
+                register = False
+        return _PersistedQueryRequest(
+            query=query,
+            variables=data.variables,
+            operation_name=data.operation_name,
+            extensions=data.extensions,
+            protocol=data.protocol,
+            sha256_hash=sha256_hash,
+            register=register,
+        )
+
+    def should_render_graphql_ide(self, request: Any) -> bool:
+        # A GET with only a persisted-query hash has no `query` parameter and,
+        # from `fetch()`, `Accept: */*`: Strawberry would serve it the IDE.
+        return (
+            super().should_render_graphql_ide(request)
+            and request.query_params.get("extensions") is None
+        )
+
+    # -- Execution -------------------------------------------------------------
+
+    async def execute_single(
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,
+        context: Context,
+        root_value: RootValue | None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        apq = request_data if isinstance(request_data, _PersistedQueryRequest) else None
+        if apq is not None and apq.query is None:
+            # An explicit status wins in create_response(): this answer must
+            # be a 2xx for Apollo clients to retry with the full query.
+            sub_response.status_code = 200
+            sub_response.headers["cache-control"] = _NO_CACHE
+            return ExecutionResult(data=None, errors=[_persisted_query_not_found()])
+        method = request_adapter.method
+        # Strawberry's execute_single() would allow GET subscriptions (meant
+        # for its multipart transport, which never reaches this method) and
+        # answer a GET mutation with a 400; the spec wants GET for queries
+        # only and a 405 otherwise. Plain POST cannot stream a subscription.
+        if method == "GET":
+            allowed = {OperationType.QUERY} if self.allow_queries_via_get else set()
+        else:
+            allowed = {OperationType.QUERY, OperationType.MUTATION}
+        try:
+            result = await self.schema.execute(
+                request_data.query,
+                root_value=root_value,
+                variable_values=request_data.variables,
+                context_value=context,
+                operation_name=request_data.operation_name,
+                allowed_operation_types=allowed,
+                operation_extensions=request_data.extensions,
+            )
+        except InvalidOperationTypeError as exc:
+            if method == "GET":
+                raise GraphQLHTTPError(
+                    405, exc.as_http_error_reason(method), headers={"allow": "POST"}
+                ) from exc
+            return _request_error(
+                "Subscriptions are served over WebSocket (graphql-transport-ws), not POST.", exc
+            )
+        except CannotGetOperationTypeError as exc:
+            # No operation matches `operationName`: a GraphQL request error,
+            # so its status follows the media type like the others
+            # (Strawberry: always 400).
+            return _request_error(exc.as_http_error_reason(), exc)
+        except MissingQueryError as exc:
+            raise GraphQLHTTPError(400, "No GraphQL query found in the request") from exc
+        if apq is not None and apq.register and not is_request_error(result):
+            await self.persisted_queries.set(apq.sha256_hash, apq.query)
+        return result
+
+    # -- GraphiQL --------------------------------------------------------------
+
+    async def render_graphql_ide(self, request: Request) -> Response:
+        if self.graphiql_html is None:
+            response = await super().render_graphql_ide(request)
+        else:
+            response = HTMLResponse(self.graphiql_html())
+        response.headers.add_vary_header("Accept")
+        return response
+
+
+def _check_parameters(data: GraphQLRequestData) -> None:
+    """Reject wrongly-typed parameters with a 400 before they reach the schema.
+
+    Strawberry checks ``query``, ``variables`` and ``extensions`` for single
+    requests only, and ``operationName`` never (a number becomes "Unknown
+    operation named 5"); batch items would fail later with a 500.
+    """
+    checks = (
+        ("query", data.query, str, "a string"),
+        ("variables", data.variables, dict, "an object"),
+        ("operationName", data.operation_name, str, "a string"),
+        ("extensions", data.extensions, dict, "an object"),
+    )
+    for name, value, expected, description in checks:
+        if value is not None and not isinstance(value, expected):
+            raise GraphQLHTTPError(
+                400,
+                f"The GraphQL operation's `{name}` must be {description} or null, if provided.",
+            )
+
+
+def _check_persisted_query(persisted: object) -> str:
+    """Validate ``extensions.persistedQuery``; return its lowercase hash."""
+    if not isinstance(persisted, dict):
+        raise GraphQLHTTPError(400, "`extensions.persistedQuery` must be an object.")
+    version = persisted.get("version")
+    # bool is an int in Python: `true == 1`.
+    if isinstance(version, bool) or version != 1:
+        raise GraphQLHTTPError(400, "Unsupported persisted query version")
+    sha256_hash = persisted.get("sha256Hash")
+    if not isinstance(sha256_hash, str) or not _SHA256_HEX.fullmatch(sha256_hash):
+        raise GraphQLHTTPError(
+            400, "`extensions.persistedQuery.sha256Hash` must be a hex SHA-256 digest."
+        )
+    return sha256_hash.lower()
+
+
+def _request_error(message: str, cause: Exception) -> PreExecutionError:
+    return PreExecutionError(data=None, errors=[GraphQLError(message, original_error=cause)])
+
+
+def _persisted_query_not_found() -> GraphQLError:
+    return GraphQLError("PersistedQueryNotFound", extensions={"code": PERSISTED_QUERY_NOT_FOUND})
+
+
+def _persisted_query_not_found_http() -> GraphQLHTTPError:
+    return GraphQLHTTPError(
+        200,
+        "PersistedQueryNotFound",
+        code=PERSISTED_QUERY_NOT_FOUND,
+        headers={"cache-control": _NO_CACHE},
+    )
+
+
+def _status_code_name(status_code: int) -> str:
+    try:
+        return HTTPStatus(status_code).name  # e.g. BAD_REQUEST, METHOD_NOT_ALLOWED
+    except ValueError:
+        return f"HTTP_{status_code}"

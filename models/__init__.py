@@ -1,0 +1,9 @@
+"""Tortoise models, one module per domain. Models import nothing from the other layers."""
+
+MODEL_MODULES = [
+    "models.identity",
+    "models.organizations",
+    "models.audit",
+    "models.messaging",
+    "models.tasks",
+]

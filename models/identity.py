@@ -1,0 +1,91 @@
+"""Identity: platform-wide users, their sign-in sessions and one-time tokens.
+
+A user is global (one login for every organization); membership lives in
+`models.organizations` and the address book in a later domain.
+"""
+
+from enum import StrEnum
+
+from tortoise import fields
+from tortoise.migrations.constraints import CheckConstraint
+
+from models.base import TimestampedModel
+
+
+class Locale(StrEnum):
+    EN = "en"
+    FR = "fr"
+
+
+class User(TimestampedModel):
+    id = fields.BigIntField(primary_key=True)
+    # Stored normalized (lower-case), so uniqueness is case-insensitive by construction.
+    email = fields.CharField(max_length=254, unique=True)
+    password_hash = fields.CharField(max_length=255)
+    first_name = fields.CharField(max_length=100, default="")
+    last_name = fields.CharField(max_length=100, default="")
+    locale = fields.CharEnumField(Locale, max_length=2, default=Locale.EN)
+    email_verified_at = fields.DatetimeField(null=True)
+    is_active = fields.BooleanField(default=True)
+
+    class Meta:
+        table = "user"
+        constraints = (CheckConstraint(check="email = lower(email)", name="user_email_lower"),)
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class Session(TimestampedModel):
+    """One signed-in device: a short-lived access token and a rotating refresh token.
+
+    Tokens are stored as SHA-256 digests; the plain values only ever reach the client.
+    """
+
+    id = fields.BigIntField(primary_key=True)
+    user = fields.ForeignKeyField("models.User", related_name="sessions", on_delete=fields.CASCADE)
+    access_token_hash = fields.CharField(max_length=64, unique=True)
+    access_expires_at = fields.DatetimeField()
+    refresh_token_hash = fields.CharField(max_length=64, unique=True)
+    refresh_expires_at = fields.DatetimeField()
+    # The refresh token this one replaced: presenting it again means it was stolen.
+    previous_refresh_token_hash = fields.CharField(max_length=64, null=True, db_index=True)
+    device = fields.CharField(max_length=255, default="")
+    ip_address = fields.CharField(max_length=64, default="")
+    last_used_at = fields.DatetimeField()
+    revoked_at = fields.DatetimeField(null=True, db_index=True)
+
+    class Meta:
+        table = "session"
+
+
+class TokenPurpose(StrEnum):
+    EMAIL_VERIFICATION = "EMAIL_VERIFICATION"
+    PASSWORD_RESET = "PASSWORD_RESET"
+    EMAIL_CHANGE = "EMAIL_CHANGE"
+    INVITATION = "INVITATION"
+
+
+class OneTimeToken(TimestampedModel):
+    """A random, single-use, expiring secret mailed to someone (stored as a SHA-256 digest)."""
+
+    id = fields.BigIntField(primary_key=True)
+    purpose = fields.CharEnumField(TokenPurpose, max_length=32)
+    token_hash = fields.CharField(max_length=64, unique=True)
+    user = fields.ForeignKeyField(
+        "models.User", related_name="one_time_tokens", null=True, on_delete=fields.CASCADE
+    )
+    # The address the token proves (the new address for an email change).
+    email = fields.CharField(max_length=254)
+    expires_at = fields.DatetimeField()
+    used_at = fields.DatetimeField(null=True)
+    revoked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "one_time_token"
+        indexes = (("user_id", "purpose"),)

@@ -1,0 +1,1 @@
+"""Reading the audit log (writing it is `resolvers.common.audit.record`)."""

@@ -1,0 +1,40 @@
+"""Who is acting: the signed-in user and, for tenant work, their role in one organization."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from models.identity import User
+from models.organizations import Organization, Role, StaffMembership
+from resolvers.common.permissions import ROLE_PERMISSIONS, Permission
+
+
+@dataclass(frozen=True)
+class RequestMeta:
+    request_id: str = ""
+    ip_address: str = ""
+    user_agent: str = ""
+    locale: str = "en"
+
+
+@dataclass(frozen=True)
+class Actor:
+    user: User
+    organization: Organization
+    membership: StaffMembership
+    meta: RequestMeta = RequestMeta()
+
+    @property
+    def role(self) -> Role:
+        return self.membership.role
+
+    @property
+    def permissions(self) -> frozenset[Permission]:
+        return ROLE_PERMISSIONS[self.membership.role]
+
+    @property
+    def organization_id(self) -> int:
+        return self.organization.id
+
+    def can(self, permission: Permission) -> bool:
+        return permission in self.permissions

@@ -1,0 +1,115 @@
+"""Errors resolvers raise. The schema layer turns them into payload or top-level errors.
+
+`UserErrors` carries validation problems (payload `errors`, nothing written);
+`NotFound`, `Forbidden`, `Unauthenticated`, `RateLimited` and `BadUserInput` become
+top-level errors with `extensions.code`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from carnet.i18n import N_
+
+FieldPath = Sequence[str | int]
+
+
+class UserErrorCode(StrEnum):
+    INVALID = "INVALID"
+    REQUIRED = "REQUIRED"
+    NOT_FOUND = "NOT_FOUND"
+    ALREADY_EXISTS = "ALREADY_EXISTS"
+    TOO_LONG = "TOO_LONG"
+    INVALID_EMAIL = "INVALID_EMAIL"
+    PASSWORD_TOO_WEAK = "PASSWORD_TOO_WEAK"
+    INVALID_CREDENTIALS = "INVALID_CREDENTIALS"
+    EMAIL_NOT_VERIFIED = "EMAIL_NOT_VERIFIED"
+    TOKEN_INVALID = "TOKEN_INVALID"
+    TOKEN_EXPIRED = "TOKEN_EXPIRED"
+    TOKEN_USED = "TOKEN_USED"
+    TOKEN_REVOKED = "TOKEN_REVOKED"
+    LAST_OWNER = "LAST_OWNER"
+    FORBIDDEN = "FORBIDDEN"
+    RATE_LIMITED = "RATE_LIMITED"
+
+
+@dataclass(frozen=True)
+class FieldError:
+    code: UserErrorCode
+    field: tuple[str | int, ...]
+    message: str  # an English msgid, translated when rendered
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+class UserErrors(Exception):
+    """One or more validation problems; the mutation writes nothing."""
+
+    def __init__(self, errors: Sequence[FieldError]):
+        super().__init__(", ".join(e.message for e in errors))
+        self.errors = list(errors)
+
+    @classmethod
+    def single(
+        cls, code: UserErrorCode, field_path: FieldPath, message: str, **params: Any
+    ) -> UserErrors:
+        return cls([FieldError(code, tuple(field_path), message, params)])
+
+
+class ErrorCollector:
+    """Gathers several field errors so a client sees all of them at once."""
+
+    def __init__(self) -> None:
+        self.errors: list[FieldError] = []
+
+    def add(self, code: UserErrorCode, field_path: FieldPath, message: str, **params: Any) -> None:
+        self.errors.append(FieldError(code, tuple(field_path), message, params))
+
+    def raise_if_any(self) -> None:
+        if self.errors:
+            raise UserErrors(self.errors)
+
+
+class ApiError(Exception):
+    code = "INTERNAL_SERVER_ERROR"
+    default_message = N_("Something went wrong.")
+
+    def __init__(self, message: str | None = None, **params: Any):
+        self.message = message or self.default_message
+        self.params = params
+        super().__init__(self.message)
+
+
+class Unauthenticated(ApiError):
+    code = "UNAUTHENTICATED"
+    default_message = N_("You must be signed in.")
+
+
+class Forbidden(ApiError):
+    code = "FORBIDDEN"
+    default_message = N_("You do not have permission to do this.")
+
+
+class NotFound(ApiError):
+    code = "NOT_FOUND"
+    default_message = N_("Not found.")
+
+    def __init__(self, field_path: FieldPath = (), message: str | None = None):
+        super().__init__(message)
+        self.field = tuple(field_path)
+
+
+class BadUserInput(ApiError):
+    code = "BAD_USER_INPUT"
+    default_message = N_("Invalid input.")
+
+
+class RateLimited(ApiError):
+    code = "RATE_LIMITED"
+    default_message = N_("Too many attempts. Try again in {retry_after} seconds.")
+
+    def __init__(self, retry_after: int):
+        super().__init__(retry_after=retry_after)
+        self.retry_after = retry_after

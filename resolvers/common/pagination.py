@@ -1,0 +1,110 @@
+"""Keyset (cursor) pagination over a queryset: never OFFSET, stable under inserts.
+
+A cursor is the base64 JSON of the sort-key values of the row it points at; the order
+always ends with the primary key, so keys are unique and pages never overlap.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from tortoise.expressions import Q
+from tortoise.queryset import QuerySet
+
+from carnet.i18n import N_
+from resolvers.common.errors import BadUserInput
+
+MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 20
+
+
+@dataclass
+class Page:
+    items: list[Any]
+    cursors: list[str]
+    has_next_page: bool
+    has_previous_page: bool
+    count: Callable[[], Awaitable[int]]
+
+
+def _encode(values: list[Any]) -> str:
+    plain = [{"dt": v.isoformat()} if isinstance(v, datetime) else v for v in values]
+    return base64.urlsafe_b64encode(json.dumps(plain, separators=(",", ":")).encode()).decode()
+
+
+def _decode(cursor: str, size: int) -> list[Any]:
+    try:
+        values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        if not isinstance(values, list) or len(values) != size:
+            raise ValueError(cursor)
+        return [datetime.fromisoformat(v["dt"]) if isinstance(v, dict) else v for v in values]
+    except (ValueError, TypeError, KeyError, binascii.Error, UnicodeError):
+        raise BadUserInput(N_("Malformed cursor.")) from None
+
+
+def _after(keys: list[tuple[str, bool]], values: list[Any]) -> Q:
+    """Rows strictly after `values` in the order `keys` ((field, descending) pairs)."""
+    clauses = []
+    for i, (name, descending) in enumerate(keys):
+        equal = {k: v for (k, _), v in zip(keys[:i], values[:i], strict=True)}
+        beyond = {f"{name}__{'lt' if descending else 'gt'}": values[i]}
+        clauses.append(Q(**equal, **beyond))
+    return Q(*clauses, join_type="OR")
+
+
+def check_page_size(first: int | None, last: int | None) -> None:
+    if first is not None and last is not None:
+        raise BadUserInput(N_("Pass either first or last, not both."))
+    for name, value in (("first", first), ("last", last)):
+        if value is not None and not 1 <= value <= MAX_PAGE_SIZE:
+            raise BadUserInput(
+                N_("{name} must be between 1 and {max}."), name=name, max=MAX_PAGE_SIZE
+            )
+
+
+async def paginate(
+    queryset: QuerySet,
+    *,
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
+    order: Sequence[str] = ("-id",),
+) -> Page:
+    check_page_size(first, last)
+    keys = [(o.lstrip("-"), o.startswith("-")) for o in order]
+    if keys[-1][0] != "id":
+        keys.append(("id", keys[-1][1]))
+    backward = last is not None
+    size = last if backward else (first or DEFAULT_PAGE_SIZE)
+    page_qs = queryset
+    if after:
+        page_qs = page_qs.filter(_after(keys, _decode(after, len(keys))))
+    if before:
+        reversed_keys = [(name, not desc) for name, desc in keys]
+        page_qs = page_qs.filter(_after(reversed_keys, _decode(before, len(keys))))
+    scan_keys = [(name, desc != backward) for name, desc in keys]
+    page_qs = page_qs.order_by(*[f"-{n}" if d else n for n, d in scan_keys]).limit(size + 1)
+    rows = list(await page_qs)
+    has_more = len(rows) > size
+    rows = rows[:size]
+    if backward:
+        rows.reverse()
+    cursors = [_encode([getattr(r, name) for name, _ in keys]) for r in rows]
+
+    async def count() -> int:
+        return await queryset.count()
+
+    return Page(
+        items=rows,
+        cursors=cursors,
+        has_next_page=has_more if not backward else bool(before),
+        has_previous_page=has_more if backward else bool(after),
+        count=count,
+    )

@@ -1,0 +1,96 @@
+"""Durable jobs: record the work in the transaction, enqueue it after commit, run it once.
+
+    async with unit_of_work() as uow:
+        message = await OutboxMessage.create(...)
+        await uow.defer("send_email", message.id)
+    # committed, then enqueued
+
+A job receives only the task id. `run_task` skips a task already done, so a job that
+arq runs twice (a retry, a killed worker, a re-enqueue by the sweeper) does its work once;
+the job body must itself be safe to resume (see `resolvers.messaging.deliver`).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from typing import Any
+
+from tortoise.transactions import in_transaction
+
+from carnet import queue
+from carnet.settings import current_settings
+from models.tasks import Task, TaskStatus
+from resolvers.common.time import now
+
+log = logging.getLogger(__name__)
+
+
+class UnitOfWork:
+    def __init__(self) -> None:
+        self.tasks: list[Task] = []
+
+    async def defer(self, function: str, *args: int | str) -> Task:
+        task = await Task.create(function=function, args=list(args))
+        self.tasks.append(task)
+        return task
+
+
+@asynccontextmanager
+async def unit_of_work() -> AsyncIterator[UnitOfWork]:
+    uow = UnitOfWork()
+    async with in_transaction():
+        yield uow
+    for task in uow.tasks:
+        await enqueue_task(task)
+
+
+def job_id(task: Task) -> str:
+    # arq's job keys are global to the Redis database: the prefix keeps deployments (and
+    # concurrent test runs) sharing one Redis apart.
+    return f"{current_settings().redis_prefix}:task:{task.id}"
+
+
+async def enqueue_task(task: Task) -> None:
+    if await queue.enqueue(task.function, task.id, job_id=job_id(task)):
+        await Task.filter(id=task.id).update(enqueued_at=now())
+
+
+async def run_task(task_id: int, body: Callable[..., Awaitable[Any]], max_tries: int, job_try: int):
+    """Runs `body(*task.args)` unless the task is already done; records the outcome."""
+    task = await Task.get_or_none(id=task_id)
+    if task is None or task.status is not TaskStatus.PENDING:
+        return None
+    await Task.filter(id=task_id).update(attempts=task.attempts + 1)
+    try:
+        result = await body(*task.args)
+    except Exception as exc:
+        if job_try >= max_tries:
+            await Task.filter(id=task_id).update(
+                status=TaskStatus.FAILED, finished_at=now(), last_error=repr(exc)[:2000]
+            )
+        raise
+    await Task.filter(id=task_id, status=TaskStatus.PENDING).update(
+        status=TaskStatus.DONE, finished_at=now()
+    )
+    return result
+
+
+async def sweep(*, never_enqueued_after: timedelta, stalled_after: timedelta) -> int:
+    """Re-enqueues pending tasks that were never enqueued or whose job went missing.
+
+    arq deduplicates on the job id while the job is queued, running or its result kept,
+    so re-enqueueing a task that is merely slow does nothing.
+    """
+    moment = now()
+    pending = await Task.filter(
+        status=TaskStatus.PENDING, created_at__lt=moment - never_enqueued_after
+    )
+    count = 0
+    for task in pending:
+        if task.enqueued_at is None or task.enqueued_at < moment - stalled_after:
+            await enqueue_task(task)
+            count += 1
+    return count

@@ -1,0 +1,60 @@
+"""Field validators shared by every domain; each adds errors to an ErrorCollector."""
+
+from __future__ import annotations
+
+from email_validator import EmailNotValidError, validate_email
+
+from carnet.i18n import N_
+from resolvers.common.errors import ErrorCollector, FieldPath, UserErrorCode
+
+PASSWORD_MIN_LENGTH = 10
+PASSWORD_MAX_LENGTH = 256
+
+
+def normalize_email(value: str, errors: ErrorCollector, field: FieldPath) -> str:
+    """The normalized, lower-cased address (no DNS look-up), or "" after adding an error."""
+    try:
+        result = validate_email(value.strip(), check_deliverability=False)
+    except EmailNotValidError:
+        errors.add(UserErrorCode.INVALID_EMAIL, field, N_("Enter a valid email address."))
+        return ""
+    return result.normalized.lower()
+
+
+def check_password(value: str, errors: ErrorCollector, field: FieldPath, email: str = "") -> None:
+    if len(value) < PASSWORD_MIN_LENGTH:
+        errors.add(
+            UserErrorCode.PASSWORD_TOO_WEAK,
+            field,
+            N_("Use at least {min} characters."),
+            min=PASSWORD_MIN_LENGTH,
+        )
+    elif len(value) > PASSWORD_MAX_LENGTH:
+        errors.add(
+            UserErrorCode.TOO_LONG,
+            field,
+            N_("Use at most {max} characters."),
+            max=PASSWORD_MAX_LENGTH,
+        )
+    elif email and value.lower() == email.lower():
+        errors.add(
+            UserErrorCode.PASSWORD_TOO_WEAK, field, N_("The password cannot be your email address.")
+        )
+
+
+def clean_text(
+    value: str | None,
+    errors: ErrorCollector,
+    field: FieldPath,
+    *,
+    max_length: int,
+    required: bool = False,
+) -> str:
+    text = (value or "").strip()
+    if required and not text:
+        errors.add(UserErrorCode.REQUIRED, field, N_("This field is required."))
+    elif len(text) > max_length:
+        errors.add(
+            UserErrorCode.TOO_LONG, field, N_("Use at most {max} characters."), max=max_length
+        )
+    return text

@@ -1,0 +1,167 @@
+"""Sign-in sessions: one per device, an access token and a rotating refresh token.
+
+Access tokens are short-lived; a refresh swaps both tokens. Presenting a refresh token
+that was already swapped means someone copied it, so the whole session is revoked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from tortoise.expressions import Q
+
+from carnet import throttle
+from carnet.auth import new_token, token_digest, verify_password
+from carnet.i18n import N_
+from carnet.settings import current_settings
+from models.identity import Session, User
+from resolvers.common import audit
+from resolvers.common.actor import RequestMeta
+from resolvers.common.errors import ErrorCollector, NotFound, RateLimited, UserErrorCode, UserErrors
+from resolvers.common.tasks import unit_of_work
+from resolvers.common.time import now
+from resolvers.common.validation import normalize_email
+
+# Writing last_used_at on every request would make each read a write.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+@dataclass
+class IssuedTokens:
+    session: Session
+    access_token: str
+    refresh_token: str
+
+
+def _fresh_tokens(session: Session) -> tuple[str, str]:
+    settings = current_settings()
+    access, refresh = new_token(), new_token()
+    moment = now()
+    session.access_token_hash = token_digest(access)
+    session.access_expires_at = moment + timedelta(seconds=settings.access_token_ttl_seconds)
+    session.refresh_token_hash = token_digest(refresh)
+    session.refresh_expires_at = moment + timedelta(seconds=settings.refresh_token_ttl_seconds)
+    session.last_used_at = moment
+    return access, refresh
+
+
+async def sign_in(email: str, password: str, device: str, meta: RequestMeta) -> IssuedTokens:
+    errors = ErrorCollector()
+    normalized = normalize_email(email, errors, ("input", "email"))
+    errors.raise_if_any()
+    client = meta.ip_address or "unknown"
+    wait = await throttle.retry_after(normalized, client)
+    if wait:
+        raise RateLimited(wait)
+    user = await User.get_or_none(email=normalized, is_active=True)
+    if not await verify_password(user.password_hash if user else None, password) or user is None:
+        await throttle.record_failure(normalized, client)
+        raise UserErrors.single(
+            UserErrorCode.INVALID_CREDENTIALS, ("input", "password"), N_("Wrong email or password.")
+        )
+    await throttle.reset(normalized)
+    return await start_session(user, device, meta)
+
+
+async def start_session(user: User, device: str, meta: RequestMeta) -> IssuedTokens:
+    session = Session(
+        user=user, device=(device or meta.user_agent)[:255], ip_address=meta.ip_address[:64]
+    )
+    access, refresh = _fresh_tokens(session)
+    async with unit_of_work():
+        await session.save()
+        await audit.record(
+            "user.sign_in",
+            actor=user,
+            meta=meta,
+            target=("Session", session.id),
+            after={"device": session.device},
+        )
+    return IssuedTokens(session, access, refresh)
+
+
+async def refresh(refresh_token: str, meta: RequestMeta) -> IssuedTokens:
+    digest = token_digest(refresh_token or "")
+    async with unit_of_work():
+        session = (
+            await Session.filter(
+                Q(refresh_token_hash=digest) | Q(previous_refresh_token_hash=digest),
+                revoked_at=None,
+            )
+            .select_for_update()
+            .select_related("user")
+            .first()
+        )
+        if session is None or session.refresh_expires_at <= now():
+            raise UserErrors.single(
+                UserErrorCode.TOKEN_INVALID,
+                ("input", "refresh_token"),
+                N_("This session has ended. Sign in again."),
+            )
+        if session.refresh_token_hash != digest:
+            session.revoked_at = now()
+            await session.save(update_fields=["revoked_at"])
+            await audit.record(
+                "session.reuse_detected",
+                actor=session.user,
+                meta=meta,
+                target=("Session", session.id),
+            )
+            raise UserErrors.single(
+                UserErrorCode.TOKEN_REVOKED,
+                ("input", "refresh_token"),
+                N_("This session has ended. Sign in again."),
+            )
+        session.previous_refresh_token_hash = digest
+        access, new_refresh = _fresh_tokens(session)
+        await session.save()
+    return IssuedTokens(session, access, new_refresh)
+
+
+async def authenticate(access_token: str) -> Session | None:
+    """The live session an access token belongs to (with its user), or None."""
+    session = (
+        await Session.filter(
+            access_token_hash=token_digest(access_token),
+            revoked_at=None,
+            access_expires_at__gt=now(),
+            user__is_active=True,
+        )
+        .select_related("user")
+        .first()
+    )
+    if session is not None and now() - session.last_used_at > LAST_USED_RESOLUTION:
+        session.last_used_at = now()
+        await Session.filter(id=session.id).update(last_used_at=session.last_used_at)
+    return session
+
+
+def sessions_of(user: User):
+    return Session.filter(user_id=user.id, revoked_at=None, refresh_expires_at__gt=now())
+
+
+async def revoke(user: User, session_id: int, meta: RequestMeta, field=("input", "id")) -> Session:
+    async with unit_of_work():
+        session = await sessions_of(user).filter(id=session_id).select_for_update().first()
+        if session is None:
+            raise NotFound(field)
+        session.revoked_at = now()
+        await session.save(update_fields=["revoked_at"])
+        await audit.record(
+            "session.revoke",
+            actor=user,
+            meta=meta,
+            target=("Session", session.id),
+            before={"device": session.device},
+        )
+    return session
+
+
+async def revoke_by_refresh_token(refresh_token: str, meta: RequestMeta) -> None:
+    """Signs a device out with its own refresh token (no access token needed)."""
+    session = await Session.get_or_none(
+        refresh_token_hash=token_digest(refresh_token or ""), revoked_at=None
+    ).select_related("user")
+    if session is not None:
+        await revoke(session.user, session.id, meta)

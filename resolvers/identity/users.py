@@ -1,0 +1,253 @@
+"""Registration, email verification, password reset and login-email change.
+
+Only the user changes their own login email, and only through a link sent to the new
+address; no administrator path exists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from tortoise.exceptions import IntegrityError
+
+from carnet.auth import hash_password
+from carnet.i18n import N_
+from carnet.settings import current_settings
+from models.identity import Locale, Session, TokenPurpose, User
+from resolvers.common import audit
+from resolvers.common.actor import RequestMeta
+from resolvers.common.errors import ErrorCollector, UserErrorCode, UserErrors
+from resolvers.common.tasks import UnitOfWork, unit_of_work
+from resolvers.common.time import now
+from resolvers.common.validation import check_password, clean_text, normalize_email
+from resolvers.identity import tokens
+from resolvers.messaging.email import queue_email
+
+
+@dataclass
+class Registration:
+    email: str
+    password: str
+    first_name: str
+    last_name: str
+    locale: Locale
+
+
+def _link(path: str, token: str) -> str:
+    return f"{current_settings().app_url.rstrip('/')}/{path}?token={token}"
+
+
+async def _send_verification(uow: UnitOfWork, user: User) -> None:
+    ttl = current_settings().verification_token_ttl_seconds
+    plain, _ = await tokens.issue(
+        TokenPurpose.EMAIL_VERIFICATION, email=user.email, ttl_seconds=ttl, user=user
+    )
+    link = _link("verify-email", plain)
+    await queue_email(
+        uow,
+        template="verify_email",
+        to=user.email,
+        locale=user.locale,
+        links=[link],
+        name=user.first_name or user.email,
+        link=link,
+        hours=ttl // 3600,
+    )
+
+
+async def register(data: Registration, meta: RequestMeta) -> User:
+    errors = ErrorCollector()
+    email = normalize_email(data.email, errors, ("input", "email"))
+    check_password(data.password, errors, ("input", "password"), email)
+    first_name = clean_text(
+        data.first_name, errors, ("input", "first_name"), max_length=100, required=True
+    )
+    last_name = clean_text(data.last_name, errors, ("input", "last_name"), max_length=100)
+    errors.raise_if_any()
+    if await User.exists(email=email):
+        raise _email_taken()
+    password_hash = await hash_password(data.password)
+    try:
+        async with unit_of_work() as uow:
+            user = await User.create(
+                email=email,
+                password_hash=password_hash,
+                first_name=first_name,
+                last_name=last_name,
+                locale=data.locale,
+            )
+            await audit.record("user.register", actor=user, meta=meta, target=("User", user.id))
+            await _send_verification(uow, user)
+    except IntegrityError:  # a concurrent registration won the race
+        raise _email_taken() from None
+    return user
+
+
+def _email_taken() -> UserErrors:
+    return UserErrors.single(
+        UserErrorCode.ALREADY_EXISTS,
+        ("input", "email"),
+        N_("An account with this email already exists. Sign in or reset your password."),
+    )
+
+
+async def resend_verification(user: User) -> None:
+    if user.email_verified:
+        raise UserErrors.single(UserErrorCode.INVALID, (), N_("Your email is already verified."))
+    async with unit_of_work() as uow:
+        await _send_verification(uow, user)
+
+
+async def verify_email(token: str, meta: RequestMeta) -> User:
+    async with unit_of_work():
+        record = await tokens.consume(token, TokenPurpose.EMAIL_VERIFICATION, ("input", "token"))
+        user = await User.get(id=record.user_id)
+        if user.email != record.email:  # the address changed since the link was sent
+            raise UserErrors.single(
+                UserErrorCode.TOKEN_INVALID,
+                ("input", "token"),
+                N_("This link is not valid. Ask for a new one."),
+            )
+        if not user.email_verified:
+            user.email_verified_at = now()
+            await user.save(update_fields=["email_verified_at", "updated_at"])
+            await audit.record("user.email_verify", actor=user, meta=meta, target=("User", user.id))
+    return user
+
+
+async def request_password_reset(email: str) -> None:
+    """Always succeeds, so the answer does not reveal who has an account."""
+    errors = ErrorCollector()
+    normalized = normalize_email(email, errors, ("input", "email"))
+    errors.raise_if_any()
+    user = await User.get_or_none(email=normalized, is_active=True)
+    if user is None:
+        return
+    ttl = current_settings().password_reset_ttl_seconds
+    async with unit_of_work() as uow:
+        plain, _ = await tokens.issue(
+            TokenPurpose.PASSWORD_RESET, email=user.email, ttl_seconds=ttl, user=user
+        )
+        link = _link("reset-password", plain)
+        await queue_email(
+            uow,
+            template="password_reset",
+            to=user.email,
+            locale=user.locale,
+            links=[link],
+            name=user.first_name or user.email,
+            link=link,
+            hours=max(ttl // 3600, 1),
+        )
+
+
+async def reset_password(token: str, password: str, meta: RequestMeta) -> User:
+    errors = ErrorCollector()
+    check_password(password, errors, ("input", "password"))
+    errors.raise_if_any()
+    password_hash = await hash_password(password)
+    async with unit_of_work():
+        record = await tokens.consume(token, TokenPurpose.PASSWORD_RESET, ("input", "token"))
+        user = await User.get(id=record.user_id)
+        user.password_hash = password_hash
+        # Receiving the link proves the address, too.
+        user.email_verified_at = user.email_verified_at or now()
+        await user.save(update_fields=["password_hash", "email_verified_at", "updated_at"])
+        # A reset signs every device out: whoever knew the old password is locked out.
+        await Session.filter(user_id=user.id, revoked_at=None).update(revoked_at=now())
+        await audit.record("user.password_reset", actor=user, meta=meta, target=("User", user.id))
+    return user
+
+
+async def request_email_change(user: User, new_email: str) -> None:
+    errors = ErrorCollector()
+    email = normalize_email(new_email, errors, ("input", "new_email"))
+    errors.raise_if_any()
+    if email == user.email:
+        raise UserErrors.single(
+            UserErrorCode.INVALID, ("input", "new_email"), N_("This is already your email address.")
+        )
+    if await User.exists(email=email):
+        raise UserErrors.single(
+            UserErrorCode.ALREADY_EXISTS,
+            ("input", "new_email"),
+            N_("Another account uses this email address."),
+        )
+    ttl = current_settings().email_change_ttl_seconds
+    async with unit_of_work() as uow:
+        plain, _ = await tokens.issue(
+            TokenPurpose.EMAIL_CHANGE, email=email, ttl_seconds=ttl, user=user
+        )
+        link = _link("confirm-email-change", plain)
+        await queue_email(
+            uow,
+            template="email_change",
+            to=email,
+            locale=user.locale,
+            links=[link],
+            name=user.first_name or user.email,
+            link=link,
+            new_email=email,
+            hours=ttl // 3600,
+        )
+
+
+async def confirm_email_change(token: str, meta: RequestMeta) -> User:
+    try:
+        async with unit_of_work():
+            record = await tokens.consume(token, TokenPurpose.EMAIL_CHANGE, ("input", "token"))
+            user = await User.get(id=record.user_id)
+            before = user.email
+            user.email = record.email
+            user.email_verified_at = now()
+            await user.save(update_fields=["email", "email_verified_at", "updated_at"])
+            await audit.record(
+                "user.email_change",
+                actor=user,
+                meta=meta,
+                target=("User", user.id),
+                before={"email": before},
+                after={"email": user.email},
+            )
+    except IntegrityError:
+        raise UserErrors.single(
+            UserErrorCode.ALREADY_EXISTS,
+            ("input", "token"),
+            N_("Another account uses this email address."),
+        ) from None
+    return user
+
+
+async def update_profile(
+    user: User,
+    *,
+    first_name: str | None,
+    last_name: str | None,
+    locale: Locale | None,
+    meta: RequestMeta,
+) -> User:
+    errors = ErrorCollector()
+    changes: dict[str, object] = {}
+    if first_name is not None:
+        changes["first_name"] = clean_text(
+            first_name, errors, ("input", "first_name"), max_length=100, required=True
+        )
+    if last_name is not None:
+        changes["last_name"] = clean_text(last_name, errors, ("input", "last_name"), max_length=100)
+    if locale is not None:
+        changes["locale"] = locale
+    errors.raise_if_any()
+    if changes:
+        async with unit_of_work():
+            before = {k: str(getattr(user, k)) for k in changes}
+            user.update_from_dict(changes)
+            await user.save(update_fields=[*changes, "updated_at"])
+            await audit.record(
+                "user.update",
+                actor=user,
+                meta=meta,
+                target=("User", user.id),
+                before=before,
+                after={k: str(v) for k, v in changes.items()},
+            )
+    return user

@@ -1,0 +1,1 @@
+"""Outgoing messages: rendering into the outbox, and delivery by jobs."""

@@ -1,0 +1,1 @@
+"""Organizations, their profile and staff memberships."""

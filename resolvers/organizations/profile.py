@@ -1,0 +1,166 @@
+"""Creating organizations and editing their profile."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from zoneinfo import available_timezones
+
+from babel.numbers import list_currencies
+
+from carnet.i18n import N_
+from models.identity import Locale, User
+from models.organizations import MembershipStatus, Organization, Role, StaffMembership
+from resolvers.common import audit
+from resolvers.common.actor import Actor, RequestMeta
+from resolvers.common.errors import ErrorCollector, UserErrorCode
+from resolvers.common.tasks import unit_of_work
+from resolvers.common.validation import clean_text, normalize_email
+
+TEXT_LIMITS = {
+    "name": 200,
+    "legal_name": 200,
+    "address_line1": 200,
+    "address_line2": 200,
+    "city": 100,
+    "region": 100,
+    "postal_code": 20,
+    "sender_name": 200,
+}
+PROFILE_FIELDS = (
+    *TEXT_LIMITS,
+    "country",
+    "locale",
+    "timezone",
+    "currency",
+    "sender_email",
+    "sms_number",
+    "tax_numbers",
+)
+
+
+@dataclass
+class TaxNumber:
+    label: str
+    number: str
+
+
+@dataclass
+class ProfileChanges:
+    """Fields left as None are unchanged."""
+
+    values: dict[str, object] = field(default_factory=dict)
+
+
+def _validate(changes: dict[str, object], errors: ErrorCollector) -> dict[str, object]:
+    clean: dict[str, object] = {}
+    for name, value in changes.items():
+        path = ("input", name)
+        if name in TEXT_LIMITS:
+            clean[name] = clean_text(
+                value, errors, path, max_length=TEXT_LIMITS[name], required=name == "name"
+            )
+        elif name == "country":
+            code = str(value).strip().upper()
+            if len(code) != 2 or not code.isalpha():
+                errors.add(UserErrorCode.INVALID, path, N_("Use a two-letter country code."))
+            clean[name] = code
+        elif name == "timezone":
+            if value not in available_timezones():
+                errors.add(UserErrorCode.INVALID, path, N_("Unknown time zone."))
+            clean[name] = value
+        elif name == "currency":
+            code = str(value).strip().upper()
+            if code not in list_currencies():
+                errors.add(UserErrorCode.INVALID, path, N_("Unknown currency code."))
+            clean[name] = code
+        elif name == "sender_email":
+            clean[name] = normalize_email(str(value), errors, path) if value else ""
+        elif name == "sms_number":
+            number = str(value).strip()
+            if number and not (
+                number.startswith("+") and number[1:].isdigit() and 8 <= len(number) <= 16
+            ):
+                errors.add(
+                    UserErrorCode.INVALID,
+                    path,
+                    N_("Use the international format, e.g. +15145550123."),
+                )
+            clean[name] = number
+        elif name == "tax_numbers":
+            numbers = []
+            for i, tax in enumerate(value):  # type: ignore[arg-type]
+                label = clean_text(
+                    tax.label, errors, (*path, i, "label"), max_length=50, required=True
+                )
+                number = clean_text(
+                    tax.number, errors, (*path, i, "number"), max_length=50, required=True
+                )
+                numbers.append({"label": label, "number": number})
+            clean[name] = numbers
+        elif name == "locale":
+            clean[name] = Locale(value)
+    return clean
+
+
+def snapshot(organization: Organization, names) -> dict[str, object]:
+    return {n: getattr(organization, n) for n in names}
+
+
+async def create(user: User, changes: dict[str, object], meta: RequestMeta) -> Organization:
+    errors = ErrorCollector()
+    values = _validate({"name": "", **changes}, errors)
+    errors.raise_if_any()
+    async with unit_of_work():
+        organization = await Organization.create(**values)
+        membership = await StaffMembership.create(
+            organization=organization, user=user, role=Role.OWNER, status=MembershipStatus.ACTIVE
+        )
+        await audit.record(
+            "organization.create",
+            actor=user,
+            meta=meta,
+            organization_id=organization.id,
+            target=("Organization", organization.id),
+            after=_jsonable(snapshot(organization, values)),
+        )
+        await audit.record(
+            "staff.add",
+            actor=user,
+            meta=meta,
+            organization_id=organization.id,
+            target=("StaffMembership", membership.id),
+            after={"user_id": user.id, "role": Role.OWNER.value},
+        )
+    return organization
+
+
+async def update(actor: Actor, changes: dict[str, object]) -> Organization:
+    errors = ErrorCollector()
+    values = _validate(changes, errors)
+    errors.raise_if_any()
+    async with unit_of_work():
+        organization = await Organization.filter(id=actor.organization_id).select_for_update().get()
+        before, after = audit.changes(snapshot(organization, values), values)
+        if after:
+            organization.update_from_dict(values)
+            await organization.save(update_fields=[*values, "updated_at"])
+            await audit.record(
+                "organization.update",
+                actor=actor.user,
+                meta=actor.meta,
+                organization_id=organization.id,
+                target=("Organization", organization.id),
+                before=_jsonable(before),
+                after=_jsonable(after),
+            )
+    return organization
+
+
+def _jsonable(values: dict[str, object]) -> dict[str, object]:
+    return {k: (v.value if hasattr(v, "value") else v) for k, v in values.items()}
+
+
+def my_organizations(user: User):
+    return Organization.filter(
+        staff__user_id=user.id, staff__status=MembershipStatus.ACTIVE
+    ).distinct()

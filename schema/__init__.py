@@ -1,0 +1,47 @@
+"""The one GraphQL schema: every domain's queries and mutations, with the abuse limits."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.extensions import (
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.tools import merge_types
+
+from carnet.settings import Settings
+from schema.audit import AuditQuery
+from schema.errors import ErrorFormatter
+from schema.identity import IdentityMutation, IdentityQuery
+from schema.limits import CostLimit
+from schema.node import NodeQuery
+from schema.organizations import OrganizationMutation, OrganizationQuery
+from schema.permissions import RequiresPermission
+
+Query = merge_types("Query", (NodeQuery, IdentityQuery, OrganizationQuery, AuditQuery))
+Mutation = merge_types("Mutation", (IdentityMutation, OrganizationMutation))
+
+
+def build_schema(settings: Settings) -> strawberry.Schema:
+    return strawberry.Schema(
+        query=Query,
+        mutation=Mutation,
+        schema_directives=[RequiresPermission],
+        # Factories, not instances: extensions keep per-request state (the cost, say).
+        extensions=[
+            ErrorFormatter,
+            lambda: ParserCache(maxsize=1000),
+            lambda: ValidationCache(maxsize=1000),
+            lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
+            lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
+            lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+            lambda: CostLimit(max_cost=settings.max_query_cost),
+        ],
+    )
+
+
+def print_sdl(settings: Settings) -> str:
+    return build_schema(settings).as_str() + "\n"

@@ -1,0 +1,97 @@
+"""Error rendering: payload `UserError`s and top-level errors with `extensions.code`.
+
+Unexpected exceptions are masked as INTERNAL_SERVER_ERROR with the request id, and
+logged with their traceback; messages are translated to the reader's locale.
+"""
+
+from __future__ import annotations
+
+import logging
+from enum import Enum
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import MaskErrors
+
+from carnet.i18n import N_, translate
+from resolvers.common.errors import ApiError, FieldError, RateLimited, UserErrorCode
+
+log = logging.getLogger("carnet.errors")
+
+UserErrorCodeEnum = strawberry.enum(
+    UserErrorCode, name="UserErrorCode", description="Why an input was refused."
+)
+
+
+@strawberry.type(description="A problem with the input; nothing was written.")
+class UserError:
+    code: UserErrorCodeEnum
+    field: list[str] | None = strawberry.field(
+        description='Path into the input, e.g. ["input", "members", "2", "birthDate"].'
+    )
+    message: str
+
+
+def camel(name: str | int) -> str:
+    if isinstance(name, int):
+        return str(name)
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def user_errors(errors: list[FieldError], locale: str) -> list[UserError]:
+    return [
+        UserError(
+            code=e.code,
+            field=[camel(p) for p in e.field] or None,
+            message=translate(e.message, locale, **e.params),
+        )
+        for e in errors
+    ]
+
+
+class ErrorFormatter(MaskErrors):
+    """Codes, translates and masks every error of a result in one place."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
+        context = self.execution_context.context
+        locale = getattr(context, "locale", "en")
+        request_id = getattr(getattr(context, "meta", None), "request_id", "")
+        return [self._format(error, locale, request_id) for error in errors]
+
+    def _format(self, error: GraphQLError, locale: str, request_id: str) -> GraphQLError:
+        original = error.original_error
+        extensions = dict(error.extensions or {})
+        if isinstance(original, ApiError):
+            message = translate(original.message, locale, **original.params)
+            extensions["code"] = original.code
+            if isinstance(original, RateLimited):
+                extensions["retryAfter"] = original.retry_after
+        elif original is None or isinstance(original, GraphQLError):
+            # Parse and validation errors, and errors raised as GraphQLError on purpose.
+            message = error.message
+            extensions.setdefault("code", "BAD_USER_INPUT" if error.path is None else "ERROR")
+        else:
+            log.error(
+                "unexpected error (request %s) at %s", request_id, error.path, exc_info=original
+            )
+            message = translate(
+                N_("Internal server error (request {request_id})."), locale, request_id=request_id
+            )
+            extensions = {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id}
+        return GraphQLError(
+            message,
+            nodes=error.nodes,
+            source=error.source,
+            positions=error.positions,
+            path=error.path,
+            original_error=None,
+            extensions=extensions,
+        )
+
+
+def enum_value(value: Enum | str) -> str:
+    return value.value if isinstance(value, Enum) else value

@@ -1,0 +1,307 @@
+"""Users, sign-in sessions, registration and the one-time-link flows."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+
+from models.identity import Locale, Session, User
+from resolvers.common.permissions import Relationship
+from resolvers.identity import sessions, users
+from schema import ids
+from schema.payloads import Payload, payload
+from schema.permissions import describe, requires
+from schema.types import Connection, Node, model_node
+
+LocaleEnum = strawberry.enum(Locale, name="Locale")
+PUBLIC = requires(relationship=Relationship.PUBLIC)
+SIGNED_IN = requires(relationship=Relationship.AUTHENTICATED)
+SELF = requires(relationship=Relationship.SELF)
+
+
+@model_node("User", User, Relationship.SELF)
+class UserType(Node):
+    email: str
+    first_name: str
+    last_name: str
+    full_name: str
+    locale: LocaleEnum
+    email_verified: bool
+    created_at: datetime
+
+
+@model_node("Session", Session, Relationship.SELF)
+class SessionType(Node):
+    device: str
+    ip_address: str
+    created_at: datetime
+    last_used_at: datetime
+
+    @strawberry.field(description="True for the session making this request.")
+    def current(self, info: strawberry.Info) -> bool:
+        return info.context.session is not None and info.context.session.id == self.id
+
+
+@strawberry.input
+class UserRegisterInput:
+    email: str
+    password: str
+    first_name: str
+    last_name: str = ""
+    locale: LocaleEnum = Locale.EN
+
+
+@strawberry.input
+class TokenInput:
+    token: str
+
+
+@strawberry.input
+class TokenCreateInput:
+    email: str
+    password: str
+    device: str = strawberry.field(
+        default="",
+        description="A name for this device, shown in `mySessions`; the User-Agent when empty.",
+    )
+
+
+@strawberry.input
+class TokenRefreshInput:
+    refresh_token: str
+
+
+@strawberry.input
+class SessionRevokeInput:
+    id: strawberry.ID
+
+
+@strawberry.input
+class PasswordResetRequestInput:
+    email: str
+
+
+@strawberry.input
+class PasswordResetInput:
+    token: str
+    password: str
+
+
+@strawberry.input
+class EmailChangeRequestInput:
+    new_email: str
+
+
+@strawberry.input
+class UserUpdateInput:
+    first_name: str | None = None
+    last_name: str | None = None
+    locale: LocaleEnum | None = None
+
+
+@strawberry.type
+class UserPayload(Payload):
+    user: UserType | None = None
+
+
+@strawberry.type
+class TokenPayload(Payload):
+    access_token: str | None = None
+    refresh_token: str | None = None
+    access_token_expires_at: datetime | None = None
+    refresh_token_expires_at: datetime | None = None
+    user: UserType | None = None
+
+
+@strawberry.type
+class SessionPayload(Payload):
+    session: SessionType | None = None
+
+
+@strawberry.type
+class OkPayload(Payload):
+    ok: bool = False
+
+
+def _tokens(issued: sessions.IssuedTokens) -> dict:
+    return {
+        "access_token": issued.access_token,
+        "refresh_token": issued.refresh_token,
+        "access_token_expires_at": issued.session.access_expires_at,
+        "refresh_token_expires_at": issued.session.refresh_expires_at,
+        "user": issued.session.user,
+    }
+
+
+@strawberry.type
+class IdentityQuery:
+    @strawberry.field(**describe("The signed-in user.", SIGNED_IN))
+    def me(self, info: strawberry.Info) -> UserType:
+        return info.context.user
+
+    @strawberry.field(**describe("Devices signed in to your account, newest first.", SELF))
+    async def my_sessions(
+        self,
+        info: strawberry.Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[SessionType]:
+        from resolvers.common.pagination import paginate
+
+        page = await paginate(
+            sessions.sessions_of(info.context.user),
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+        )
+        return Connection.of(page)
+
+
+@strawberry.type
+class IdentityMutation:
+    @strawberry.mutation(**describe("Creates an account and emails a verification link.", PUBLIC))
+    async def user_register(self, info: strawberry.Info, input: UserRegisterInput) -> UserPayload:
+        data = users.Registration(
+            email=input.email,
+            password=input.password,
+            first_name=input.first_name,
+            last_name=input.last_name,
+            locale=Locale(input.locale),
+        )
+
+        async def run():
+            return {"user": await users.register(data, info.context.meta)}
+
+        return await payload(info, UserPayload, run())
+
+    @strawberry.mutation(
+        **describe("Confirms an email address with the mailed link's token.", PUBLIC)
+    )
+    async def email_verify(self, info: strawberry.Info, input: TokenInput) -> UserPayload:
+        async def run():
+            return {"user": await users.verify_email(input.token, info.context.meta)}
+
+        return await payload(info, UserPayload, run())
+
+    @strawberry.mutation(**describe("Sends a new verification link to your address.", SELF))
+    async def email_verification_resend(self, info: strawberry.Info) -> OkPayload:
+        async def run():
+            await users.resend_verification(info.context.user)
+            return {"ok": True}
+
+        return await payload(info, OkPayload, run())
+
+    @strawberry.mutation(
+        **describe(
+            "Signs in: returns an access token (send it as `Authorization: Bearer <token>`) and a "
+            "refresh token. Repeated failures are rate limited.",
+            PUBLIC,
+        )
+    )
+    async def token_create(self, info: strawberry.Info, input: TokenCreateInput) -> TokenPayload:
+        async def run():
+            issued = await sessions.sign_in(
+                input.email, input.password, input.device, info.context.meta
+            )
+            return _tokens(issued)
+
+        return await payload(info, TokenPayload, run())
+
+    @strawberry.mutation(
+        **describe("Swaps a refresh token for new tokens; the old ones stop working.", PUBLIC)
+    )
+    async def token_refresh(self, info: strawberry.Info, input: TokenRefreshInput) -> TokenPayload:
+        async def run():
+            return _tokens(await sessions.refresh(input.refresh_token, info.context.meta))
+
+        return await payload(info, TokenPayload, run())
+
+    @strawberry.mutation(
+        **describe("Signs this device out (ends the session of the refresh token).", PUBLIC)
+    )
+    async def token_revoke(self, info: strawberry.Info, input: TokenRefreshInput) -> OkPayload:
+        async def run():
+            await sessions.revoke_by_refresh_token(input.refresh_token, info.context.meta)
+            return {"ok": True}
+
+        return await payload(info, OkPayload, run())
+
+    @strawberry.mutation(**describe("Signs one of your devices out.", SELF))
+    async def session_revoke(
+        self, info: strawberry.Info, input: SessionRevokeInput
+    ) -> SessionPayload:
+        async def run():
+            pk = ids.decode_as(input.id, "Session") or 0
+            session = await sessions.revoke(info.context.user, pk, info.context.meta)
+            return {"session": session}
+
+        return await payload(info, SessionPayload, run())
+
+    @strawberry.mutation(
+        **describe(
+            "Emails a password-reset link if an account has this "
+            "address (the answer is the same either way).",
+            PUBLIC,
+        )
+    )
+    async def password_reset_request(
+        self, info: strawberry.Info, input: PasswordResetRequestInput
+    ) -> OkPayload:
+        async def run():
+            await users.request_password_reset(input.email)
+            return {"ok": True}
+
+        return await payload(info, OkPayload, run())
+
+    @strawberry.mutation(
+        **describe(
+            "Sets a new password with the mailed link's token; signs every device out.", PUBLIC
+        )
+    )
+    async def password_reset(self, info: strawberry.Info, input: PasswordResetInput) -> UserPayload:
+        async def run():
+            user = await users.reset_password(input.token, input.password, info.context.meta)
+            return {"user": user}
+
+        return await payload(info, UserPayload, run())
+
+    @strawberry.mutation(
+        **describe(
+            "Emails a confirmation link to the new address; the login "
+            "email changes only when it is opened.",
+            SELF,
+        )
+    )
+    async def email_change_request(
+        self, info: strawberry.Info, input: EmailChangeRequestInput
+    ) -> OkPayload:
+        async def run():
+            await users.request_email_change(info.context.user, input.new_email)
+            return {"ok": True}
+
+        return await payload(info, OkPayload, run())
+
+    @strawberry.mutation(**describe("Confirms a login-email change with the mailed token.", PUBLIC))
+    async def email_change_confirm(self, info: strawberry.Info, input: TokenInput) -> UserPayload:
+        async def run():
+            return {"user": await users.confirm_email_change(input.token, info.context.meta)}
+
+        return await payload(info, UserPayload, run())
+
+    @strawberry.mutation(**describe("Edits your own name and language.", SELF))
+    async def user_update(self, info: strawberry.Info, input: UserUpdateInput) -> UserPayload:
+        async def run():
+            user = await users.update_profile(
+                info.context.user,
+                first_name=input.first_name,
+                last_name=input.last_name,
+                locale=Locale(input.locale) if input.locale else None,
+                meta=info.context.meta,
+            )
+            return {"user": user}
+
+        return await payload(info, UserPayload, run())

@@ -1,0 +1,84 @@
+"""Shared GraphQL types: the Node interface, cursor connections, page info."""
+
+from __future__ import annotations
+
+from typing import Any, Generic, TypeVar
+
+import strawberry
+from tortoise.models import Model
+
+from resolvers.common.pagination import Page
+from resolvers.common.permissions import Permission, Relationship
+from schema import ids
+from schema.context import NODE_MODELS
+
+NODE_ACCESS: dict[str, Permission | Relationship] = {}
+
+T = TypeVar("T")
+
+
+@strawberry.interface(description="An object with a global ID, fetchable with `node(id:)`.")
+class Node:
+    @strawberry.field(description="Global ID.")
+    def id(self) -> strawberry.ID:  # `self` is the model instance
+        raise NotImplementedError
+
+
+def model_node(type_name: str, model: type[Model], access: Permission | Relationship):
+    """Registers a model-backed node type: global IDs, type checks, tenant lookup, and
+    what `node(id:)` requires to return it."""
+
+    def decorate(cls):
+        NODE_MODELS[type_name] = model
+        NODE_ACCESS[type_name] = access
+
+        def id_(root) -> strawberry.ID:
+            return strawberry.ID(ids.encode(type_name, root.id))
+
+        cls.id = strawberry.field(id_, description="Global ID.")
+        cls.is_type_of = classmethod(lambda _cls, obj, _info: isinstance(obj, model))
+        return strawberry.type(name=type_name)(cls)
+
+    return decorate
+
+
+@strawberry.type
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type
+class Edge(Generic[T]):
+    cursor: str
+    node: T
+
+
+@strawberry.type(description="A page of results; `totalCount` is computed only when asked.")
+class Connection(Generic[T]):
+    edges: list[Edge[T]]
+    page_info: PageInfo
+    _page: strawberry.Private[Page]
+
+    @strawberry.field(description="The nodes of this page, without cursors.")
+    def nodes(self) -> list[T]:
+        return [edge.node for edge in self.edges]
+
+    @strawberry.field(description="How many results in all (costs one extra query).")
+    async def total_count(self) -> int:
+        return await self._page.count()
+
+    @classmethod
+    def of(cls, page: Page) -> Any:
+        return cls(
+            edges=[Edge(cursor=c, node=n) for c, n in zip(page.cursors, page.items, strict=True)],
+            page_info=PageInfo(
+                has_next_page=page.has_next_page,
+                has_previous_page=page.has_previous_page,
+                start_cursor=page.cursors[0] if page.cursors else None,
+                end_cursor=page.cursors[-1] if page.cursors else None,
+            ),
+            _page=page,
+        )

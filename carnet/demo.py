@@ -12,7 +12,7 @@ from models.organizations import MembershipStatus, Organization, Role, StaffMemb
 from resolvers.common.time import now
 
 DEMO_PASSWORD = "demo-password"
-DEMO_DOMAIN = "demo.carnet.localhost"
+DEMO_DOMAIN = "demo.carnet.test"
 DEMO_ORGANIZATIONS = [
     ("Club Demo", "club", list(Role)),
     ("Autre Club", "autre", [Role.OWNER]),

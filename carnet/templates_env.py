@@ -29,10 +29,10 @@ def _environment() -> Environment:
     )
 
 
-def render_email(name: str, locale: str, **context: object) -> RenderedEmail:
+def render_email(template: str, locale: str, /, **context: object) -> RenderedEmail:
     env = _environment()
     locale = locale if (TEMPLATE_DIR / "email" / locale).is_dir() else "en"
-    base = f"email/{locale}/{name}"
+    base = f"email/{locale}/{template}"
     subject = env.get_template(f"{base}.subject.txt").render(**context).strip()
     text_env = env.overlay(autoescape=False)
     text = text_env.get_template(f"{base}.txt").render(**context)

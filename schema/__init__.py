@@ -14,7 +14,7 @@ from strawberry.tools import merge_types
 
 from carnet.settings import Settings
 from schema.audit import AuditQuery
-from schema.errors import ErrorFormatter
+from schema.errors import format_errors
 from schema.identity import IdentityMutation, IdentityQuery
 from schema.limits import CostLimit
 from schema.node import NodeQuery
@@ -25,14 +25,20 @@ Query = merge_types("Query", (NodeQuery, IdentityQuery, OrganizationQuery, Audit
 Mutation = merge_types("Mutation", (IdentityMutation, OrganizationMutation))
 
 
+class CarnetSchema(strawberry.Schema):
+    def process_errors(self, errors, execution_context=None) -> None:
+        # Instead of logging every error (most are the client's), format them: codes,
+        # translations, and masking of unexpected ones, which format_errors logs.
+        format_errors(errors, getattr(execution_context, "context", None))
+
+
 def build_schema(settings: Settings) -> strawberry.Schema:
-    return strawberry.Schema(
+    return CarnetSchema(
         query=Query,
         mutation=Mutation,
         schema_directives=[RequiresPermission],
         # Factories, not instances: extensions keep per-request state (the cost, say).
         extensions=[
-            ErrorFormatter,
             lambda: ParserCache(maxsize=1000),
             lambda: ValidationCache(maxsize=1000),
             lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),

@@ -49,12 +49,12 @@ class Context:
         key = (type_name, pk)
         if key not in self._record_orgs:
             model = NODE_MODELS.get(type_name)
-            if model is None or "organization_id" not in model._meta.fields_db_projection:
-                org_id = None
-            elif model is Organization:
+            if model is Organization:
                 org_id = pk
+            elif model is None or "organization_id" not in model._meta.fields_db_projection:
+                org_id = None
             else:
-                org_id = await model.filter(pk=pk).values_list("organization_id", flat=True).first()
+                org_id = await model.filter(pk=pk).first().values_list("organization_id", flat=True)
             self._record_orgs[key] = org_id
         return self._record_orgs[key]
 

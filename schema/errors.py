@@ -11,7 +11,6 @@ from enum import Enum
 
 import strawberry
 from graphql import GraphQLError
-from strawberry.extensions import MaskErrors
 
 from carnet.i18n import N_, translate
 from resolvers.common.errors import ApiError, FieldError, RateLimited, UserErrorCode
@@ -50,47 +49,37 @@ def user_errors(errors: list[FieldError], locale: str) -> list[UserError]:
     ]
 
 
-class ErrorFormatter(MaskErrors):
-    """Codes, translates and masks every error of a result in one place."""
+def format_errors(errors: list[GraphQLError], context: object) -> None:
+    """Codes, translates and masks every error of a result, in place, in one place.
 
-    def __init__(self) -> None:
-        super().__init__()
-
-    def _process_errors(self, errors: list[GraphQLError]) -> list[GraphQLError]:
-        context = self.execution_context.context
-        locale = getattr(context, "locale", "en")
-        request_id = getattr(getattr(context, "meta", None), "request_id", "")
-        return [self._format(error, locale, request_id) for error in errors]
-
-    def _format(self, error: GraphQLError, locale: str, request_id: str) -> GraphQLError:
+    Called from `CarnetSchema.process_errors`, which Strawberry runs for every error,
+    including parse and validation errors that never reach execution.
+    """
+    locale = getattr(context, "locale", "en")
+    request_id = getattr(getattr(context, "meta", None), "request_id", "")
+    for error in errors:
+        if (error.extensions or {}).get("code"):
+            continue  # already formatted, or coded on purpose where it was raised
         original = error.original_error
         extensions = dict(error.extensions or {})
         if isinstance(original, ApiError):
-            message = translate(original.message, locale, **original.params)
+            error.message = translate(original.message, locale, **original.params)
             extensions["code"] = original.code
             if isinstance(original, RateLimited):
                 extensions["retryAfter"] = original.retry_after
         elif original is None or isinstance(original, GraphQLError):
-            # Parse and validation errors, and errors raised as GraphQLError on purpose.
-            message = error.message
-            extensions.setdefault("code", "BAD_USER_INPUT" if error.path is None else "ERROR")
+            # Parse and validation errors: the request itself is wrong.
+            extensions["code"] = "BAD_USER_INPUT"
         else:
             log.error(
                 "unexpected error (request %s) at %s", request_id, error.path, exc_info=original
             )
-            message = translate(
+            error.message = translate(
                 N_("Internal server error (request {request_id})."), locale, request_id=request_id
             )
             extensions = {"code": "INTERNAL_SERVER_ERROR", "requestId": request_id}
-        return GraphQLError(
-            message,
-            nodes=error.nodes,
-            source=error.source,
-            positions=error.positions,
-            path=error.path,
-            original_error=None,
-            extensions=extensions,
-        )
+            error.original_error = None
+        error.extensions = extensions
 
 
 def enum_value(value: Enum | str) -> str:

@@ -94,6 +94,18 @@ def _page_size(field: FieldNode, variables: dict[str, Any]) -> int:
     return DEFAULT_PAGE_SIZE
 
 
+def _connection_cost(field: FieldNode, connection, schema, fragments, variables, seen) -> int:
+    """What is under `edges`/`nodes` is paid once per row of the page; the rest once."""
+    size = _page_size(field, variables)
+    total = 0
+    for selection in field.selection_set.selections if field.selection_set else ():
+        one = SelectionSetNode(selections=(selection,))
+        cost = _selection_cost(one, connection, schema, fragments, variables, seen)
+        per_row = isinstance(selection, FieldNode) and selection.name.value in ("edges", "nodes")
+        total += size * cost if per_row else cost
+    return total
+
+
 def _selection_cost(
     selection_set: SelectionSetNode | None, parent, schema, fragments, variables, seen: set[str]
 ) -> int:
@@ -107,17 +119,18 @@ def _selection_cost(
             if name not in fields:
                 continue  # __typename and introspection
             field_type = get_named_type(fields[name].type)
-            inner = _selection_cost(
-                selection.selection_set, field_type, schema, fragments, variables, seen
-            )
             if name == "totalCount":
                 total += TOTAL_COUNT_COST
             elif isinstance(field_type, GraphQLObjectType) and field_type.name.endswith(
                 "Connection"
             ):
-                total += 1 + _page_size(selection, variables) * inner
+                total += 1 + _connection_cost(
+                    selection, field_type, schema, fragments, variables, seen
+                )
             else:
-                total += 1 + inner
+                total += 1 + _selection_cost(
+                    selection.selection_set, field_type, schema, fragments, variables, seen
+                )
         elif isinstance(selection, InlineFragmentNode):
             condition = selection.type_condition
             target = schema.get_type(condition.name.value) if condition else parent

@@ -19,8 +19,8 @@ async def fetch_node(info: strawberry.Info, global_id: str):
     if model is None:
         raise NotFound(("id",))
     if access is Relationship.SELF:
-        owner_field = "id" if type_name == "User" else "user_id"
-        record = await model.get_or_none(id=pk, **{owner_field: context.user.id})
+        owner = {"id": context.user.id} if type_name == "User" else {"user_id": context.user.id}
+        record = await model.filter(pk=pk, **owner).first()
     else:
         organization_id = await context.organization_of_record(type_name, pk)
         actor = await context.actor_for(organization_id) if organization_id else None

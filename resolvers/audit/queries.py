@@ -44,4 +44,4 @@ async def audit_log(actor: Actor, filters: AuditFilter, **page_args) -> Page:
         qs = qs.filter(created_at__gte=filters.since)
     if filters.until:
         qs = qs.filter(created_at__lt=filters.until)
-    return await paginate(qs.select_related("actor"), **page_args)
+    return await paginate(qs.select_related("actor"), order=("-created_at",), **page_args)

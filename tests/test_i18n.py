@@ -1,0 +1,49 @@
+"""Every message marked for translation has a French version; templates exist in both."""
+
+from pathlib import Path
+
+from babel.messages.extract import extract_from_dir
+
+from carnet.i18n import _catalog, negotiate, translate
+from carnet.templates_env import TEMPLATE_DIR, render_email
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def marked_messages() -> set[str]:
+    found = set()
+    for folder in ("carnet", "resolvers", "schema", "jobs"):
+        for _, _, message, _, _ in extract_from_dir(
+            ROOT / folder, method_map=[("**.py", "python")], keywords={"N_": None}
+        ):
+            found.add(message)
+    return found
+
+
+def test_every_marked_message_is_translated_to_french():
+    missing = sorted(marked_messages() - set(_catalog("fr")))
+    assert not missing, f"add French to carnet/locale/fr/LC_MESSAGES/messages.po: {missing}"
+
+
+def test_translate_and_negotiate():
+    assert translate("This field is required.", "fr") == "Ce champ est obligatoire."
+    assert translate("Use at least {min} characters.", "en", min=10) == \
+        "Use at least 10 characters."
+    assert negotiate("fr-CA,fr;q=0.9,en;q=0.8") == "fr"
+    assert negotiate("en-US,fr;q=0.5") == "en"
+    assert negotiate("de, es") == "en"
+    assert negotiate(None) == "en"
+
+
+def test_each_email_template_exists_in_both_languages():
+    english = {p.name for p in (TEMPLATE_DIR / "email" / "en").iterdir()}
+    french = {p.name for p in (TEMPLATE_DIR / "email" / "fr").iterdir()}
+    assert english == french
+
+
+def test_email_html_is_autoescaped():
+    rendered = render_email("verify_email", "fr", name="<b>Zoé</b>",
+                            link="https://x.test/?a=1&b=2", hours=48)
+    assert "&lt;b&gt;Zoé&lt;/b&gt;" in rendered.html
+    assert "<b>Zoé</b>" in rendered.text  # plain text is not HTML
+    assert rendered.subject == "Confirmez votre adresse courriel"

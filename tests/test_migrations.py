@@ -1,0 +1,101 @@
+"""The test database is built by the migrations; they match the models exactly."""
+
+from tortoise import Tortoise, connections
+from tortoise.migrations.autodetector import MigrationAutodetector
+from tortoise.migrations.constraints import CheckConstraint, UniqueConstraint
+
+from carnet.db import APP_LABEL, tortoise_config
+from carnet.migrations import move_constraints
+
+
+async def _unique_indexes(table: str) -> set[tuple[str, ...]]:
+    connection = connections.get("default")
+    if connection.capabilities.dialect == "postgres":
+        _, rows = await connection.execute_query(
+            "SELECT array_agg(a.attname ORDER BY k.ord) AS cols "
+            "FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid "
+            "CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) "
+            "JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum "
+            "WHERE t.relname = $1 AND i.indisunique GROUP BY i.indexrelid", [table])
+        return {tuple(r["cols"]) for r in rows}
+    _, indexes = await connection.execute_query(f'PRAGMA index_list("{table}")')
+    found = set()
+    for index in indexes:
+        if index["unique"]:
+            _, columns = await connection.execute_query(f'PRAGMA index_info("{index["name"]}")')
+            found.add(tuple(c["name"] for c in columns))
+    return found
+
+
+async def _check_constraint_names(table: str) -> set[str]:
+    connection = connections.get("default")
+    if connection.capabilities.dialect == "postgres":
+        _, rows = await connection.execute_query(
+            "SELECT conname FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid "
+            "WHERE t.relname = $1 AND c.contype = 'c'", [table])
+        return {r["conname"] for r in rows}
+    _, rows = await connection.execute_query(
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [table])
+    sql = rows[0]["sql"]
+    return {name for name in _declared_check_names() if f'"{name}"' in sql}
+
+
+def _declared_check_names() -> set[str]:
+    return {c.name for model in Tortoise.apps[APP_LABEL].values()
+            for c in getattr(model._meta, "constraints", ()) if isinstance(c, CheckConstraint)}
+
+
+async def test_every_declared_constraint_exists(app):
+    for model in Tortoise.apps[APP_LABEL].values():
+        table = model._meta.db_table
+        uniques = await _unique_indexes(table)
+        for name, field in model._meta.fields_map.items():
+            if field.unique and not field.pk and getattr(field, "source_field", None) is None:
+                column = model._meta.fields_db_projection[name]
+                assert (column,) in uniques, f"{table}.{column} is not unique in the database"
+        for fields in model._meta.unique_together:
+            columns = tuple(model._meta.fields_db_projection.get(f, f) for f in fields)
+            assert columns in uniques, f"{table} lacks unique_together {columns}"
+        checks = await _check_constraint_names(table)
+        for constraint in getattr(model._meta, "constraints", ()):
+            if isinstance(constraint, UniqueConstraint):
+                assert tuple(constraint.fields) in uniques, f"{table} lacks {constraint.name}"
+            else:
+                assert constraint.name in checks, f"{table} lacks check {constraint.name}"
+
+
+async def test_the_email_check_constraint_is_enforced(app):
+    from tortoise.exceptions import IntegrityError
+
+    from models.identity import User
+
+    try:
+        await User.create(email="Mixed@Case.test", password_hash="x")
+    except IntegrityError:
+        return
+    raise AssertionError("an upper-case email was stored")
+
+
+async def test_no_model_change_lacks_a_migration(settings):
+    config = tortoise_config(settings)
+    apps = config["apps"]
+    detector = MigrationAutodetector(Tortoise.apps, apps)
+    writers = await detector.changes()
+    assert not writers, "model changes without a migration: run `carnet makemigrations`"
+
+
+def test_constraints_move_out_of_create_model():
+    source = """class Migration:
+    operations = [
+        ops.CreateModel(
+            name='Thing',
+            fields=[],
+            options={'table': 'thing', 'constraints': [UniqueConstraint(fields=('a', 'b'), name='u'), CheckConstraint(check='a > 0', name='c')], 'pk_attr': 'id'},
+        ),
+    ]
+"""
+    result = move_constraints(source)
+    assert "'constraints'" not in result
+    assert "ops.AddConstraint(model_name='Thing', constraint=UniqueConstraint(fields=('a', 'b'), name='u'))" in result
+    assert "ops.AddConstraint(model_name='Thing', constraint=CheckConstraint(check='a > 0', name='c'))" in result
+    compile(result, "migration", "exec")

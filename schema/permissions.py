@@ -35,16 +35,18 @@ RelationshipEnum = strawberry.enum(Relationship, name="Relationship")
     "relationship to the record (either suffices).",
 )
 class RequiresPermission:
-    permission: PermissionEnum | None = None
-    relationship: RelationshipEnum | None = None
+    permission: PermissionEnum | None = strawberry.UNSET
+    relationship: RelationshipEnum | None = strawberry.UNSET
 
 
 class Allow(BasePermission):
     def __init__(self, permission: Permission | None, relationship: Relationship | None):
         self.permission = permission
         self.relationship = relationship
+        # Only the arguments given, so the SDL reads @requiresPermission(permission: X).
+        given = {"permission": permission, "relationship": relationship}
         self._schema_directive = RequiresPermission(
-            permission=permission, relationship=relationship
+            **{name: value for name, value in given.items() if value is not None}
         )
 
     async def has_permission(self, source: Any, info: strawberry.Info, **kwargs: Any) -> bool:

@@ -38,8 +38,9 @@ log = logging.getLogger("carnet")
 REQUEST_ID_HEADER = "x-request-id"
 
 
-def _bearer(value: str | None) -> str | None:
-    if value and value[:7].lower() == "bearer ":
+def _bearer(value: object) -> str | None:
+    # A connection_init payload is any JSON: a non-string is no token, not a crash.
+    if isinstance(value, str) and value[:7].lower() == "bearer ":
         return value[7:].strip() or None
     return None
 
@@ -85,8 +86,8 @@ class CarnetView(CarnetGraphQL):
 
     async def on_ws_connect(self, context: Context):
         """Authenticates a websocket in `connection_init` ({"Authorization": "Bearer …"})."""
-        params = context.connection_params if hasattr(context, "connection_params") else {}
-        token = _bearer((params or {}).get("Authorization") or (params or {}).get("authorization"))
+        params = getattr(context, "connection_params", None) or {}
+        token = _bearer(params.get("Authorization") or params.get("authorization"))
         if token and not await self._sign_in(context, token, context.request):
             from strawberry.exceptions import ConnectionRejectionError
 
@@ -103,7 +104,9 @@ class RequestIdMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] not in ("http", "websocket"):
             return await self.app(scope, receive, send)
-        incoming = dict(scope["headers"]).get(REQUEST_ID_HEADER.encode(), b"").decode()
+        # latin-1 cannot fail: a header may carry any byte (HTTP's obs-text), and a
+        # non-ASCII id is replaced below rather than answered with a 500.
+        incoming = dict(scope["headers"]).get(REQUEST_ID_HEADER.encode(), b"").decode("latin-1")
         request_id = incoming[:64] if incoming.isascii() and incoming else uuid.uuid4().hex
         scope["carnet.request_id"] = request_id
 

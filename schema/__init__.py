@@ -13,7 +13,7 @@ from strawberry.extensions import (
 from strawberry.tools import merge_types
 
 from carnet.settings import Settings
-from schema.audit import AuditQuery
+from schema.audit import AuditQuery, AuditSubscription
 from schema.errors import format_errors
 from schema.identity import IdentityMutation, IdentityQuery
 from schema.limits import CostLimit
@@ -23,6 +23,7 @@ from schema.permissions import RequiresPermission
 
 Query = merge_types("Query", (NodeQuery, IdentityQuery, OrganizationQuery, AuditQuery))
 Mutation = merge_types("Mutation", (IdentityMutation, OrganizationMutation))
+Subscription = merge_types("Subscription", (AuditSubscription,))
 
 
 class CarnetSchema(strawberry.Schema):
@@ -36,6 +37,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     return CarnetSchema(
         query=Query,
         mutation=Mutation,
+        subscription=Subscription,
         schema_directives=[RequiresPermission],
         # Factories, not instances: extensions keep per-request state (the cost, say).
         extensions=[

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncGenerator
 from datetime import datetime
 
 import strawberry
 from strawberry.scalars import JSON
 
 from models.audit import AuditEvent
-from resolvers.audit.queries import AuditFilter, audit_log
+from resolvers.audit.queries import AuditFilter, audit_log, follow
 from resolvers.common.permissions import Permission
+from resolvers.organizations.access import actor_for
 from schema import ids
 from schema.identity import UserType
 from schema.permissions import describe, requires
@@ -76,3 +78,26 @@ class AuditQuery:
                 filters.target_id = str(pk)
         page = await audit_log(actor, filters, first=first, after=after, last=last, before=before)
         return Connection.of(page)
+
+
+@strawberry.type
+class AuditSubscription:
+    @strawberry.subscription(
+        **describe(
+            "New audit events of the organization as they happen (over the websocket).",
+            requires(Permission.AUDIT_READ),
+        )
+    )
+    async def audit_event_added(
+        self, info: strawberry.Info, organization_id: strawberry.ID
+    ) -> AsyncGenerator[AuditEventType, None]:
+        context = info.context
+        actor = await context.actor_of(organization_id, "Organization", ("organizationId",))
+
+        async def still_allowed() -> bool:
+            if not await context.still_signed_in():
+                return False
+            return await actor_for(actor.user, actor.organization_id, actor.meta) is not None
+
+        async for event in follow(actor, poll_seconds=1.0, still_allowed=still_allowed):
+            yield event

@@ -29,6 +29,8 @@ class Context:
     _actors: dict[int, Actor | None] = field(default_factory=dict)
     _record_orgs: dict[tuple[str, int], int | None] = field(default_factory=dict)
     loaders: dict[str, Any] = field(default_factory=dict)
+    # Set by Strawberry from a websocket's connection_init payload.
+    connection_params: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         self.scope = Scope(self)
@@ -73,6 +75,17 @@ class Context:
         if actor is None:
             raise NotFound(field)
         return actor
+
+    async def still_signed_in(self) -> bool:
+        """For long-lived websockets: the session was not revoked or ended since connecting."""
+        if self.session is None:
+            return False
+        from models.identity import Session
+        from resolvers.common.time import now
+
+        return await Session.filter(
+            id=self.session.id, revoked_at=None, refresh_expires_at__gt=now()
+        ).exists()
 
     def loader(self, name: str, factory):
         """One DataLoader per name per request."""

@@ -124,3 +124,15 @@ example(
     "{ organization { address { city } } errors { code } } }",
     org_id,
 )
+
+
+async def billing_event(world):
+    from models.audit import AuditEvent
+
+    # A billing action, so that billing administrators see it too.
+    await AuditEvent.create(organization_id=world.organization.id, action="billing.test")
+
+
+example("Subscription.auditEventAdded",
+        "subscription($organizationId: ID!) { auditEventAdded(organizationId: $organizationId) "
+        "{ action } }", organization_id, trigger=billing_event)

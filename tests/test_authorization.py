@@ -18,6 +18,7 @@ from resolvers.common.permissions import ROLE_PERMISSIONS, Permission, Relations
 from schema import build_schema
 from schema.permissions import RequiresPermission
 from tests.support.authz import EXAMPLES
+from tests.support.subscriptions import first_event
 
 CALLERS = [*(role.value for role in Role), "ANONYMOUS", "OTHER_ORGANIZATION"]
 
@@ -40,7 +41,12 @@ PROTECTED = protected_fields()
 
 def test_every_root_field_declares_what_it_requires():
     graphql_schema = build_schema(Settings())._schema
-    for root in (graphql_schema.query_type, graphql_schema.mutation_type):
+    roots = (
+        graphql_schema.query_type,
+        graphql_schema.mutation_type,
+        graphql_schema.subscription_type,
+    )
+    for root in roots:
         for name in root.fields:
             assert f"{root.name}.{name}" in PROTECTED, f"{root.name}.{name} has no directive"
 
@@ -107,7 +113,7 @@ async def database_state() -> str:
 
 
 @pytest.mark.parametrize("coordinate", sorted(EXAMPLES))
-async def test_authorization_matrix(coordinate, api, world):
+async def test_authorization_matrix(coordinate, api, world, settings):
     example = EXAMPLES[coordinate]
     directive = PROTECTED[coordinate]
     if example.record_requires is not None:
@@ -121,7 +127,17 @@ async def test_authorization_matrix(coordinate, api, world):
         )
         variables = await example.variables(world, caller)
         before = await database_state()
-        result = await api.as_(caller).execute(example.operation, variables)
+        if example.trigger is not None:
+            result = await first_event(
+                settings,
+                example.operation,
+                variables,
+                getattr(caller, "token", None),
+                lambda: example.trigger(world),
+            )
+            before = await database_state()  # the trigger itself writes
+        else:
+            result = await api.as_(caller).execute(example.operation, variables)
         got, want = outcome(result, field), expected(directive, caller_name)
         if got != want:
             failures.append(f"{caller_name}: got {got}, expected {want} ({result.body})")

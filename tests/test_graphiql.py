@@ -1,7 +1,7 @@
-"""Tests for the offline GraphiQL page (carnet/graphiql.py) and its vendored assets.
+"""The offline GraphiQL page (carnet/graphiql.py) as the real app serves it, and its assets.
 
-The app here is a minimal Starlette app that mounts carnet/static/graphiql and
-serves the page, independent of the rest of Carnet.
+The page is what a browser gets from GET /graphql; every file it references must come
+from the app's own static mount, so GraphiQL works with no network access.
 """
 
 from __future__ import annotations
@@ -11,11 +11,6 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-from starlette.applications import Starlette
-from starlette.responses import HTMLResponse
-from starlette.routing import Mount, Route
-from starlette.staticfiles import StaticFiles
-from starlette.testclient import TestClient
 
 from carnet.graphiql import ASSET_VERSIONS, STATIC_DIR, graphiql_html
 
@@ -23,6 +18,7 @@ STATIC_PREFIX = "/static/graphiql"
 REMOTE_URL = re.compile(r"(?:https?:)?//[a-z0-9.-]+", re.IGNORECASE)
 CSS_REMOTE_URL = re.compile(r"""url\(\s*['"]?\s*(?:https?:)?//|@import""", re.IGNORECASE)
 VERSIONS_TXT = STATIC_DIR / "VERSIONS.txt"
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
 
 class _AssetCollector(HTMLParser):
@@ -41,20 +37,6 @@ class _AssetCollector(HTMLParser):
             self.links.append((values.get("rel") or "", values["href"]))
 
 
-def build_graphiql_test_app() -> Starlette:
-    """A minimal app: the page at GET /graphql plus the vendored static files."""
-
-    async def graphiql_page(request):
-        return HTMLResponse(graphiql_html())
-
-    return Starlette(
-        routes=[
-            Route("/graphql", graphiql_page, methods=["GET"]),
-            Mount(STATIC_PREFIX, StaticFiles(directory=STATIC_DIR)),
-        ]
-    )
-
-
 def collect_page_assets(page: str) -> _AssetCollector:
     """Parse the page and return the script and link URLs it references."""
     collector = _AssetCollector()
@@ -69,17 +51,12 @@ def asset_filename(url: str) -> str:
     return url.removeprefix(STATIC_PREFIX + "/").split("?", 1)[0]
 
 
-@pytest.fixture(scope="module")
-def client():
-    with TestClient(build_graphiql_test_app()) as test_client:
-        yield test_client
-
-
-@pytest.fixture(scope="module")
-def page(client) -> str:
-    response = client.get("/graphql")
+@pytest.fixture
+async def page(client) -> str:
+    response = await client.get("/graphql", headers={"accept": BROWSER_ACCEPT})
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
+    assert "accept" in response.headers["vary"].lower()
     return response.text
 
 
@@ -96,7 +73,7 @@ def test_page_has_no_external_urls(page):
     assert not REMOTE_URL.search(page), REMOTE_URL.search(page)
 
 
-def test_every_script_resolves_to_local_javascript(client, page):
+async def test_every_script_resolves_to_local_javascript(client, page):
     scripts = collect_page_assets(page).scripts
     assert [asset_filename(src) for src in scripts] == [
         "react.production.min.js",
@@ -105,13 +82,13 @@ def test_every_script_resolves_to_local_javascript(client, page):
         "graphiql-plugin-explorer.min.js",
     ]
     for src in scripts:
-        response = client.get(src)
+        response = await client.get(src)
         assert response.status_code == 200, src
         assert "javascript" in response.headers["content-type"], src
         assert len(response.content) > 1000, src
 
 
-def test_every_link_resolves_to_local_stylesheet(client, page):
+async def test_every_link_resolves_to_local_stylesheet(client, page):
     links = collect_page_assets(page).links
     # The favicon is an inline empty data: URL so browsers do not ask for one.
     assert ("icon", "data:,") in links
@@ -119,16 +96,16 @@ def test_every_link_resolves_to_local_stylesheet(client, page):
     assert stylesheets
     for rel, href in stylesheets:
         assert rel == "stylesheet", href
-        response = client.get(href)
+        response = await client.get(href)
         assert response.status_code == 200, href
         assert response.headers["content-type"].startswith("text/css"), href
 
 
-def test_css_does_not_load_remote_resources(client, page):
+async def test_css_does_not_load_remote_resources(client, page):
     for _rel, href in collect_page_assets(page).links:
         if href.startswith("data:"):
             continue
-        css = client.get(href).text
+        css = (await client.get(href)).text
         assert not CSS_REMOTE_URL.search(css), (href, CSS_REMOTE_URL.search(css))
 
 

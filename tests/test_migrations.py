@@ -85,17 +85,21 @@ async def test_no_model_change_lacks_a_migration(settings):
 
 
 def test_constraints_move_out_of_create_model():
-    source = """class Migration:
-    operations = [
-        ops.CreateModel(
-            name='Thing',
-            fields=[],
-            options={'table': 'thing', 'constraints': [UniqueConstraint(fields=('a', 'b'), name='u'), CheckConstraint(check='a > 0', name='c')], 'pk_attr': 'id'},
-        ),
-    ]
-"""
+    unique = "UniqueConstraint(fields=('a', 'b'), name='u')"
+    check = "CheckConstraint(check='a > 0', name='c')"
+    options = f"{{'table': 'thing', 'constraints': [{unique}, {check}], 'pk_attr': 'id'}}"
+    source = (
+        "class Migration:\n"
+        "    operations = [\n"
+        "        ops.CreateModel(\n"
+        "            name='Thing',\n"
+        "            fields=[],\n"
+        f"            options={options},\n"
+        "        ),\n"
+        "    ]\n"
+    )
     result = move_constraints(source)
     assert "'constraints'" not in result
-    assert "ops.AddConstraint(model_name='Thing', constraint=UniqueConstraint(fields=('a', 'b'), name='u'))" in result
-    assert "ops.AddConstraint(model_name='Thing', constraint=CheckConstraint(check='a > 0', name='c'))" in result
+    assert f"ops.AddConstraint(model_name='Thing', constraint={unique})" in result
+    assert f"ops.AddConstraint(model_name='Thing', constraint={check})" in result
     compile(result, "migration", "exec")

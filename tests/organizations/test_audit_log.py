@@ -132,3 +132,31 @@ async def test_total_count_is_computed_only_when_asked(api, world):
     with count_statements() as counted:
         await owner.execute(with_count, {"o": world.org_gid})
     assert len(counted) == len(plain) + 1
+
+
+async def test_live_tail_streams_new_events_and_stops_when_signed_out(world, settings):
+    import asyncio
+
+    from models.identity import Session
+    from resolvers.audit.queries import follow
+    from resolvers.organizations.access import actor_for
+
+    actor = await actor_for(world.owner.user, world.organization.id, None)
+    signed_in = True
+
+    async def still_allowed():
+        return signed_in
+
+    stream = follow(actor, poll_seconds=0.01, still_allowed=still_allowed, recheck_every=2)
+    waiting = asyncio.ensure_future(anext(stream))
+    await asyncio.sleep(0.05)
+    await AuditEvent.create(organization_id=world.other_organization.id, action="elsewhere")
+    await AuditEvent.create(organization_id=world.organization.id, action="here")
+    assert (await asyncio.wait_for(waiting, 5)).action == "here"
+    signed_in = False
+    try:
+        await asyncio.wait_for(anext(stream), 5)
+        raise AssertionError("the stream went on after sign-out")
+    except StopAsyncIteration:
+        pass
+    assert await Session.all().count()  # nothing else was touched

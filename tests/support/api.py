@@ -41,8 +41,12 @@ class Result:
 
 
 class Api:
-    def __init__(self, client: httpx.AsyncClient, token: str | None = None,
-                 headers: dict[str, str] | None = None):
+    def __init__(
+        self,
+        client: httpx.AsyncClient,
+        token: str | None = None,
+        headers: dict[str, str] | None = None,
+    ):
         self.client = client
         self.token = token
         self.headers = headers or {}
@@ -54,12 +58,13 @@ class Api:
     def with_headers(self, **headers: str) -> Api:
         return Api(self.client, self.token, {**self.headers, **headers})
 
-    async def execute(self, query: str, variables: dict[str, Any] | None = None,
-                      **headers: str) -> Result:
+    async def execute(
+        self, query: str, variables: dict[str, Any] | None = None, **headers: str
+    ) -> Result:
         sent = {"accept": "application/graphql-response+json", **self.headers, **headers}
         if self.token:
             sent["authorization"] = f"Bearer {self.token}"
-        response = await self.client.post("/graphql", json={"query": query,
-                                                            "variables": variables or {}},
-                                          headers=sent)
+        response = await self.client.post(
+            "/graphql", json={"query": query, "variables": variables or {}}, headers=sent
+        )
         return Result(response.status_code, response.json(), response.headers)

@@ -29,6 +29,8 @@ class Example:
     # For fields whose requirement depends on the record (`node`): what this example's
     # record requires, used instead of the field's directive.
     record_requires: Permission | None = None
+    # For subscriptions: what makes the first event happen once subscribed.
+    trigger: Callable[[World], Awaitable[None]] | None = None
 
 
 EXAMPLES: dict[str, Example] = {}
@@ -39,8 +41,11 @@ def example(
     operation: str,
     variables: Variables = no_variables,
     record_requires: Permission | None = None,
+    trigger: Callable[[World], Awaitable[None]] | None = None,
 ) -> None:
     """Registers the example for a schema coordinate such as `Mutation.organizationUpdate`."""
     if coordinate in EXAMPLES:
         raise ValueError(f"two examples for {coordinate}")
-    EXAMPLES[coordinate] = Example(operation, variables, record_requires)
+    if coordinate.startswith("Subscription.") and trigger is None:
+        raise ValueError(f"{coordinate}: a subscription example needs a trigger")
+    EXAMPLES[coordinate] = Example(operation, variables, record_requires, trigger)

@@ -1,0 +1,140 @@
+"""GraphQL over WebSocket (graphql-transport-ws) on the real server: who the socket is.
+
+`connection_init` carries `{"Authorization": "Bearer <token>"}`; the operations sent
+afterwards run as that user. Served by `carnet serve` in a subprocess (uvicorn's
+websocket stack, as in production) and spoken to with the `websockets` client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+
+import pytest
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
+
+from models.identity import Session
+from resolvers.common.time import now
+from tests.support.live_server import live_server
+
+PROTOCOL = "graphql-transport-ws"
+ME = "{ me { email } }"
+RECEIVE_TIMEOUT_SECONDS = 10
+
+
+@pytest.fixture(scope="module")
+def server(settings):
+    with live_server(settings) as running:
+        yield running
+
+
+def graphql_socket(server) -> connect:
+    return connect(
+        server.websocket_url, subprotocols=[PROTOCOL], proxy=None, open_timeout=10, close_timeout=5
+    )
+
+
+async def send(websocket: ClientConnection, message: dict) -> None:
+    await websocket.send(json.dumps(message))
+
+
+async def receive(websocket: ClientConnection) -> dict:
+    async with asyncio.timeout(RECEIVE_TIMEOUT_SECONDS):
+        return json.loads(await websocket.recv())
+
+
+async def init(websocket: ClientConnection, payload: dict | None) -> dict:
+    message = {"type": "connection_init"}
+    if payload is not None:
+        message["payload"] = payload
+    await send(websocket, message)
+    return await receive(websocket)
+
+
+async def run(websocket: ClientConnection, query: str) -> list[dict]:
+    """Subscribes with `query`; returns the `next`/`error` messages up to `complete`."""
+    operation_id = uuid.uuid4().hex
+    await send(websocket, {"id": operation_id, "type": "subscribe", "payload": {"query": query}})
+    messages = []
+    while True:
+        message = await receive(websocket)
+        assert message.get("id") == operation_id, message
+        if message["type"] == "complete":
+            return messages
+        messages.append(message)
+        if message["type"] == "error":
+            return messages
+
+
+def bearer(token: str) -> dict:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def test_signed_in_socket_is_acknowledged_and_runs_as_the_user(server, world):
+    async with graphql_socket(server) as websocket:
+        assert websocket.subprotocol == PROTOCOL
+        assert (await init(websocket, bearer(world.agent.token)))["type"] == "connection_ack"
+        [result] = await run(websocket, ME)
+    assert result["type"] == "next"
+    assert result["payload"]["data"] == {"me": {"email": world.agent.user.email}}
+    assert "errors" not in result["payload"]
+
+
+async def test_lowercase_authorization_key_is_accepted(server, world):
+    async with graphql_socket(server) as websocket:
+        ack = await init(websocket, {"authorization": f"bearer {world.viewer.token}"})
+        assert ack["type"] == "connection_ack"
+        [result] = await run(websocket, ME)
+    assert result["payload"]["data"] == {"me": {"email": world.viewer.user.email}}
+
+
+async def assert_refused(server, connection_params: dict) -> None:
+    async with graphql_socket(server) as websocket:
+        await send(websocket, {"type": "connection_init", "payload": connection_params})
+        with pytest.raises(ConnectionClosed) as closed:
+            await receive(websocket)
+    assert closed.value.rcvd is not None
+    assert closed.value.rcvd.code == 4403  # Strawberry's answer to ConnectionRejectionError
+
+
+async def test_unknown_token_is_refused(server, world):
+    await assert_refused(server, bearer("not-a-token"))
+
+
+async def test_revoked_session_is_refused(server, world):
+    await Session.filter(user=world.owner.user).update(revoked_at=now())
+    await assert_refused(server, bearer(world.owner.token))
+
+
+async def test_expired_token_is_refused(server, world):
+    await Session.filter(user=world.owner.user).update(access_expires_at=now())
+    await assert_refused(server, bearer(world.owner.token))
+
+
+@pytest.mark.parametrize("payload", [None, {}], ids=["no-payload", "empty-payload"])
+async def test_anonymous_socket_is_acknowledged_but_signed_out(server, world, payload):
+    async with graphql_socket(server) as websocket:
+        assert (await init(websocket, payload))["type"] == "connection_ack"
+        [result] = await run(websocket, ME)
+        # Public fields still answer on the same socket.
+        [roles] = await run(websocket, "{ roles { role } }")
+    assert result["type"] == "next"
+    assert result["payload"]["data"] is None
+    assert [e["extensions"]["code"] for e in result["payload"]["errors"]] == ["UNAUTHENTICATED"]
+    assert roles["payload"]["data"]["roles"]
+
+
+async def test_subscribe_before_connection_init_is_refused(server):
+    async with graphql_socket(server) as websocket:
+        await send(websocket, {"id": "1", "type": "subscribe", "payload": {"query": ME}})
+        with pytest.raises(ConnectionClosed) as closed:
+            await receive(websocket)
+    assert closed.value.rcvd.code == 4401
+
+
+async def test_non_string_authorization_does_not_break_the_socket(server):
+    async with graphql_socket(server) as websocket:
+        ack = await init(websocket, {"Authorization": 5})
+        assert ack["type"] == "connection_ack"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import signal
 import subprocess
@@ -155,6 +156,8 @@ def main(argv: list[str] | None = None) -> int:
     outbox.add_argument("-n", "--limit", type=int, default=10)
     args = parser.parse_args(argv)
 
+    logging.basicConfig(level=logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = current_settings()
     configure(settings)
     match args.command:

@@ -9,6 +9,7 @@ import logging
 from typing import Any
 
 from arq.connections import ArqRedis, RedisSettings, create_pool
+from arq.constants import result_key_prefix
 
 from carnet.settings import Settings
 
@@ -56,3 +57,13 @@ async def enqueue(function: str, *args: Any, job_id: str, **kwargs: Any) -> bool
         log.exception("could not enqueue %s (%s); the sweeper will retry", function, job_id)
         return False
     return True
+
+
+async def forget_result(job_id: str) -> None:
+    """Drops the result arq keeps for a finished job, so the same job id can run again.
+
+    arq refuses a job id while it keeps that job's result (`job_keep_result_seconds`),
+    failed results included; a job still queued or running keeps its job key, which
+    still deduplicates on its own.
+    """
+    await pool().delete(result_key_prefix + job_id)

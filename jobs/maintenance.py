@@ -16,7 +16,10 @@ async def sweep_tasks(ctx: dict) -> int:
     # A job may legitimately be retried max_tries times, each up to the timeout.
     stalled_after = timedelta(seconds=settings.job_timeout_seconds * settings.job_max_tries + 60)
     count = await tasks.sweep(
-        never_enqueued_after=timedelta(seconds=30), stalled_after=stalled_after
+        never_enqueued_after=timedelta(seconds=30),
+        stalled_after=stalled_after,
+        # Three rounds of arq's own tries, then the task is given up.
+        max_attempts=settings.job_max_tries * 3,
     )
     if count:
         log.info("sweeper re-enqueued %d task(s)", count)

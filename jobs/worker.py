@@ -52,8 +52,13 @@ def worker_settings(settings: Settings) -> dict:
         "functions": WorkerSettings.functions,
         "cron_jobs": [
             # Named per deployment: arq's cron job ids are global to the Redis database.
-            cron(sweep_tasks, name=f"{settings.redis_prefix}:sweep_tasks", second={0, 30},
-                 run_at_startup=True, unique=True),
+            cron(
+                sweep_tasks,
+                name=f"{settings.redis_prefix}:sweep_tasks",
+                second={0, 30},
+                run_at_startup=True,
+                unique=True,
+            ),
         ],
         "on_startup": WorkerSettings.on_startup,
         "on_shutdown": WorkerSettings.on_shutdown,

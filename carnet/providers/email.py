@@ -44,5 +44,7 @@ async def send(email: Email) -> None:
         username=settings.smtp_username or None,
         password=settings.smtp_password.get_secret_value() or None,
         start_tls=settings.smtp_starttls,
-        timeout=30,
+        # Well inside the job's timeout: a slow relay becomes a retry, not a job that
+        # arq cancels while the SMTP conversation goes on.
+        timeout=max(5, settings.job_timeout_seconds // 3),
     )

@@ -18,6 +18,7 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
+from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
 from carnet import queue
@@ -26,6 +27,15 @@ from models.tasks import Task, TaskStatus
 from resolvers.common.time import now
 
 log = logging.getLogger(__name__)
+
+
+# What to do with a task's records once it is given up for good, by job function name
+# (e.g. mark the outbox row FAILED), so no row is left looking "in progress" forever.
+_GIVE_UP: dict[str, Callable[..., Awaitable[None]]] = {}
+
+
+def on_give_up(function: str, handler: Callable[..., Awaitable[None]]) -> None:
+    _GIVE_UP[function] = handler
 
 
 class UnitOfWork:
@@ -63,14 +73,12 @@ async def run_task(task_id: int, body: Callable[..., Awaitable[Any]], max_tries:
     task = await Task.get_or_none(id=task_id)
     if task is None or task.status is not TaskStatus.PENDING:
         return None
-    await Task.filter(id=task_id).update(attempts=task.attempts + 1)
+    await Task.filter(id=task_id).update(attempts=F("attempts") + 1)
     try:
         result = await body(*task.args)
     except Exception as exc:
         if job_try >= max_tries:
-            await Task.filter(id=task_id).update(
-                status=TaskStatus.FAILED, finished_at=now(), last_error=repr(exc)[:2000]
-            )
+            await give_up(task, repr(exc))
         raise
     await Task.filter(id=task_id, status=TaskStatus.PENDING).update(
         status=TaskStatus.DONE, finished_at=now()
@@ -78,19 +86,44 @@ async def run_task(task_id: int, body: Callable[..., Awaitable[Any]], max_tries:
     return result
 
 
-async def sweep(*, never_enqueued_after: timedelta, stalled_after: timedelta) -> int:
+async def give_up(task: Task, reason: str) -> None:
+    await Task.filter(id=task.id).update(
+        status=TaskStatus.FAILED, finished_at=now(), last_error=reason[:2000]
+    )
+    handler = _GIVE_UP.get(task.function)
+    if handler is not None:
+        await handler(*task.args)
+
+
+async def sweep(
+    *,
+    never_enqueued_after: timedelta,
+    stalled_after: timedelta,
+    max_attempts: int,
+    batch: int = 500,
+) -> int:
     """Re-enqueues pending tasks that were never enqueued or whose job went missing.
 
-    arq deduplicates on the job id while the job is queued, running or its result kept,
-    so re-enqueueing a task that is merely slow does nothing.
+    arq deduplicates on the job id while the job is queued or running, so re-enqueueing
+    a task that is merely slow does nothing; the result arq keeps for a job that ended
+    without finishing its task is dropped first (`queue.forget_result`).
     """
     moment = now()
-    pending = await Task.filter(
-        status=TaskStatus.PENDING, created_at__lt=moment - never_enqueued_after
+    pending = (
+        await Task.filter(status=TaskStatus.PENDING, created_at__lt=moment - never_enqueued_after)
+        .order_by("id")
+        .limit(batch)
     )
     count = 0
     for task in pending:
-        if task.enqueued_at is None or task.enqueued_at < moment - stalled_after:
+        if task.attempts >= max_attempts:
+            # Each re-enqueue restarts arq's try counter: without this a job that always
+            # times out or kills its worker would be retried forever.
+            await give_up(task, f"gave up after {task.attempts} attempts")
+        elif task.enqueued_at is None or task.enqueued_at < moment - stalled_after:
+            # A task still PENDING long after its job finished (timed out, failed without
+            # Retry, out of tries) would otherwise wait for arq's kept result to expire.
+            await queue.forget_result(job_id(task))
             await enqueue_task(task)
             count += 1
     return count

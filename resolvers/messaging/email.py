@@ -7,7 +7,7 @@ from tortoise.expressions import F
 from carnet.providers import email as email_provider
 from carnet.templates_env import render_email
 from models.messaging import Channel, OutboxMessage, OutboxStatus
-from resolvers.common.tasks import UnitOfWork
+from resolvers.common.tasks import UnitOfWork, on_give_up
 from resolvers.common.time import now
 
 SEND_EMAIL = "send_email"
@@ -74,3 +74,6 @@ async def mark_failed(message_id: int) -> None:
         .exclude(status=OutboxStatus.SENT)
         .update(status=OutboxStatus.FAILED)
     )
+
+
+on_give_up(SEND_EMAIL, mark_failed)

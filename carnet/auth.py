@@ -27,16 +27,23 @@ def _current_hasher() -> PasswordHasher:
     return _hasher(s.argon2_time_cost, s.argon2_memory_cost_kib)
 
 
+def _secret_bytes(secret: str) -> bytes:
+    # JSON lets a client send a lone surrogate, which strict UTF-8 refuses to encode;
+    # "surrogatepass" encodes it anyway and leaves every valid string's bytes unchanged.
+    return secret.encode("utf-8", "surrogatepass")
+
+
 async def hash_password(password: str) -> str:
-    return await asyncio.to_thread(_current_hasher().hash, password)
+    return await asyncio.to_thread(_current_hasher().hash, _secret_bytes(password))
 
 
 async def verify_password(password_hash: str | None, password: str) -> bool:
     hasher = _current_hasher()
+    secret = _secret_bytes(password)
 
     def check() -> bool:
         try:
-            return hasher.verify(password_hash or _dummy_hash(), password) and bool(password_hash)
+            return hasher.verify(password_hash or _dummy_hash(), secret) and bool(password_hash)
         except (VerificationError, InvalidHashError):
             return False
 
@@ -55,4 +62,4 @@ def new_token() -> str:
 
 def token_digest(token: str) -> str:
     """What the database stores: a lookup key that cannot be turned back into the token."""
-    return hashlib.sha256(token.encode()).hexdigest()
+    return hashlib.sha256(_secret_bytes(token)).hexdigest()

@@ -25,14 +25,20 @@ async def retry_after(email: str, client: str) -> int:
     return wait
 
 
+# Counts a failure; the first one starts the window (a fixed window, not a sliding one).
+# A script rather than `EXPIRE ... NX`, which needs Redis 7 (the embedded server is 6.2),
+# and rather than SET NX + INCR, where a key expiring in between would be counted forever.
+_RECORD_FAILURE = """
+for _, key in ipairs(KEYS) do
+  if redis.call('INCR', key) == 1 then redis.call('EXPIRE', key, ARGV[1]) end
+end
+"""
+
+
 async def record_failure(email: str, client: str) -> None:
     window = current_settings().login_failure_window_seconds
-    redis = queue.pool()
-    async with redis.pipeline(transaction=True) as pipe:
-        for key in _keys(email, client):
-            pipe.incr(key)
-            pipe.expire(key, window, nx=True)
-        await pipe.execute()
+    keys = _keys(email, client)
+    await queue.pool().eval(_RECORD_FAILURE, len(keys), *keys, window)
 
 
 async def reset(email: str) -> None:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 import strawberry
 
 from models.identity import Locale, Session, User
+from resolvers.common.pagination import paginate
 from resolvers.common.permissions import Relationship
 from resolvers.identity import sessions, users
 from schema import ids
@@ -15,9 +17,21 @@ from schema.permissions import describe, requires
 from schema.types import Connection, Node, model_node
 
 LocaleEnum = strawberry.enum(Locale, name="Locale")
-PUBLIC = requires(relationship=Relationship.PUBLIC)
-SIGNED_IN = requires(relationship=Relationship.AUTHENTICATED)
-SELF = requires(relationship=Relationship.SELF)
+
+
+# Functions, not shared constants: `requires` makes a Guard that learns its field's payload
+# type when applied, so one Guard shared by several mutations answered NOT_FOUND with the
+# payload type of whichever field was applied last.
+def public() -> dict[str, Any]:
+    return requires(relationship=Relationship.PUBLIC)
+
+
+def signed_in() -> dict[str, Any]:
+    return requires(relationship=Relationship.AUTHENTICATED)
+
+
+def self_only() -> dict[str, Any]:
+    return requires(relationship=Relationship.SELF)
 
 
 @model_node("User", User, Relationship.SELF)
@@ -136,11 +150,11 @@ def _tokens(issued: sessions.IssuedTokens) -> dict:
 
 @strawberry.type
 class IdentityQuery:
-    @strawberry.field(**describe("The signed-in user.", SIGNED_IN))
+    @strawberry.field(**describe("The signed-in user.", signed_in()))
     def me(self, info: strawberry.Info) -> UserType:
         return info.context.user
 
-    @strawberry.field(**describe("Devices signed in to your account, newest first.", SELF))
+    @strawberry.field(**describe("Devices signed in to your account, newest first.", self_only()))
     async def my_sessions(
         self,
         info: strawberry.Info,
@@ -149,8 +163,6 @@ class IdentityQuery:
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[SessionType]:
-        from resolvers.common.pagination import paginate
-
         page = await paginate(
             sessions.sessions_of(info.context.user),
             first=first,
@@ -163,7 +175,7 @@ class IdentityQuery:
 
 @strawberry.type
 class IdentityMutation:
-    @strawberry.mutation(**describe("Creates an account and emails a verification link.", PUBLIC))
+    @strawberry.mutation(**describe("Creates an account and emails a verification link.", public()))
     async def user_register(self, info: strawberry.Info, input: UserRegisterInput) -> UserPayload:
         data = users.Registration(
             email=input.email,
@@ -179,7 +191,7 @@ class IdentityMutation:
         return await payload(info, UserPayload, run())
 
     @strawberry.mutation(
-        **describe("Confirms an email address with the mailed link's token.", PUBLIC)
+        **describe("Confirms an email address with the mailed link's token.", public())
     )
     async def email_verify(self, info: strawberry.Info, input: TokenInput) -> UserPayload:
         async def run():
@@ -187,7 +199,7 @@ class IdentityMutation:
 
         return await payload(info, UserPayload, run())
 
-    @strawberry.mutation(**describe("Sends a new verification link to your address.", SELF))
+    @strawberry.mutation(**describe("Sends a new verification link to your address.", self_only()))
     async def email_verification_resend(self, info: strawberry.Info) -> OkPayload:
         async def run():
             await users.resend_verification(info.context.user)
@@ -199,7 +211,7 @@ class IdentityMutation:
         **describe(
             "Signs in: returns an access token (send it as `Authorization: Bearer <token>`) and a "
             "refresh token. Repeated failures are rate limited.",
-            PUBLIC,
+            public(),
         )
     )
     async def token_create(self, info: strawberry.Info, input: TokenCreateInput) -> TokenPayload:
@@ -212,7 +224,7 @@ class IdentityMutation:
         return await payload(info, TokenPayload, run())
 
     @strawberry.mutation(
-        **describe("Swaps a refresh token for new tokens; the old ones stop working.", PUBLIC)
+        **describe("Swaps a refresh token for new tokens; the old ones stop working.", public())
     )
     async def token_refresh(self, info: strawberry.Info, input: TokenRefreshInput) -> TokenPayload:
         async def run():
@@ -221,7 +233,7 @@ class IdentityMutation:
         return await payload(info, TokenPayload, run())
 
     @strawberry.mutation(
-        **describe("Signs this device out (ends the session of the refresh token).", PUBLIC)
+        **describe("Signs this device out (ends the session of the refresh token).", public())
     )
     async def token_revoke(self, info: strawberry.Info, input: TokenRefreshInput) -> OkPayload:
         async def run():
@@ -230,7 +242,7 @@ class IdentityMutation:
 
         return await payload(info, OkPayload, run())
 
-    @strawberry.mutation(**describe("Signs one of your devices out.", SELF))
+    @strawberry.mutation(**describe("Signs one of your devices out.", self_only()))
     async def session_revoke(
         self, info: strawberry.Info, input: SessionRevokeInput
     ) -> SessionPayload:
@@ -245,7 +257,7 @@ class IdentityMutation:
         **describe(
             "Emails a password-reset link if an account has this "
             "address (the answer is the same either way).",
-            PUBLIC,
+            public(),
         )
     )
     async def password_reset_request(
@@ -259,7 +271,7 @@ class IdentityMutation:
 
     @strawberry.mutation(
         **describe(
-            "Sets a new password with the mailed link's token; signs every device out.", PUBLIC
+            "Sets a new password with the mailed link's token; signs every device out.", public()
         )
     )
     async def password_reset(self, info: strawberry.Info, input: PasswordResetInput) -> UserPayload:
@@ -273,7 +285,7 @@ class IdentityMutation:
         **describe(
             "Emails a confirmation link to the new address; the login "
             "email changes only when it is opened.",
-            SELF,
+            self_only(),
         )
     )
     async def email_change_request(
@@ -285,14 +297,16 @@ class IdentityMutation:
 
         return await payload(info, OkPayload, run())
 
-    @strawberry.mutation(**describe("Confirms a login-email change with the mailed token.", PUBLIC))
+    @strawberry.mutation(
+        **describe("Confirms a login-email change with the mailed token.", public())
+    )
     async def email_change_confirm(self, info: strawberry.Info, input: TokenInput) -> UserPayload:
         async def run():
             return {"user": await users.confirm_email_change(input.token, info.context.meta)}
 
         return await payload(info, UserPayload, run())
 
-    @strawberry.mutation(**describe("Edits your own name and language.", SELF))
+    @strawberry.mutation(**describe("Edits your own name and language.", self_only()))
     async def user_update(self, info: strawberry.Info, input: UserUpdateInput) -> UserPayload:
         async def run():
             user = await users.update_profile(

@@ -80,10 +80,11 @@ class Guard(PermissionExtension):
     """PermissionExtension whose NOT_FOUND on a mutation becomes a payload error."""
 
     def apply(self, field) -> None:
-        if hasattr(self, "payload_type"):
+        if getattr(self, "field", field) is not field:
             # The guard remembers its field's payload type: sharing one between fields
             # would answer NOT_FOUND with another field's payload.
             raise RuntimeError(f"{field.python_name}: call requires() once per field")
+        self.field = field
         super().apply(field)
         self.is_mutation_payload = hasattr(field.type, "__strawberry_definition__") and any(
             f.python_name == "errors" for f in field.type.__strawberry_definition__.fields

@@ -64,9 +64,16 @@ async def sign_in(email: str, password: str, device: str, meta: RequestMeta) -> 
     return await start_session(user, device, meta)
 
 
+def _device_name(device: str, user_agent: str) -> str:
+    # Free text from the client: unprintable characters are dropped (NUL above all, which
+    # PostgreSQL's text cannot hold, and lone surrogates, which no encoder accepts).
+    name = "".join(ch for ch in (device.strip() or user_agent) if ch.isprintable())
+    return name[:255]
+
+
 async def start_session(user: User, device: str, meta: RequestMeta) -> IssuedTokens:
     session = Session(
-        user=user, device=(device or meta.user_agent)[:255], ip_address=meta.ip_address[:64]
+        user=user, device=_device_name(device, meta.user_agent), ip_address=meta.ip_address[:64]
     )
     access, refresh = _fresh_tokens(session)
     async with unit_of_work():
@@ -84,22 +91,25 @@ async def start_session(user: User, device: str, meta: RequestMeta) -> IssuedTok
 async def refresh(refresh_token: str, meta: RequestMeta) -> IssuedTokens:
     digest = token_digest(refresh_token or "")
     async with unit_of_work():
+        # No select_related here: PostgreSQL refuses FOR UPDATE on the outer join it needs.
         session = (
             await Session.filter(
                 Q(refresh_token_hash=digest) | Q(previous_refresh_token_hash=digest),
                 revoked_at=None,
             )
             .select_for_update()
-            .select_related("user")
             .first()
         )
-        if session is None or session.refresh_expires_at <= now():
+        if session is not None:
+            await session.fetch_related("user")
+        if session is None or session.refresh_expires_at <= now() or not session.user.is_active:
             raise UserErrors.single(
                 UserErrorCode.TOKEN_INVALID,
                 ("input", "refresh_token"),
                 N_("This session has ended. Sign in again."),
             )
-        if session.refresh_token_hash != digest:
+        reused = session.refresh_token_hash != digest
+        if reused:
             session.revoked_at = now()
             await session.save(update_fields=["revoked_at"])
             await audit.record(
@@ -108,14 +118,18 @@ async def refresh(refresh_token: str, meta: RequestMeta) -> IssuedTokens:
                 meta=meta,
                 target=("Session", session.id),
             )
-            raise UserErrors.single(
-                UserErrorCode.TOKEN_REVOKED,
-                ("input", "refresh_token"),
-                N_("This session has ended. Sign in again."),
-            )
-        session.previous_refresh_token_hash = digest
-        access, new_refresh = _fresh_tokens(session)
-        await session.save()
+        else:
+            session.previous_refresh_token_hash = digest
+            access, new_refresh = _fresh_tokens(session)
+            await session.save()
+    if reused:
+        # Raised after the commit: raising inside the transaction would roll the revocation
+        # back, leaving the session to whoever copied the token.
+        raise UserErrors.single(
+            UserErrorCode.TOKEN_REVOKED,
+            ("input", "refresh_token"),
+            N_("This session has ended. Sign in again."),
+        )
     return IssuedTokens(session, access, new_refresh)
 
 
@@ -159,9 +173,14 @@ async def revoke(user: User, session_id: int, meta: RequestMeta, field=("input",
 
 
 async def revoke_by_refresh_token(refresh_token: str, meta: RequestMeta) -> None:
-    """Signs a device out with its own refresh token (no access token needed)."""
+    """Signs a device out with its own refresh token (no access token needed).
+
+    A token that matches no live session is already signed out: that is not an error.
+    """
     session = await Session.get_or_none(
-        refresh_token_hash=token_digest(refresh_token or ""), revoked_at=None
+        refresh_token_hash=token_digest(refresh_token or ""),
+        revoked_at=None,
+        refresh_expires_at__gt=now(),
     ).select_related("user")
     if session is not None:
-        await revoke(session.user, session.id, meta)
+        await revoke(session.user, session.id, meta, field=("input", "refresh_token"))

@@ -21,9 +21,7 @@ async def issue(
     """Creates a token and returns its plain value (only ever mailed, never stored)."""
     # A newer link of the same kind replaces the older ones.
     if user is not None:
-        await OneTimeToken.filter(
-            user_id=user.id, purpose=purpose, used_at=None, revoked_at=None
-        ).update(revoked_at=now())
+        await revoke_outstanding(user, purpose)
     plain = new_token()
     record = await OneTimeToken.create(
         purpose=purpose,
@@ -33,6 +31,13 @@ async def issue(
         expires_at=now() + timedelta(seconds=ttl_seconds),
     )
     return plain, record
+
+
+async def revoke_outstanding(user: User, purpose: TokenPurpose) -> int:
+    """Cancels the user's unused links of this kind; returns how many."""
+    return await OneTimeToken.filter(
+        user_id=user.id, purpose=purpose, used_at=None, revoked_at=None
+    ).update(revoked_at=now())
 
 
 async def consume(plain: str, purpose: TokenPurpose, field: FieldPath) -> OneTimeToken:

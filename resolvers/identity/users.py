@@ -91,6 +91,14 @@ def _email_taken() -> UserErrors:
     )
 
 
+def _link_not_valid() -> UserErrors:
+    return UserErrors.single(
+        UserErrorCode.TOKEN_INVALID,
+        ("input", "token"),
+        N_("This link is not valid. Ask for a new one."),
+    )
+
+
 async def resend_verification(user: User) -> None:
     if user.email_verified:
         raise UserErrors.single(UserErrorCode.INVALID, (), N_("Your email is already verified."))
@@ -103,11 +111,7 @@ async def verify_email(token: str, meta: RequestMeta) -> User:
         record = await tokens.consume(token, TokenPurpose.EMAIL_VERIFICATION, ("input", "token"))
         user = await User.get(id=record.user_id)
         if user.email != record.email:  # the address changed since the link was sent
-            raise UserErrors.single(
-                UserErrorCode.TOKEN_INVALID,
-                ("input", "token"),
-                N_("This link is not valid. Ask for a new one."),
-            )
+            raise _link_not_valid()
         if not user.email_verified:
             user.email_verified_at = now()
             await user.save(update_fields=["email_verified_at", "updated_at"])
@@ -149,13 +153,28 @@ async def reset_password(token: str, password: str, meta: RequestMeta) -> User:
     async with unit_of_work():
         record = await tokens.consume(token, TokenPurpose.PASSWORD_RESET, ("input", "token"))
         user = await User.get(id=record.user_id)
+        if user.email != record.email:  # mailed to an address the account no longer uses
+            raise _link_not_valid()
+        # Only now is the address known; raising rolls the token's use back.
+        check_password(password, errors, ("input", "password"), user.email)
+        errors.raise_if_any()
         user.password_hash = password_hash
         # Receiving the link proves the address, too.
         user.email_verified_at = user.email_verified_at or now()
         await user.save(update_fields=["password_hash", "email_verified_at", "updated_at"])
         # A reset signs every device out: whoever knew the old password is locked out.
-        await Session.filter(user_id=user.id, revoked_at=None).update(revoked_at=now())
-        await audit.record("user.password_reset", actor=user, meta=meta, target=("User", user.id))
+        live = Session.filter(user_id=user.id, revoked_at=None)
+        signed_out = await live.values_list("id", flat=True)
+        await live.update(revoked_at=now())
+        # ...and so is their request to move the account to an address of theirs.
+        await tokens.revoke_outstanding(user, TokenPurpose.EMAIL_CHANGE)
+        await audit.record(
+            "user.password_reset",
+            actor=user,
+            meta=meta,
+            target=("User", user.id),
+            after={"sessions_revoked": sorted(signed_out)},
+        )
     return user
 
 

@@ -51,15 +51,21 @@ class World:
 PASSWORD = "correct horse battery"
 
 
-async def make_member(email: str, password_hash: str, organization: Organization | None,
-                      role: Role | None) -> Member:
-    user = await User.create(email=email, password_hash=password_hash,
-                             first_name=email.split("@")[0].title(), last_name="Test",
-                             email_verified_at=now())
+async def make_member(
+    email: str, password_hash: str, organization: Organization | None, role: Role | None
+) -> Member:
+    user = await User.create(
+        email=email,
+        password_hash=password_hash,
+        first_name=email.split("@")[0].title(),
+        last_name="Test",
+        email_verified_at=now(),
+    )
     membership = None
     if organization is not None and role is not None:
-        membership = await StaffMembership.create(organization=organization, user=user,
-                                                  role=role, status=MembershipStatus.ACTIVE)
+        membership = await StaffMembership.create(
+            organization=organization, user=user, role=role, status=MembershipStatus.ACTIVE
+        )
     issued = await start_session(user, "pytest", RequestMeta())
     return Member(user, membership, issued.access_token, issued.refresh_token, PASSWORD)
 

@@ -72,6 +72,7 @@ at once since their results bypass ``execute_single``).
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -321,12 +322,23 @@ class CarnetGraphQL(GraphQL[Context, RootValue]):
 
     def parse_json(self, data: str | bytes) -> Any:
         try:
-            return super().parse_json(data)
+            parsed = super().parse_json(data)
         except (ValueError, RecursionError) as exc:
             # Strawberry only catches JSONDecodeError; bytes that are not
             # UTF-8 raise UnicodeDecodeError and deep nesting RecursionError,
             # both of which used to be 500s.
             raise GraphQLHTTPError(400, "Unable to parse request body as JSON") from exc
+        # JSON may escape a lone surrogate ("\ud800"), which is no character: no
+        # database or encoder accepts it, so refuse the request here, once for all fields.
+        raw = data if isinstance(data, str) else data.decode("utf-8", "replace")
+        if "\\ud" in raw.lower():
+            try:
+                json.dumps(parsed, ensure_ascii=False).encode("utf-8")
+            except UnicodeEncodeError as exc:
+                raise GraphQLHTTPError(
+                    400, "The request contains invalid Unicode (a lone surrogate)"
+                ) from exc
+        return parsed
 
     async def parse_http_body(
         self, request: AsyncHTTPRequestAdapter

@@ -29,12 +29,18 @@ def _environment() -> Environment:
     )
 
 
+@lru_cache(maxsize=1)
+def _text_environment() -> Environment:
+    return _environment().overlay(autoescape=False)
+
+
 def render_email(template: str, locale: str, /, **context: object) -> RenderedEmail:
     env = _environment()
     locale = locale if (TEMPLATE_DIR / "email" / locale).is_dir() else "en"
     base = f"email/{locale}/{template}"
-    subject = env.get_template(f"{base}.subject.txt").render(**context).strip()
-    text_env = env.overlay(autoescape=False)
+    # Subjects and plain text are not HTML: escaping them would mail "&amp;" to people.
+    text_env = _text_environment()
+    subject = text_env.get_template(f"{base}.subject.txt").render(**context).strip()
     text = text_env.get_template(f"{base}.txt").render(**context)
     html = env.get_template(f"{base}.html").render(**context)
     return RenderedEmail(subject=subject, text=text, html=html)

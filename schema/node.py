@@ -6,10 +6,16 @@ import strawberry
 
 from resolvers.common.errors import Forbidden, NotFound
 from resolvers.common.permissions import Relationship
+from resolvers.identity.sessions import sessions_of
 from schema import ids
 from schema.context import NODE_MODELS
 from schema.permissions import describe, requires
 from schema.types import NODE_ACCESS, Node
+
+
+# What of their own records a user sees, where it is not simply "rows with my user_id":
+# the same as the list that shows them (a revoked session is gone from both).
+SELF_SCOPES = {"Session": sessions_of}
 
 
 async def fetch_node(info: strawberry.Info, global_id: str):
@@ -19,8 +25,14 @@ async def fetch_node(info: strawberry.Info, global_id: str):
     if model is None:
         raise NotFound(("id",))
     if access is Relationship.SELF:
-        owner = {"id": context.user.id} if type_name == "User" else {"user_id": context.user.id}
-        record = await model.filter(pk=pk, **owner).first()
+        scope = SELF_SCOPES.get(type_name)
+        if scope is not None:
+            visible = scope(context.user)
+        elif type_name == "User":
+            visible = model.filter(id=context.user.id)
+        else:
+            visible = model.filter(user_id=context.user.id)
+        record = await visible.filter(pk=pk).first()
     else:
         organization_id = await context.organization_of_record(type_name, pk)
         actor = await context.actor_for(organization_id) if organization_id else None

@@ -27,8 +27,9 @@ def test_every_marked_message_is_translated_to_french():
 
 def test_translate_and_negotiate():
     assert translate("This field is required.", "fr") == "Ce champ est obligatoire."
-    assert translate("Use at least {min} characters.", "en", min=10) == \
-        "Use at least 10 characters."
+    assert (
+        translate("Use at least {min} characters.", "en", min=10) == "Use at least 10 characters."
+    )
     assert negotiate("fr-CA,fr;q=0.9,en;q=0.8") == "fr"
     assert negotiate("en-US,fr;q=0.5") == "en"
     assert negotiate("de, es") == "en"
@@ -42,8 +43,23 @@ def test_each_email_template_exists_in_both_languages():
 
 
 def test_email_html_is_autoescaped():
-    rendered = render_email("verify_email", "fr", name="<b>Zoé</b>",
-                            link="https://x.test/?a=1&b=2", hours=48)
+    rendered = render_email(
+        "verify_email", "fr", name="<b>Zoé</b>", link="https://x.test/?a=1&b=2", hours=48
+    )
     assert "&lt;b&gt;Zoé&lt;/b&gt;" in rendered.html
     assert "<b>Zoé</b>" in rendered.text  # plain text is not HTML
     assert rendered.subject == "Confirmez votre adresse courriel"
+
+
+def test_subject_and_text_are_not_html_escaped():
+    rendered = render_email(
+        "email_change",
+        "en",
+        name="Tom & Jerry",
+        link="https://x.test/?a=1&b=2",
+        new_email="t&j@example.test",
+        hours=24,
+    )
+    assert "Tom & Jerry" in rendered.text and "a=1&b=2" in rendered.text
+    assert "&amp;" not in rendered.text and "&amp;" not in rendered.subject
+    assert "Tom &amp; Jerry" in rendered.html

@@ -39,3 +39,24 @@ async def test_node_checks_the_permission_of_the_type(api, world):
     assert (await api.as_(world.admin).execute(NODE, {"id": event_id})).data["node"]
     refused = await api.as_(world.viewer).execute(NODE, {"id": event_id})
     assert refused.error_codes == ["FORBIDDEN"]
+
+
+async def test_a_revoked_session_is_gone_from_node_as_from_my_sessions(api, world):
+    from models.identity import Session
+    from resolvers.common.time import now
+
+    session = await Session.filter(user_id=world.owner.user.id).first()
+    other = await Session.create(
+        user=world.owner.user,
+        access_token_hash="a" * 64,
+        refresh_token_hash="b" * 64,
+        access_expires_at=now(),
+        refresh_expires_at=now(),
+        last_used_at=now(),
+        revoked_at=now(),
+    )
+    owner = api.as_(world.owner)
+    alive = await owner.execute(NODE, {"id": ids.encode("Session", session.id)})
+    assert alive.data["node"]["__typename"] == "Session"
+    gone = await owner.execute(NODE, {"id": ids.encode("Session", other.id)})
+    assert gone.error_codes == ["NOT_FOUND"]

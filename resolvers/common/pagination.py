@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from tortoise.expressions import Q
+from tortoise.fields import BigIntField, DatetimeField, Field, IntField, SmallIntField
 from tortoise.queryset import QuerySet
 
 from carnet.i18n import N_
@@ -38,13 +39,31 @@ def _encode(values: list[Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(plain, separators=(",", ":")).encode()).decode()
 
 
-def _decode(cursor: str, size: int) -> list[Any]:
+_INT_RANGE = range(-(2**63), 2**63)
+
+
+def _value(raw: Any, field: Field) -> Any:
+    """A cursor value checked against its sort field, so it can only reach SQL as that type."""
+    if isinstance(field, DatetimeField):
+        if not isinstance(raw, dict) or not isinstance(raw.get("dt"), str):
+            raise ValueError(raw)
+        return datetime.fromisoformat(raw["dt"])
+    if isinstance(field, IntField | BigIntField | SmallIntField):
+        if isinstance(raw, bool) or not isinstance(raw, int) or raw not in _INT_RANGE:
+            raise ValueError(raw)
+        return raw
+    if not isinstance(raw, str):
+        raise ValueError(raw)
+    return raw
+
+
+def _decode(cursor: str, fields: list[Field]) -> list[Any]:
     try:
         values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        if not isinstance(values, list) or len(values) != size:
+        if not isinstance(values, list) or len(values) != len(fields):
             raise ValueError(cursor)
-        return [datetime.fromisoformat(v["dt"]) if isinstance(v, dict) else v for v in values]
-    except (ValueError, TypeError, KeyError, binascii.Error, UnicodeError):
+        return [_value(raw, field) for raw, field in zip(values, fields, strict=True)]
+    except (ValueError, TypeError, KeyError, binascii.Error, UnicodeError, RecursionError):
         raise BadUserInput(N_("Malformed cursor.")) from None
 
 
@@ -81,14 +100,16 @@ async def paginate(
     keys = [(o.lstrip("-"), o.startswith("-")) for o in order]
     if keys[-1][0] != "id":
         keys.append(("id", keys[-1][1]))
+    fields_map = queryset.model._meta.fields_map
+    fields = [fields_map[name] for name, _ in keys]
     backward = last is not None
     size = last if backward else (first or DEFAULT_PAGE_SIZE)
     page_qs = queryset
     if after:
-        page_qs = page_qs.filter(_after(keys, _decode(after, len(keys))))
+        page_qs = page_qs.filter(_after(keys, _decode(after, fields)))
     if before:
         reversed_keys = [(name, not desc) for name, desc in keys]
-        page_qs = page_qs.filter(_after(reversed_keys, _decode(before, len(keys))))
+        page_qs = page_qs.filter(_after(reversed_keys, _decode(before, fields)))
     scan_keys = [(name, desc != backward) for name, desc in keys]
     page_qs = page_qs.order_by(*[f"-{n}" if d else n for n, d in scan_keys]).limit(size + 1)
     rows = list(await page_qs)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 from email_validator import EmailNotValidError, validate_email
 
 from carnet.i18n import N_
@@ -54,7 +56,10 @@ def clean_text(
     max_length: int,
     required: bool = False,
 ) -> str:
-    text = (value or "").strip()
+    # Control characters (NUL breaks PostgreSQL) and lone surrogates (not encodable) never
+    # belong in a name or a title; newlines and tabs neither, in a one-line field.
+    text = "".join(ch for ch in (value or "") if unicodedata.category(ch) not in ("Cc", "Cs"))
+    text = text.strip()
     if required and not text:
         errors.add(UserErrorCode.REQUIRED, field, N_("This field is required."))
     elif len(text) > max_length:

@@ -122,7 +122,6 @@ class TestMySessions:
     # resolvers.common.pagination._decode checks a cursor's shape, not its values' types:
     # these reach the query and fail there (a 500). Reported to the lead; remove the mark
     # once _decode checks each value against its sort field.
-    @pytest.mark.xfail(reason="pagination._decode does not type-check values", strict=False)
     async def test_a_cursor_of_the_wrong_type_is_bad_input(self, api, world, cursor):
         result = await api.as_(world.owner).execute(MY_SESSIONS, {"first": 2, "after": cursor})
         assert result.error_codes == ["BAD_USER_INPUT"], result.errors

@@ -12,7 +12,6 @@ from schema.context import NODE_MODELS
 from schema.permissions import describe, requires
 from schema.types import NODE_ACCESS, Node
 
-
 # What of their own records a user sees, where it is not simply "rows with my user_id":
 # the same as the list that shows them (a revoked session is gone from both).
 SELF_SCOPES = {"Session": sessions_of}

@@ -35,7 +35,6 @@ from harness import (
     uvicorn_server,
 )
 from loadgen import CLIENTS, LoadError, Run, Summary, run_load
-from statements import count_statements
 from tortoise import Tortoise
 from tortoise.migrations.api.migrate import migrate
 
@@ -43,6 +42,7 @@ from carnet.app import create_app
 from carnet.auth import hash_password
 from carnet.db import tortoise_config
 from carnet.settings import Settings
+from carnet.statements import count_statements
 from models.identity import Session, User
 from models.organizations import MembershipStatus, Organization, Role, StaffMembership
 from resolvers.common.actor import RequestMeta

@@ -1,8 +1,8 @@
 """Statements per request are counted, and do not grow with the page size."""
 
+from carnet.statements import assert_max_statements, count_statements
 from resolvers.common.actor import RequestMeta
 from resolvers.identity.sessions import start_session
-from tests.support.statements import assert_max_statements, count_statements
 
 
 async def test_an_authenticated_query_costs_one_statement(api, world):

@@ -121,7 +121,7 @@ async def test_page_size_and_cursor_validation(api, world):
 
 
 async def test_total_count_is_computed_only_when_asked(api, world):
-    from tests.support.statements import count_statements
+    from carnet.statements import count_statements
 
     await seed(world)
     owner = api.as_(world.owner)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import strawberry
 from strawberry.extensions import (
+    AddValidationRules,
     MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
@@ -34,18 +35,23 @@ class CarnetSchema(strawberry.Schema):
 
 
 def build_schema(settings: Settings) -> strawberry.Schema:
+    limit_rules = [
+        *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
+    ]
     return CarnetSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
         schema_directives=[RequiresPermission],
         # Factories, not instances: extensions keep per-request state (the cost, say).
+        # The depth and alias limiters' rule classes are made once: ValidationCache keys
+        # on the rules, and a limiter built per request made every lookup a miss.
         extensions=[
             lambda: ParserCache(maxsize=1000),
-            lambda: ValidationCache(maxsize=1000),
             lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
-            lambda: QueryDepthLimiter(max_depth=settings.max_query_depth),
-            lambda: MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+            lambda: AddValidationRules(limit_rules),
+            lambda: ValidationCache(maxsize=1000),
             lambda: CostLimit(max_cost=settings.max_query_cost),
         ],
     )

@@ -32,11 +32,20 @@ async def first_event(
     if not hasattr(stream, "__anext__"):  # refused before the stream started
         return Result(200, stream_result(stream), {})
     waiting = asyncio.ensure_future(anext(stream))
-    await asyncio.sleep(0.05)
-    await trigger()
+    deadline = asyncio.get_running_loop().time() + wait
     try:
-        result = await asyncio.wait_for(waiting, wait)
+        # The stream starts after whatever exists when it first polls, and we cannot see
+        # when that is: trigger until something arrives (or it answers with an error).
+        while True:
+            done, _ = await asyncio.wait({waiting}, timeout=0.2)
+            if done:
+                result = waiting.result()
+                break
+            if asyncio.get_running_loop().time() > deadline:
+                raise TimeoutError("the subscription produced nothing")
+            await trigger()
     finally:
+        waiting.cancel()
         await stream.aclose()
     return Result(200, stream_result(result), {})
 

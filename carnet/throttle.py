@@ -1,6 +1,12 @@
-"""Sign-in throttling in Redis: too many failures per email or per client → RATE_LIMITED."""
+"""Counters in Redis: sign-in failures (per address and per client) → RATE_LIMITED, and
+quotas on the mail that public or self-service mutations send (per address, per user).
+
+Every window is fixed, started by its first count, not sliding.
+"""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from carnet import queue
 from carnet.settings import current_settings
@@ -25,7 +31,7 @@ async def retry_after(email: str, client: str) -> int:
     return wait
 
 
-# Counts a failure; the first one starts the window (a fixed window, not a sliding one).
+# Counts a failure; the first one starts the window.
 # A script rather than `EXPIRE ... NX`, which needs Redis 7 (the embedded server is 6.2),
 # and rather than SET NX + INCR, where a key expiring in between would be counted forever.
 _RECORD_FAILURE = """
@@ -43,3 +49,53 @@ async def record_failure(email: str, client: str) -> None:
 
 async def reset(email: str) -> None:
     await queue.pool().delete(_keys(email, "")[0])
+
+
+@dataclass(frozen=True)
+class Quota:
+    """At most `limit` uses per key (an address, a user id) within `window_seconds`."""
+
+    bucket: str
+    limit: int
+    window_seconds: int
+
+
+# Enough for a mail that got lost or a typo, too few to flood anyone's inbox. Each kind of
+# mail has its own bucket, so exhausting one (anyone may ask for reset links to any
+# address) does not block the others.
+PASSWORD_RESET_MAIL = Quota("mail:password-reset", limit=3, window_seconds=3600)
+VERIFICATION_MAIL = Quota("mail:verification", limit=3, window_seconds=3600)
+EMAIL_CHANGE_MAIL = Quota("mail:email-change", limit=3, window_seconds=3600)  # per new address
+EMAIL_CHANGE_BY_USER = Quota("email-change:user", limit=3, window_seconds=3600)  # per user id
+
+# All or nothing, in one step: counts one use against every key only if none is at its
+# limit (a refused request uses nothing up); otherwise answers the longest remaining wait.
+# KEYS are the counters; ARGV holds each one's limit and window, in turn.
+_ALLOW = """
+local wait = 0
+for i, key in ipairs(KEYS) do
+  local limit, window = tonumber(ARGV[2 * i - 1]), tonumber(ARGV[2 * i])
+  if tonumber(redis.call('GET', key) or '0') >= limit then
+    local ttl = redis.call('TTL', key)
+    if ttl < 0 then
+      redis.call('EXPIRE', key, window)
+      ttl = window
+    end
+    wait = math.max(wait, ttl, 1)
+  end
+end
+if wait > 0 then return wait end
+for i, key in ipairs(KEYS) do
+  if redis.call('INCR', key) == 1 then redis.call('EXPIRE', key, ARGV[2 * i]) end
+end
+return 0
+"""
+
+
+async def allow(*uses: tuple[Quota, str]) -> int:
+    """Counts one use of each (quota, key) and returns 0; or, when any of them is used up,
+    counts nothing and returns the seconds until all of them allow it again."""
+    prefix = current_settings().redis_prefix
+    keys = [f"{prefix}:{quota.bucket}:{key}" for quota, key in uses]
+    limits = [n for quota, _ in uses for n in (quota.limit, quota.window_seconds)]
+    return int(await queue.pool().eval(_ALLOW, len(keys), *keys, *limits))

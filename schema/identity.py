@@ -105,6 +105,9 @@ class PasswordResetInput:
 @strawberry.input
 class EmailChangeRequestInput:
     new_email: str
+    current_password: str = strawberry.field(
+        description="Asked again: a signed-in device alone cannot move the account elsewhere."
+    )
 
 
 @strawberry.input
@@ -199,7 +202,9 @@ class IdentityMutation:
 
         return await payload(info, UserPayload, run())
 
-    @strawberry.mutation(**describe("Sends a new verification link to your address.", self_only()))
+    @strawberry.mutation(
+        **describe("Sends a new verification link to your address (a few per hour).", self_only())
+    )
     async def email_verification_resend(self, info: strawberry.Info) -> OkPayload:
         async def run():
             await users.resend_verification(info.context.user)
@@ -224,7 +229,12 @@ class IdentityMutation:
         return await payload(info, TokenPayload, run())
 
     @strawberry.mutation(
-        **describe("Swaps a refresh token for new tokens; the old ones stop working.", public())
+        **describe(
+            "Swaps a refresh token for new tokens; the old ones stop working. The refresh "
+            f"token just swapped still swaps for {sessions.REFRESH_GRACE.seconds} seconds "
+            "(two tabs at once); after that, presenting it ends the session.",
+            public(),
+        )
     )
     async def token_refresh(self, info: strawberry.Info, input: TokenRefreshInput) -> TokenPayload:
         async def run():
@@ -255,8 +265,8 @@ class IdentityMutation:
 
     @strawberry.mutation(
         **describe(
-            "Emails a password-reset link if an account has this "
-            "address (the answer is the same either way).",
+            "Emails a password-reset link if an account has this address, a few per hour "
+            "at most (the answer is the same either way).",
             public(),
         )
     )
@@ -283,8 +293,9 @@ class IdentityMutation:
 
     @strawberry.mutation(
         **describe(
-            "Emails a confirmation link to the new address; the login "
-            "email changes only when it is opened.",
+            "Emails a confirmation link to the new address; the login email changes only "
+            "when it is opened, and the old address is then told. Needs your password; "
+            "a few links per address and per hour.",
             self_only(),
         )
     )
@@ -292,7 +303,9 @@ class IdentityMutation:
         self, info: strawberry.Info, input: EmailChangeRequestInput
     ) -> OkPayload:
         async def run():
-            await users.request_email_change(info.context.user, input.new_email)
+            await users.request_email_change(
+                info.context.user, input.new_email, input.current_password, info.context.meta
+            )
             return {"ok": True}
 
         return await payload(info, OkPayload, run())

@@ -7,6 +7,7 @@ from resolvers.common.permissions import Permission
 from resolvers.identity.sessions import start_session
 from schema import ids
 from tests.support.authz import example
+from tests.support.world import PASSWORD
 
 
 async def org_id(world, caller):
@@ -26,6 +27,12 @@ async def own_fresh_session(world, caller):
 async def loner_refresh_token(world, caller):
     issued = await start_session(world.loner.user, "authz", RequestMeta())
     return {"token": issued.refresh_token}
+
+
+async def email_change_by_caller(world, caller):
+    # An address per caller: only a few links an hour may be mailed to any one address.
+    who = caller.user.id if caller else "anonymous"
+    return {"input": {"newEmail": f"changed.{who}@example.test", "currentPassword": PASSWORD}}
 
 
 async def any_node(world, caller):
@@ -102,8 +109,9 @@ example(
 )
 example(
     "Mutation.emailChangeRequest",
-    'mutation { emailChangeRequest(input: {newEmail: "changed@example.test"}) '
+    "mutation($input: EmailChangeRequestInput!) { emailChangeRequest(input: $input) "
     "{ ok errors { code } } }",
+    email_change_by_caller,
 )
 example(
     "Mutation.emailChangeConfirm",

@@ -1,7 +1,8 @@
 """Sign-in sessions: one per device, an access token and a rotating refresh token.
 
 Access tokens are short-lived; a refresh swaps both tokens. Presenting a refresh token
-that was already swapped means someone copied it, so the whole session is revoked.
+that was already swapped means someone copied it, so the whole session is revoked, unless
+it comes right after the swap: two tabs of one browser refreshing at once.
 """
 
 from __future__ import annotations
@@ -18,13 +19,25 @@ from carnet.settings import current_settings
 from models.identity import Session, User
 from resolvers.common import audit
 from resolvers.common.actor import RequestMeta
-from resolvers.common.errors import ErrorCollector, NotFound, RateLimited, UserErrorCode, UserErrors
+from resolvers.common.errors import (
+    ErrorCollector,
+    FieldPath,
+    NotFound,
+    RateLimited,
+    UserErrorCode,
+    UserErrors,
+)
 from resolvers.common.tasks import unit_of_work
 from resolvers.common.time import now
 from resolvers.common.validation import normalize_email
 
 # Writing last_used_at on every request would make each read a write.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+# How long after a swap the refresh token it replaced still swaps (again) instead of
+# ending the session: long enough for a second tab's request sent at the same moment, short
+# enough that a copied token is rarely still worth anything (Auth0 calls this "leeway").
+REFRESH_GRACE = timedelta(seconds=30)
 
 
 @dataclass
@@ -50,7 +63,7 @@ async def sign_in(email: str, password: str, device: str, meta: RequestMeta) -> 
     errors = ErrorCollector()
     normalized = normalize_email(email, errors, ("input", "email"))
     errors.raise_if_any()
-    client = meta.ip_address or "unknown"
+    client = _client(meta)
     wait = await throttle.retry_after(normalized, client)
     if wait:
         raise RateLimited(wait)
@@ -62,6 +75,24 @@ async def sign_in(email: str, password: str, device: str, meta: RequestMeta) -> 
         )
     await throttle.reset(normalized)
     return await start_session(user, device, meta)
+
+
+def _client(meta: RequestMeta) -> str:
+    return meta.ip_address or "unknown"
+
+
+async def confirm_password(user: User, password: str, field: FieldPath, meta: RequestMeta) -> None:
+    """Asks a signed-in user for their password again, before a change that takes the
+    account over. Failures count with sign-in's (same address, same client), so this is no
+    side door for guessing a password with a stolen access token."""
+    client = _client(meta)
+    wait = await throttle.retry_after(user.email, client)
+    if wait:
+        raise RateLimited(wait)
+    if not await verify_password(user.password_hash, password):
+        await throttle.record_failure(user.email, client)
+        raise UserErrors.single(UserErrorCode.INVALID_CREDENTIALS, field, N_("Wrong password."))
+    await throttle.reset(user.email)
 
 
 def _device_name(device: str, user_agent: str) -> str:
@@ -88,6 +119,12 @@ async def start_session(user: User, device: str, meta: RequestMeta) -> IssuedTok
     return IssuedTokens(session, access, refresh)
 
 
+def _just_swapped(session: Session) -> bool:
+    # A live session is saved only to swap its tokens (revoking ends it, and last_used_at
+    # is written with a query, which leaves updated_at alone): updated_at is the last swap.
+    return now() - session.updated_at <= REFRESH_GRACE
+
+
 async def refresh(refresh_token: str, meta: RequestMeta) -> IssuedTokens:
     digest = token_digest(refresh_token or "")
     async with unit_of_work():
@@ -108,7 +145,7 @@ async def refresh(refresh_token: str, meta: RequestMeta) -> IssuedTokens:
                 ("input", "refresh_token"),
                 N_("This session has ended. Sign in again."),
             )
-        reused = session.refresh_token_hash != digest
+        reused = session.refresh_token_hash != digest and not _just_swapped(session)
         if reused:
             session.revoked_at = now()
             await session.save(update_fields=["revoked_at"])
@@ -119,7 +156,10 @@ async def refresh(refresh_token: str, meta: RequestMeta) -> IssuedTokens:
                 target=("Session", session.id),
             )
         else:
-            session.previous_refresh_token_hash = digest
+            # Within the grace, the tab that lost the race swaps again and the token just
+            # replaced becomes the previous one: the winning tab's refresh token keeps
+            # working as well, and the oldest one, presented later, is merely unknown.
+            session.previous_refresh_token_hash = session.refresh_token_hash
             access, new_refresh = _fresh_tokens(session)
             await session.save()
     if reused:

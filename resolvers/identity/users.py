@@ -1,7 +1,9 @@
 """Registration, email verification, password reset and login-email change.
 
-Only the user changes their own login email, and only through a link sent to the new
-address; no administrator path exists.
+Only the user changes their own login email, with their password and a link sent to the
+new address; no administrator path exists. The old address is told once it is done.
+
+Mail sent on request is rationed per address (and per user): see `carnet.throttle`.
 """
 
 from __future__ import annotations
@@ -10,17 +12,19 @@ from dataclasses import dataclass
 
 from tortoise.exceptions import IntegrityError
 
+from carnet import throttle
 from carnet.auth import hash_password
 from carnet.i18n import N_
 from carnet.settings import current_settings
 from models.identity import Locale, Session, TokenPurpose, User
+from models.messaging import OutboxMessage
 from resolvers.common import audit
 from resolvers.common.actor import RequestMeta
-from resolvers.common.errors import ErrorCollector, UserErrorCode, UserErrors
+from resolvers.common.errors import ErrorCollector, RateLimited, UserErrorCode, UserErrors
 from resolvers.common.tasks import UnitOfWork, unit_of_work
 from resolvers.common.time import now
 from resolvers.common.validation import check_password, clean_text, normalize_email
-from resolvers.identity import tokens
+from resolvers.identity import sessions, tokens
 from resolvers.messaging.email import queue_email
 
 
@@ -102,6 +106,9 @@ def _link_not_valid() -> UserErrors:
 async def resend_verification(user: User) -> None:
     if user.email_verified:
         raise UserErrors.single(UserErrorCode.INVALID, (), N_("Your email is already verified."))
+    wait = await throttle.allow((throttle.VERIFICATION_MAIL, user.email))
+    if wait:
+        raise RateLimited(wait)
     async with unit_of_work() as uow:
         await _send_verification(uow, user)
 
@@ -120,12 +127,13 @@ async def verify_email(token: str, meta: RequestMeta) -> User:
 
 
 async def request_password_reset(email: str) -> None:
-    """Always succeeds, so the answer does not reveal who has an account."""
+    """Always succeeds, so the answer does not reveal who has an account: over the
+    address's quota too, when it quietly sends nothing."""
     errors = ErrorCollector()
     normalized = normalize_email(email, errors, ("input", "email"))
     errors.raise_if_any()
     user = await User.get_or_none(email=normalized, is_active=True)
-    if user is None:
+    if user is None or await throttle.allow((throttle.PASSWORD_RESET_MAIL, user.email)):
         return
     ttl = current_settings().password_reset_ttl_seconds
     async with unit_of_work() as uow:
@@ -178,10 +186,15 @@ async def reset_password(token: str, password: str, meta: RequestMeta) -> User:
     return user
 
 
-async def request_email_change(user: User, new_email: str) -> None:
+async def request_email_change(
+    user: User, new_email: str, current_password: str, meta: RequestMeta
+) -> None:
     errors = ErrorCollector()
     email = normalize_email(new_email, errors, ("input", "new_email"))
     errors.raise_if_any()
+    # Before saying which addresses are taken, and before anything is sent: a stolen
+    # access token alone does not move the account to another mailbox.
+    await sessions.confirm_password(user, current_password, ("input", "current_password"), meta)
     if email == user.email:
         raise UserErrors.single(
             UserErrorCode.INVALID, ("input", "new_email"), N_("This is already your email address.")
@@ -192,6 +205,11 @@ async def request_email_change(user: User, new_email: str) -> None:
             ("input", "new_email"),
             N_("Another account uses this email address."),
         )
+    wait = await throttle.allow(
+        (throttle.EMAIL_CHANGE_MAIL, email), (throttle.EMAIL_CHANGE_BY_USER, str(user.id))
+    )
+    if wait:
+        raise RateLimited(wait)
     ttl = current_settings().email_change_ttl_seconds
     async with unit_of_work() as uow:
         plain, _ = await tokens.issue(
@@ -211,22 +229,38 @@ async def request_email_change(user: User, new_email: str) -> None:
         )
 
 
+async def _notify_old_address(uow: UnitOfWork, user: User, old_email: str) -> OutboxMessage:
+    # The owner of the old address may not be who changed it. A security notice, not
+    # rationed by any quota: it goes out with every change.
+    return await queue_email(
+        uow,
+        template="email_changed",
+        to=old_email,
+        locale=user.locale,
+        links=[],
+        name=user.first_name or old_email,
+        old_email=old_email,
+        new_email=user.email,
+    )
+
+
 async def confirm_email_change(token: str, meta: RequestMeta) -> User:
     try:
-        async with unit_of_work():
+        async with unit_of_work() as uow:
             record = await tokens.consume(token, TokenPurpose.EMAIL_CHANGE, ("input", "token"))
             user = await User.get(id=record.user_id)
             before = user.email
             user.email = record.email
             user.email_verified_at = now()
             await user.save(update_fields=["email", "email_verified_at", "updated_at"])
+            notice = await _notify_old_address(uow, user, before)
             await audit.record(
                 "user.email_change",
                 actor=user,
                 meta=meta,
                 target=("User", user.id),
                 before={"email": before},
-                after={"email": user.email},
+                after={"email": user.email, "notice_message_id": notice.id},
             )
     except IntegrityError:
         raise UserErrors.single(

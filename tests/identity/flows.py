@@ -14,6 +14,7 @@ from models.identity import OneTimeToken, Session, User
 from models.messaging import OutboxMessage
 from models.tasks import Task
 from tests.support.api import Api, Result
+from tests.support.world import PASSWORD
 
 ERRORS = "errors { code field message }"
 USER = "user { id email firstName lastName fullName locale emailVerified }"
@@ -125,12 +126,23 @@ async def reset(api: Api, token: str, password: str = NEW_PASSWORD) -> Result:
     return await api.execute(RESET, {"input": {"token": token, "password": password}})
 
 
-async def request_change(api: Api, who, new_email: str) -> Result:
-    return await api.as_(who).execute(EMAIL_CHANGE_REQUEST, {"input": {"newEmail": new_email}})
+async def request_change(api: Api, who, new_email: str, password: str = PASSWORD) -> Result:
+    data = {"newEmail": new_email, "currentPassword": password}
+    return await api.as_(who).execute(EMAIL_CHANGE_REQUEST, {"input": data})
 
 
 async def confirm_change(api: Api, token: str) -> Result:
     return await api.execute(EMAIL_CHANGE_CONFIRM, {"input": {"token": token}})
+
+
+def rate_limited(result: Result, window_seconds: int) -> int:
+    """The wait a RATE_LIMITED answer asks for: a top-level error, the payload not reached."""
+    assert result.status == 200
+    assert result.data is None
+    assert result.error_codes == ["RATE_LIMITED"]
+    retry_after = result.errors[0]["extensions"]["retryAfter"]
+    assert 0 < retry_after <= window_seconds
+    return retry_after
 
 
 def error_codes(result: Result, field: str) -> list[tuple[str, list[str]]]:

@@ -5,6 +5,7 @@ import pytest
 from models.audit import AuditEvent
 from models.identity import OneTimeToken, TokenPurpose, User
 from models.messaging import OutboxMessage
+from models.tasks import Task
 from resolvers.common.time import now
 from tests.identity.flows import (
     EMAIL_CHANGE_REQUEST,
@@ -16,6 +17,7 @@ from tests.identity.flows import (
     error_codes,
     last_email,
     mailed_token,
+    rate_limited,
     register,
     request_change,
     request_reset,
@@ -55,10 +57,18 @@ class TestEmailChange:
         assert user.email == "loner.new@example.test"
         assert user.email_verified_at is not None
         assert (await OneTimeToken.get(id=record.id)).used_at is not None
+        # The old address is told, without a link (there is nothing to click).
+        notice = await last_email("loner@example.test", "email_changed")
+        assert notice.subject == "Your Carnet login email was changed"
+        assert "loner.new@example.test" in notice.body_text
+        assert "loner.new@example.test" in notice.body_html
+        assert "reset your password" in notice.body_text
+        assert notice.links == []
+        assert await OutboxMessage.filter(recipient="loner@example.test").count() == 1
         (event,) = await AuditEvent.filter(action="user.email_change")
         assert (event.before, event.after) == (
             {"email": "loner@example.test"},
-            {"email": "loner.new@example.test"},
+            {"email": "loner.new@example.test", "notice_message_id": notice.id},
         )
 
         old = (await sign_in(api, "loner@example.test", PASSWORD)).payload("tokenCreate")
@@ -120,6 +130,7 @@ class TestEmailChange:
         assert error_codes(result, "emailChangeConfirm") == [("ALREADY_EXISTS", ["input", "token"])]
         assert (await User.get(id=world.loner.user.id)).email == "loner@example.test"
         assert (await OneTimeToken.get(purpose=TokenPurpose.EMAIL_CHANGE)).used_at is None
+        assert not await OutboxMessage.filter(template="email_changed").exists()
 
     async def test_the_link_works_once_and_only_the_latest_one(self, api, world):
         (await request_change(api, world.loner, "first@example.test")).ok("emailChangeRequest")
@@ -175,7 +186,9 @@ class TestEmailChange:
         await register(api, "alice@example.test")
         verify_token = await mailed_token("alice@example.test", "verify_email")
         alice = await signed_in(api, "alice@example.test", NEW_PASSWORD)
-        (await request_change(api, alice, "alice2@example.test")).ok("emailChangeRequest")
+        (await request_change(api, alice, "alice2@example.test", NEW_PASSWORD)).ok(
+            "emailChangeRequest"
+        )
         (await confirm_change(api, await mailed_token("alice2@example.test", "email_change"))).ok(
             "emailChangeConfirm"
         )
@@ -189,6 +202,106 @@ class TestEmailChange:
         )
         assert result.status == 400  # userUpdate has no email field
         assert (await User.get(id=world.loner.user.id)).email == "loner@example.test"
+
+
+class TestCurrentPassword:
+    @pytest.mark.parametrize("password", ["not the password", "", PASSWORD.upper()])
+    async def test_a_wrong_password_is_refused_and_nothing_is_written(self, api, world, password):
+        before = await row_counts()
+        result = await request_change(api, world.loner, "new@example.test", password)
+        assert result.payload("emailChangeRequest") == {
+            "ok": False,
+            "errors": [
+                {
+                    "code": "INVALID_CREDENTIALS",
+                    "field": ["input", "currentPassword"],
+                    "message": "Wrong password.",
+                }
+            ],
+        }
+        assert await row_counts() == before
+
+    async def test_without_the_password_no_one_learns_which_addresses_are_taken(self, api, world):
+        result = await request_change(api, world.loner, "admin@alpha.test", "a guess")
+        assert error_codes(result, "emailChangeRequest") == [
+            ("INVALID_CREDENTIALS", ["input", "currentPassword"])
+        ]
+
+    async def test_a_malformed_address_is_refused_first_and_costs_no_attempt(
+        self, api, world, settings
+    ):
+        for _ in range(settings.login_max_failures + 1):
+            result = await request_change(api, world.loner, "not an email", "a guess")
+            assert error_codes(result, "emailChangeRequest") == [
+                ("INVALID_EMAIL", ["input", "newEmail"])
+            ]
+        assert (await request_change(api, world.loner, "new@example.test")).ok("emailChangeRequest")
+
+    async def test_guesses_here_count_with_sign_in_failures(self, api, world, settings):
+        for _ in range(settings.login_max_failures):
+            result = await request_change(api, world.loner, "new@example.test", "a guess")
+            assert result.payload_codes("emailChangeRequest") == ["INVALID_CREDENTIALS"]
+        before = await row_counts()
+        window = settings.login_failure_window_seconds
+
+        # Even the right password is refused now, here and at sign-in.
+        locked = await request_change(api, world.loner, "new@example.test")
+        rate_limited(locked, window)
+        assert await row_counts() == before
+        rate_limited(await sign_in(api, "loner@example.test", PASSWORD), window)
+        # Other accounts are not affected.
+        assert (await request_change(api, world.owner, "new@example.test")).ok("emailChangeRequest")
+
+    async def test_sign_in_failures_lock_this_door_too(self, api, world, settings):
+        for _ in range(settings.login_max_failures):
+            payload = (await sign_in(api, "loner@example.test", "a guess")).payload("tokenCreate")
+            assert [e["code"] for e in payload["errors"]] == ["INVALID_CREDENTIALS"]
+        locked = await request_change(api, world.loner, "new@example.test")
+        rate_limited(locked, settings.login_failure_window_seconds)
+        assert not await OneTimeToken.filter(purpose=TokenPurpose.EMAIL_CHANGE).exists()
+
+    async def test_the_right_password_clears_earlier_failures(self, api, world, settings):
+        for _ in range(settings.login_max_failures - 1):
+            await request_change(api, world.loner, "new@example.test", "a guess")
+        assert (await request_change(api, world.loner, "new@example.test")).ok("emailChangeRequest")
+        for _ in range(settings.login_max_failures - 1):
+            await sign_in(api, "loner@example.test", "a guess")
+        assert (await sign_in(api, "loner@example.test", PASSWORD)).ok("tokenCreate")
+
+
+class TestOldAddressNotice:
+    async def change(self, api, world, new_email: str) -> None:
+        (await request_change(api, world.loner, new_email)).ok("emailChangeRequest")
+        token = await mailed_token(new_email, "email_change")
+        (await confirm_change(api, token)).ok("emailChangeConfirm")
+
+    async def test_it_is_in_the_users_language(self, api, world):
+        await User.filter(id=world.loner.user.id).update(locale="fr")
+        await self.change(api, world, "nouveau@example.test")
+        notice = await last_email("loner@example.test", "email_changed")
+        assert notice.subject == "Votre adresse de connexion à Carnet a changé"
+        assert "nouveau@example.test" in notice.body_text
+        assert "réinitialisez votre mot de passe" in notice.body_text
+
+    async def test_the_html_is_escaped_and_the_text_is_not(self, api, world):
+        await User.filter(id=world.loner.user.id).update(first_name="<b>Lou</b> & co")
+        await self.change(api, world, "new@example.test")
+        notice = await last_email("loner@example.test", "email_changed")
+        assert "Hello &lt;b&gt;Lou&lt;/b&gt; &amp; co," in notice.body_html
+        assert "<b>" not in notice.body_html
+        assert "Hello <b>Lou</b> & co," in notice.body_text
+
+    async def test_each_change_tells_the_address_it_left(self, api, world):
+        await self.change(api, world, "second@example.test")
+        await self.change(api, world, "third@example.test")
+        notices = await OutboxMessage.filter(template="email_changed").order_by("id")
+        assert [(n.recipient, "third@example.test" in n.body_text) for n in notices] == [
+            ("loner@example.test", False),
+            ("second@example.test", True),
+        ]
+        # Sent like every other email: by the worker, from a task recorded with the change.
+        sends = await Task.filter(function="send_email").values_list("args", flat=True)
+        assert all([n.id] in sends for n in notices)
 
 
 class TestProfile:
@@ -220,7 +333,7 @@ async def test_a_signed_in_users_language_is_used_for_messages(api, world):
     # An explicit Accept-Language wins over the profile.
     explicit = await api.as_(world.loner).execute(
         EMAIL_CHANGE_REQUEST,
-        {"input": {"newEmail": "admin@alpha.test"}},
+        {"input": {"newEmail": "admin@alpha.test", "currentPassword": PASSWORD}},
         **{"accept-language": "en"},
     )
     assert explicit.payload("emailChangeRequest")["errors"][0]["message"] == en["message"]

@@ -69,7 +69,14 @@ CASES = {
     "sessionRevoke.id": (SESSION_REVOKE, lambda v: {"id": v}),
     "passwordResetRequest.email": (RESET_REQUEST, lambda v: {"email": v}),
     "passwordReset": (RESET, lambda v: {"token": v, "password": "a fine passphrase" + v}),
-    "emailChangeRequest.newEmail": (EMAIL_CHANGE_REQUEST, lambda v: {"newEmail": v}),
+    "emailChangeRequest.newEmail": (
+        EMAIL_CHANGE_REQUEST,
+        lambda v: {"newEmail": v, "currentPassword": PASSWORD},
+    ),
+    "emailChangeRequest.currentPassword": (
+        EMAIL_CHANGE_REQUEST,
+        lambda v: {"newEmail": "new@example.test", "currentPassword": v},
+    ),
     "emailChangeConfirm.token": (EMAIL_CHANGE_CONFIRM, lambda v: {"token": v}),
     "userUpdate.names": (USER_UPDATE, lambda v: {"firstName": "A" + v, "lastName": v}),
 }

@@ -7,6 +7,7 @@ import pytest
 from models.audit import AuditEvent
 from models.identity import Session, User
 from resolvers.common.time import now
+from resolvers.identity.sessions import REFRESH_GRACE
 from tests.identity.flows import (
     ME,
     REFRESH,
@@ -19,6 +20,17 @@ from tests.identity.flows import (
     signed_in,
 )
 from tests.support.world import PASSWORD
+
+
+async def refresh(api, refresh_token: str) -> dict:
+    result = await api.execute(REFRESH, {"input": {"refreshToken": refresh_token}})
+    return result.ok("tokenRefresh")
+
+
+async def swapped_ago(device: SignedIn, age: timedelta) -> None:
+    """Moves the last swap of the device's session into the past."""
+    session = await Session.get(previous_refresh_token_hash=digest(device.refresh_token))
+    await Session.filter(id=session.id).update(updated_at=now() - age)
 
 
 async def test_signing_in_returns_tokens_and_records_the_session(api, world, settings):
@@ -136,6 +148,7 @@ class TestRefresh:
         thief = (await api.execute(REFRESH, {"input": {"refreshToken": device.refresh_token}})).ok(
             "tokenRefresh"
         )
+        await swapped_ago(device, REFRESH_GRACE + timedelta(seconds=1))
         # ...so when the device presents it, the whole session ends, for both of them.
         reused = await api.execute(REFRESH, {"input": {"refreshToken": device.refresh_token}})
         assert reused.payload("tokenRefresh")["errors"] == [
@@ -157,6 +170,51 @@ class TestRefresh:
         assert [e["code"] for e in again.payload("tokenRefresh")["errors"]] == ["TOKEN_INVALID"]
         # Other devices are not affected.
         assert (await api.as_(world.loner).execute(ME)).data["me"]
+
+    async def test_a_second_tab_refreshing_right_after_the_first_gets_tokens_too(self, api, world):
+        device = await signed_in(api, "loner@example.test", PASSWORD)
+        first_tab = await refresh(api, device.refresh_token)
+        # The second tab sent the same refresh token: still the previous one, so it swaps
+        # again rather than ending the session.
+        second_tab = await refresh(api, device.refresh_token)
+        tokens = {first_tab["refreshToken"], second_tab["refreshToken"], device.refresh_token}
+        assert len(tokens) == 3
+
+        session = await session_of(SignedIn(second_tab["accessToken"]))
+        assert session.revoked_at is None
+        assert session.refresh_token_hash == digest(second_tab["refreshToken"])
+        # The token the second swap replaced is the previous one now, not the oldest.
+        assert session.previous_refresh_token_hash == digest(first_tab["refreshToken"])
+        assert await AuditEvent.filter(action="session.reuse_detected").count() == 0
+        # One access token per session: the latest.
+        me = await api.as_(SignedIn(second_tab["accessToken"])).execute(ME)
+        assert me.data["me"]["email"] == "loner@example.test"
+        assert (await api.as_(SignedIn(first_tab["accessToken"])).execute(ME)).error_codes == [
+            "UNAUTHENTICATED"
+        ]
+        # Whichever refresh token the browser kept works within the grace...
+        assert await refresh(api, first_tab["refreshToken"])
+        # ...and the oldest is merely unknown now: no error ends the session for it.
+        oldest = await api.execute(REFRESH, {"input": {"refreshToken": device.refresh_token}})
+        assert [e["code"] for e in oldest.payload("tokenRefresh")["errors"]] == ["TOKEN_INVALID"]
+        assert await Session.filter(id=session.id, revoked_at=None).exists()
+
+    async def test_the_previous_token_swaps_until_the_grace_ends(self, api, world):
+        device = await signed_in(api, "loner@example.test", PASSWORD)
+        await refresh(api, device.refresh_token)
+        await swapped_ago(device, REFRESH_GRACE - timedelta(seconds=2))
+        assert (await refresh(api, device.refresh_token))["accessToken"]
+        assert await Session.filter(user_id=world.loner.user.id, revoked_at=None).count() == 2
+
+    async def test_after_the_grace_the_second_tab_ends_the_session(self, api, world):
+        device = await signed_in(api, "loner@example.test", PASSWORD)
+        first_tab = await refresh(api, device.refresh_token)
+        await swapped_ago(device, REFRESH_GRACE + timedelta(seconds=1))
+        late = await api.execute(REFRESH, {"input": {"refreshToken": device.refresh_token}})
+        assert [e["code"] for e in late.payload("tokenRefresh")["errors"]] == ["TOKEN_REVOKED"]
+        assert await AuditEvent.filter(action="session.reuse_detected").count() == 1
+        after = await api.execute(REFRESH, {"input": {"refreshToken": first_tab["refreshToken"]}})
+        assert [e["code"] for e in after.payload("tokenRefresh")["errors"]] == ["TOKEN_INVALID"]
 
     @pytest.mark.parametrize("refresh_token", ["", "garbage", "x" * 5000])
     async def test_an_unknown_refresh_token_is_invalid(self, api, world, refresh_token):

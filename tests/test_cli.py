@@ -16,8 +16,12 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def test_committed_schema_is_current():
-    result = subprocess.run([sys.executable, "-m", "carnet.cli", "schema", "--check"],
-                            cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "carnet.cli", "schema", "--check"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stderr
 
 
@@ -35,18 +39,99 @@ async def test_demo_users_can_sign_in(api, app):
     await seed_demo()
     result = await api.execute(
         'mutation { tokenCreate(input: {email: "agent@club.demo.carnet.test", '
-        'password: "demo-password"}) { accessToken errors { code } } }')
+        'password: "demo-password"}) { accessToken errors { code } } }'
+    )
     assert result.ok("tokenCreate")["accessToken"]
 
 
 def test_seed_demo_is_refused_in_production(capsys):
-    production = Settings(environment=Environment.PRODUCTION, secret_key="x" * 40,
-                          database_url="sqlite://:memory:", redis_url="redis://127.0.0.1:1")
+    production = Settings(
+        environment=Environment.PRODUCTION,
+        secret_key="x" * 40,
+        database_url="sqlite://:memory:",
+        redis_url="redis://127.0.0.1:1",
+    )
     assert cli._seed_demo(production) == 2
     assert "refused in production" in capsys.readouterr().err
 
 
 def test_production_requires_real_settings():
     with pytest.raises(ValueError, match="CARNET_SECRET_KEY"):
-        Settings(environment=Environment.PRODUCTION, database_url="postgres://x/y",
-                 redis_url="redis://x")
+        Settings(
+            environment=Environment.PRODUCTION, database_url="postgres://x/y", redis_url="redis://x"
+        )
+
+
+def _session_members(session_id: int) -> list[int]:
+    """Live processes of a session (Linux /proc), zombies excluded."""
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == session_id and fields[0] != "Z":  # sid, state
+            members.append(int(stat.parent.name))
+    return members
+
+
+def test_dev_runs_everything_and_ctrl_c_stops_every_child(tmp_path):
+    """`carnet dev` on a fresh folder: migrate, seed, serve; Ctrl-C leaves nothing behind."""
+    import os
+    import signal
+    import socket
+    import time
+
+    import httpx
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CARNET_")}
+    env.update(
+        CARNET_VAR_DIR=str(tmp_path / "var"),
+        CARNET_PORT=str(port),
+        CARNET_ARGON2_TIME_COST="1",
+        CARNET_ARGON2_MEMORY_COST_KIB="1024",
+    )
+    log = (tmp_path / "dev.log").open("w")
+    dev = subprocess.Popen(
+        [sys.executable, "-m", "carnet.cli", "dev"],
+        cwd=tmp_path,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert dev.poll() is None and time.monotonic() < deadline, (
+                tmp_path / "dev.log"
+            ).read_text()
+            time.sleep(0.3)
+        response = httpx.post(
+            f"http://127.0.0.1:{port}/graphql",
+            json={
+                "query": 'mutation { tokenCreate(input: {email: "owner@club.demo.carnet.test", '
+                'password: "demo-password"}) { accessToken } }'
+            },
+        )
+        assert response.json()["data"]["tokenCreate"]["accessToken"]
+        assert len(_session_members(dev.pid)) >= 4  # dev, redis-server, worker, API
+        dev.send_signal(signal.SIGINT)
+        assert dev.wait(timeout=30) == 0
+        deadline = time.monotonic() + 10
+        while _session_members(dev.pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _session_members(dev.pid) == []
+    finally:
+        if dev.poll() is None:
+            os.killpg(dev.pid, signal.SIGKILL)
+        log.close()
+    assert "owner@club.demo.carnet.test" in (tmp_path / "dev.log").read_text()

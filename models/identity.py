@@ -69,6 +69,8 @@ class TokenPurpose(StrEnum):
     PASSWORD_RESET = "PASSWORD_RESET"
     EMAIL_CHANGE = "EMAIL_CHANGE"
     INVITATION = "INVITATION"
+    # Mailed to the address an email change left: puts it back and locks the intruder out.
+    EMAIL_CHANGE_UNDO = "EMAIL_CHANGE_UNDO"
 
 
 class OneTimeToken(TimestampedModel):
@@ -80,7 +82,8 @@ class OneTimeToken(TimestampedModel):
     user = fields.ForeignKeyField(
         "models.User", related_name="one_time_tokens", null=True, on_delete=fields.CASCADE
     )
-    # The address the token proves (the new address for an email change).
+    # The address the token proves (the new address for an email change, the one it left
+    # for an undo).
     email = fields.CharField(max_length=254)
     expires_at = fields.DatetimeField()
     used_at = fields.DatetimeField(null=True)

@@ -10,7 +10,7 @@ import strawberry
 from models.identity import Locale, Session, User
 from resolvers.common.pagination import paginate
 from resolvers.common.permissions import Relationship
-from resolvers.identity import sessions, users
+from resolvers.identity import email_change, sessions, users
 from schema import ids
 from schema.payloads import Payload, payload
 from schema.permissions import describe, requires
@@ -303,7 +303,7 @@ class IdentityMutation:
         self, info: strawberry.Info, input: EmailChangeRequestInput
     ) -> OkPayload:
         async def run():
-            await users.request_email_change(
+            await email_change.request(
                 info.context.user, input.new_email, input.current_password, info.context.meta
             )
             return {"ok": True}
@@ -311,11 +311,31 @@ class IdentityMutation:
         return await payload(info, OkPayload, run())
 
     @strawberry.mutation(
-        **describe("Confirms a login-email change with the mailed token.", public())
+        **describe(
+            "Confirms a login-email change with the mailed token. The old address is sent a "
+            "link to undo it.",
+            public(),
+        )
     )
     async def email_change_confirm(self, info: strawberry.Info, input: TokenInput) -> UserPayload:
         async def run():
-            return {"user": await users.confirm_email_change(input.token, info.context.meta)}
+            return {"user": await email_change.confirm(input.token, info.context.meta)}
+
+        return await payload(info, UserPayload, run())
+
+    @strawberry.mutation(
+        **describe(
+            "Undoes a login-email change with the token mailed to the address it left "
+            f"(valid {email_change.UNDO_LINK_LIFETIME.days} days, once): that address is the "
+            "login email again, every device is signed out, every link still out is "
+            "cancelled, and the password stops working until it is reset with the link "
+            "then mailed to that address.",
+            public(),
+        )
+    )
+    async def email_change_undo(self, info: strawberry.Info, input: TokenInput) -> UserPayload:
+        async def run():
+            return {"user": await email_change.undo(input.token, info.context.meta)}
 
         return await payload(info, UserPayload, run())
 

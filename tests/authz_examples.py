@@ -118,6 +118,10 @@ example(
     'mutation { emailChangeConfirm(input: {token: "nope"}) { errors { code } } }',
 )
 example(
+    "Mutation.emailChangeUndo",
+    'mutation { emailChangeUndo(input: {token: "nope"}) { user { id } errors { code } } }',
+)
+example(
     "Mutation.userUpdate",
     'mutation { userUpdate(input: {firstName: "Renamed"}) { user { firstName } errors { code } } }',
 )

@@ -195,6 +195,15 @@ def sessions_of(user: User):
     return Session.filter(user_id=user.id, revoked_at=None, refresh_expires_at__gt=now())
 
 
+async def revoke_all(user: User) -> list[int]:
+    """Signs every device of the user out; returns the sessions' ids. Call inside a
+    transaction, with the change that calls for it."""
+    live = Session.filter(user_id=user.id, revoked_at=None)
+    signed_out = await live.values_list("id", flat=True)
+    await live.update(revoked_at=now())
+    return sorted(signed_out)
+
+
 async def revoke(user: User, session_id: int, meta: RequestMeta, field=("input", "id")) -> Session:
     async with unit_of_work():
         session = await sessions_of(user).filter(id=session_id).select_for_update().first()

@@ -1,4 +1,4 @@
-"""One-time tokens (verification, reset, email change, invitations): one model for all.
+"""One-time tokens (verification, reset, email change and its undo, invitations): one model.
 
 Random, stored as a digest, single use, expiring. Consuming checks everything at once
 under a row lock, so two concurrent uses cannot both succeed.
@@ -8,19 +8,35 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from tortoise.expressions import Q
+
 from carnet.auth import new_token, token_digest
 from carnet.i18n import N_
+from carnet.settings import current_settings
 from models.identity import OneTimeToken, TokenPurpose, User
 from resolvers.common.errors import FieldPath, UserErrorCode, UserErrors
 from resolvers.common.time import now
 
 
+def link(path: str, plain: str) -> str:
+    """The web app's page that reads the token from its query string."""
+    return f"{current_settings().app_url.rstrip('/')}/{path}?token={plain}"
+
+
 async def issue(
-    purpose: TokenPurpose, *, email: str, ttl_seconds: int, user: User | None = None
+    purpose: TokenPurpose,
+    *,
+    email: str,
+    ttl_seconds: int,
+    user: User | None = None,
+    replace: bool = True,
 ) -> tuple[str, OneTimeToken]:
-    """Creates a token and returns its plain value (only ever mailed, never stored)."""
-    # A newer link of the same kind replaces the older ones.
-    if user is not None:
+    """Creates a token and returns its plain value (only ever mailed, never stored).
+
+    A newer link of the same kind replaces the user's older ones, unless `replace` is
+    false: links that each belong to a different address and must outlive one another.
+    """
+    if user is not None and replace:
         await revoke_outstanding(user, purpose)
     plain = new_token()
     record = await OneTimeToken.create(
@@ -38,6 +54,22 @@ async def revoke_outstanding(user: User, purpose: TokenPurpose) -> int:
     return await OneTimeToken.filter(
         user_id=user.id, purpose=purpose, used_at=None, revoked_at=None
     ).update(revoked_at=now())
+
+
+async def revoke_all_but_earlier_undos(user: User, undo: OneTimeToken) -> int:
+    """Cancels every unused link of the user, of any kind, when `undo` is used; returns how
+    many.
+
+    Spared: the undo links of changes made before the one undone. Each belongs to an
+    address the account had earlier, whose owner may be the real one; a later change's undo
+    link went to an address the intruder may hold, and using it must not take theirs away.
+    """
+    earlier_undo = Q(purpose=TokenPurpose.EMAIL_CHANGE_UNDO, id__lt=undo.id)
+    return await (
+        OneTimeToken.filter(user_id=user.id, used_at=None, revoked_at=None)
+        .filter(~earlier_undo)
+        .update(revoked_at=now())
+    )
 
 
 async def consume(plain: str, purpose: TokenPurpose, field: FieldPath) -> OneTimeToken:
@@ -68,3 +100,26 @@ async def consume(plain: str, purpose: TokenPurpose, field: FieldPath) -> OneTim
     record.used_at = now()
     await record.save(update_fields=["used_at"])
     return record
+
+
+async def consume_for_user(
+    plain: str, purpose: TokenPurpose, field: FieldPath
+) -> tuple[OneTimeToken, User]:
+    """`consume` for a link that changes its user's account: returns it with the user, whose
+    row is locked first. Every such flow locks the account, then the link; taken the other
+    way round, an undo (which cancels the user's other links) and a confirmation racing over
+    one account would each hold what the other waits for. Call inside a transaction."""
+    owner_id = (
+        await OneTimeToken.filter(token_hash=token_digest(plain or ""), purpose=purpose)
+        .first()
+        .values_list("user_id", flat=True)
+    )
+    user = None
+    if owner_id is not None:
+        user = await User.filter(id=owner_id).select_for_update().first()
+    record = await consume(plain, purpose, field)
+    if user is None:  # a link with no user cannot change an account
+        raise UserErrors.single(
+            UserErrorCode.TOKEN_INVALID, field, N_("This link is not valid. Ask for a new one.")
+        )
+    return record, user

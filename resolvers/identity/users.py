@@ -1,9 +1,7 @@
-"""Registration, email verification, password reset and login-email change.
+"""Registration, email verification, password reset and the profile.
 
-Only the user changes their own login email, with their password and a link sent to the
-new address; no administrator path exists. The old address is told once it is done.
-
-Mail sent on request is rationed per address (and per user): see `carnet.throttle`.
+The login email changes in `resolvers.identity.email_change`. Mail sent on request is
+rationed per address (and per user): see `carnet.throttle`.
 """
 
 from __future__ import annotations
@@ -16,7 +14,7 @@ from carnet import throttle
 from carnet.auth import hash_password
 from carnet.i18n import N_
 from carnet.settings import current_settings
-from models.identity import Locale, Session, TokenPurpose, User
+from models.identity import Locale, TokenPurpose, User
 from models.messaging import OutboxMessage
 from resolvers.common import audit
 from resolvers.common.actor import RequestMeta
@@ -37,16 +35,12 @@ class Registration:
     locale: Locale
 
 
-def _link(path: str, token: str) -> str:
-    return f"{current_settings().app_url.rstrip('/')}/{path}?token={token}"
-
-
 async def _send_verification(uow: UnitOfWork, user: User) -> None:
     ttl = current_settings().verification_token_ttl_seconds
     plain, _ = await tokens.issue(
         TokenPurpose.EMAIL_VERIFICATION, email=user.email, ttl_seconds=ttl, user=user
     )
-    link = _link("verify-email", plain)
+    link = tokens.link("verify-email", plain)
     await queue_email(
         uow,
         template="verify_email",
@@ -115,8 +109,9 @@ async def resend_verification(user: User) -> None:
 
 async def verify_email(token: str, meta: RequestMeta) -> User:
     async with unit_of_work():
-        record = await tokens.consume(token, TokenPurpose.EMAIL_VERIFICATION, ("input", "token"))
-        user = await User.get(id=record.user_id)
+        record, user = await tokens.consume_for_user(
+            token, TokenPurpose.EMAIL_VERIFICATION, ("input", "token")
+        )
         if user.email != record.email:  # the address changed since the link was sent
             raise _link_not_valid()
         if not user.email_verified:
@@ -135,22 +130,30 @@ async def request_password_reset(email: str) -> None:
     user = await User.get_or_none(email=normalized, is_active=True)
     if user is None or await throttle.allow((throttle.PASSWORD_RESET_MAIL, user.email)):
         return
-    ttl = current_settings().password_reset_ttl_seconds
     async with unit_of_work() as uow:
-        plain, _ = await tokens.issue(
-            TokenPurpose.PASSWORD_RESET, email=user.email, ttl_seconds=ttl, user=user
-        )
-        link = _link("reset-password", plain)
-        await queue_email(
-            uow,
-            template="password_reset",
-            to=user.email,
-            locale=user.locale,
-            links=[link],
-            name=user.first_name or user.email,
-            link=link,
-            hours=max(ttl // 3600, 1),
-        )
+        await send_password_reset(uow, user)
+
+
+async def send_password_reset(
+    uow: UnitOfWork, user: User, template: str = "password_reset"
+) -> OutboxMessage:
+    """Mails a reset link to the user's current address (replacing any earlier one), in
+    `template`'s words (given `name`, `link` and `hours`)."""
+    ttl = current_settings().password_reset_ttl_seconds
+    plain, _ = await tokens.issue(
+        TokenPurpose.PASSWORD_RESET, email=user.email, ttl_seconds=ttl, user=user
+    )
+    link = tokens.link("reset-password", plain)
+    return await queue_email(
+        uow,
+        template=template,
+        to=user.email,
+        locale=user.locale,
+        links=[link],
+        name=user.first_name or user.email,
+        link=link,
+        hours=max(ttl // 3600, 1),
+    )
 
 
 async def reset_password(token: str, password: str, meta: RequestMeta) -> User:
@@ -159,8 +162,9 @@ async def reset_password(token: str, password: str, meta: RequestMeta) -> User:
     errors.raise_if_any()
     password_hash = await hash_password(password)
     async with unit_of_work():
-        record = await tokens.consume(token, TokenPurpose.PASSWORD_RESET, ("input", "token"))
-        user = await User.get(id=record.user_id)
+        record, user = await tokens.consume_for_user(
+            token, TokenPurpose.PASSWORD_RESET, ("input", "token")
+        )
         if user.email != record.email:  # mailed to an address the account no longer uses
             raise _link_not_valid()
         # Only now is the address known; raising rolls the token's use back.
@@ -171,9 +175,7 @@ async def reset_password(token: str, password: str, meta: RequestMeta) -> User:
         user.email_verified_at = user.email_verified_at or now()
         await user.save(update_fields=["password_hash", "email_verified_at", "updated_at"])
         # A reset signs every device out: whoever knew the old password is locked out.
-        live = Session.filter(user_id=user.id, revoked_at=None)
-        signed_out = await live.values_list("id", flat=True)
-        await live.update(revoked_at=now())
+        signed_out = await sessions.revoke_all(user)
         # ...and so is their request to move the account to an address of theirs.
         await tokens.revoke_outstanding(user, TokenPurpose.EMAIL_CHANGE)
         await audit.record(
@@ -181,93 +183,8 @@ async def reset_password(token: str, password: str, meta: RequestMeta) -> User:
             actor=user,
             meta=meta,
             target=("User", user.id),
-            after={"sessions_revoked": sorted(signed_out)},
+            after={"sessions_revoked": signed_out},
         )
-    return user
-
-
-async def request_email_change(
-    user: User, new_email: str, current_password: str, meta: RequestMeta
-) -> None:
-    errors = ErrorCollector()
-    email = normalize_email(new_email, errors, ("input", "new_email"))
-    errors.raise_if_any()
-    # Before saying which addresses are taken, and before anything is sent: a stolen
-    # access token alone does not move the account to another mailbox.
-    await sessions.confirm_password(user, current_password, ("input", "current_password"), meta)
-    if email == user.email:
-        raise UserErrors.single(
-            UserErrorCode.INVALID, ("input", "new_email"), N_("This is already your email address.")
-        )
-    if await User.exists(email=email):
-        raise UserErrors.single(
-            UserErrorCode.ALREADY_EXISTS,
-            ("input", "new_email"),
-            N_("Another account uses this email address."),
-        )
-    wait = await throttle.allow(
-        (throttle.EMAIL_CHANGE_MAIL, email), (throttle.EMAIL_CHANGE_BY_USER, str(user.id))
-    )
-    if wait:
-        raise RateLimited(wait)
-    ttl = current_settings().email_change_ttl_seconds
-    async with unit_of_work() as uow:
-        plain, _ = await tokens.issue(
-            TokenPurpose.EMAIL_CHANGE, email=email, ttl_seconds=ttl, user=user
-        )
-        link = _link("confirm-email-change", plain)
-        await queue_email(
-            uow,
-            template="email_change",
-            to=email,
-            locale=user.locale,
-            links=[link],
-            name=user.first_name or user.email,
-            link=link,
-            new_email=email,
-            hours=ttl // 3600,
-        )
-
-
-async def _notify_old_address(uow: UnitOfWork, user: User, old_email: str) -> OutboxMessage:
-    # The owner of the old address may not be who changed it. A security notice, not
-    # rationed by any quota: it goes out with every change.
-    return await queue_email(
-        uow,
-        template="email_changed",
-        to=old_email,
-        locale=user.locale,
-        links=[],
-        name=user.first_name or old_email,
-        old_email=old_email,
-        new_email=user.email,
-    )
-
-
-async def confirm_email_change(token: str, meta: RequestMeta) -> User:
-    try:
-        async with unit_of_work() as uow:
-            record = await tokens.consume(token, TokenPurpose.EMAIL_CHANGE, ("input", "token"))
-            user = await User.get(id=record.user_id)
-            before = user.email
-            user.email = record.email
-            user.email_verified_at = now()
-            await user.save(update_fields=["email", "email_verified_at", "updated_at"])
-            notice = await _notify_old_address(uow, user, before)
-            await audit.record(
-                "user.email_change",
-                actor=user,
-                meta=meta,
-                target=("User", user.id),
-                before={"email": before},
-                after={"email": user.email, "notice_message_id": notice.id},
-            )
-    except IntegrityError:
-        raise UserErrors.single(
-            UserErrorCode.ALREADY_EXISTS,
-            ("input", "token"),
-            N_("Another account uses this email address."),
-        ) from None
     return user
 
 

@@ -47,6 +47,8 @@ EMAIL_CHANGE_REQUEST = f"""mutation($input: EmailChangeRequestInput!) {{
   emailChangeRequest(input: $input) {{ ok {ERRORS} }} }}"""
 EMAIL_CHANGE_CONFIRM = f"""mutation($input: TokenInput!) {{
   emailChangeConfirm(input: $input) {{ {USER} {ERRORS} }} }}"""
+EMAIL_CHANGE_UNDO = f"""mutation($input: TokenInput!) {{
+  emailChangeUndo(input: $input) {{ {USER} {ERRORS} }} }}"""
 USER_UPDATE = f"""mutation($input: UserUpdateInput!) {{
   userUpdate(input: $input) {{ {USER} {ERRORS} }} }}"""
 
@@ -133,6 +135,10 @@ async def request_change(api: Api, who, new_email: str, password: str = PASSWORD
 
 async def confirm_change(api: Api, token: str) -> Result:
     return await api.execute(EMAIL_CHANGE_CONFIRM, {"input": {"token": token}})
+
+
+async def undo_change(api: Api, token: str) -> Result:
+    return await api.execute(EMAIL_CHANGE_UNDO, {"input": {"token": token}})
 
 
 def rate_limited(result: Result, window_seconds: int) -> int:

@@ -25,6 +25,7 @@ from tests.identity.flows import (
     row_counts,
     sign_in,
     signed_in,
+    token_in,
 )
 from tests.support.world import PASSWORD
 
@@ -57,13 +58,14 @@ class TestEmailChange:
         assert user.email == "loner.new@example.test"
         assert user.email_verified_at is not None
         assert (await OneTimeToken.get(id=record.id)).used_at is not None
-        # The old address is told, without a link (there is nothing to click).
+        # The old address is told, with a way back (see test_email_change_undo.py).
         notice = await last_email("loner@example.test", "email_changed")
         assert notice.subject == "Your Carnet login email was changed"
         assert "loner.new@example.test" in notice.body_text
         assert "loner.new@example.test" in notice.body_html
-        assert "reset your password" in notice.body_text
-        assert notice.links == []
+        assert "This wasn't me" in notice.body_text
+        (link,) = notice.links
+        assert "/undo-email-change?token=" in link and token_in(notice)
         assert await OutboxMessage.filter(recipient="loner@example.test").count() == 1
         (event,) = await AuditEvent.filter(action="user.email_change")
         assert (event.before, event.after) == (
@@ -281,7 +283,8 @@ class TestOldAddressNotice:
         notice = await last_email("loner@example.test", "email_changed")
         assert notice.subject == "Votre adresse de connexion à Carnet a changé"
         assert "nouveau@example.test" in notice.body_text
-        assert "réinitialisez votre mot de passe" in notice.body_text
+        assert "Ce n’était pas moi" in notice.body_text
+        assert "Ce n’était pas moi — annuler le changement</a>" in notice.body_html
 
     async def test_the_html_is_escaped_and_the_text_is_not(self, api, world):
         await User.filter(id=world.loner.user.id).update(first_name="<b>Lou</b> & co")

@@ -1,15 +1,21 @@
-"""Development data: a demo organization with one staff user per role, and a second one.
+"""Development data: a demo organization with one staff user per role, a pending invitation
+and a scheduled deactivation, and a second organization.
 
 Idempotent: running it again changes nothing. Refused in production by the CLI.
 """
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from carnet.auth import hash_password
 from models.identity import User
 from models.messaging import OutboxMessage
 from models.organizations import MembershipStatus, Organization, Role, StaffMembership
-from resolvers.common.time import now
+from models.staff import Invitation, InvitationKind
+from models.tasks import Task
+from resolvers.common.time import now, today_in
+from resolvers.staff.invitations import SEND_INVITATION
 
 DEMO_PASSWORD = "demo-password"
 DEMO_DOMAIN = "demo.carnet.test"
@@ -61,7 +67,45 @@ async def seed_demo() -> list[str]:
                 defaults={"role": role, "status": MembershipStatus.ACTIVE},
             )
             lines.append(f"    {role.value:<14} {email}")
+    club = await Organization.get(name=DEMO_ORGANIZATIONS[0][0])
+    lines += await _staff_lifecycle(club, "club")
     return lines
+
+
+async def _staff_lifecycle(organization: Organization, slug: str) -> list[str]:
+    """One pending invitation and one scheduled deactivation, to see both in the API."""
+    email = f"invited@{slug}.{DEMO_DOMAIN}"
+    invitee, created = await User.get_or_create(
+        email=email, defaults={"password_hash": "", "first_name": "Invited", "last_name": "Demo"}
+    )
+    if created:
+        owner = await User.get(email=f"owner@{slug}.{DEMO_DOMAIN}")
+        membership = await StaffMembership.create(
+            organization=organization,
+            user=invitee,
+            role=Role.AGENT,
+            status=MembershipStatus.INVITED,
+        )
+        invitation = await Invitation.create(
+            organization=organization,
+            kind=InvitationKind.STAFF,
+            user=invitee,
+            email=email,
+            membership=membership,
+            invited_by=owner,
+            send_requested_at=now(),
+            expires_at=now() + timedelta(days=7),
+        )
+        # Recorded, not enqueued: the worker's sweeper sends it shortly after start-up.
+        await Task.create(function=SEND_INVITATION, args=[invitation.id])
+        viewer = await User.get(email=f"viewer@{slug}.{DEMO_DOMAIN}")
+        await StaffMembership.filter(organization=organization, user=viewer).update(
+            deactivate_on=today_in(organization.timezone) + timedelta(days=30)
+        )
+    return [
+        f"    pending invitation for {email} (its link appears in `carnet outbox`)",
+        f"    viewer@{slug}.{DEMO_DOMAIN} is scheduled for deactivation in 30 days",
+    ]
 
 
 async def recent_outbox(limit: int) -> list[str]:

@@ -54,6 +54,8 @@ class Settings(BaseSettings):
     verification_token_ttl_seconds: int = 48 * 3600
     password_reset_ttl_seconds: int = 3600
     email_change_ttl_seconds: int = 24 * 3600
+    # Staff (and later team and account) invitations: 7 days unless set, 30 at most.
+    invitation_ttl_days: int = Field(default=7, ge=1, le=30)
     login_max_failures: int = 5
     login_failure_window_seconds: int = 15 * 60
     # argon2id cost; the defaults follow RFC 9106's second recommendation (64 MiB, t=3).

@@ -17,6 +17,7 @@ from carnet.db import tortoise_config
 from carnet.settings import Settings, configure, current_settings
 from jobs.email import send_email
 from jobs.maintenance import sweep_tasks
+from jobs.staff import apply_scheduled_deactivations, send_invitation
 
 log = logging.getLogger("carnet.worker")
 
@@ -36,11 +37,33 @@ async def shutdown(ctx: dict) -> None:
         await Tortoise.close_connections()
 
 
+def cron_jobs(prefix: str) -> list:
+    # Named per deployment: arq's cron job ids are global to the Redis database.
+    return [
+        cron(
+            sweep_tasks,
+            name=f"{prefix}:sweep_tasks",
+            second={0, 30},
+            run_at_startup=True,
+            unique=True,
+        ),
+        # Hourly: a date starts at a different hour in each organization's timezone.
+        cron(
+            apply_scheduled_deactivations,
+            name=f"{prefix}:apply_scheduled_deactivations",
+            minute=5,
+            second=0,
+            run_at_startup=True,
+            unique=True,
+        ),
+    ]
+
+
 class WorkerSettings:
     """The job registry and lifecycle; `worker_settings()` adds what comes from settings."""
 
-    functions = [send_email]
-    cron_jobs = [cron(sweep_tasks, second={0, 30}, run_at_startup=True, unique=True)]
+    functions = [send_email, send_invitation]
+    cron_jobs = cron_jobs("carnet")
     on_startup = startup
     on_shutdown = shutdown
     handle_signals = True
@@ -50,16 +73,7 @@ def worker_settings(settings: Settings) -> dict:
     """Keyword arguments for `arq.Worker` (`carnet worker`, and tests in burst mode)."""
     return {
         "functions": WorkerSettings.functions,
-        "cron_jobs": [
-            # Named per deployment: arq's cron job ids are global to the Redis database.
-            cron(
-                sweep_tasks,
-                name=f"{settings.redis_prefix}:sweep_tasks",
-                second={0, 30},
-                run_at_startup=True,
-                unique=True,
-            ),
-        ],
+        "cron_jobs": cron_jobs(settings.redis_prefix),
         "on_startup": WorkerSettings.on_startup,
         "on_shutdown": WorkerSettings.on_shutdown,
         "handle_signals": WorkerSettings.handle_signals,

@@ -3,6 +3,7 @@
 MODEL_MODULES = [
     "models.identity",
     "models.organizations",
+    "models.staff",
     "models.audit",
     "models.messaging",
     "models.tasks",

@@ -21,9 +21,12 @@ from schema.limits import CostLimit
 from schema.node import NodeQuery
 from schema.organizations import OrganizationMutation, OrganizationQuery
 from schema.permissions import RequiresPermission
+from schema.staff import StaffMutation, StaffQuery
 
-Query = merge_types("Query", (NodeQuery, IdentityQuery, OrganizationQuery, AuditQuery))
-Mutation = merge_types("Mutation", (IdentityMutation, OrganizationMutation))
+Query = merge_types(
+    "Query", (NodeQuery, IdentityQuery, OrganizationQuery, StaffQuery, AuditQuery)
+)
+Mutation = merge_types("Mutation", (IdentityMutation, OrganizationMutation, StaffMutation))
 Subscription = merge_types("Subscription", (AuditSubscription,))
 
 

@@ -15,6 +15,7 @@ from resolvers.common.permissions import (
     ROLE_PERMISSIONS,
     Permission,
     Relationship,
+    role_label,
 )
 from resolvers.organizations import profile
 from schema.identity import LocaleEnum
@@ -94,7 +95,7 @@ def role_info(role: Role, locale: str) -> RoleInfo:
     labels = ROLE_LABELS[role]
     return RoleInfo(
         role=role,
-        label=labels.get(locale, labels["en"]),
+        label=role_label(role, locale),
         label_en=labels["en"],
         label_fr=labels["fr"],
         description=translate(ROLE_DESCRIPTIONS[role], locale),

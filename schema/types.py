@@ -82,3 +82,12 @@ class Connection(Generic[T]):
             ),
             _page=page,
         )
+
+
+async def related(record: Model, name: str) -> Any:
+    """A foreign key's object: the one fetched with the record (select_related, as lists
+    do), else one query for it."""
+    value = getattr(record, name)
+    if value is None or isinstance(value, Model):
+        return value
+    return await value

@@ -11,7 +11,8 @@ import json
 import pytest
 from tortoise import connections
 
-import tests.authz_examples  # noqa: F401 - registers the examples
+import tests.authz_examples
+import tests.staff_authz_examples  # noqa: F401
 from carnet.settings import Settings
 from models.organizations import Role
 from resolvers.common.permissions import ROLE_PERMISSIONS, Permission, Relationship

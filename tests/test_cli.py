@@ -31,8 +31,12 @@ async def test_demo_seed_is_idempotent(app):
     second = await seed_demo()
     assert first == second
     assert (await User.all().count(), await StaffMembership.all().count()) == (users, memberships)
-    assert users == 6  # five roles in the demo club, one owner in the other
+    assert users == 7  # five roles and an invitee in the demo club, an owner in the other
     assert any("owner@club.demo.carnet.test" in line for line in first)
+    from models.staff import Invitation
+
+    assert await Invitation.filter(email="invited@club.demo.carnet.test").count() == 1
+    assert await StaffMembership.filter(deactivate_on__isnull=False).count() == 1
 
 
 async def test_demo_users_can_sign_in(api, app):

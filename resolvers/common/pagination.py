@@ -77,6 +77,20 @@ def _after(keys: list[tuple[str, bool]], values: list[Any]) -> Q:
     return Q(*clauses, join_type="OR")
 
 
+def _field(model, path: str) -> Field:
+    """The field a sort key names, following `related__field` paths."""
+    *relations, name = path.split("__")
+    for relation in relations:
+        model = model._meta.fields_map[relation].related_model
+    return model._meta.fields_map[name]
+
+
+def _read(row: Any, path: str) -> Any:
+    for part in path.split("__"):
+        row = getattr(row, part)
+    return row
+
+
 def check_page_size(first: int | None, last: int | None) -> None:
     if first is not None and last is not None:
         raise BadUserInput(N_("Pass either first or last, not both."))
@@ -100,8 +114,7 @@ async def paginate(
     keys = [(o.lstrip("-"), o.startswith("-")) for o in order]
     if keys[-1][0] != "id":
         keys.append(("id", keys[-1][1]))
-    fields_map = queryset.model._meta.fields_map
-    fields = [fields_map[name] for name, _ in keys]
+    fields = [_field(queryset.model, name) for name, _ in keys]
     backward = last is not None
     size = last if backward else (first or DEFAULT_PAGE_SIZE)
     page_qs = queryset
@@ -117,7 +130,7 @@ async def paginate(
     rows = rows[:size]
     if backward:
         rows.reverse()
-    cursors = [_encode([getattr(r, name) for name, _ in keys]) for r in rows]
+    cursors = [_encode([_read(r, name) for name, _ in keys]) for r in rows]
 
     async def count() -> int:
         return await queryset.count()

@@ -129,3 +129,8 @@ PERMISSION_DESCRIPTIONS: dict[Permission, str] = {
     P.TEAMS_READ: N_("See teams."),
     P.TEAMS_MANAGE: N_("Manage teams and their seats."),
 }
+
+
+def role_label(role: Role, locale: str) -> str:
+    labels = ROLE_LABELS[role]
+    return labels.get(locale, labels["en"])

@@ -1,0 +1,62 @@
+"""Invitations: one model for staff, team and account-activation invitations.
+
+The secret lives in a `OneTimeToken` (stored hashed); a resend replaces the token. An
+invitation is EXPIRED when still pending past `expires_at` (derived, never stale).
+"""
+
+from enum import StrEnum
+
+from tortoise import fields
+
+from models.base import TimestampedModel
+
+
+class InvitationKind(StrEnum):
+    STAFF = "STAFF"
+    TEAM = "TEAM"
+    ACCOUNT = "ACCOUNT"
+
+
+class InvitationState(StrEnum):
+    PENDING = "PENDING"
+    ACCEPTED = "ACCEPTED"
+    EXPIRED = "EXPIRED"  # derived: PENDING past expires_at; never stored
+    REVOKED = "REVOKED"
+
+
+class Invitation(TimestampedModel):
+    id = fields.BigIntField(primary_key=True)
+    organization = fields.ForeignKeyField(
+        "models.Organization", related_name="invitations", on_delete=fields.CASCADE
+    )
+    kind = fields.CharEnumField(InvitationKind, max_length=8)
+    # The invitee (a user not yet proven owner of this address has no password yet).
+    user = fields.ForeignKeyField(
+        "models.User", related_name="invitations", on_delete=fields.CASCADE
+    )
+    email = fields.CharField(max_length=254)
+    membership = fields.ForeignKeyField(
+        "models.StaffMembership",
+        related_name="invitations",
+        null=True,
+        on_delete=fields.SET_NULL,
+    )
+    invited_by = fields.ForeignKeyField(
+        "models.User", related_name="invitations_sent", null=True, on_delete=fields.SET_NULL
+    )
+    token = fields.ForeignKeyField(
+        "models.OneTimeToken", related_name="invitation", null=True, on_delete=fields.SET_NULL
+    )
+    state = fields.CharEnumField(InvitationState, max_length=8, default=InvitationState.PENDING)
+    expires_at = fields.DatetimeField()
+    # A send is asked for (staffAdd, resend) and done by the send_invitation job; the job
+    # does nothing when the latest request was already sent, so running it twice is safe.
+    send_requested_at = fields.DatetimeField()
+    sent_at = fields.DatetimeField(null=True)
+    send_count = fields.IntField(default=0)
+    accepted_at = fields.DatetimeField(null=True)
+    revoked_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "invitation"
+        indexes = (("organization_id", "kind", "state", "created_at"),)

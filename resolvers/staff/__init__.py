@@ -1,0 +1,1 @@
+"""Staff lifecycle: adding staff by role, invitations, role changes, removal, deactivation."""

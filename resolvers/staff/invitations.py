@@ -1,0 +1,296 @@
+"""Staff invitations: created with the membership, sent by a job, resent, revoked, accepted.
+
+The plain token only ever exists inside the job that mails it: a resend asks for a new
+send, and the job issues a fresh token (the old one dies) and writes the email. The job
+does nothing when the latest request was already sent, so running it twice sends once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from carnet.auth import hash_password
+from carnet.i18n import N_
+from carnet.settings import current_settings
+from models.identity import OneTimeToken, TokenPurpose, User
+from models.organizations import MembershipStatus, StaffMembership
+from models.staff import Invitation, InvitationKind, InvitationState
+from resolvers.common import audit
+from resolvers.common.actor import Actor, RequestMeta
+from resolvers.common.errors import ErrorCollector, NotFound, UserErrorCode, UserErrors
+from resolvers.common.pagination import Page, paginate
+from resolvers.common.permissions import role_label
+from resolvers.common.tasks import UnitOfWork, unit_of_work
+from resolvers.common.time import now
+from resolvers.common.validation import check_password, clean_text
+from resolvers.identity import tokens
+from resolvers.identity.sessions import IssuedTokens, start_session
+from resolvers.messaging.email import queue_email
+from resolvers.staff.rules import check_may_manage, lock_organization
+
+SEND_INVITATION = "send_invitation"
+
+
+def _expiry():
+    return now() + timedelta(days=current_settings().invitation_ttl_days)
+
+
+def state_of(invitation: Invitation) -> InvitationState:
+    if invitation.state is InvitationState.PENDING and invitation.expires_at <= now():
+        return InvitationState.EXPIRED
+    return invitation.state
+
+
+async def create_for_staff(
+    uow: UnitOfWork,
+    actor: Actor,
+    membership: StaffMembership,
+    user: User,
+    first_name: str,
+    last_name: str,
+) -> Invitation:
+    invitation = await Invitation.create(
+        organization_id=actor.organization_id,
+        kind=InvitationKind.STAFF,
+        user=user,
+        email=user.email,
+        membership=membership,
+        invited_by=actor.user,
+        expires_at=_expiry(),
+        send_requested_at=now(),
+    )
+    await uow.defer(SEND_INVITATION, invitation.id)
+    await audit.record(
+        "staff.invitation_send",
+        actor=actor.user,
+        meta=actor.meta,
+        organization_id=actor.organization_id,
+        target=("Invitation", invitation.id),
+        after={"email": user.email, "expires_at": invitation.expires_at.isoformat()},
+    )
+    return invitation
+
+
+async def send(invitation_id: int) -> None:
+    """The send_invitation job: a fresh token and the email, once per send request."""
+    async with unit_of_work() as uow:
+        invitation = await Invitation.filter(id=invitation_id).select_for_update().first()
+        if invitation is None or state_of(invitation) is not InvitationState.PENDING:
+            return
+        if invitation.sent_at is not None and invitation.sent_at >= invitation.send_requested_at:
+            return
+        await invitation.fetch_related("organization", "user", "invited_by", "membership")
+        await _retire_token(invitation)
+        ttl = int((invitation.expires_at - now()).total_seconds())
+        # Not bound to the user: their invitations elsewhere keep their own tokens.
+        plain, token = await tokens.issue(
+            TokenPurpose.INVITATION, email=invitation.email, ttl_seconds=max(ttl, 1)
+        )
+        link = f"{current_settings().app_url.rstrip('/')}/accept-invitation?token={plain}"
+        user = invitation.user
+        inviter = invitation.invited_by
+        inviter_name = (inviter.full_name or inviter.email) if inviter else None
+        role = invitation.membership.role if invitation.membership else None
+        await queue_email(
+            uow,
+            template="staff_invitation",
+            to=invitation.email,
+            locale=user.locale,
+            links=[link],
+            organization_id=invitation.organization_id,
+            name=user.first_name or invitation.email,
+            organization=invitation.organization.name,
+            inviter=inviter_name or invitation.organization.name,
+            role=role_label(role, user.locale) if role else "",
+            link=link,
+            expires_on=invitation.expires_at.date().isoformat(),
+            needs_password=not user.password_hash,
+        )
+        invitation.token = token
+        invitation.sent_at = now()
+        invitation.send_count += 1
+        await invitation.save(update_fields=["token_id", "sent_at", "send_count", "updated_at"])
+
+
+async def _retire_token(invitation: Invitation) -> None:
+    if invitation.token_id is not None:
+        await OneTimeToken.filter(id=invitation.token_id, used_at=None).update(revoked_at=now())
+
+
+async def _locked_invitation(actor: Actor, invitation_id: int | None) -> Invitation:
+    invitation = None
+    if invitation_id is not None:
+        invitation = (
+            await Invitation.filter(
+                id=invitation_id, organization_id=actor.organization_id, kind=InvitationKind.STAFF
+            )
+            .select_for_update()
+            .first()
+        )
+    if invitation is None:
+        raise NotFound(("input", "invitation_id"))
+    await invitation.fetch_related("membership")
+    return invitation
+
+
+def _not_open(invitation: Invitation) -> UserErrors:
+    message = {
+        InvitationState.ACCEPTED: N_("This invitation was already accepted."),
+        InvitationState.REVOKED: N_("This invitation was revoked: add the person again."),
+    }[invitation.state]
+    return UserErrors.single(UserErrorCode.INVALID, ("input", "invitation_id"), message)
+
+
+async def resend(actor: Actor, invitation_id: int | None) -> Invitation:
+    """A new link with a new expiry; the previous link stops working at once."""
+    async with unit_of_work() as uow:
+        await lock_organization(actor)
+        invitation = await _locked_invitation(actor, invitation_id)
+        if invitation.state is not InvitationState.PENDING:  # expired ones may be resent
+            raise _not_open(invitation)
+        if invitation.membership:
+            check_may_manage(actor, invitation.membership.role, ("input", "invitation_id"))
+        await _retire_token(invitation)
+        invitation.expires_at = _expiry()
+        invitation.send_requested_at = now()
+        await invitation.save(update_fields=["expires_at", "send_requested_at", "updated_at"])
+        await uow.defer(SEND_INVITATION, invitation.id)
+        await audit.record(
+            "staff.invitation_resend",
+            actor=actor.user,
+            meta=actor.meta,
+            organization_id=actor.organization_id,
+            target=("Invitation", invitation.id),
+            after={"expires_at": invitation.expires_at.isoformat()},
+        )
+    return invitation
+
+
+async def revoke(actor: Actor, invitation_id: int | None) -> Invitation:
+    """The link dies and the invited (never active) membership goes."""
+    async with unit_of_work():
+        await lock_organization(actor)
+        invitation = await _locked_invitation(actor, invitation_id)
+        if invitation.state is not InvitationState.PENDING:
+            raise _not_open(invitation)
+        if invitation.membership:
+            check_may_manage(actor, invitation.membership.role, ("input", "invitation_id"))
+        await _revoke(invitation)
+        await audit.record(
+            "staff.invitation_revoke",
+            actor=actor.user,
+            meta=actor.meta,
+            organization_id=actor.organization_id,
+            target=("Invitation", invitation.id),
+        )
+    return invitation
+
+
+async def _revoke(invitation: Invitation) -> None:
+    await _retire_token(invitation)
+    invitation.state = InvitationState.REVOKED
+    invitation.revoked_at = now()
+    membership_id = invitation.membership_id
+    invitation.membership = None
+    await invitation.save(update_fields=["state", "revoked_at", "membership_id", "updated_at"])
+    if membership_id is not None:
+        await StaffMembership.filter(id=membership_id, status=MembershipStatus.INVITED).delete()
+
+
+async def revoke_pending_of(membership: StaffMembership) -> None:
+    for invitation in await Invitation.filter(
+        membership_id=membership.id, state=InvitationState.PENDING
+    ):
+        await _retire_token(invitation)
+        await Invitation.filter(id=invitation.id).update(
+            state=InvitationState.REVOKED, revoked_at=now(), membership_id=None
+        )
+
+
+@dataclass
+class Acceptance:
+    invitation: Invitation
+    tokens: IssuedTokens
+
+
+async def accept(
+    token: str,
+    password: str | None,
+    first_name: str | None,
+    last_name: str | None,
+    meta: RequestMeta,
+) -> Acceptance:
+    """Activates the membership and signs the user in; the link proves the address.
+
+    A person without a password yet sets one here; a person with an account keeps theirs.
+    """
+    errors = ErrorCollector()
+    names = {}
+    if first_name is not None:
+        names["first_name"] = clean_text(
+            first_name, errors, ("input", "first_name"), max_length=100, required=True
+        )
+    if last_name is not None:
+        names["last_name"] = clean_text(last_name, errors, ("input", "last_name"), max_length=100)
+    errors.raise_if_any()
+    password_hash = None
+    async with unit_of_work():
+        record = await tokens.consume(token, TokenPurpose.INVITATION, ("input", "token"))
+        invitation = await Invitation.filter(token_id=record.id).select_for_update().first()
+        if invitation is None or invitation.state is not InvitationState.PENDING:
+            raise UserErrors.single(
+                UserErrorCode.TOKEN_REVOKED,
+                ("input", "token"),
+                N_("This link was replaced or cancelled. Use the latest one."),
+            )
+        if state_of(invitation) is InvitationState.EXPIRED:
+            raise UserErrors.single(
+                UserErrorCode.TOKEN_EXPIRED,
+                ("input", "token"),
+                N_("This link has expired. Ask for a new one."),
+            )
+        await invitation.fetch_related("user", "membership", "organization")
+        user = invitation.user
+        if not user.password_hash:
+            if not password:
+                raise UserErrors.single(
+                    UserErrorCode.REQUIRED,
+                    ("input", "password"),
+                    N_("Choose a password to finish joining."),
+                )
+            check_password(password, errors, ("input", "password"), user.email)
+            errors.raise_if_any()
+            password_hash = await hash_password(password)
+            user.password_hash = password_hash
+        user.update_from_dict(names)
+        user.email_verified_at = user.email_verified_at or now()
+        await user.save()
+        membership = invitation.membership
+        if membership is not None and membership.status is MembershipStatus.INVITED:
+            membership.status = MembershipStatus.ACTIVE
+            await membership.save(update_fields=["status", "updated_at"])
+        invitation.state = InvitationState.ACCEPTED
+        invitation.accepted_at = now()
+        await invitation.save(update_fields=["state", "accepted_at", "updated_at"])
+        await audit.record(
+            "staff.invitation_accept",
+            actor=user,
+            meta=meta,
+            organization_id=invitation.organization_id,
+            target=("Invitation", invitation.id),
+            after={"membership_id": invitation.membership_id},
+        )
+    issued = await start_session(user, "", meta)
+    return Acceptance(invitation, issued)
+
+
+async def invitations(actor: Actor, state: InvitationState | None, **page_args) -> Page:
+    qs = Invitation.filter(organization_id=actor.organization_id, kind=InvitationKind.STAFF)
+    if state is InvitationState.EXPIRED:
+        qs = qs.filter(state=InvitationState.PENDING, expires_at__lte=now())
+    elif state is InvitationState.PENDING:
+        qs = qs.filter(state=InvitationState.PENDING, expires_at__gt=now())
+    elif state is not None:
+        qs = qs.filter(state=state)
+    return await paginate(qs.select_related("user", "membership", "invited_by"), **page_args)

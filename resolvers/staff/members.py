@@ -1,0 +1,229 @@
+"""Adding staff, changing roles, removing staff, and the staff list.
+
+Adding someone whose email is verified on the platform gives them access at once (same
+login as before); anyone else gets an invitation, and access only once they accept it,
+which proves the address.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from tortoise.expressions import Q
+
+from carnet.i18n import N_
+from models.identity import User
+from models.organizations import MembershipStatus, Role, StaffMembership
+from models.staff import Invitation, InvitationState
+from resolvers.common import audit
+from resolvers.common.actor import Actor
+from resolvers.common.errors import ErrorCollector, UserErrorCode, UserErrors
+from resolvers.common.pagination import Page, paginate
+from resolvers.common.permissions import role_label
+from resolvers.common.tasks import unit_of_work
+from resolvers.common.validation import clean_text, normalize_email
+from resolvers.messaging.email import queue_email
+from resolvers.staff import invitations
+from resolvers.staff.rules import (
+    check_an_owner_remains,
+    check_may_manage,
+    lock_organization,
+    locked_membership,
+    snapshot,
+)
+
+
+@dataclass
+class StaffAddition:
+    email: str
+    first_name: str
+    last_name: str
+    role: Role
+
+
+@dataclass
+class AddedStaff:
+    membership: StaffMembership
+    invitation: Invitation | None
+
+
+async def add(actor: Actor, data: StaffAddition) -> AddedStaff:
+    errors = ErrorCollector()
+    email = normalize_email(data.email, errors, ("input", "email"))
+    first_name = clean_text(
+        data.first_name, errors, ("input", "first_name"), max_length=100, required=True
+    )
+    last_name = clean_text(data.last_name, errors, ("input", "last_name"), max_length=100)
+    errors.raise_if_any()
+    check_may_manage(actor, data.role, ("input", "role"))
+    async with unit_of_work() as uow:
+        await lock_organization(actor)
+        user = await User.get_or_none(email=email)
+        if user is not None:
+            await _check_not_already_staff(actor, user)
+        else:
+            # Not a login yet: no password, so nobody can sign in with it until the
+            # invitation (or a registration and verification) proves the address.
+            user = await User.create(
+                email=email, password_hash="", first_name=first_name, last_name=last_name
+            )
+        verified = user.email_verified
+        membership = await StaffMembership.create(
+            organization_id=actor.organization_id,
+            user=user,
+            role=data.role,
+            status=MembershipStatus.ACTIVE if verified else MembershipStatus.INVITED,
+        )
+        await audit.record(
+            "staff.add",
+            actor=actor.user,
+            meta=actor.meta,
+            organization_id=actor.organization_id,
+            target=("StaffMembership", membership.id),
+            after={**snapshot(membership), "email": email},
+        )
+        invitation = None
+        if verified:
+            await queue_email(
+                uow,
+                template="staff_access_granted",
+                to=user.email,
+                locale=user.locale,
+                links=[_app_link()],
+                organization_id=actor.organization_id,
+                name=user.first_name or user.email,
+                organization=actor.organization.name,
+                role=role_label(data.role, user.locale),
+                inviter=actor.user.full_name or actor.user.email,
+                link=_app_link(),
+            )
+        else:
+            invitation = await invitations.create_for_staff(
+                uow, actor, membership, user, first_name, last_name
+            )
+    return AddedStaff(membership, invitation)
+
+
+def _app_link() -> str:
+    from carnet.settings import current_settings
+
+    return current_settings().app_url.rstrip("/") + "/"
+
+
+async def _check_not_already_staff(actor: Actor, user: User) -> None:
+    existing = await StaffMembership.get_or_none(
+        organization_id=actor.organization_id, user_id=user.id
+    )
+    if existing is None:
+        return
+    message = {
+        MembershipStatus.ACTIVE: N_("This person is already staff here."),
+        MembershipStatus.INVITED: N_(
+            "This person is already invited: resend the invitation instead."
+        ),
+        MembershipStatus.DEACTIVATED: N_(
+            "This person's access was deactivated: reactivate it instead."
+        ),
+    }[existing.status]
+    raise UserErrors.single(UserErrorCode.ALREADY_EXISTS, ("input", "email"), message)
+
+
+async def change_role(actor: Actor, membership_id: int | None, role: Role) -> StaffMembership:
+    async with unit_of_work():
+        await lock_organization(actor)
+        membership = await locked_membership(actor, membership_id)
+        if membership.role is role:
+            return membership
+        check_may_manage(actor, membership.role, ("input", "membership_id"))
+        check_may_manage(actor, role, ("input", "role"))
+        if role is not Role.OWNER:
+            await check_an_owner_remains(actor, membership, ("input", "role"))
+        before = snapshot(membership)
+        membership.role = role
+        await membership.save(update_fields=["role", "updated_at"])
+        await audit.record(
+            "staff.role_change",
+            actor=actor.user,
+            meta=actor.meta,
+            organization_id=actor.organization_id,
+            target=("StaffMembership", membership.id),
+            before=before,
+            after=snapshot(membership),
+        )
+    return membership
+
+
+async def remove(actor: Actor, membership_id: int | None) -> int:
+    async with unit_of_work():
+        await lock_organization(actor)
+        membership = await locked_membership(actor, membership_id)
+        check_may_manage(actor, membership.role, ("input", "membership_id"))
+        await check_an_owner_remains(actor, membership, ("input", "membership_id"))
+        await invitations.revoke_pending_of(membership)
+        before = snapshot(membership)
+        removed_id = membership.id
+        await membership.delete()
+        await audit.record(
+            "staff.remove",
+            actor=actor.user,
+            meta=actor.meta,
+            organization_id=actor.organization_id,
+            target=("StaffMembership", removed_id),
+            before=before,
+        )
+    return removed_id
+
+
+class StaffSort(StrEnum):
+    NAME = "NAME"
+    EMAIL = "EMAIL"
+    ROLE = "ROLE"
+    CREATED_AT = "CREATED_AT"
+
+
+_SORT_KEYS = {
+    StaffSort.NAME: ("user__last_name", "user__first_name"),
+    StaffSort.EMAIL: ("user__email",),
+    StaffSort.ROLE: ("role",),
+    StaffSort.CREATED_AT: ("created_at",),
+}
+
+
+@dataclass
+class StaffFilter:
+    roles: list[Role] | None = None
+    statuses: list[MembershipStatus] | None = None
+    search: str | None = None
+    pending_deactivation: bool | None = None
+
+
+async def members(
+    actor: Actor, filters: StaffFilter, sort: StaffSort, descending: bool, **page_args
+) -> Page:
+    qs = StaffMembership.filter(organization_id=actor.organization_id)
+    if filters.roles:
+        qs = qs.filter(role__in=filters.roles)
+    if filters.statuses:
+        qs = qs.filter(status__in=filters.statuses)
+    if filters.pending_deactivation is not None:
+        qs = qs.filter(
+            status=MembershipStatus.ACTIVE, deactivate_on__isnull=not filters.pending_deactivation
+        )
+    search = (filters.search or "").strip()
+    if search:
+        qs = qs.filter(
+            Q(user__email__icontains=search)
+            | Q(user__first_name__icontains=search)
+            | Q(user__last_name__icontains=search)
+        )
+    order = [f"{'-' if descending else ''}{key}" for key in _SORT_KEYS[sort]]
+    return await paginate(qs.select_related("user"), order=order, **page_args)
+
+
+def pending_invitation(membership: StaffMembership):
+    return (
+        Invitation.filter(membership_id=membership.id, state=InvitationState.PENDING)
+        .order_by("-id")
+        .first()
+    )

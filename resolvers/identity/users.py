@@ -62,23 +62,40 @@ async def register(data: Registration, meta: RequestMeta) -> User:
     )
     last_name = clean_text(data.last_name, errors, ("input", "last_name"), max_length=100)
     errors.raise_if_any()
-    if await User.exists(email=email):
+    existing = await User.get_or_none(email=email)
+    if existing is not None and not is_unclaimed(existing):
         raise _email_taken()
     password_hash = await hash_password(data.password)
+    values = {
+        "password_hash": password_hash,
+        "first_name": first_name,
+        "last_name": last_name,
+        "locale": data.locale,
+    }
     try:
         async with unit_of_work() as uow:
-            user = await User.create(
-                email=email,
-                password_hash=password_hash,
-                first_name=first_name,
-                last_name=last_name,
-                locale=data.locale,
-            )
+            if existing is None:
+                user = await User.create(email=email, **values)
+            else:
+                # Someone was invited at this address and never accepted: registering
+                # takes the login over; the address is proven, as always, by verifying it.
+                user = await User.filter(id=existing.id).select_for_update().get()
+                if not is_unclaimed(user):
+                    raise _email_taken()
+                user.update_from_dict(values)
+                await user.save()
             await audit.record("user.register", actor=user, meta=meta, target=("User", user.id))
             await _send_verification(uow, user)
     except IntegrityError:  # a concurrent registration won the race
         raise _email_taken() from None
     return user
+
+
+def is_unclaimed(user: User) -> bool:
+    """A login created by an invitation that nobody has taken yet: no password, and the
+    address never proven (an undone email change also clears the password, but proves
+    the address, so that login is not up for grabs)."""
+    return not user.password_hash and not user.email_verified
 
 
 def _email_taken() -> UserErrors:

@@ -166,3 +166,26 @@ async def test_errors_in_french(api, world):
     )
     [error] = result.payload("staffAdd")["errors"]
     assert error["message"] == "Cette personne fait déjà partie du personnel."
+
+
+async def test_an_invited_person_may_register_instead_and_still_accepts_later(api, world, settings):
+    await api.as_(world.admin).execute(STAFF_ADD, add_input(world, "reg@example.test"))
+    register = (
+        'mutation { userRegister(input: {email: "reg@example.test", password: '
+        '"my chosen password", firstName: "Reg"}) { user { email } errors { code } } }'
+    )
+    assert (await api.execute(register)).ok("userRegister")["user"]["email"] == "reg@example.test"
+    # Registering proves nothing yet: the membership waits for the invitation link.
+    membership = await StaffMembership.get(user__email="reg@example.test")
+    assert membership.status.value == "INVITED"
+    await run_worker(settings)
+    [link] = await invitation_links("reg@example.test")
+    accepted = await api.execute(ACCEPT, {"input": {"token": token_of(link)}})
+    assert accepted.ok("invitationAccept")["member"]["status"] == "ACTIVE"
+    signed = await api.execute(
+        'mutation { tokenCreate(input: {email: "reg@example.test", '
+        'password: "my chosen password"}) { accessToken errors { code } } }'
+    )
+    assert signed.ok("tokenCreate")["accessToken"]
+    # A second registration for the now-claimed address is refused as usual.
+    assert (await api.execute(register)).payload_codes("userRegister") == ["ALREADY_EXISTS"]

@@ -4,6 +4,7 @@ MODEL_MODULES = [
     "models.identity",
     "models.organizations",
     "models.staff",
+    "models.contacts",
     "models.audit",
     "models.messaging",
     "models.tasks",

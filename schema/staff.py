@@ -11,8 +11,10 @@ from strawberry.dataloader import DataLoader
 from models.organizations import MembershipStatus, Role, StaffMembership
 from models.staff import Invitation, InvitationState
 from resolvers.common.permissions import Permission
+from resolvers.common.time import today_in
 from resolvers.staff import deactivation, invitations, members
-from resolvers.staff.loaders import pending_invitations
+from resolvers.staff import status as membership_status
+from resolvers.staff.loaders import organization_todays, pending_invitations
 from schema import ids
 from schema.identity import UserType, public
 from schema.organizations import OrganizationType, RoleEnum
@@ -34,12 +36,18 @@ class SortDirection(StrEnum):
 @model_node("StaffMember", StaffMembership, Permission.STAFF_READ)
 class StaffMemberType(Node):
     role: RoleEnum
-    status: MembershipStatusEnum
     deactivate_on: date | None = strawberry.field(
         description="Access ends at the start of this date (organization's timezone)."
     )
     deactivated_at: datetime | None
     created_at: datetime
+
+    @strawberry.field(
+        description="DEACTIVATED from the start of `deactivateOn`, as access is, even before "
+        "the hourly job records it."
+    )
+    async def status(self, info: strawberry.Info) -> MembershipStatusEnum:
+        return membership_status.effective(self, await _today(info, self.organization_id))
 
     @strawberry.field
     async def user(self) -> UserType:
@@ -72,6 +80,24 @@ class InvitationType(Node):
     @strawberry.field(description="Who sent it.")
     async def invited_by(self) -> UserType | None:
         return await related(self, "invited_by")
+
+    @strawberry.field(
+        description="The membership it offers (with its role); null once revoked or removed."
+    )
+    async def member(self) -> StaffMemberType | None:
+        return await related(self, "membership")
+
+
+async def _today(info: strawberry.Info, organization_id: int) -> date:
+    """Today in the organization's timezone: from the caller's role there (already loaded
+    by the permission check), else one query per request for all organizations asked."""
+    actor = await info.context.actor_for(organization_id)
+    if actor is not None:
+        return today_in(actor.organization.timezone)
+    loader = info.context.loader(
+        "staff.organization_todays", lambda: DataLoader(organization_todays)
+    )
+    return await loader.load(organization_id)
 
 
 @strawberry.input

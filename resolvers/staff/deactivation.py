@@ -12,10 +12,11 @@ from datetime import date
 from carnet.i18n import N_
 from models.organizations import MembershipStatus, StaffMembership
 from resolvers.common import audit
-from resolvers.common.actor import Actor, RequestMeta
+from resolvers.common.actor import Actor
 from resolvers.common.errors import UserErrorCode, UserErrors
 from resolvers.common.tasks import unit_of_work
 from resolvers.common.time import now, today_in
+from resolvers.staff import status
 from resolvers.staff.rules import (
     check_an_owner_remains,
     check_may_manage,
@@ -32,7 +33,7 @@ async def deactivate(actor: Actor, membership_id: int | None, on: date) -> Staff
             UserErrorCode.INVALID, ("input", "on"), N_("Choose today or a later date.")
         )
     async with unit_of_work():
-        await lock_organization(actor)
+        actor = await lock_organization(actor, ("input", "membership_id"))
         membership = await locked_membership(actor, membership_id)
         check_may_manage(actor, membership.role, ("input", "membership_id"))
         if membership.status is not MembershipStatus.ACTIVE:
@@ -41,7 +42,7 @@ async def deactivate(actor: Actor, membership_id: int | None, on: date) -> Staff
                 ("input", "membership_id"),
                 N_("Only active staff can be deactivated."),
             )
-        await check_an_owner_remains(actor, membership, ("input", "membership_id"), on=on)
+        await check_an_owner_remains(actor, membership, ("input", "membership_id"))
         before = snapshot(membership)
         membership.deactivate_on = on
         if on == today:
@@ -64,9 +65,16 @@ async def deactivate(actor: Actor, membership_id: int | None, on: date) -> Staff
 
 async def cancel_deactivation(actor: Actor, membership_id: int | None) -> StaffMembership:
     async with unit_of_work():
-        await lock_organization(actor)
+        actor = await lock_organization(actor, ("input", "membership_id"))
         membership = await locked_membership(actor, membership_id)
         check_may_manage(actor, membership.role, ("input", "membership_id"))
+        if membership.status is MembershipStatus.DEACTIVATED:
+            # Its date has come: access already ended, and giving it back is a reactivation.
+            raise UserErrors.single(
+                UserErrorCode.INVALID,
+                ("input", "membership_id"),
+                N_("This person's access has already ended: reactivate it instead."),
+            )
         if membership.status is not MembershipStatus.ACTIVE or membership.deactivate_on is None:
             raise UserErrors.single(
                 UserErrorCode.INVALID,
@@ -90,7 +98,7 @@ async def cancel_deactivation(actor: Actor, membership_id: int | None) -> StaffM
 
 async def reactivate(actor: Actor, membership_id: int | None) -> StaffMembership:
     async with unit_of_work():
-        await lock_organization(actor)
+        actor = await lock_organization(actor, ("input", "membership_id"))
         membership = await locked_membership(actor, membership_id)
         check_may_manage(actor, membership.role, ("input", "membership_id"))
         if membership.status is not MembershipStatus.DEACTIVATED:
@@ -125,22 +133,8 @@ async def apply_scheduled() -> int:
     ).select_related("organization")
     applied = 0
     for membership in due:
-        if membership.deactivate_on > today_in(membership.organization.timezone):
+        if not status.is_due(membership, today_in(membership.organization.timezone)):
             continue
         async with unit_of_work():
-            changed = await StaffMembership.filter(
-                id=membership.id,
-                status=MembershipStatus.ACTIVE,
-                deactivate_on=membership.deactivate_on,
-            ).update(status=MembershipStatus.DEACTIVATED, deactivated_at=now())
-            if changed:
-                await audit.record(
-                    "staff.deactivated",
-                    actor=None,
-                    meta=RequestMeta(),
-                    organization_id=membership.organization_id,
-                    target=("StaffMembership", membership.id),
-                    after={"deactivate_on": membership.deactivate_on.isoformat()},
-                )
-                applied += changed
+            applied += await status.settle(membership, membership.organization)
     return applied

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from carnet.auth import hash_password
+from carnet.auth import hash_password, token_digest
 from carnet.i18n import N_
 from carnet.settings import current_settings
 from models.identity import OneTimeToken, TokenPurpose, User
@@ -24,10 +24,10 @@ from resolvers.common.permissions import role_label
 from resolvers.common.tasks import UnitOfWork, unit_of_work
 from resolvers.common.time import now
 from resolvers.common.validation import check_password, clean_text
-from resolvers.identity import tokens
+from resolvers.identity import sessions, tokens
 from resolvers.identity.sessions import IssuedTokens, start_session
 from resolvers.messaging.email import queue_email
-from resolvers.staff.rules import check_may_manage, lock_organization
+from resolvers.staff.rules import check_may_manage, lock_organization, snapshot
 
 SEND_INVITATION = "send_invitation"
 
@@ -105,7 +105,7 @@ async def send(invitation_id: int) -> None:
             role=role_label(role, user.locale) if role else "",
             link=link,
             expires_on=invitation.expires_at.date().isoformat(),
-            needs_password=not user.password_hash,
+            needs_password=not user.email_verified,
         )
         invitation.token = token
         invitation.sent_at = now()
@@ -145,7 +145,7 @@ def _not_open(invitation: Invitation) -> UserErrors:
 async def resend(actor: Actor, invitation_id: int | None) -> Invitation:
     """A new link with a new expiry; the previous link stops working at once."""
     async with unit_of_work() as uow:
-        await lock_organization(actor)
+        actor = await lock_organization(actor, ("input", "invitation_id"))
         invitation = await _locked_invitation(actor, invitation_id)
         if invitation.state is not InvitationState.PENDING:  # expired ones may be resent
             raise _not_open(invitation)
@@ -170,21 +170,30 @@ async def resend(actor: Actor, invitation_id: int | None) -> Invitation:
 async def revoke(actor: Actor, invitation_id: int | None) -> Invitation:
     """The link dies and the invited (never active) membership goes."""
     async with unit_of_work():
-        await lock_organization(actor)
+        actor = await lock_organization(actor, ("input", "invitation_id"))
         invitation = await _locked_invitation(actor, invitation_id)
         if invitation.state is not InvitationState.PENDING:
             raise _not_open(invitation)
         if invitation.membership:
             check_may_manage(actor, invitation.membership.role, ("input", "invitation_id"))
+        membership_id = invitation.membership_id
         await _revoke(invitation)
-        await audit.record(
-            "staff.invitation_revoke",
-            actor=actor.user,
-            meta=actor.meta,
-            organization_id=actor.organization_id,
-            target=("Invitation", invitation.id),
-        )
+        await _record_revoke(actor, invitation.id, invitation.email, membership_id)
     return invitation
+
+
+async def _record_revoke(
+    actor: Actor, invitation_id: int, email: str, membership_id: int | None
+) -> None:
+    await audit.record(
+        "staff.invitation_revoke",
+        actor=actor.user,
+        meta=actor.meta,
+        organization_id=actor.organization_id,
+        target=("Invitation", invitation_id),
+        before={"state": InvitationState.PENDING.value, "membership_id": membership_id},
+        after={"state": InvitationState.REVOKED.value, "email": email},
+    )
 
 
 async def _revoke(invitation: Invitation) -> None:
@@ -198,7 +207,8 @@ async def _revoke(invitation: Invitation) -> None:
         await StaffMembership.filter(id=membership_id, status=MembershipStatus.INVITED).delete()
 
 
-async def revoke_pending_of(membership: StaffMembership) -> None:
+async def revoke_pending_of(actor: Actor, membership: StaffMembership) -> None:
+    """Revokes the invitations of a membership being removed (each one audited)."""
     for invitation in await Invitation.filter(
         membership_id=membership.id, state=InvitationState.PENDING
     ):
@@ -206,6 +216,33 @@ async def revoke_pending_of(membership: StaffMembership) -> None:
         await Invitation.filter(id=invitation.id).update(
             state=InvitationState.REVOKED, revoked_at=now(), membership_id=None
         )
+        await _record_revoke(actor, invitation.id, invitation.email, membership.id)
+
+
+def _link_replaced() -> UserErrors:
+    return UserErrors.single(
+        UserErrorCode.TOKEN_REVOKED,
+        ("input", "token"),
+        N_("This link was replaced or cancelled. Use the latest one."),
+    )
+
+
+async def _claim(user: User, password: str | None, errors: ErrorCollector) -> None:
+    """The address is proven only now, so whoever set this login's password so far (a
+    registration anyone could have made with this address) proved nothing: the person
+    holding the link chooses the password, and every earlier device is signed out."""
+    if not password:
+        raise UserErrors.single(
+            UserErrorCode.REQUIRED,
+            ("input", "password"),
+            N_("Choose a password to finish joining."),
+        )
+    check_password(password, errors, ("input", "password"), user.email)
+    errors.raise_if_any()
+    user.password_hash = await hash_password(password)
+    await sessions.revoke_all(user)
+    # ...and a move of the login to an address of the registrant's own, asked for earlier.
+    await tokens.revoke_outstanding(user, TokenPurpose.EMAIL_CHANGE)
 
 
 @dataclass
@@ -223,7 +260,8 @@ async def accept(
 ) -> Acceptance:
     """Activates the membership and signs the user in; the link proves the address.
 
-    A person without a password yet sets one here; a person with an account keeps theirs.
+    Whoever's address was not proven yet chooses their password here (it replaces one set
+    by a registration, which proved nothing); a person with a verified login keeps theirs.
     """
     errors = ErrorCollector()
     names = {}
@@ -234,16 +272,20 @@ async def accept(
     if last_name is not None:
         names["last_name"] = clean_text(last_name, errors, ("input", "last_name"), max_length=100)
     errors.raise_if_any()
-    password_hash = None
     async with unit_of_work():
+        # Account first, then the link, as every link-driven account change does (see
+        # `tokens.consume_for_user`): an invitation link names no user of its own.
+        invitee_id = (
+            await Invitation.filter(token__token_hash=token_digest(token or ""))
+            .first()
+            .values_list("user_id", flat=True)
+        )
+        if invitee_id is not None:
+            await User.filter(id=invitee_id).select_for_update().first()
         record = await tokens.consume(token, TokenPurpose.INVITATION, ("input", "token"))
         invitation = await Invitation.filter(token_id=record.id).select_for_update().first()
         if invitation is None or invitation.state is not InvitationState.PENDING:
-            raise UserErrors.single(
-                UserErrorCode.TOKEN_REVOKED,
-                ("input", "token"),
-                N_("This link was replaced or cancelled. Use the latest one."),
-            )
+            raise _link_replaced()
         if state_of(invitation) is InvitationState.EXPIRED:
             raise UserErrors.single(
                 UserErrorCode.TOKEN_EXPIRED,
@@ -252,22 +294,24 @@ async def accept(
             )
         await invitation.fetch_related("user", "membership", "organization")
         user = invitation.user
-        if not user.password_hash:
-            if not password:
-                raise UserErrors.single(
-                    UserErrorCode.REQUIRED,
-                    ("input", "password"),
-                    N_("Choose a password to finish joining."),
-                )
-            check_password(password, errors, ("input", "password"), user.email)
-            errors.raise_if_any()
-            password_hash = await hash_password(password)
-            user.password_hash = password_hash
+        if invitation.membership is None:  # removed meanwhile: nothing left to join
+            raise _link_replaced()
+        if not user.is_active or user.email != invitation.email:
+            # A disabled login must not be signed in; and the link proves the address it
+            # was mailed to, which is no longer this login's.
+            raise UserErrors.single(
+                UserErrorCode.TOKEN_INVALID,
+                ("input", "token"),
+                N_("This link is not valid. Ask for a new one."),
+            )
+        before = snapshot(invitation.membership)
+        if not user.email_verified:
+            await _claim(user, password, errors)
         user.update_from_dict(names)
         user.email_verified_at = user.email_verified_at or now()
         await user.save()
         membership = invitation.membership
-        if membership is not None and membership.status is MembershipStatus.INVITED:
+        if membership.status is MembershipStatus.INVITED:
             membership.status = MembershipStatus.ACTIVE
             await membership.save(update_fields=["status", "updated_at"])
         invitation.state = InvitationState.ACCEPTED
@@ -279,7 +323,8 @@ async def accept(
             meta=meta,
             organization_id=invitation.organization_id,
             target=("Invitation", invitation.id),
-            after={"membership_id": invitation.membership_id},
+            before={"membership": before},
+            after={"membership": snapshot(membership), "membership_id": membership.id},
         )
     issued = await start_session(user, "", meta)
     return Acceptance(invitation, issued)
@@ -293,4 +338,5 @@ async def invitations(actor: Actor, state: InvitationState | None, **page_args) 
         qs = qs.filter(state=InvitationState.PENDING, expires_at__gt=now())
     elif state is not None:
         qs = qs.filter(state=state)
-    return await paginate(qs.select_related("user", "membership", "invited_by"), **page_args)
+    related = qs.select_related("user", "membership", "membership__user", "invited_by")
+    return await paginate(related, **page_args)

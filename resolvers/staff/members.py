@@ -8,8 +8,10 @@ which proves the address.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 
+from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 
 from carnet.i18n import N_
@@ -22,9 +24,10 @@ from resolvers.common.errors import ErrorCollector, UserErrorCode, UserErrors
 from resolvers.common.pagination import Page, paginate
 from resolvers.common.permissions import role_label
 from resolvers.common.tasks import unit_of_work
+from resolvers.common.time import today_in
 from resolvers.common.validation import clean_text, normalize_email
 from resolvers.messaging.email import queue_email
-from resolvers.staff import invitations
+from resolvers.staff import invitations, status
 from resolvers.staff.rules import (
     check_an_owner_remains,
     check_may_manage,
@@ -57,8 +60,27 @@ async def add(actor: Actor, data: StaffAddition) -> AddedStaff:
     last_name = clean_text(data.last_name, errors, ("input", "last_name"), max_length=100)
     errors.raise_if_any()
     check_may_manage(actor, data.role, ("input", "role"))
+    try:
+        return await _add(actor, email, first_name, last_name, data.role)
+    except IntegrityError:
+        pass
+    # A concurrent request created the login between our look-up and our insert (staffAdd
+    # in another organization, userRegister); its row is committed now, so a second attempt
+    # finds it and goes on from there, as if it had always been there.
+    try:
+        return await _add(actor, email, first_name, last_name, data.role)
+    except IntegrityError:
+        raise UserErrors.single(
+            UserErrorCode.ALREADY_EXISTS,
+            ("input", "email"),
+            N_("This person is already staff here."),
+        ) from None
+
+
+async def _add(actor: Actor, email: str, first_name: str, last_name: str, role: Role) -> AddedStaff:
     async with unit_of_work() as uow:
-        await lock_organization(actor)
+        actor = await lock_organization(actor, ("input", "organization_id"))
+        check_may_manage(actor, role, ("input", "role"))
         user = await User.get_or_none(email=email)
         if user is not None:
             await _check_not_already_staff(actor, user)
@@ -72,7 +94,7 @@ async def add(actor: Actor, data: StaffAddition) -> AddedStaff:
         membership = await StaffMembership.create(
             organization_id=actor.organization_id,
             user=user,
-            role=data.role,
+            role=role,
             status=MembershipStatus.ACTIVE if verified else MembershipStatus.INVITED,
         )
         await audit.record(
@@ -94,7 +116,7 @@ async def add(actor: Actor, data: StaffAddition) -> AddedStaff:
                 organization_id=actor.organization_id,
                 name=user.first_name or user.email,
                 organization=actor.organization.name,
-                role=role_label(data.role, user.locale),
+                role=role_label(role, user.locale),
                 inviter=actor.user.full_name or actor.user.email,
                 link=_app_link(),
             )
@@ -117,6 +139,7 @@ async def _check_not_already_staff(actor: Actor, user: User) -> None:
     )
     if existing is None:
         return
+    today = today_in(actor.organization.timezone)
     message = {
         MembershipStatus.ACTIVE: N_("This person is already staff here."),
         MembershipStatus.INVITED: N_(
@@ -125,13 +148,13 @@ async def _check_not_already_staff(actor: Actor, user: User) -> None:
         MembershipStatus.DEACTIVATED: N_(
             "This person's access was deactivated: reactivate it instead."
         ),
-    }[existing.status]
+    }[status.effective(existing, today)]
     raise UserErrors.single(UserErrorCode.ALREADY_EXISTS, ("input", "email"), message)
 
 
 async def change_role(actor: Actor, membership_id: int | None, role: Role) -> StaffMembership:
     async with unit_of_work():
-        await lock_organization(actor)
+        actor = await lock_organization(actor, ("input", "membership_id"))
         membership = await locked_membership(actor, membership_id)
         if membership.role is role:
             return membership
@@ -156,11 +179,11 @@ async def change_role(actor: Actor, membership_id: int | None, role: Role) -> St
 
 async def remove(actor: Actor, membership_id: int | None) -> int:
     async with unit_of_work():
-        await lock_organization(actor)
+        actor = await lock_organization(actor, ("input", "membership_id"))
         membership = await locked_membership(actor, membership_id)
         check_may_manage(actor, membership.role, ("input", "membership_id"))
         await check_an_owner_remains(actor, membership, ("input", "membership_id"))
-        await invitations.revoke_pending_of(membership)
+        await invitations.revoke_pending_of(actor, membership)
         before = snapshot(membership)
         removed_id = membership.id
         await membership.delete()
@@ -198,27 +221,46 @@ class StaffFilter:
     pending_deactivation: bool | None = None
 
 
+# A search is a few words, each matching part of the email, first or last name.
+MAX_SEARCH_TERMS = 5
+
+
 async def members(
     actor: Actor, filters: StaffFilter, sort: StaffSort, descending: bool, **page_args
 ) -> Page:
     qs = StaffMembership.filter(organization_id=actor.organization_id)
+    # Statuses as access sees them: a deactivation date that has come counts at once.
+    today = today_in(actor.organization.timezone)
     if filters.roles:
         qs = qs.filter(role__in=filters.roles)
     if filters.statuses:
-        qs = qs.filter(status__in=filters.statuses)
-    if filters.pending_deactivation is not None:
+        qs = qs.filter(Q(*[_status_is(s, today) for s in filters.statuses], join_type="OR"))
+    if filters.pending_deactivation is True:
+        qs = qs.filter(status=MembershipStatus.ACTIVE, deactivate_on__gt=today)
+    elif filters.pending_deactivation is False:
+        qs = qs.filter(status=MembershipStatus.ACTIVE, deactivate_on__isnull=True)
+    # "Nora Nouvelle" finds Nora Nouvelle: every word must match one of the fields.
+    for term in (filters.search or "").split()[:MAX_SEARCH_TERMS]:
         qs = qs.filter(
-            status=MembershipStatus.ACTIVE, deactivate_on__isnull=not filters.pending_deactivation
-        )
-    search = (filters.search or "").strip()
-    if search:
-        qs = qs.filter(
-            Q(user__email__icontains=search)
-            | Q(user__first_name__icontains=search)
-            | Q(user__last_name__icontains=search)
+            Q(user__email__icontains=term)
+            | Q(user__first_name__icontains=term)
+            | Q(user__last_name__icontains=term)
         )
     order = [f"{'-' if descending else ''}{key}" for key in _SORT_KEYS[sort]]
     return await paginate(qs.select_related("user"), order=order, **page_args)
+
+
+def _status_is(wanted: MembershipStatus, today: date) -> Q:
+    scheduled_and_due = Q(status=MembershipStatus.ACTIVE, deactivate_on__lte=today)
+    if wanted is MembershipStatus.ACTIVE:
+        # Spelled out rather than negated: NOT (deactivate_on <= today) is NULL, not true,
+        # for the (many) memberships with no date.
+        return Q(status=MembershipStatus.ACTIVE) & (
+            Q(deactivate_on__isnull=True) | Q(deactivate_on__gt=today)
+        )
+    if wanted is MembershipStatus.DEACTIVATED:
+        return Q(status=MembershipStatus.DEACTIVATED) | scheduled_and_due
+    return Q(status=wanted)
 
 
 def pending_invitation(membership: StaffMembership):

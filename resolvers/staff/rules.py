@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
-
-from tortoise.expressions import Q
-
 from carnet.i18n import N_
 from models.organizations import MembershipStatus, Organization, Role, StaffMembership
 from resolvers.common.actor import Actor
-from resolvers.common.errors import FieldPath, NotFound, UserErrorCode, UserErrors
+from resolvers.common.errors import FieldPath, Forbidden, NotFound, UserErrorCode, UserErrors
 from resolvers.common.permissions import Permission
+from resolvers.organizations.access import actor_for
+from resolvers.staff import status
 
 
 def check_may_manage(actor: Actor, role: Role, field: FieldPath) -> None:
@@ -21,16 +19,28 @@ def check_may_manage(actor: Actor, role: Role, field: FieldPath) -> None:
         )
 
 
-async def lock_organization(actor: Actor) -> None:
-    """Serializes staff changes in one organization, so two owners demoting each other at
-    the same moment cannot both pass the last-owner check."""
+async def lock_organization(actor: Actor, field: FieldPath) -> Actor:
+    """Serializes staff changes in one organization and returns the actor as they are now.
+
+    The permission guard read the actor's role before this lock: a demotion or removal that
+    committed meanwhile (two owners demoting each other at the same moment) must count, or a
+    former owner could still remove an owner. `field` carries the id that named the
+    organization, for the NOT_FOUND of an actor who has lost their access meanwhile.
+    """
     await Organization.filter(id=actor.organization_id).select_for_update().first()
+    current = await actor_for(actor.user, actor.organization_id, actor.meta)
+    if current is None:
+        raise NotFound(field)
+    if not current.can(Permission.STAFF_MANAGE):
+        raise Forbidden()
+    return current
 
 
 async def locked_membership(
     actor: Actor, membership_id: int | None, field: FieldPath = ("input", "membership_id")
 ) -> StaffMembership:
-    """The membership, in the actor's organization, locked for this transaction."""
+    """The membership, in the actor's organization, locked for this transaction; a
+    deactivation whose date has come is recorded first, so rules see what access says."""
     membership = None
     if membership_id is not None:
         membership = (
@@ -40,23 +50,25 @@ async def locked_membership(
         )
     if membership is None:
         raise NotFound(field)
+    await status.settle(membership, actor.organization, actor.meta)
     await membership.fetch_related("user")
     return membership
 
 
-async def check_an_owner_remains(
-    actor: Actor, leaving: StaffMembership, field: FieldPath, on: date | None = None
-) -> None:
-    """Refuses when `leaving` is the last active OWNER (as of `on`, for a scheduled end)."""
+async def check_an_owner_remains(actor: Actor, leaving: StaffMembership, field: FieldPath) -> None:
+    """Refuses when `leaving` is the last active OWNER with no deactivation date.
+
+    Every scheduled owner leaves some day, so only open-ended ones count: otherwise two
+    owners scheduled one after the other (in either order) would leave nobody in charge.
+    """
     if leaving.role is not Role.OWNER or leaving.status is not MembershipStatus.ACTIVE:
         return
     others = StaffMembership.filter(
-        organization_id=actor.organization_id, role=Role.OWNER, status=MembershipStatus.ACTIVE
+        organization_id=actor.organization_id,
+        role=Role.OWNER,
+        status=MembershipStatus.ACTIVE,
+        deactivate_on__isnull=True,
     ).exclude(id=leaving.id)
-    if on is not None:
-        others = others.filter(Q(deactivate_on=None) | Q(deactivate_on__gt=on))
-    else:
-        others = others.filter(deactivate_on=None)
     if not await others.exists():
         raise UserErrors.single(
             UserErrorCode.LAST_OWNER,

@@ -83,9 +83,14 @@ async def test_an_unverified_account_is_invited_and_the_link_verifies_it(api, wo
     assert result.ok("staffAdd")["member"]["status"] == "INVITED"
     await run_worker(settings)
     [link] = await invitation_links("sam@example.test")
-    accepted = await api.execute(ACCEPT, {"input": {"token": token_of(link)}})
+    # Registering proved nothing (anyone can register any address): the holder of the
+    # link confirms the password, here the one Sam chose.
+    bare = await api.execute(ACCEPT, {"input": {"token": token_of(link)}})
+    assert bare.payload_codes("invitationAccept") == ["REQUIRED"]
+    accepted = await api.execute(
+        ACCEPT, {"input": {"token": token_of(link), "password": "sams own password"}}
+    )
     assert accepted.ok("invitationAccept")["user"]["emailVerified"] is True
-    # Their password is theirs: the invitation did not change it.
     signed = await api.execute(
         'mutation { tokenCreate(input: {email: "sam@example.test", '
         'password: "sams own password"}) { accessToken errors { code } } }'
@@ -180,7 +185,9 @@ async def test_an_invited_person_may_register_instead_and_still_accepts_later(ap
     assert membership.status.value == "INVITED"
     await run_worker(settings)
     [link] = await invitation_links("reg@example.test")
-    accepted = await api.execute(ACCEPT, {"input": {"token": token_of(link)}})
+    accepted = await api.execute(
+        ACCEPT, {"input": {"token": token_of(link), "password": "my chosen password"}}
+    )
     assert accepted.ok("invitationAccept")["member"]["status"] == "ACTIVE"
     signed = await api.execute(
         'mutation { tokenCreate(input: {email: "reg@example.test", '

@@ -174,3 +174,115 @@ async def test_a_pending_deactivation_can_be_cancelled(api, world):
     assert cancelled.ok("staffDeactivationCancel")["member"]["deactivateOn"] is None
     nothing = await admin.execute(CANCEL, {"id": gid})
     assert nothing.payload_codes("staffDeactivationCancel") == ["INVALID"]
+
+
+async def test_owners_scheduled_to_leave_one_after_the_other_cannot_all_leave(api, world):
+    """Both orders: whichever owner is scheduled second would leave nobody in charge."""
+    owner = api.as_(world.owner)
+    await owner.execute(ROLE_CHANGE, {"id": member_gid(world.admin.membership), "role": "OWNER"})
+    mine, theirs = member_gid(world.owner.membership), member_gid(world.admin.membership)
+    soon, later = (today(world) + timedelta(days=d) for d in (5, 10))
+    for first, second in (((theirs, later), (mine, soon)), ((theirs, soon), (mine, later))):
+        scheduled = await owner.execute(DEACTIVATE, {"id": first[0], "on": first[1].isoformat()})
+        assert scheduled.ok("staffDeactivate")["member"]["deactivateOn"] == first[1].isoformat()
+        refused = await owner.execute(DEACTIVATE, {"id": second[0], "on": second[1].isoformat()})
+        assert refused.payload_codes("staffDeactivate") == ["LAST_OWNER"]
+        # ... nor step down or leave while the other one is on their way out.
+        demoted = await owner.execute(ROLE_CHANGE, {"id": second[0], "role": "ADMIN"})
+        assert demoted.payload_codes("staffRoleChange") == ["LAST_OWNER"]
+        assert (await owner.execute(REMOVE, {"id": second[0]})).payload_codes("staffRemove") == [
+            "LAST_OWNER"
+        ]
+        (await owner.execute(CANCEL, {"id": first[0]})).ok("staffDeactivationCancel")
+    # With the other owner staying for good, this one may go on any date.
+    ok = await owner.execute(DEACTIVATE, {"id": mine, "on": later.isoformat()})
+    assert ok.ok("staffDeactivate")["member"]["deactivateOn"] == later.isoformat()
+
+
+async def test_only_owners_reactivate_or_cancel_for_owners(api, world):
+    owner, admin = api.as_(world.owner), api.as_(world.admin)
+    await owner.execute(ROLE_CHANGE, {"id": member_gid(world.agent.membership), "role": "OWNER"})
+    gid = member_gid(world.agent.membership)
+    later = (today(world) + timedelta(days=5)).isoformat()
+    (await owner.execute(DEACTIVATE, {"id": gid, "on": later})).ok("staffDeactivate")
+    cancel = await admin.execute(CANCEL, {"id": gid})
+    assert cancel.payload_codes("staffDeactivationCancel") == ["FORBIDDEN"]
+    (await owner.execute(DEACTIVATE, {"id": gid, "on": today(world).isoformat()})).ok(
+        "staffDeactivate"
+    )
+    refused = await admin.execute(REACTIVATE, {"id": gid})
+    assert refused.payload_codes("staffReactivate") == ["FORBIDDEN"]
+    membership = await StaffMembership.get(id=world.agent.membership.id)
+    assert membership.status is MembershipStatus.DEACTIVATED
+    back = await owner.execute(REACTIVATE, {"id": gid})
+    assert back.ok("staffReactivate")["member"]["status"] == "ACTIVE"
+
+
+STATUS = """query($o: ID!, $filter: StaffFilterInput) {
+  staffMembers(organizationId: $o, filter: $filter) {
+    edges { node { id status deactivateOn } } } }"""
+
+
+async def test_a_date_that_has_come_counts_before_the_job_records_it(api, world):
+    """Between the start of the date and the hourly job, the membership is deactivated for
+    every purpose: the list, its filters, cancelling (too late) and reactivating."""
+    admin = api.as_(world.admin)
+    gid = member_gid(world.agent.membership)
+    later = (today(world) + timedelta(days=3)).isoformat()
+    (await admin.execute(DEACTIVATE, {"id": gid, "on": later})).ok("staffDeactivate")
+    await StaffMembership.filter(id=world.agent.membership.id).update(deactivate_on=today(world))
+
+    def ids_of(result):
+        return [e["node"]["id"] for e in result.data["staffMembers"]["edges"]]
+
+    listed = await admin.execute(STATUS, {"o": world.org_gid, "filter": {"statuses": ["ACTIVE"]}})
+    assert gid not in ids_of(listed) and len(ids_of(listed)) == 4
+    gone = await admin.execute(
+        STATUS, {"o": world.org_gid, "filter": {"statuses": ["DEACTIVATED"]}}
+    )
+    assert gone.data["staffMembers"]["edges"] == [
+        {"node": {"id": gid, "status": "DEACTIVATED", "deactivateOn": today(world).isoformat()}}
+    ]
+    pending = await admin.execute(
+        STATUS, {"o": world.org_gid, "filter": {"pendingDeactivation": True}}
+    )
+    assert ids_of(pending) == []
+
+    late = await admin.execute(CANCEL, {"id": gid})
+    [error] = late.payload("staffDeactivationCancel")["errors"]
+    assert error["code"] == "INVALID" and "reactivate" in error["message"]
+    assert (await api.as_(world.agent).execute(ORGANIZATION, {"id": world.org_gid})).errors
+    french = await admin.execute(CANCEL, {"id": gid}, **{"accept-language": "fr"})
+    [error] = french.payload("staffDeactivationCancel")["errors"]
+    assert error["message"] == "L’accès de cette personne a déjà pris fin : réactivez-le plutôt."
+
+    back = await admin.execute(REACTIVATE, {"id": gid})
+    assert back.ok("staffReactivate")["member"]["status"] == "ACTIVE"
+    assert (await api.as_(world.agent).execute(ORGANIZATION, {"id": world.org_gid})).data
+    actions = await AuditEvent.filter(
+        target_type="StaffMembership", target_id=str(world.agent.membership.id)
+    ).order_by("id")
+    assert [e.action for e in actions] == [
+        "staff.deactivate",
+        "staff.deactivated",
+        "staff.reactivate",
+    ]
+    assert actions[1].actor_id is None  # the date did it
+    assert (actions[2].before["status"], actions[2].after["status"]) == ("DEACTIVATED", "ACTIVE")
+
+
+async def test_adding_someone_whose_access_ended_today_says_to_reactivate(api, world):
+    await StaffMembership.filter(id=world.agent.membership.id).update(deactivate_on=today(world))
+    again = await api.as_(world.admin).execute(
+        STAFF_ADD,
+        {
+            "input": {
+                "organizationId": world.org_gid,
+                "email": world.agent.user.email,
+                "firstName": "Agent",
+                "role": "AGENT",
+            }
+        },
+    )
+    [error] = again.payload("staffAdd")["errors"]
+    assert error["code"] == "ALREADY_EXISTS" and "reactivate" in error["message"]

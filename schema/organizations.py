@@ -167,7 +167,7 @@ class OrganizationQuery:
         )
     )
     async def my_organizations(self, info: strawberry.Info) -> list[OrganizationType]:
-        return await profile.my_organizations(info.context.user).order_by("name")
+        return await profile.my_organizations(info.context.user)
 
     @strawberry.field(
         **describe(

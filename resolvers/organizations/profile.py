@@ -14,6 +14,7 @@ from resolvers.common import audit
 from resolvers.common.actor import Actor, RequestMeta
 from resolvers.common.errors import ErrorCollector, UserErrorCode
 from resolvers.common.tasks import unit_of_work
+from resolvers.common.time import today_in
 from resolvers.common.validation import clean_text, normalize_email
 
 TEXT_LIMITS = {
@@ -160,7 +161,17 @@ def _jsonable(values: dict[str, object]) -> dict[str, object]:
     return {k: (v.value if hasattr(v, "value") else v) for k, v in values.items()}
 
 
-def my_organizations(user: User):
-    return Organization.filter(
-        staff__user_id=user.id, staff__status=MembershipStatus.ACTIVE
-    ).distinct()
+async def my_organizations(user: User) -> list[Organization]:
+    """Where the user is active staff today, by name; a deactivation date that has come
+    counts at once (each organization's own timezone), before the job records it."""
+    memberships = await StaffMembership.filter(
+        user_id=user.id, status=MembershipStatus.ACTIVE
+    ).select_related("organization")
+    return sorted(
+        (
+            m.organization
+            for m in memberships
+            if not m.deactivate_on or m.deactivate_on > today_in(m.organization.timezone)
+        ),
+        key=lambda organization: (organization.name.lower(), organization.id),
+    )

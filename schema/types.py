@@ -10,7 +10,7 @@ from tortoise.models import Model
 from resolvers.common.pagination import Page
 from resolvers.common.permissions import Permission, Relationship
 from schema import ids
-from schema.context import NODE_MODELS
+from schema.context import NODE_MODELS, NODE_ORGANIZATION_PATHS
 
 NODE_ACCESS: dict[str, Permission | Relationship] = {}
 
@@ -24,13 +24,21 @@ class Node:
         raise NotImplementedError
 
 
-def model_node(type_name: str, model: type[Model], access: Permission | Relationship):
-    """Registers a model-backed node type: global IDs, type checks, tenant lookup, and
-    what `node(id:)` requires to return it."""
+def model_node(
+    type_name: str,
+    model: type[Model],
+    access: Permission | Relationship,
+    organization_path: str = "organization_id",
+):
+    """Registers a model-backed node type: global IDs, type checks, tenant lookup (through
+    `organization_path` when the model has no organization column), and what
+    `node(id:)` requires to return it."""
 
     def decorate(cls):
         NODE_MODELS[type_name] = model
         NODE_ACCESS[type_name] = access
+        if organization_path != "organization_id":
+            NODE_ORGANIZATION_PATHS[type_name] = organization_path
 
         def id_(root) -> strawberry.ID:
             return strawberry.ID(ids.encode(type_name, root.id))

@@ -1,0 +1,111 @@
+"""The contact row itself: its derived columns (`sort_name`, `search_text`), the folding
+they and the search box share, and the tenant-scoped look-ups every contact write starts
+with. The other contact modules build on this one; it imports none of them.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from enum import Enum
+from typing import Any
+
+import phonenumbers
+
+from models.contacts import Contact, ContactKind
+from resolvers.common.actor import Actor
+from resolvers.common.errors import FieldPath, NotFound
+
+SORT_NAME_MAX_LENGTH = 300
+
+
+def fold(text: str) -> str:
+    """Lower case, without accents, one space between words: what search compares."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    return " ".join(bare.casefold().split())
+
+
+def phone_digits(e164: str | None) -> list[str]:
+    """The stored number's digits, international and national ("33612345678" and
+    "0612345678"), so a number typed either way is found."""
+    if not e164:
+        return []
+    digits = [e164.lstrip("+")]
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return digits
+    national = re.sub(
+        r"\D", "", phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+    )
+    if national and national not in digits[0]:
+        digits.append(national)
+    return digits
+
+
+def refresh_derived(contact: Contact) -> None:
+    """Recomputes `sort_name` and `search_text`; every write of a name, the email or the
+    phone calls it before saving.
+
+    `sort_name` is folded "last, first" for people ("desjardins, marie"), the folded name for
+    organizations, so lists sort alike on every database whatever the accents and case.
+    """
+    if contact.kind is ContactKind.ORGANIZATION:
+        name = contact.organization_name
+    else:
+        name = ", ".join(part for part in (contact.last_name, contact.first_name) if part)
+    # A contact recorded from an interaction may have no name yet: its address stands in.
+    contact.sort_name = fold(name or contact.email or contact.phone or "")[:SORT_NAME_MAX_LENGTH]
+    parts = [
+        contact.first_name,
+        contact.last_name,
+        contact.organization_name,
+        contact.email or "",
+        *phone_digits(contact.phone),
+    ]
+    contact.search_text = fold(" ".join(parts))
+
+
+def display_name(contact: Contact) -> str:
+    if contact.kind is ContactKind.ORGANIZATION:
+        return contact.organization_name
+    full = f"{contact.first_name} {contact.last_name}".strip()
+    return full or contact.email or contact.phone or ""
+
+
+async def contact_in(actor: Actor, contact_id: int | None, field: FieldPath) -> Contact:
+    """The contact, if it is in the actor's organization (archived or not); else NOT_FOUND."""
+    contact = None
+    if contact_id is not None:
+        contact = await Contact.get_or_none(id=contact_id, organization_id=actor.organization_id)
+    if contact is None:
+        raise NotFound(field)
+    return contact
+
+
+async def locked_contact(actor: Actor, contact_id: int | None, field: FieldPath) -> Contact:
+    """The same, locked for the current transaction."""
+    contact = None
+    if contact_id is not None:
+        contact = (
+            await Contact.filter(id=contact_id, organization_id=actor.organization_id)
+            .select_for_update()
+            .first()
+        )
+    if contact is None:
+        raise NotFound(field)
+    return contact
+
+
+def jsonable(values: dict[str, Any]) -> dict[str, Any]:
+    """Audit-log values: enums by value, dates and times in ISO 8601."""
+
+    def one(value: Any) -> Any:
+        if isinstance(value, Enum):
+            return value.value
+        if hasattr(value, "isoformat"):
+            return value.isoformat()
+        return value
+
+    return {key: one(value) for key, value in values.items()}

@@ -1,0 +1,536 @@
+"""Groups, the colour palette and affiliations of the address book: types and operations.
+
+Defining groups and colours needs organization.manage; putting contacts in groups, giving
+them a colour and affiliating people needs contacts.write. The Contact type itself lives
+in schema/contacts.py and is referenced lazily both ways.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import strawberry
+from strawberry.dataloader import DataLoader
+
+from models.contacts import Affiliation, Colour, Group
+from resolvers.common.actor import Actor
+from resolvers.common.errors import BadUserInput, Forbidden, NotFound
+from resolvers.common.permissions import Permission
+from resolvers.contacts import affiliations, colours, groups
+from schema import ids
+from schema.payloads import Payload, payload
+from schema.permissions import describe, requires
+from schema.types import Connection, Node, model_node, related
+
+ContactRef = Annotated["ContactType", strawberry.lazy("schema.contacts")]  # noqa: F821
+
+
+@model_node("Colour", Colour, Permission.CONTACTS_READ)
+class ColourType(Node):
+    name: str
+    hex: str = strawberry.field(description='"#rrggbb", in lower case.')
+
+
+@model_node("Group", Group, Permission.CONTACTS_READ)
+class GroupType(Node):
+    name: str
+    description: str
+    created_at: datetime
+
+    @strawberry.field(description="How many contacts are in the group (archived ones aside).")
+    async def member_count(self, info: strawberry.Info) -> int:
+        loader = info.context.loader(
+            "contacts.group_member_counts", lambda: DataLoader(groups.member_counts)
+        )
+        return await loader.load(self.id)
+
+    @strawberry.field(description="The group's contacts by name; archived ones only when asked.")
+    async def members(
+        self,
+        include_archived: bool = False,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[ContactRef]:
+        page = await groups.members(
+            self, include_archived, first=first, after=after, last=last, before=before
+        )
+        return Connection.of(page)
+
+
+@model_node(
+    "Affiliation",
+    Affiliation,
+    Permission.CONTACTS_READ,
+    organization_path="person__organization_id",
+)
+class AffiliationType(Node):
+    role_title: str = strawberry.field(description="Coach, principal, treasurer…")
+    created_at: datetime
+
+    @strawberry.field(description="The PERSON contact.")
+    async def person(self) -> ContactRef:
+        return await related(self, "person")
+
+    @strawberry.field(description="The ORGANIZATION contact the person belongs to.")
+    async def organization_contact(self) -> ContactRef:
+        return await related(self, "organization_contact")
+
+
+@strawberry.input
+class ColourCreateInput:
+    organization_id: strawberry.ID
+    name: str
+    hex: str = strawberry.field(description='"#rrggbb".')
+
+
+@strawberry.input
+class ColourUpdateInput:
+    id: strawberry.ID
+    name: str | None = None
+    hex: str | None = None
+
+
+@strawberry.input
+class ColourDeleteInput:
+    id: strawberry.ID
+
+
+@strawberry.input
+class ContactColourSetInput:
+    contact_id: strawberry.ID
+    colour_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Null clears the contact's colour."
+    )
+
+
+@strawberry.input
+class ContactsColourSetInput:
+    organization_id: strawberry.ID
+    contact_ids: list[strawberry.ID] = strawberry.field(
+        description=f"At most {groups.MAX_CONTACTS_PER_CALL}."
+    )
+    colour_id: strawberry.ID | None = strawberry.field(
+        default=None, description="Null clears the contacts' colour."
+    )
+
+
+@strawberry.input
+class GroupCreateInput:
+    organization_id: strawberry.ID
+    name: str
+    description: str = ""
+
+
+@strawberry.input
+class GroupUpdateInput:
+    id: strawberry.ID
+    name: str | None = None
+    description: str | None = None
+
+
+@strawberry.input
+class GroupDeleteInput:
+    id: strawberry.ID
+
+
+@strawberry.input
+class GroupContactsInput:
+    group_id: strawberry.ID
+    contact_ids: list[strawberry.ID] = strawberry.field(
+        description=f"People or organization contacts, at most {groups.MAX_CONTACTS_PER_CALL}."
+    )
+
+
+@strawberry.input
+class AffiliationCreateInput:
+    person_id: strawberry.ID = strawberry.field(description="A PERSON contact.")
+    organization_contact_id: strawberry.ID = strawberry.field(
+        description="An ORGANIZATION contact of the same organization."
+    )
+    role_title: str = ""
+
+
+@strawberry.input
+class AffiliationUpdateInput:
+    id: strawberry.ID
+    role_title: str
+
+
+@strawberry.input
+class AffiliationDeleteInput:
+    id: strawberry.ID
+
+
+@strawberry.type
+class ColourPayload(Payload):
+    colour: ColourType | None = None
+
+
+@strawberry.type
+class ColourDeletePayload(Payload):
+    deleted_colour_id: strawberry.ID | None = None
+
+
+@strawberry.type
+class ContactColourSetPayload(Payload):
+    contact: ContactRef | None = None
+
+
+@strawberry.type
+class ContactsColourSetPayload(Payload):
+    contacts: list[ContactRef] = strawberry.field(
+        default_factory=list, description="The contacts, in the order given."
+    )
+
+
+@strawberry.type
+class GroupPayload(Payload):
+    group: GroupType | None = None
+
+
+@strawberry.type
+class GroupDeletePayload(Payload):
+    deleted_group_id: strawberry.ID | None = None
+
+
+@strawberry.type
+class GroupAddContactsPayload(Payload):
+    group: GroupType | None = None
+    added_count: int = strawberry.field(default=0, description="Those not already members.")
+
+
+@strawberry.type
+class GroupRemoveContactsPayload(Payload):
+    group: GroupType | None = None
+    removed_count: int = strawberry.field(default=0, description="Those that were members.")
+
+
+@strawberry.type
+class AffiliationPayload(Payload):
+    affiliation: AffiliationType | None = None
+
+
+@strawberry.type
+class AffiliationDeletePayload(Payload):
+    deleted_affiliation_id: strawberry.ID | None = None
+
+
+async def _actor(
+    info: strawberry.Info, global_id: str, type_name: str, field: tuple, permission: Permission
+) -> Actor:
+    """The caller in the organization of the record this id names, checked again for
+    `permission`: the guard may have scoped the call by another of the input's ids."""
+    actor = await info.context.actor_of(global_id, type_name, field)
+    if not actor.can(permission):
+        raise Forbidden()
+    return actor
+
+
+def _pk(global_id: str, type_name: str) -> int | None:
+    return ids.decode_as(global_id, type_name)
+
+
+def _pks(global_ids: list[strawberry.ID], type_name: str) -> list[int | None]:
+    """Each id's pk; None for one that is malformed or names another type (a NOT_FOUND on
+    its index, rather than a refusal of the whole list)."""
+
+    def one(global_id: str) -> int | None:
+        try:
+            return ids.decode_as(global_id, type_name)
+        except BadUserInput:
+            return None
+
+    return [one(g) for g in global_ids]
+
+
+def _colour_pk(global_id: str | None) -> int | None:
+    """The colour to set: None clears; an id that is not a Colour's is NOT_FOUND."""
+    if global_id is None:
+        return None
+    pk = _pks([global_id], "Colour")[0]
+    if pk is None:
+        raise NotFound(("input", "colour_id"))
+    return pk
+
+
+@strawberry.type
+class ContactGroupsQuery:
+    @strawberry.field(
+        **describe(
+            "The organization's colour palette, by name.", requires(Permission.CONTACTS_READ)
+        )
+    )
+    async def colours(
+        self, info: strawberry.Info, organization_id: strawberry.ID
+    ) -> list[ColourType]:
+        actor = await info.context.actor_of(organization_id, "Organization", ("organizationId",))
+        return await colours.palette(actor)
+
+    @strawberry.field(
+        **describe(
+            "The organization's contact groups, by name; `search` matches part of a name.",
+            requires(Permission.CONTACTS_READ),
+        )
+    )
+    async def groups(
+        self,
+        info: strawberry.Info,
+        organization_id: strawberry.ID,
+        search: str | None = None,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[GroupType]:
+        actor = await info.context.actor_of(organization_id, "Organization", ("organizationId",))
+        page = await groups.groups(
+            actor, search, first=first, after=after, last=last, before=before
+        )
+        return Connection.of(page)
+
+    @strawberry.field(**describe("One contact group.", requires(Permission.CONTACTS_READ)))
+    async def group(self, info: strawberry.Info, id: strawberry.ID) -> GroupType | None:
+        actor = await info.context.actor_of(id, "Group", ("id",))
+        return await groups.group(actor, _pk(id, "Group"))
+
+
+@strawberry.type
+class ContactGroupsMutation:
+    @strawberry.mutation(
+        **describe("Adds a colour to the palette.", requires(Permission.ORGANIZATION_MANAGE))
+    )
+    async def colour_create(self, info: strawberry.Info, input: ColourCreateInput) -> ColourPayload:
+        async def run():
+            actor = await _actor(
+                info,
+                input.organization_id,
+                "Organization",
+                ("input", "organizationId"),
+                Permission.ORGANIZATION_MANAGE,
+            )
+            return {"colour": await colours.create(actor, input.name, input.hex)}
+
+        return await payload(info, ColourPayload, run())
+
+    @strawberry.mutation(
+        **describe("Renames or recolours a colour.", requires(Permission.ORGANIZATION_MANAGE))
+    )
+    async def colour_update(self, info: strawberry.Info, input: ColourUpdateInput) -> ColourPayload:
+        async def run():
+            actor = await _actor(
+                info, input.id, "Colour", ("input", "id"), Permission.ORGANIZATION_MANAGE
+            )
+            colour = await colours.update(actor, _pk(input.id, "Colour"), input.name, input.hex)
+            return {"colour": colour}
+
+        return await payload(info, ColourPayload, run())
+
+    @strawberry.mutation(
+        **describe(
+            "Removes a colour from the palette; its contacts are left without a colour.",
+            requires(Permission.ORGANIZATION_MANAGE),
+        )
+    )
+    async def colour_delete(
+        self, info: strawberry.Info, input: ColourDeleteInput
+    ) -> ColourDeletePayload:
+        async def run():
+            actor = await _actor(
+                info, input.id, "Colour", ("input", "id"), Permission.ORGANIZATION_MANAGE
+            )
+            deleted = await colours.delete(actor, _pk(input.id, "Colour"))
+            return {"deleted_colour_id": ids.encode("Colour", deleted)}
+
+        return await payload(info, ColourDeletePayload, run())
+
+    @strawberry.mutation(
+        **describe(
+            "Gives a contact one of the palette's colours, or none.",
+            requires(Permission.CONTACTS_WRITE),
+        )
+    )
+    async def contact_colour_set(
+        self, info: strawberry.Info, input: ContactColourSetInput
+    ) -> ContactColourSetPayload:
+        async def run():
+            actor = await _actor(
+                info, input.contact_id, "Contact", ("input", "contactId"), Permission.CONTACTS_WRITE
+            )
+            contact = await colours.set_contact_colour(
+                actor, _pk(input.contact_id, "Contact"), _colour_pk(input.colour_id)
+            )
+            return {"contact": contact}
+
+        return await payload(info, ContactColourSetPayload, run())
+
+    @strawberry.mutation(
+        **describe(
+            "Gives several contacts one colour, or none: all of them or, on any error, none.",
+            requires(Permission.CONTACTS_WRITE),
+        )
+    )
+    async def contacts_colour_set(
+        self, info: strawberry.Info, input: ContactsColourSetInput
+    ) -> ContactsColourSetPayload:
+        async def run():
+            actor = await _actor(
+                info,
+                input.organization_id,
+                "Organization",
+                ("input", "organizationId"),
+                Permission.CONTACTS_WRITE,
+            )
+            contacts = await colours.set_contacts_colour(
+                actor, _pks(input.contact_ids, "Contact"), _colour_pk(input.colour_id)
+            )
+            return {"contacts": contacts}
+
+        return await payload(info, ContactsColourSetPayload, run())
+
+    @strawberry.mutation(
+        **describe("Creates a contact group.", requires(Permission.ORGANIZATION_MANAGE))
+    )
+    async def group_create(self, info: strawberry.Info, input: GroupCreateInput) -> GroupPayload:
+        async def run():
+            actor = await _actor(
+                info,
+                input.organization_id,
+                "Organization",
+                ("input", "organizationId"),
+                Permission.ORGANIZATION_MANAGE,
+            )
+            return {"group": await groups.create(actor, input.name, input.description)}
+
+        return await payload(info, GroupPayload, run())
+
+    @strawberry.mutation(
+        **describe(
+            "Renames a group or changes its description.",
+            requires(Permission.ORGANIZATION_MANAGE),
+        )
+    )
+    async def group_update(self, info: strawberry.Info, input: GroupUpdateInput) -> GroupPayload:
+        async def run():
+            actor = await _actor(
+                info, input.id, "Group", ("input", "id"), Permission.ORGANIZATION_MANAGE
+            )
+            group = await groups.update(
+                actor, _pk(input.id, "Group"), input.name, input.description
+            )
+            return {"group": group}
+
+        return await payload(info, GroupPayload, run())
+
+    @strawberry.mutation(
+        **describe(
+            "Deletes a group; its contacts stay in the address book.",
+            requires(Permission.ORGANIZATION_MANAGE),
+        )
+    )
+    async def group_delete(
+        self, info: strawberry.Info, input: GroupDeleteInput
+    ) -> GroupDeletePayload:
+        async def run():
+            actor = await _actor(
+                info, input.id, "Group", ("input", "id"), Permission.ORGANIZATION_MANAGE
+            )
+            deleted = await groups.delete(actor, _pk(input.id, "Group"))
+            return {"deleted_group_id": ids.encode("Group", deleted)}
+
+        return await payload(info, GroupDeletePayload, run())
+
+    @strawberry.mutation(
+        **describe(
+            "Puts contacts in a group; those already in it are left as they are.",
+            requires(Permission.CONTACTS_WRITE),
+        )
+    )
+    async def group_add_contacts(
+        self, info: strawberry.Info, input: GroupContactsInput
+    ) -> GroupAddContactsPayload:
+        async def run():
+            actor = await _actor(
+                info, input.group_id, "Group", ("input", "groupId"), Permission.CONTACTS_WRITE
+            )
+            group, added = await groups.add_contacts(
+                actor, _pk(input.group_id, "Group"), _pks(input.contact_ids, "Contact")
+            )
+            return {"group": group, "added_count": added}
+
+        return await payload(info, GroupAddContactsPayload, run())
+
+    @strawberry.mutation(
+        **describe(
+            "Takes contacts out of a group; those not in it are ignored.",
+            requires(Permission.CONTACTS_WRITE),
+        )
+    )
+    async def group_remove_contacts(
+        self, info: strawberry.Info, input: GroupContactsInput
+    ) -> GroupRemoveContactsPayload:
+        async def run():
+            actor = await _actor(
+                info, input.group_id, "Group", ("input", "groupId"), Permission.CONTACTS_WRITE
+            )
+            group, removed = await groups.remove_contacts(
+                actor, _pk(input.group_id, "Group"), _pks(input.contact_ids, "Contact")
+            )
+            return {"group": group, "removed_count": removed}
+
+        return await payload(info, GroupRemoveContactsPayload, run())
+
+    @strawberry.mutation(
+        **describe(
+            "Affiliates a person with an organization contact, with a role title.",
+            requires(Permission.CONTACTS_WRITE),
+        )
+    )
+    async def affiliation_create(
+        self, info: strawberry.Info, input: AffiliationCreateInput
+    ) -> AffiliationPayload:
+        async def run():
+            actor = await _actor(
+                info, input.person_id, "Contact", ("input", "personId"), Permission.CONTACTS_WRITE
+            )
+            affiliation = await affiliations.create(
+                actor,
+                _pk(input.person_id, "Contact"),
+                _pks([input.organization_contact_id], "Contact")[0],
+                input.role_title,
+            )
+            return {"affiliation": affiliation}
+
+        return await payload(info, AffiliationPayload, run())
+
+    @strawberry.mutation(
+        **describe("Changes an affiliation's role title.", requires(Permission.CONTACTS_WRITE))
+    )
+    async def affiliation_update(
+        self, info: strawberry.Info, input: AffiliationUpdateInput
+    ) -> AffiliationPayload:
+        async def run():
+            actor = await _actor(
+                info, input.id, "Affiliation", ("input", "id"), Permission.CONTACTS_WRITE
+            )
+            affiliation = await affiliations.update(
+                actor, _pk(input.id, "Affiliation"), input.role_title
+            )
+            return {"affiliation": affiliation}
+
+        return await payload(info, AffiliationPayload, run())
+
+    @strawberry.mutation(**describe("Ends an affiliation.", requires(Permission.CONTACTS_WRITE)))
+    async def affiliation_delete(
+        self, info: strawberry.Info, input: AffiliationDeleteInput
+    ) -> AffiliationDeletePayload:
+        async def run():
+            actor = await _actor(
+                info, input.id, "Affiliation", ("input", "id"), Permission.CONTACTS_WRITE
+            )
+            deleted = await affiliations.delete(actor, _pk(input.id, "Affiliation"))
+            return {"deleted_affiliation_id": ids.encode("Affiliation", deleted)}
+
+        return await payload(info, AffiliationDeletePayload, run())

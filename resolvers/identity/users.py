@@ -22,6 +22,7 @@ from resolvers.common.errors import ErrorCollector, RateLimited, UserErrorCode, 
 from resolvers.common.tasks import UnitOfWork, unit_of_work
 from resolvers.common.time import now
 from resolvers.common.validation import check_password, clean_text, normalize_email
+from resolvers.contacts.links import link_verified_user
 from resolvers.identity import sessions, tokens
 from resolvers.messaging.email import queue_email
 
@@ -135,6 +136,8 @@ async def verify_email(token: str, meta: RequestMeta) -> User:
             user.email_verified_at = now()
             await user.save(update_fields=["email_verified_at", "updated_at"])
             await audit.record("user.email_verify", actor=user, meta=meta, target=("User", user.id))
+            # A proven address joins the contacts that carry it in every organization.
+            await link_verified_user(user, meta)
     return user
 
 

@@ -8,6 +8,7 @@ from zoneinfo import available_timezones
 from babel.numbers import list_currencies
 
 from carnet.i18n import N_
+from models.contacts import ContactSource
 from models.identity import Locale, User
 from models.organizations import MembershipStatus, Organization, Role, StaffMembership
 from resolvers.common import audit
@@ -16,6 +17,7 @@ from resolvers.common.errors import ErrorCollector, UserErrorCode
 from resolvers.common.tasks import unit_of_work
 from resolvers.common.time import today_in
 from resolvers.common.validation import clean_text, normalize_email
+from resolvers.contacts.interactions import record_interaction
 
 TEXT_LIMITS = {
     "name": 200,
@@ -131,6 +133,14 @@ async def create(user: User, changes: dict[str, object], meta: RequestMeta) -> O
             organization_id=organization.id,
             target=("StaffMembership", membership.id),
             after={"user_id": user.id, "role": Role.OWNER.value},
+        )
+        await record_interaction(
+            organization.id,
+            user=user,
+            first_name=user.first_name,
+            last_name=user.last_name,
+            source=ContactSource.STAFF_MEMBERSHIP,
+            meta=meta,
         )
     return organization
 

@@ -13,6 +13,7 @@ from datetime import timedelta
 from carnet.auth import hash_password, token_digest
 from carnet.i18n import N_
 from carnet.settings import current_settings
+from models.contacts import ContactSource
 from models.identity import OneTimeToken, TokenPurpose, User
 from models.organizations import MembershipStatus, StaffMembership
 from models.staff import Invitation, InvitationKind, InvitationState
@@ -24,6 +25,8 @@ from resolvers.common.permissions import role_label
 from resolvers.common.tasks import UnitOfWork, unit_of_work
 from resolvers.common.time import now
 from resolvers.common.validation import check_password, clean_text
+from resolvers.contacts.interactions import record_interaction
+from resolvers.contacts.links import link_verified_user
 from resolvers.identity import sessions, tokens
 from resolvers.identity.sessions import IssuedTokens, start_session
 from resolvers.messaging.email import queue_email
@@ -326,6 +329,16 @@ async def accept(
             before={"membership": before},
             after={"membership": snapshot(membership), "membership_id": membership.id},
         )
+        # Joining puts the person in the address book; the proven address links contacts.
+        await record_interaction(
+            invitation.organization_id,
+            user=user,
+            first_name=user.first_name,
+            last_name=user.last_name,
+            source=ContactSource.STAFF_MEMBERSHIP,
+            meta=meta,
+        )
+        await link_verified_user(user, meta)
     issued = await start_session(user, "", meta)
     return Acceptance(invitation, issued)
 

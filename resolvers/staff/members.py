@@ -15,6 +15,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 
 from carnet.i18n import N_
+from models.contacts import ContactSource
 from models.identity import User
 from models.organizations import MembershipStatus, Role, StaffMembership
 from models.staff import Invitation, InvitationState
@@ -26,6 +27,7 @@ from resolvers.common.permissions import role_label
 from resolvers.common.tasks import unit_of_work
 from resolvers.common.time import today_in
 from resolvers.common.validation import clean_text, normalize_email
+from resolvers.contacts.interactions import record_interaction
 from resolvers.messaging.email import queue_email
 from resolvers.staff import invitations, status
 from resolvers.staff.rules import (
@@ -107,6 +109,16 @@ async def _add(actor: Actor, email: str, first_name: str, last_name: str, role: 
         )
         invitation = None
         if verified:
+            # Staff are in the address book too (source STAFF_MEMBERSHIP).
+            await record_interaction(
+                actor.organization_id,
+                user=user,
+                first_name=user.first_name,
+                last_name=user.last_name,
+                source=ContactSource.STAFF_MEMBERSHIP,
+                by=actor.user,
+                meta=actor.meta,
+            )
             await queue_email(
                 uow,
                 template="staff_access_granted",

@@ -35,7 +35,15 @@ async def test_creator_becomes_owner(api, world):
     actions = await AuditEvent.filter(organization_id=membership.organization_id).values_list(
         "action", flat=True
     )
-    assert sorted(actions) == ["organization.create", "staff.add"]
+    assert {"organization.create", "staff.add", "contact.create"} <= set(actions)
+    # The creator is in the new organization's address book, linked to their login.
+    from models.contacts import Contact, ContactSource
+
+    contact = await Contact.get(organization_id=membership.organization_id)
+    assert (contact.user_id, contact.source) == (
+        world.loner.user.id,
+        ContactSource.STAFF_MEMBERSHIP,
+    )
 
     mine = await api.as_(world.loner).execute("{ myOrganizations { name myRole } }")
     assert mine.data == {"myOrganizations": [{"name": "Club Gamma", "myRole": "OWNER"}]}

@@ -196,3 +196,53 @@ async def test_an_invited_person_may_register_instead_and_still_accepts_later(ap
     assert signed.ok("tokenCreate")["accessToken"]
     # A second registration for the now-claimed address is refused as usual.
     assert (await api.execute(register)).payload_codes("userRegister") == ["ALREADY_EXISTS"]
+
+
+async def test_staff_land_in_the_address_book(api, world, settings):
+    from models.contacts import Contact, ContactSource
+
+    (await api.as_(world.admin).execute(STAFF_ADD, add_input(world, world.loner.user.email))).ok(
+        "staffAdd"
+    )
+    contact = await Contact.get(organization_id=world.organization.id, user_id=world.loner.user.id)
+    assert contact.source is ContactSource.STAFF_MEMBERSHIP
+    assert contact.last_activity_at is not None
+
+    # An invitee arrives when they join, linked to the login they just proved.
+    await api.as_(world.admin).execute(STAFF_ADD, add_input(world, "joiner@example.test"))
+    assert not await Contact.filter(email="joiner@example.test").exists()
+    await run_worker(settings)
+    [link] = await invitation_links("joiner@example.test")
+    (
+        await api.execute(
+            ACCEPT, {"input": {"token": token_of(link), "password": "a long new password"}}
+        )
+    ).ok("invitationAccept")
+    joined = await Contact.get(organization_id=world.organization.id, email="joiner@example.test")
+    assert joined.user_id == (await User.get(email="joiner@example.test")).id
+
+
+async def test_verifying_an_email_links_the_contacts_that_carry_it(api, world, settings):
+    from models.contacts import Contact
+    from models.messaging import OutboxMessage
+    from tests.staff.flows import token_of as token
+
+    # Staff entered Zoé in advance, before she had any login.
+    await Contact.create(
+        organization=world.organization,
+        first_name="Zoé",
+        email="zoe@example.test",
+        sort_name="zoe",
+        search_text="zoe",
+    )
+    register = (
+        'mutation { userRegister(input: {email: "zoe@example.test", password: '
+        '"zoes own password", firstName: "Zoé"}) { errors { code } } }'
+    )
+    (await api.execute(register)).ok("userRegister")
+    assert (await Contact.get(email="zoe@example.test")).user_id is None  # not proven yet
+    mail = await OutboxMessage.get(recipient="zoe@example.test", template="verify_email")
+    verify = "mutation($t: String!) { emailVerify(input: {token: $t}) { errors { code } } }"
+    (await api.execute(verify, {"t": token(mail.links[0])})).ok("emailVerify")
+    user = await User.get(email="zoe@example.test")
+    assert (await Contact.get(email="zoe@example.test")).user_id == user.id

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from carnet.auth import hash_password
+from carnet.demo_contacts import seed_demo_contacts
 from models.identity import User
 from models.messaging import OutboxMessage
 from models.organizations import MembershipStatus, Organization, Role, StaffMembership
@@ -69,6 +70,8 @@ async def seed_demo() -> list[str]:
             lines.append(f"    {role.value:<14} {email}")
     club = await Organization.get(name=DEMO_ORGANIZATIONS[0][0])
     lines += await _staff_lifecycle(club, "club")
+    contacts = await seed_demo_contacts(club)
+    lines.append(f"    {contacts} contacts in the address book (search, filters, groups, colours)")
     return lines
 
 

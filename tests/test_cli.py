@@ -37,6 +37,12 @@ async def test_demo_seed_is_idempotent(app):
 
     assert await Invitation.filter(email="invited@club.demo.carnet.test").count() == 1
     assert await StaffMembership.filter(deactivate_on__isnull=False).count() == 1
+    from models.contacts import Contact, GroupMember
+
+    contacts = await Contact.all().count()
+    assert contacts > 300 and await GroupMember.all().count() > 100
+    await seed_demo()
+    assert await Contact.all().count() == contacts
 
 
 async def test_demo_users_can_sign_in(api, app):

@@ -1,0 +1,106 @@
+"""Duplicate contacts: the suggested pairs (`contactDuplicates`) and `contactMerge`."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated
+
+import strawberry
+
+from resolvers.common.errors import BadUserInput
+from resolvers.common.permissions import Permission
+from resolvers.contacts import duplicates
+from schema import ids
+from schema.payloads import Payload, payload
+from schema.permissions import describe, requires
+from schema.types import Connection
+
+if TYPE_CHECKING:
+    from schema.contacts import ContactType
+
+ContactRef = Annotated["ContactType", strawberry.lazy("schema.contacts")]
+
+DuplicateReasonEnum = strawberry.enum(
+    duplicates.DuplicateReason,
+    name="ContactDuplicateReason",
+    description="Why two contacts look like the same one.",
+)
+
+
+@strawberry.type(description="Two contacts that may be the same person or organization.")
+class ContactDuplicate:
+    first: ContactRef = strawberry.field(description="The older of the two.")
+    second: ContactRef
+    reasons: list[DuplicateReasonEnum]
+
+
+@strawberry.input
+class ContactMergeInput:
+    survivor_id: strawberry.ID = strawberry.field(description="The contact that remains.")
+    other_ids: list[strawberry.ID] = strawberry.field(
+        description=f"The contacts merged into it, then deleted; at most {duplicates.MAX_MERGED}."
+        " Their empty fields fill the survivor's in this order."
+    )
+
+
+@strawberry.type
+class ContactMergePayload(Payload):
+    contact: ContactRef | None = None
+
+
+def _contact_pk(global_id: str) -> int | None:
+    """A contact's pk; None (a NOT_FOUND on its index) for any other id."""
+    try:
+        return ids.decode_as(global_id, "Contact")
+    except BadUserInput:
+        return None
+
+
+@strawberry.type
+class ContactDuplicatesQuery:
+    @strawberry.field(
+        **describe(
+            "Likely duplicates among the contacts not archived: the same email, the same "
+            "phone, or the same birth date with nearly the same name (ignoring accents, case "
+            "and hyphens). Pairs of the same kind only, oldest pair first.",
+            requires(Permission.CONTACTS_READ),
+        )
+    )
+    async def contact_duplicates(
+        self,
+        info: strawberry.Info,
+        organization_id: strawberry.ID,
+        first: int | None = None,
+        after: str | None = None,
+    ) -> Connection[ContactDuplicate]:
+        actor = await info.context.actor_of(organization_id, "Organization", ("organizationId",))
+        page = await duplicates.duplicates(actor, first=first, after=after)
+        page.items = [
+            ContactDuplicate(first=pair.first, second=pair.second, reasons=pair.reasons)
+            for pair in page.items
+        ]
+        return Connection.of(page)
+
+
+@strawberry.type
+class ContactDuplicatesMutation:
+    @strawberry.mutation(
+        **describe(
+            "Merges contacts into one: groups, affiliations, consent history, notes, the user "
+            "link and empty fields move to the survivor (a consent withdrawal on any side "
+            "wins), then the others are deleted. The audit log keeps a snapshot of each.",
+            requires(Permission.CONTACTS_WRITE),
+        )
+    )
+    async def contact_merge(
+        self, info: strawberry.Info, input: ContactMergeInput
+    ) -> ContactMergePayload:
+        async def run():
+            actor = await info.context.actor_of(
+                input.survivor_id, "Contact", ("input", "survivorId")
+            )
+            contact = await duplicates.merge(
+                actor, _contact_pk(input.survivor_id), [_contact_pk(g) for g in input.other_ids]
+            )
+            return {"contact": contact}
+
+        return await payload(info, ContactMergePayload, run())

@@ -1,0 +1,29 @@
+"""Authorization-matrix examples for duplicate contacts (see tests/support/authz.py).
+
+Each merge acts on two contacts of its own, so allowed calls never collide.
+"""
+
+from __future__ import annotations
+
+from tests.contact_groups_authz_examples import gid, new_contact, organization_id
+from tests.support.authz import example
+
+
+async def two_fresh_contacts(world, caller):
+    survivor = await new_contact(world.organization)
+    other = await new_contact(world.organization)
+    return {"survivorId": gid(survivor), "otherIds": [gid(other)]}
+
+
+example(
+    "Query.contactDuplicates",
+    "query($organizationId: ID!) { contactDuplicates(organizationId: $organizationId, "
+    "first: 5) { edges { node { first { id } second { id } reasons } } } }",
+    organization_id,
+)
+example(
+    "Mutation.contactMerge",
+    "mutation($survivorId: ID!, $otherIds: [ID!]!) { contactMerge(input: "
+    "{survivorId: $survivorId, otherIds: $otherIds}) { contact { id } errors { code } } }",
+    two_fresh_contacts,
+)

@@ -5,6 +5,7 @@ MODEL_MODULES = [
     "models.organizations",
     "models.staff",
     "models.contacts",
+    "models.custom_fields",
     "models.audit",
     "models.messaging",
     "models.tasks",

@@ -15,8 +15,10 @@ from strawberry.tools import merge_types
 
 from carnet.settings import Settings
 from schema.audit import AuditQuery, AuditSubscription
+from schema.contact_duplicates import ContactDuplicatesMutation, ContactDuplicatesQuery
 from schema.contact_groups import ContactGroupsMutation, ContactGroupsQuery
 from schema.contacts import ContactMutation, ContactQuery
+from schema.custom_fields import CustomFieldsMutation, CustomFieldsQuery
 from schema.errors import format_errors
 from schema.identity import IdentityMutation, IdentityQuery
 from schema.limits import CostLimit
@@ -35,11 +37,21 @@ Query = merge_types(
         AuditQuery,
         ContactQuery,
         ContactGroupsQuery,
+        ContactDuplicatesQuery,
+        CustomFieldsQuery,
     ),
 )
 Mutation = merge_types(
     "Mutation",
-    (IdentityMutation, OrganizationMutation, StaffMutation, ContactMutation, ContactGroupsMutation),
+    (
+        IdentityMutation,
+        OrganizationMutation,
+        StaffMutation,
+        ContactMutation,
+        ContactGroupsMutation,
+        ContactDuplicatesMutation,
+        CustomFieldsMutation,
+    ),
 )
 Subscription = merge_types("Subscription", (AuditSubscription,))
 

@@ -16,7 +16,7 @@ from strawberry.dataloader import DataLoader
 from models.contacts import ConsentChannel, ConsentStatus, Contact, ContactKind, ContactSource
 from resolvers.common.errors import BadUserInput, NotFound
 from resolvers.common.permissions import Permission
-from resolvers.contacts import consent, contacts, links, loaders
+from resolvers.contacts import consent, contacts, custom_field_answers, links, loaders
 from resolvers.contacts import search as contact_search
 from resolvers.contacts.records import display_name
 from schema import ids
@@ -29,10 +29,12 @@ from schema.types import Connection, Node, model_node
 
 if TYPE_CHECKING:
     from schema.contact_groups import AffiliationType, ColourType, GroupType
+    from schema.custom_fields import CustomFieldAnswerType
 
 GroupRef = Annotated["GroupType", strawberry.lazy("schema.contact_groups")]
 ColourRef = Annotated["ColourType", strawberry.lazy("schema.contact_groups")]
 AffiliationRef = Annotated["AffiliationType", strawberry.lazy("schema.contact_groups")]
+CustomFieldAnswerRef = Annotated["CustomFieldAnswerType", strawberry.lazy("schema.custom_fields")]
 
 ContactKindEnum = strawberry.enum(ContactKind, name="ContactKind")
 ContactSourceEnum = strawberry.enum(
@@ -187,6 +189,14 @@ class ContactType(Node):
     @strawberry.field(description="An organization contact's people, with their role titles.")
     async def affiliated_people(self, info: strawberry.Info) -> list[AffiliationRef]:
         return await _loader(info, "affiliated_people", loaders.affiliated_people).load(self.id)
+
+    @strawberry.field(
+        description="Answers to the organization's custom fields (archived questions aside), "
+        "in form, section and question order."
+    )
+    async def custom_fields(self, info: strawberry.Info) -> list[CustomFieldAnswerRef]:
+        loader = _loader(info, "custom_field_answers", custom_field_answers.answers_of)
+        return await loader.load(self.id)
 
 
 @strawberry.input(description="Contact fields; on update, only those given change.")

@@ -12,8 +12,10 @@ import pytest
 from tortoise import connections
 
 import tests.authz_examples
+import tests.contact_duplicates_authz_examples
 import tests.contact_groups_authz_examples
 import tests.contacts_authz_examples
+import tests.custom_fields_authz_examples
 import tests.staff_authz_examples  # noqa: F401
 from carnet.settings import Settings
 from models.organizations import Role

@@ -1,0 +1,484 @@
+"""Custom fields: forms, sections and typed questions (organization.manage to define,
+contacts.read to read) and a contact's answers (contacts.write to save).
+
+The Contact type's `customFields` lives in schema/contacts.py and returns the
+`CustomFieldAnswer`s defined here; both refer to each other's types lazily.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import strawberry
+from strawberry.dataloader import DataLoader
+from strawberry.scalars import JSON
+
+from models.custom_fields import (
+    CustomField,
+    CustomFieldType,
+    CustomForm,
+    CustomSection,
+)
+from resolvers.common.actor import Actor
+from resolvers.common.errors import BadUserInput, Forbidden, NotFound
+from resolvers.common.permissions import Permission
+from resolvers.contacts import custom_field_answers, custom_fields
+from resolvers.contacts.custom_fields import Choice, localized
+from schema import ids
+from schema.payloads import Payload, payload
+from schema.permissions import describe, requires
+from schema.types import Node, model_node
+
+ContactRef = Annotated["ContactType", strawberry.lazy("schema.contacts")]  # noqa: F821
+
+CustomFieldTypeEnum = strawberry.enum(
+    CustomFieldType, name="CustomFieldType", description="What kind of answer a question takes."
+)
+
+
+def _loader(info: strawberry.Info, name: str, batch) -> DataLoader:
+    return info.context.loader(f"custom_fields.{name}", lambda: DataLoader(batch))
+
+
+@strawberry.type(description="One of a choice question's options.")
+class CustomFieldChoice:
+    value: str = strawberry.field(description="What answers store.")
+    label_en: str
+    label_fr: str
+
+    @strawberry.field(description="In the reader's language.")
+    def label(self, info: strawberry.Info) -> str:
+        return localized(self, "label", info.context.locale)
+
+
+@model_node("CustomField", CustomField, Permission.CONTACTS_READ)
+class CustomFieldNode(Node):
+    key: str = strawberry.field(description="A stable slug, unique in the organization.")
+    label_en: str
+    label_fr: str
+    type: CustomFieldTypeEnum
+    required: bool = strawberry.field(description="Enforced when its section or form is saved.")
+    position: int
+    archived_at: datetime | None = strawberry.field(
+        description="Archived questions are no longer asked, shown or required."
+    )
+
+    @strawberry.field(description="In the reader's language.")
+    def label(self, info: strawberry.Info) -> str:
+        return localized(self, "label", info.context.locale)
+
+    @strawberry.field(description="The options of a choice question; empty for the others.")
+    def choices(self) -> list[CustomFieldChoice]:
+        return [CustomFieldChoice(**choice) for choice in self.choices]
+
+
+@model_node(
+    "CustomSection",
+    CustomSection,
+    Permission.CONTACTS_READ,
+    organization_path="form__organization_id",
+)
+class CustomSectionNode(Node):
+    name_en: str
+    name_fr: str
+    position: int
+
+    @strawberry.field(description="In the reader's language.")
+    def name(self, info: strawberry.Info) -> str:
+        return localized(self, "name", info.context.locale)
+
+    @strawberry.field(description="The section's questions by position; archived ones on request.")
+    async def fields(
+        self, info: strawberry.Info, include_archived: bool = False
+    ) -> list[CustomFieldNode]:
+        found = await _loader(info, "fields_of", custom_fields.fields_of).load(self.id)
+        return [f for f in found if include_archived or f.archived_at is None]
+
+
+@model_node("CustomForm", CustomForm, Permission.CONTACTS_READ)
+class CustomFormNode(Node):
+    name_en: str
+    name_fr: str
+    position: int
+
+    @strawberry.field(description="In the reader's language.")
+    def name(self, info: strawberry.Info) -> str:
+        return localized(self, "name", info.context.locale)
+
+    @strawberry.field(description="The form's sections by position.")
+    async def sections(self, info: strawberry.Info) -> list[CustomSectionNode]:
+        return await _loader(info, "sections_of", custom_fields.sections_of).load(self.id)
+
+
+@strawberry.type(name="CustomFieldAnswer", description="A contact's answer to one question.")
+class CustomFieldAnswerType:
+    value: JSON = strawberry.field(
+        description="Text, a number, an ISO date, a boolean, a choice's value or a list of them."
+    )
+    updated_at: datetime
+
+    @strawberry.field
+    def field(self) -> CustomFieldNode:
+        return self.field  # fetched with the answer
+
+
+@strawberry.input
+class CustomFormCreateInput:
+    organization_id: strawberry.ID
+    name_en: str
+    name_fr: str
+    position: int | None = strawberry.field(default=None, description="Last when not given.")
+
+
+@strawberry.input
+class CustomFormUpdateInput:
+    id: strawberry.ID
+    name_en: str | None = None
+    name_fr: str | None = None
+    position: int | None = None
+
+
+@strawberry.input
+class CustomSectionCreateInput:
+    form_id: strawberry.ID
+    name_en: str
+    name_fr: str
+    position: int | None = strawberry.field(default=None, description="Last when not given.")
+
+
+@strawberry.input
+class CustomSectionUpdateInput:
+    id: strawberry.ID
+    name_en: str | None = None
+    name_fr: str | None = None
+    position: int | None = None
+
+
+@strawberry.input
+class CustomRecordInput:
+    id: strawberry.ID
+
+
+@strawberry.input
+class CustomFieldChoiceInput:
+    value: str
+    label_en: str
+    label_fr: str
+
+
+@strawberry.input
+class CustomFieldCreateInput:
+    section_id: strawberry.ID
+    key: str = strawberry.field(description="Lower-case letters, digits and _, e.g. shirt_size.")
+    label_en: str
+    label_fr: str
+    type: CustomFieldTypeEnum
+    choices: list[CustomFieldChoiceInput] | None = strawberry.field(
+        default=None, description="Required for the choice types, refused for the others."
+    )
+    required: bool = False
+    position: int | None = strawberry.field(default=None, description="Last when not given.")
+
+
+@strawberry.input(description="Only the fields given change; the key never does.")
+class CustomFieldUpdateInput:
+    id: strawberry.ID
+    label_en: str | None = None
+    label_fr: str | None = None
+    type: CustomFieldTypeEnum | None = strawberry.field(
+        default=None, description="Refused once a contact answered the question."
+    )
+    choices: list[CustomFieldChoiceInput] | None = strawberry.field(
+        default=None, description="The full new list; a choice in use cannot be removed."
+    )
+    required: bool | None = None
+    position: int | None = None
+
+
+@strawberry.input
+class CustomFieldAnswerInput:
+    field_id: strawberry.ID
+    value: JSON | None = strawberry.field(
+        description="Null, empty text or an empty list removes the answer."
+    )
+
+
+@strawberry.input(description="Give exactly one of sectionId and formId.")
+class ContactCustomFieldsSaveInput:
+    contact_id: strawberry.ID
+    section_id: strawberry.ID | None = None
+    form_id: strawberry.ID | None = None
+    answers: list[CustomFieldAnswerInput] = strawberry.field(
+        description="Questions of that section or form; those left out keep their answer."
+    )
+
+
+@strawberry.type
+class CustomFormPayload(Payload):
+    form: CustomFormNode | None = None
+
+
+@strawberry.type
+class CustomFormDeletePayload(Payload):
+    deleted_form_id: strawberry.ID | None = None
+
+
+@strawberry.type
+class CustomSectionPayload(Payload):
+    section: CustomSectionNode | None = None
+
+
+@strawberry.type
+class CustomSectionDeletePayload(Payload):
+    deleted_section_id: strawberry.ID | None = None
+
+
+@strawberry.type
+class CustomFieldPayload(Payload):
+    field: CustomFieldNode | None = None
+
+
+@strawberry.type
+class ContactCustomFieldsSavePayload(Payload):
+    contact: ContactRef | None = None
+
+
+async def _actor(info: strawberry.Info, global_id: str, type_name: str, field: tuple) -> Actor:
+    actor = await info.context.actor_of(global_id, type_name, field)
+    if not actor.can(Permission.ORGANIZATION_MANAGE):
+        raise Forbidden()
+    return actor
+
+
+def _pk(global_id: str | None, type_name: str) -> int | None:
+    """The pk; None for a missing id, or one of another type or malformed (NOT_FOUND)."""
+    if global_id is None:
+        return None
+    try:
+        return ids.decode_as(global_id, type_name)
+    except BadUserInput:
+        return None
+
+
+def _choices(given: list[CustomFieldChoiceInput] | None) -> list[Choice] | None:
+    if given is None:
+        return None
+    return [Choice(c.value, c.label_en, c.label_fr) for c in given]
+
+
+@strawberry.type
+class CustomFieldsQuery:
+    @strawberry.field(
+        **describe(
+            "The organization's custom-field forms by position, with their sections and questions.",
+            requires(Permission.CONTACTS_READ),
+        )
+    )
+    async def custom_forms(
+        self, info: strawberry.Info, organization_id: strawberry.ID
+    ) -> list[CustomFormNode]:
+        actor = await info.context.actor_of(organization_id, "Organization", ("organizationId",))
+        return await custom_fields.forms(actor)
+
+
+MANAGE = Permission.ORGANIZATION_MANAGE
+
+
+@strawberry.type
+class CustomFieldsMutation:
+    @strawberry.mutation(**describe("Adds a custom-field form.", requires(MANAGE)))
+    async def custom_form_create(
+        self, info: strawberry.Info, input: CustomFormCreateInput
+    ) -> CustomFormPayload:
+        async def run():
+            actor = await _actor(
+                info, input.organization_id, "Organization", ("input", "organizationId")
+            )
+            form = await custom_fields.form_create(
+                actor, input.name_en, input.name_fr, input.position
+            )
+            return {"form": form}
+
+        return await payload(info, CustomFormPayload, run())
+
+    @strawberry.mutation(**describe("Renames or moves a form.", requires(MANAGE)))
+    async def custom_form_update(
+        self, info: strawberry.Info, input: CustomFormUpdateInput
+    ) -> CustomFormPayload:
+        async def run():
+            actor = await _actor(info, input.id, "CustomForm", ("input", "id"))
+            form = await custom_fields.form_update(
+                actor, _pk(input.id, "CustomForm"), input.name_en, input.name_fr, input.position
+            )
+            return {"form": form}
+
+        return await payload(info, CustomFormPayload, run())
+
+    @strawberry.mutation(
+        **describe(
+            "Deletes a form with its sections and questions, unless a contact answered one "
+            "(archive the questions instead).",
+            requires(MANAGE),
+        )
+    )
+    async def custom_form_delete(
+        self, info: strawberry.Info, input: CustomRecordInput
+    ) -> CustomFormDeletePayload:
+        async def run():
+            actor = await _actor(info, input.id, "CustomForm", ("input", "id"))
+            deleted = await custom_fields.form_delete(actor, _pk(input.id, "CustomForm"))
+            return {"deleted_form_id": ids.encode("CustomForm", deleted)}
+
+        return await payload(info, CustomFormDeletePayload, run())
+
+    @strawberry.mutation(**describe("Adds a section to a form.", requires(MANAGE)))
+    async def custom_section_create(
+        self, info: strawberry.Info, input: CustomSectionCreateInput
+    ) -> CustomSectionPayload:
+        async def run():
+            actor = await _actor(info, input.form_id, "CustomForm", ("input", "formId"))
+            section = await custom_fields.section_create(
+                actor,
+                _pk(input.form_id, "CustomForm"),
+                input.name_en,
+                input.name_fr,
+                input.position,
+            )
+            return {"section": section}
+
+        return await payload(info, CustomSectionPayload, run())
+
+    @strawberry.mutation(**describe("Renames or moves a section.", requires(MANAGE)))
+    async def custom_section_update(
+        self, info: strawberry.Info, input: CustomSectionUpdateInput
+    ) -> CustomSectionPayload:
+        async def run():
+            actor = await _actor(info, input.id, "CustomSection", ("input", "id"))
+            section = await custom_fields.section_update(
+                actor,
+                _pk(input.id, "CustomSection"),
+                input.name_en,
+                input.name_fr,
+                input.position,
+            )
+            return {"section": section}
+
+        return await payload(info, CustomSectionPayload, run())
+
+    @strawberry.mutation(
+        **describe(
+            "Deletes a section with its questions, unless a contact answered one.",
+            requires(MANAGE),
+        )
+    )
+    async def custom_section_delete(
+        self, info: strawberry.Info, input: CustomRecordInput
+    ) -> CustomSectionDeletePayload:
+        async def run():
+            actor = await _actor(info, input.id, "CustomSection", ("input", "id"))
+            deleted = await custom_fields.section_delete(actor, _pk(input.id, "CustomSection"))
+            return {"deleted_section_id": ids.encode("CustomSection", deleted)}
+
+        return await payload(info, CustomSectionDeletePayload, run())
+
+    @strawberry.mutation(**describe("Adds a question to a section.", requires(MANAGE)))
+    async def custom_field_create(
+        self, info: strawberry.Info, input: CustomFieldCreateInput
+    ) -> CustomFieldPayload:
+        async def run():
+            actor = await _actor(info, input.section_id, "CustomSection", ("input", "sectionId"))
+            field = await custom_fields.field_create(
+                actor,
+                _pk(input.section_id, "CustomSection"),
+                input.key,
+                (input.label_en, input.label_fr),
+                CustomFieldType(input.type),
+                _choices(input.choices),
+                input.required,
+                input.position,
+            )
+            return {"field": field}
+
+        return await payload(info, CustomFieldPayload, run())
+
+    @strawberry.mutation(
+        **describe(
+            "Changes a question's labels, choices, requirement or position; its type only "
+            "while nobody answered it.",
+            requires(MANAGE),
+        )
+    )
+    async def custom_field_update(
+        self, info: strawberry.Info, input: CustomFieldUpdateInput
+    ) -> CustomFieldPayload:
+        async def run():
+            actor = await _actor(info, input.id, "CustomField", ("input", "id"))
+            changes = {
+                "label_en": input.label_en,
+                "label_fr": input.label_fr,
+                "type": CustomFieldType(input.type) if input.type else None,
+                "choices": _choices(input.choices),
+                "required": input.required,
+                "position": input.position,
+            }
+            field = await custom_fields.field_update(actor, _pk(input.id, "CustomField"), changes)
+            return {"field": field}
+
+        return await payload(info, CustomFieldPayload, run())
+
+    @strawberry.mutation(
+        **describe(
+            "Stops asking a question; its answers are kept but no longer shown.",
+            requires(MANAGE),
+        )
+    )
+    async def custom_field_archive(
+        self, info: strawberry.Info, input: CustomRecordInput
+    ) -> CustomFieldPayload:
+        async def run():
+            actor = await _actor(info, input.id, "CustomField", ("input", "id"))
+            field = await custom_fields.field_archive(actor, _pk(input.id, "CustomField"))
+            return {"field": field}
+
+        return await payload(info, CustomFieldPayload, run())
+
+    @strawberry.mutation(
+        **describe(
+            "Saves a contact's answers to one section or form: every answer is checked "
+            "against its question, and every required question of that section or form "
+            "must end up answered; on any error nothing is saved.",
+            requires(Permission.CONTACTS_WRITE),
+        )
+    )
+    async def contact_custom_fields_save(
+        self, info: strawberry.Info, input: ContactCustomFieldsSaveInput
+    ) -> ContactCustomFieldsSavePayload:
+        async def run():
+            actor = await info.context.actor_of(input.contact_id, "Contact", ("input", "contactId"))
+            if not actor.can(Permission.CONTACTS_WRITE):
+                raise Forbidden()
+            answers = [
+                custom_field_answers.Answer(_pk(a.field_id, "CustomField"), a.value)
+                for a in input.answers
+            ]
+            contact = await custom_field_answers.save_answers(
+                actor,
+                _pk(input.contact_id, "Contact"),
+                _scope_pk(input.section_id, "CustomSection", "section_id"),
+                _scope_pk(input.form_id, "CustomForm", "form_id"),
+                answers,
+            )
+            return {"contact": contact}
+
+        return await payload(info, ContactCustomFieldsSavePayload, run())
+
+
+def _scope_pk(global_id: str | None, type_name: str, name: str) -> int | None:
+    """The section's or form's pk; an id that names nothing of that type is NOT_FOUND."""
+    if global_id is None:
+        return None
+    pk = _pk(global_id, type_name)
+    if pk is None:
+        raise NotFound(("input", name))
+    return pk

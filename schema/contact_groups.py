@@ -14,8 +14,7 @@ import strawberry
 from strawberry.dataloader import DataLoader
 
 from models.contacts import Affiliation, Colour, Group
-from resolvers.common.actor import Actor
-from resolvers.common.errors import BadUserInput, Forbidden, NotFound
+from resolvers.common.errors import NotFound
 from resolvers.common.permissions import Permission
 from resolvers.contacts import affiliations, colours, groups
 from schema import ids
@@ -218,32 +217,8 @@ class AffiliationDeletePayload(Payload):
     deleted_affiliation_id: strawberry.ID | None = None
 
 
-async def _actor(
-    info: strawberry.Info, global_id: str, type_name: str, field: tuple, permission: Permission
-) -> Actor:
-    """The caller in the organization of the record this id names, checked again for
-    `permission`: the guard may have scoped the call by another of the input's ids."""
-    actor = await info.context.actor_of(global_id, type_name, field)
-    if not actor.can(permission):
-        raise Forbidden()
-    return actor
-
-
-def _pk(global_id: str, type_name: str) -> int | None:
-    return ids.decode_as(global_id, type_name)
-
-
 def _pks(global_ids: list[strawberry.ID], type_name: str) -> list[int | None]:
-    """Each id's pk; None for one that is malformed or names another type (a NOT_FOUND on
-    its index, rather than a refusal of the whole list)."""
-
-    def one(global_id: str) -> int | None:
-        try:
-            return ids.decode_as(global_id, type_name)
-        except BadUserInput:
-            return None
-
-    return [one(g) for g in global_ids]
+    return [ids.pk_or_none(g, type_name) for g in global_ids]
 
 
 def _colour_pk(global_id: str | None) -> int | None:
@@ -294,7 +269,7 @@ class ContactGroupsQuery:
     @strawberry.field(**describe("One contact group.", requires(Permission.CONTACTS_READ)))
     async def group(self, info: strawberry.Info, id: strawberry.ID) -> GroupType | None:
         actor = await info.context.actor_of(id, "Group", ("id",))
-        return await groups.group(actor, _pk(id, "Group"))
+        return await groups.group(actor, ids.pk_or_none(id, "Group"))
 
 
 @strawberry.type
@@ -304,8 +279,7 @@ class ContactGroupsMutation:
     )
     async def colour_create(self, info: strawberry.Info, input: ColourCreateInput) -> ColourPayload:
         async def run():
-            actor = await _actor(
-                info,
+            actor = await info.context.actor_allowed(
                 input.organization_id,
                 "Organization",
                 ("input", "organizationId"),
@@ -320,10 +294,12 @@ class ContactGroupsMutation:
     )
     async def colour_update(self, info: strawberry.Info, input: ColourUpdateInput) -> ColourPayload:
         async def run():
-            actor = await _actor(
-                info, input.id, "Colour", ("input", "id"), Permission.ORGANIZATION_MANAGE
+            actor = await info.context.actor_allowed(
+                input.id, "Colour", ("input", "id"), Permission.ORGANIZATION_MANAGE
             )
-            colour = await colours.update(actor, _pk(input.id, "Colour"), input.name, input.hex)
+            colour = await colours.update(
+                actor, ids.pk_or_none(input.id, "Colour"), input.name, input.hex
+            )
             return {"colour": colour}
 
         return await payload(info, ColourPayload, run())
@@ -338,10 +314,10 @@ class ContactGroupsMutation:
         self, info: strawberry.Info, input: ColourDeleteInput
     ) -> ColourDeletePayload:
         async def run():
-            actor = await _actor(
-                info, input.id, "Colour", ("input", "id"), Permission.ORGANIZATION_MANAGE
+            actor = await info.context.actor_allowed(
+                input.id, "Colour", ("input", "id"), Permission.ORGANIZATION_MANAGE
             )
-            deleted = await colours.delete(actor, _pk(input.id, "Colour"))
+            deleted = await colours.delete(actor, ids.pk_or_none(input.id, "Colour"))
             return {"deleted_colour_id": ids.encode("Colour", deleted)}
 
         return await payload(info, ColourDeletePayload, run())
@@ -356,11 +332,11 @@ class ContactGroupsMutation:
         self, info: strawberry.Info, input: ContactColourSetInput
     ) -> ContactColourSetPayload:
         async def run():
-            actor = await _actor(
-                info, input.contact_id, "Contact", ("input", "contactId"), Permission.CONTACTS_WRITE
+            actor = await info.context.actor_allowed(
+                input.contact_id, "Contact", ("input", "contactId"), Permission.CONTACTS_WRITE
             )
             contact = await colours.set_contact_colour(
-                actor, _pk(input.contact_id, "Contact"), _colour_pk(input.colour_id)
+                actor, ids.pk_or_none(input.contact_id, "Contact"), _colour_pk(input.colour_id)
             )
             return {"contact": contact}
 
@@ -376,8 +352,7 @@ class ContactGroupsMutation:
         self, info: strawberry.Info, input: ContactsColourSetInput
     ) -> ContactsColourSetPayload:
         async def run():
-            actor = await _actor(
-                info,
+            actor = await info.context.actor_allowed(
                 input.organization_id,
                 "Organization",
                 ("input", "organizationId"),
@@ -395,8 +370,7 @@ class ContactGroupsMutation:
     )
     async def group_create(self, info: strawberry.Info, input: GroupCreateInput) -> GroupPayload:
         async def run():
-            actor = await _actor(
-                info,
+            actor = await info.context.actor_allowed(
                 input.organization_id,
                 "Organization",
                 ("input", "organizationId"),
@@ -414,11 +388,11 @@ class ContactGroupsMutation:
     )
     async def group_update(self, info: strawberry.Info, input: GroupUpdateInput) -> GroupPayload:
         async def run():
-            actor = await _actor(
-                info, input.id, "Group", ("input", "id"), Permission.ORGANIZATION_MANAGE
+            actor = await info.context.actor_allowed(
+                input.id, "Group", ("input", "id"), Permission.ORGANIZATION_MANAGE
             )
             group = await groups.update(
-                actor, _pk(input.id, "Group"), input.name, input.description
+                actor, ids.pk_or_none(input.id, "Group"), input.name, input.description
             )
             return {"group": group}
 
@@ -434,10 +408,10 @@ class ContactGroupsMutation:
         self, info: strawberry.Info, input: GroupDeleteInput
     ) -> GroupDeletePayload:
         async def run():
-            actor = await _actor(
-                info, input.id, "Group", ("input", "id"), Permission.ORGANIZATION_MANAGE
+            actor = await info.context.actor_allowed(
+                input.id, "Group", ("input", "id"), Permission.ORGANIZATION_MANAGE
             )
-            deleted = await groups.delete(actor, _pk(input.id, "Group"))
+            deleted = await groups.delete(actor, ids.pk_or_none(input.id, "Group"))
             return {"deleted_group_id": ids.encode("Group", deleted)}
 
         return await payload(info, GroupDeletePayload, run())
@@ -452,11 +426,11 @@ class ContactGroupsMutation:
         self, info: strawberry.Info, input: GroupContactsInput
     ) -> GroupAddContactsPayload:
         async def run():
-            actor = await _actor(
-                info, input.group_id, "Group", ("input", "groupId"), Permission.CONTACTS_WRITE
+            actor = await info.context.actor_allowed(
+                input.group_id, "Group", ("input", "groupId"), Permission.CONTACTS_WRITE
             )
             group, added = await groups.add_contacts(
-                actor, _pk(input.group_id, "Group"), _pks(input.contact_ids, "Contact")
+                actor, ids.pk_or_none(input.group_id, "Group"), _pks(input.contact_ids, "Contact")
             )
             return {"group": group, "added_count": added}
 
@@ -472,11 +446,11 @@ class ContactGroupsMutation:
         self, info: strawberry.Info, input: GroupContactsInput
     ) -> GroupRemoveContactsPayload:
         async def run():
-            actor = await _actor(
-                info, input.group_id, "Group", ("input", "groupId"), Permission.CONTACTS_WRITE
+            actor = await info.context.actor_allowed(
+                input.group_id, "Group", ("input", "groupId"), Permission.CONTACTS_WRITE
             )
             group, removed = await groups.remove_contacts(
-                actor, _pk(input.group_id, "Group"), _pks(input.contact_ids, "Contact")
+                actor, ids.pk_or_none(input.group_id, "Group"), _pks(input.contact_ids, "Contact")
             )
             return {"group": group, "removed_count": removed}
 
@@ -492,12 +466,12 @@ class ContactGroupsMutation:
         self, info: strawberry.Info, input: AffiliationCreateInput
     ) -> AffiliationPayload:
         async def run():
-            actor = await _actor(
-                info, input.person_id, "Contact", ("input", "personId"), Permission.CONTACTS_WRITE
+            actor = await info.context.actor_allowed(
+                input.person_id, "Contact", ("input", "personId"), Permission.CONTACTS_WRITE
             )
             affiliation = await affiliations.create(
                 actor,
-                _pk(input.person_id, "Contact"),
+                ids.pk_or_none(input.person_id, "Contact"),
                 _pks([input.organization_contact_id], "Contact")[0],
                 input.role_title,
             )
@@ -512,11 +486,11 @@ class ContactGroupsMutation:
         self, info: strawberry.Info, input: AffiliationUpdateInput
     ) -> AffiliationPayload:
         async def run():
-            actor = await _actor(
-                info, input.id, "Affiliation", ("input", "id"), Permission.CONTACTS_WRITE
+            actor = await info.context.actor_allowed(
+                input.id, "Affiliation", ("input", "id"), Permission.CONTACTS_WRITE
             )
             affiliation = await affiliations.update(
-                actor, _pk(input.id, "Affiliation"), input.role_title
+                actor, ids.pk_or_none(input.id, "Affiliation"), input.role_title
             )
             return {"affiliation": affiliation}
 
@@ -527,10 +501,10 @@ class ContactGroupsMutation:
         self, info: strawberry.Info, input: AffiliationDeleteInput
     ) -> AffiliationDeletePayload:
         async def run():
-            actor = await _actor(
-                info, input.id, "Affiliation", ("input", "id"), Permission.CONTACTS_WRITE
+            actor = await info.context.actor_allowed(
+                input.id, "Affiliation", ("input", "id"), Permission.CONTACTS_WRITE
             )
-            deleted = await affiliations.delete(actor, _pk(input.id, "Affiliation"))
+            deleted = await affiliations.delete(actor, ids.pk_or_none(input.id, "Affiliation"))
             return {"deleted_affiliation_id": ids.encode("Affiliation", deleted)}
 
         return await payload(info, AffiliationDeletePayload, run())

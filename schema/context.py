@@ -11,6 +11,7 @@ from carnet.settings import Settings
 from models.identity import Session, User
 from models.organizations import Organization
 from resolvers.common.actor import Actor, RequestMeta
+from resolvers.common.permissions import Permission
 from resolvers.organizations.access import actor_for
 from schema import ids
 
@@ -79,6 +80,18 @@ class Context:
         actor = await self.actor_for(organization_id) if organization_id else None
         if actor is None:
             raise NotFound(field)
+        return actor
+
+    async def actor_allowed(
+        self, global_id: str, type_name: str, field: tuple, permission: Permission
+    ) -> Actor:
+        """`actor_of`, checked again for `permission`: when an input carries several ids,
+        the guard scoped the call by one of them, not necessarily this record's."""
+        from resolvers.common.errors import Forbidden
+
+        actor = await self.actor_of(global_id, type_name, field)
+        if not actor.can(permission):
+            raise Forbidden()
         return actor
 
     async def still_signed_in(self) -> bool:

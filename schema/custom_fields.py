@@ -21,7 +21,7 @@ from models.custom_fields import (
     CustomSection,
 )
 from resolvers.common.actor import Actor
-from resolvers.common.errors import BadUserInput, Forbidden, NotFound
+from resolvers.common.errors import Forbidden, NotFound
 from resolvers.common.permissions import Permission
 from resolvers.contacts import custom_field_answers, custom_fields
 from resolvers.contacts.custom_fields import Choice, localized
@@ -245,20 +245,10 @@ class ContactCustomFieldsSavePayload(Payload):
 
 
 async def _actor(info: strawberry.Info, global_id: str, type_name: str, field: tuple) -> Actor:
-    actor = await info.context.actor_of(global_id, type_name, field)
-    if not actor.can(Permission.ORGANIZATION_MANAGE):
-        raise Forbidden()
-    return actor
+    return await info.context.actor_allowed(global_id, type_name, field, MANAGE)
 
 
-def _pk(global_id: str | None, type_name: str) -> int | None:
-    """The pk; None for a missing id, or one of another type or malformed (NOT_FOUND)."""
-    if global_id is None:
-        return None
-    try:
-        return ids.decode_as(global_id, type_name)
-    except BadUserInput:
-        return None
+_pk = ids.pk_or_none
 
 
 def _choices(given: list[CustomFieldChoiceInput] | None) -> list[Choice] | None:

@@ -28,3 +28,15 @@ def decode_as(global_id: str, type_name: str) -> int | None:
     """The pk if the id is well formed and names `type_name`; None if it names another type."""
     decoded_type, pk = decode(global_id)
     return pk if decoded_type == type_name else None
+
+
+def pk_or_none(global_id: str | None, type_name: str) -> int | None:
+    """The pk for a resolver to look up in the caller's organization; None (which it
+    answers NOT_FOUND) for a missing or malformed id, or one naming another type — so one
+    bad id in a list is reported at its index rather than refusing the whole request."""
+    if global_id is None:
+        return None
+    try:
+        return decode_as(global_id, type_name)
+    except BadUserInput:
+        return None

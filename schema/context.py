@@ -15,7 +15,7 @@ from resolvers.common.permissions import Permission
 from resolvers.organizations.access import actor_for
 from schema import ids
 
-# Node type name → model, filled by schema.node.register; used to find a record's tenant.
+# Node type name → model, filled by schema.types.model_node; used to find a record's tenant.
 NODE_MODELS: dict[str, type[Model]] = {}
 # Node type name → the path from its model to the organization id, where not a column.
 NODE_ORGANIZATION_PATHS: dict[str, str] = {}

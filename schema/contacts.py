@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry.dataloader import DataLoader
+from strawberry.scalars import JSON
 
 from models.contacts import ConsentChannel, ConsentStatus, Contact, ContactKind, ContactSource
 from resolvers.common.errors import BadUserInput, NotFound
@@ -298,6 +299,35 @@ class DateRangeInput:
     to: date | None = None
 
 
+@strawberry.input(
+    description="Conditions on one custom field's answer, all of which must hold. Which fit "
+    "which type: TEXT contains; NUMBER and DATE equals, in, min, max; BOOLEAN and "
+    "SINGLE_CHOICE equals, in; MULTIPLE_CHOICE in (any of the choices); isSet for all. "
+    "Another condition raises BAD_USER_INPUT."
+)
+class CustomFieldFilterInput:
+    field_id: strawberry.ID
+    equals: JSON | None = strawberry.field(
+        default=strawberry.UNSET,
+        description="The answer is this value; null: the contact has no answer.",
+    )
+    in_: list[JSON] | None = strawberry.field(
+        default=None, name="in", description="The answer is one of these values."
+    )
+    contains: str | None = strawberry.field(
+        default=None, description="Text answers containing this, ignoring case."
+    )
+    is_set: bool | None = strawberry.field(
+        default=None, description="True: answered; false: not answered."
+    )
+    min: JSON | None = strawberry.field(
+        default=None, description="At least this number or date (YYYY-MM-DD)."
+    )
+    max: JSON | None = strawberry.field(
+        default=None, description="At most this number or date (YYYY-MM-DD)."
+    )
+
+
 @strawberry.input
 class ContactFilterInput:
     kind: ContactKindEnum | None = None
@@ -315,6 +345,9 @@ class ContactFilterInput:
     last_activity_at: DateRangeInput | None = None
     affiliated_to: strawberry.ID | None = strawberry.field(
         default=None, description="People affiliated with this organization contact."
+    )
+    custom_fields: list[CustomFieldFilterInput] | None = strawberry.field(
+        default=None, description="Custom field answers; every condition must hold."
     )
     archived: bool = strawberry.field(
         default=False, description="True lists the archived contacts instead of the others."
@@ -359,6 +392,22 @@ def _range(days: DateRangeInput | None) -> contact_search.DateRange | None:
     return contact_search.DateRange(days.from_, days.to) if days is not None else None
 
 
+def _custom_field_condition(
+    given: CustomFieldFilterInput,
+) -> contact_search.CustomFieldCondition:
+    has_equals = given.equals is not strawberry.UNSET
+    return contact_search.CustomFieldCondition(
+        field_id=_pk(given.field_id, "CustomField"),
+        has_equals=has_equals,
+        equals=given.equals if has_equals else None,
+        in_=given.in_,
+        contains=given.contains,
+        is_set=given.is_set,
+        min=given.min,
+        max=given.max,
+    )
+
+
 def _filter(text: str | None, given: ContactFilterInput | None) -> contact_search.ContactFilter:
     given = given or ContactFilterInput()
     affiliated_to = None
@@ -383,6 +432,11 @@ def _filter(text: str | None, given: ContactFilterInput | None) -> contact_searc
         created=_range(given.created_at),
         last_activity=_range(given.last_activity_at),
         affiliated_to=affiliated_to,
+        custom_fields=(
+            [_custom_field_condition(c) for c in given.custom_fields]
+            if given.custom_fields is not None
+            else None
+        ),
         archived=given.archived,
     )
 

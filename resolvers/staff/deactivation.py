@@ -11,7 +11,6 @@ from datetime import date
 
 from carnet.i18n import N_
 from models.organizations import MembershipStatus, StaffMembership
-from resolvers.common import audit
 from resolvers.common.actor import Actor
 from resolvers.common.errors import UserErrorCode, UserErrors
 from resolvers.common.tasks import unit_of_work
@@ -22,6 +21,7 @@ from resolvers.staff.rules import (
     check_may_manage,
     lock_organization,
     locked_membership,
+    save_audited,
     snapshot,
 )
 
@@ -48,17 +48,12 @@ async def deactivate(actor: Actor, membership_id: int | None, on: date) -> Staff
         if on == today:
             membership.status = MembershipStatus.DEACTIVATED
             membership.deactivated_at = now()
-        await membership.save(
-            update_fields=["deactivate_on", "status", "deactivated_at", "updated_at"]
-        )
-        await audit.record(
+        await save_audited(
+            actor,
+            membership,
             "staff.deactivate",
-            actor=actor.user,
-            meta=actor.meta,
-            organization_id=actor.organization_id,
-            target=("StaffMembership", membership.id),
-            before=before,
-            after=snapshot(membership),
+            before,
+            ["deactivate_on", "status", "deactivated_at"],
         )
     return membership
 
@@ -83,15 +78,8 @@ async def cancel_deactivation(actor: Actor, membership_id: int | None) -> StaffM
             )
         before = snapshot(membership)
         membership.deactivate_on = None
-        await membership.save(update_fields=["deactivate_on", "updated_at"])
-        await audit.record(
-            "staff.deactivation_cancel",
-            actor=actor.user,
-            meta=actor.meta,
-            organization_id=actor.organization_id,
-            target=("StaffMembership", membership.id),
-            before=before,
-            after=snapshot(membership),
+        await save_audited(
+            actor, membership, "staff.deactivation_cancel", before, ["deactivate_on"]
         )
     return membership
 
@@ -111,17 +99,12 @@ async def reactivate(actor: Actor, membership_id: int | None) -> StaffMembership
         membership.status = MembershipStatus.ACTIVE
         membership.deactivate_on = None
         membership.deactivated_at = None
-        await membership.save(
-            update_fields=["status", "deactivate_on", "deactivated_at", "updated_at"]
-        )
-        await audit.record(
+        await save_audited(
+            actor,
+            membership,
             "staff.reactivate",
-            actor=actor.user,
-            meta=actor.meta,
-            organization_id=actor.organization_id,
-            target=("StaffMembership", membership.id),
-            before=before,
-            after=snapshot(membership),
+            before,
+            ["status", "deactivate_on", "deactivated_at"],
         )
     return membership
 

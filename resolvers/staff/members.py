@@ -35,6 +35,7 @@ from resolvers.staff.rules import (
     check_may_manage,
     lock_organization,
     locked_membership,
+    save_audited,
     snapshot,
 )
 
@@ -176,16 +177,7 @@ async def change_role(actor: Actor, membership_id: int | None, role: Role) -> St
             await check_an_owner_remains(actor, membership, ("input", "role"))
         before = snapshot(membership)
         membership.role = role
-        await membership.save(update_fields=["role", "updated_at"])
-        await audit.record(
-            "staff.role_change",
-            actor=actor.user,
-            meta=actor.meta,
-            organization_id=actor.organization_id,
-            target=("StaffMembership", membership.id),
-            before=before,
-            after=snapshot(membership),
-        )
+        await save_audited(actor, membership, "staff.role_change", before, ["role"])
     return membership
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from carnet.i18n import N_
 from models.organizations import MembershipStatus, Organization, Role, StaffMembership
+from resolvers.common import audit
 from resolvers.common.actor import Actor
 from resolvers.common.errors import FieldPath, Forbidden, NotFound, UserErrorCode, UserErrors
 from resolvers.common.permissions import Permission
@@ -84,3 +85,19 @@ def snapshot(membership: StaffMembership) -> dict[str, object]:
         "status": membership.status.value,
         "deactivate_on": membership.deactivate_on.isoformat() if membership.deactivate_on else None,
     }
+
+
+async def save_audited(
+    actor: Actor, membership: StaffMembership, action: str, before: dict, fields: list[str]
+) -> None:
+    """Saves the changed fields and records `action` with the before/after snapshots."""
+    await membership.save(update_fields=[*fields, "updated_at"])
+    await audit.record(
+        action,
+        actor=actor.user,
+        meta=actor.meta,
+        organization_id=actor.organization_id,
+        target=("StaffMembership", membership.id),
+        before=before,
+        after=snapshot(membership),
+    )

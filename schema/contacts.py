@@ -25,8 +25,7 @@ from schema.identity import LocaleEnum, UserType
 from schema.organizations import PostalAddress
 from schema.payloads import Payload, payload
 from schema.permissions import describe, requires
-from schema.staff import SortDirection
-from schema.types import Connection, Node, model_node
+from schema.types import Connection, Node, SortDirection, model_node
 
 if TYPE_CHECKING:
     from schema.contact_groups import AffiliationType, ColourType, GroupType
@@ -384,10 +383,6 @@ def _given(input_: Any, exclude: tuple[str, ...]) -> dict[str, Any]:
     }
 
 
-def _pk(global_id: str, type_name: str) -> int | None:
-    return ids.decode_as(global_id, type_name)
-
-
 def _range(days: DateRangeInput | None) -> contact_search.DateRange | None:
     return contact_search.DateRange(days.from_, days.to) if days is not None else None
 
@@ -397,7 +392,7 @@ def _custom_field_condition(
 ) -> contact_search.CustomFieldCondition:
     has_equals = given.equals is not strawberry.UNSET
     return contact_search.CustomFieldCondition(
-        field_id=_pk(given.field_id, "CustomField"),
+        field_id=ids.decode_as(given.field_id, "CustomField"),
         has_equals=has_equals,
         equals=given.equals if has_equals else None,
         in_=given.in_,
@@ -412,16 +407,18 @@ def _filter(text: str | None, given: ContactFilterInput | None) -> contact_searc
     given = given or ContactFilterInput()
     affiliated_to = None
     if given.affiliated_to is not None:
-        affiliated_to = _pk(given.affiliated_to, "Contact")
+        affiliated_to = ids.decode_as(given.affiliated_to, "Contact")
         if affiliated_to is None:
             raise NotFound(("filter", "affiliatedTo"))
     return contact_search.ContactFilter(
         search=text,
         kind=given.kind,
         colour_ids=(
-            [_pk(g, "Colour") for g in given.colour_ids] if given.colour_ids is not None else None
+            [ids.decode_as(g, "Colour") for g in given.colour_ids]
+            if given.colour_ids is not None
+            else None
         ),
-        group_ids=[_pk(g, "Group") for g in given.groups.ids] if given.groups else None,
+        group_ids=[ids.decode_as(g, "Group") for g in given.groups.ids] if given.groups else None,
         group_match=given.groups.mode if given.groups else contact_search.GroupMatch.ANY,
         is_user=given.is_user,
         is_subscriber=given.is_subscriber,
@@ -448,7 +445,7 @@ class ContactQuery:
     )
     async def contact(self, info: strawberry.Info, id: strawberry.ID) -> ContactType | None:
         actor = await info.context.actor_of(id, "Contact", ("id",))
-        return await contacts.contact(actor, _pk(id, "Contact"))
+        return await contacts.contact(actor, ids.decode_as(id, "Contact"))
 
     @strawberry.field(
         **describe(
@@ -517,7 +514,7 @@ class ContactMutation:
         async def run():
             actor = await info.context.actor_of(input.id, "Contact", ("input", "id"))
             contact = await contacts.update(
-                actor, _pk(input.id, "Contact"), _given(input, exclude=("id",))
+                actor, ids.decode_as(input.id, "Contact"), _given(input, exclude=("id",))
             )
             return {"contact": contact}
 
@@ -532,7 +529,7 @@ class ContactMutation:
     async def contact_archive(self, info: strawberry.Info, input: ContactInput) -> ContactPayload:
         async def run():
             actor = await info.context.actor_of(input.id, "Contact", ("input", "id"))
-            return {"contact": await contacts.archive(actor, _pk(input.id, "Contact"))}
+            return {"contact": await contacts.archive(actor, ids.decode_as(input.id, "Contact"))}
 
         return await payload(info, ContactPayload, run())
 
@@ -542,7 +539,7 @@ class ContactMutation:
     async def contact_restore(self, info: strawberry.Info, input: ContactInput) -> ContactPayload:
         async def run():
             actor = await info.context.actor_of(input.id, "Contact", ("input", "id"))
-            return {"contact": await contacts.restore(actor, _pk(input.id, "Contact"))}
+            return {"contact": await contacts.restore(actor, ids.decode_as(input.id, "Contact"))}
 
         return await payload(info, ContactPayload, run())
 
@@ -567,7 +564,9 @@ class ContactMutation:
                 ),
                 implied_at=input.implied_at,
             )
-            contact = await consent.set_consent(actor, _pk(input.contact_id, "Contact"), change)
+            contact = await consent.set_consent(
+                actor, ids.decode_as(input.contact_id, "Contact"), change
+            )
             return {"contact": contact}
 
         return await payload(info, ContactPayload, run())
@@ -584,7 +583,7 @@ class ContactMutation:
         async def run():
             actor = await info.context.actor_of(input.contact_id, "Contact", ("input", "contactId"))
             contact = await links.link(
-                actor, _pk(input.contact_id, "Contact"), _user_pk(input.user_id)
+                actor, ids.decode_as(input.contact_id, "Contact"), _user_pk(input.user_id)
             )
             return {"contact": contact}
 
@@ -598,7 +597,9 @@ class ContactMutation:
     ) -> ContactPayload:
         async def run():
             actor = await info.context.actor_of(input.contact_id, "Contact", ("input", "contactId"))
-            return {"contact": await links.unlink(actor, _pk(input.contact_id, "Contact"))}
+            return {
+                "contact": await links.unlink(actor, ids.decode_as(input.contact_id, "Contact"))
+            }
 
         return await payload(info, ContactPayload, run())
 

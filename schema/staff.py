@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from enum import StrEnum
 
 import strawberry
 from strawberry.dataloader import DataLoader
@@ -20,17 +19,11 @@ from schema.identity import UserType, public
 from schema.organizations import OrganizationType, RoleEnum
 from schema.payloads import Payload, payload
 from schema.permissions import describe, requires
-from schema.types import Connection, Node, model_node, related
+from schema.types import Connection, Node, SortDirection, model_node, related
 
 MembershipStatusEnum = strawberry.enum(MembershipStatus, name="MembershipStatus")
 InvitationStateEnum = strawberry.enum(InvitationState, name="InvitationState")
 StaffSortEnum = strawberry.enum(members.StaffSort, name="StaffSortField")
-
-
-@strawberry.enum
-class SortDirection(StrEnum):
-    ASC = "ASC"
-    DESC = "DESC"
 
 
 @model_node("StaffMember", StaffMembership, Permission.STAFF_READ)
@@ -189,14 +182,6 @@ class InvitationAcceptPayload(Payload):
     refresh_token: str | None = None
 
 
-def _pk(global_id: str, type_name: str) -> int | None:
-    return ids.decode_as(global_id, type_name)
-
-
-async def _actor(info, global_id: str, type_name: str, field: tuple):
-    return await info.context.actor_of(global_id, type_name, field)
-
-
 @strawberry.type
 class StaffQuery:
     @strawberry.field(
@@ -216,7 +201,7 @@ class StaffQuery:
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[StaffMemberType]:
-        actor = await _actor(info, organization_id, "Organization", ("organizationId",))
+        actor = await info.context.actor_of(organization_id, "Organization", ("organizationId",))
         filters = members.StaffFilter()
         if filter is not None:
             filters = members.StaffFilter(
@@ -251,7 +236,7 @@ class StaffQuery:
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[InvitationType]:
-        actor = await _actor(info, organization_id, "Organization", ("organizationId",))
+        actor = await info.context.actor_of(organization_id, "Organization", ("organizationId",))
         page = await invitations.invitations(
             actor, state, first=first, after=after, last=last, before=before
         )
@@ -269,8 +254,8 @@ class StaffMutation:
     )
     async def staff_add(self, info: strawberry.Info, input: StaffAddInput) -> StaffAddPayload:
         async def run():
-            actor = await _actor(
-                info, input.organization_id, "Organization", ("input", "organizationId")
+            actor = await info.context.actor_of(
+                input.organization_id, "Organization", ("input", "organizationId")
             )
             added = await members.add(
                 actor,
@@ -295,11 +280,11 @@ class StaffMutation:
         self, info: strawberry.Info, input: StaffRoleChangeInput
     ) -> StaffMemberPayload:
         async def run():
-            actor = await _actor(
-                info, input.membership_id, "StaffMember", ("input", "membershipId")
+            actor = await info.context.actor_of(
+                input.membership_id, "StaffMember", ("input", "membershipId")
             )
             member = await members.change_role(
-                actor, _pk(input.membership_id, "StaffMember"), Role(input.role)
+                actor, ids.decode_as(input.membership_id, "StaffMember"), Role(input.role)
             )
             return {"member": member}
 
@@ -315,10 +300,10 @@ class StaffMutation:
         self, info: strawberry.Info, input: StaffMembershipInput
     ) -> StaffRemovePayload:
         async def run():
-            actor = await _actor(
-                info, input.membership_id, "StaffMember", ("input", "membershipId")
+            actor = await info.context.actor_of(
+                input.membership_id, "StaffMember", ("input", "membershipId")
             )
-            removed = await members.remove(actor, _pk(input.membership_id, "StaffMember"))
+            removed = await members.remove(actor, ids.decode_as(input.membership_id, "StaffMember"))
             return {"removed_member_id": ids.encode("StaffMember", removed)}
 
         return await payload(info, StaffRemovePayload, run())
@@ -332,11 +317,11 @@ class StaffMutation:
         self, info: strawberry.Info, input: StaffDeactivateInput
     ) -> StaffMemberPayload:
         async def run():
-            actor = await _actor(
-                info, input.membership_id, "StaffMember", ("input", "membershipId")
+            actor = await info.context.actor_of(
+                input.membership_id, "StaffMember", ("input", "membershipId")
             )
             member = await deactivation.deactivate(
-                actor, _pk(input.membership_id, "StaffMember"), input.on
+                actor, ids.decode_as(input.membership_id, "StaffMember"), input.on
             )
             return {"member": member}
 
@@ -349,11 +334,11 @@ class StaffMutation:
         self, info: strawberry.Info, input: StaffMembershipInput
     ) -> StaffMemberPayload:
         async def run():
-            actor = await _actor(
-                info, input.membership_id, "StaffMember", ("input", "membershipId")
+            actor = await info.context.actor_of(
+                input.membership_id, "StaffMember", ("input", "membershipId")
             )
             member = await deactivation.cancel_deactivation(
-                actor, _pk(input.membership_id, "StaffMember")
+                actor, ids.decode_as(input.membership_id, "StaffMember")
             )
             return {"member": member}
 
@@ -368,10 +353,12 @@ class StaffMutation:
         self, info: strawberry.Info, input: StaffMembershipInput
     ) -> StaffMemberPayload:
         async def run():
-            actor = await _actor(
-                info, input.membership_id, "StaffMember", ("input", "membershipId")
+            actor = await info.context.actor_of(
+                input.membership_id, "StaffMember", ("input", "membershipId")
             )
-            member = await deactivation.reactivate(actor, _pk(input.membership_id, "StaffMember"))
+            member = await deactivation.reactivate(
+                actor, ids.decode_as(input.membership_id, "StaffMember")
+            )
             return {"member": member}
 
         return await payload(info, StaffMemberPayload, run())
@@ -386,8 +373,12 @@ class StaffMutation:
         self, info: strawberry.Info, input: InvitationInput
     ) -> InvitationPayload:
         async def run():
-            actor = await _actor(info, input.invitation_id, "Invitation", ("input", "invitationId"))
-            invitation = await invitations.resend(actor, _pk(input.invitation_id, "Invitation"))
+            actor = await info.context.actor_of(
+                input.invitation_id, "Invitation", ("input", "invitationId")
+            )
+            invitation = await invitations.resend(
+                actor, ids.decode_as(input.invitation_id, "Invitation")
+            )
             return {"invitation": invitation}
 
         return await payload(info, InvitationPayload, run())
@@ -401,8 +392,12 @@ class StaffMutation:
         self, info: strawberry.Info, input: InvitationInput
     ) -> InvitationPayload:
         async def run():
-            actor = await _actor(info, input.invitation_id, "Invitation", ("input", "invitationId"))
-            invitation = await invitations.revoke(actor, _pk(input.invitation_id, "Invitation"))
+            actor = await info.context.actor_of(
+                input.invitation_id, "Invitation", ("input", "invitationId")
+            )
+            invitation = await invitations.revoke(
+                actor, ids.decode_as(input.invitation_id, "Invitation")
+            )
             return {"invitation": invitation}
 
         return await payload(info, InvitationPayload, run())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any, Generic, TypeVar
 
 import strawberry
@@ -48,6 +49,12 @@ def model_node(
         return strawberry.type(name=type_name)(cls)
 
     return decorate
+
+
+@strawberry.enum
+class SortDirection(StrEnum):
+    ASC = "ASC"
+    DESC = "DESC"
 
 
 @strawberry.type

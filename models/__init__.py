@@ -6,6 +6,7 @@ MODEL_MODULES = [
     "models.staff",
     "models.contacts",
     "models.custom_fields",
+    "models.contact_transfers",
     "models.audit",
     "models.messaging",
     "models.tasks",

@@ -1,0 +1,88 @@
+"""Moving contacts in and out in bulk: CSV imports and exports, run by jobs.
+
+An import keeps the uploaded text (already decoded and checked at upload) and the column
+mapping; its job works through the rows in chunks, each chunk in one transaction that also
+advances `processed_rows`, so a job killed halfway resumes where it stopped. Rows that fail
+validation are not imported; each problem is a `ContactImportRowError`.
+
+An export keeps the filter it was asked for and, once its job has run, the CSV itself;
+the download link is a random token (only its hash is stored) valid until `expires_at`.
+"""
+
+from enum import StrEnum
+
+from tortoise import fields
+
+from models.base import TimestampedModel
+
+
+class TransferStatus(StrEnum):
+    PENDING = "PENDING"  # waiting for the worker
+    RUNNING = "RUNNING"
+    DONE = "DONE"
+    FAILED = "FAILED"  # the job gave up; `failure` says why
+
+
+class ContactImport(TimestampedModel):
+    id = fields.BigIntField(primary_key=True)
+    organization = fields.ForeignKeyField(
+        "models.Organization", related_name="contact_imports", on_delete=fields.CASCADE
+    )
+    created_by = fields.ForeignKeyField(
+        "models.User", related_name="contact_imports", null=True, on_delete=fields.SET_NULL
+    )
+    status = fields.CharEnumField(TransferStatus, max_length=8, default=TransferStatus.PENDING)
+    filename = fields.CharField(max_length=255, default="")
+    content = fields.TextField()  # the CSV, decoded to text at upload
+    mapping = fields.JSONField(default=dict)  # CSV column header -> contact field
+    # Consent given for the imported rows, if the organization says it has it.
+    consent = fields.JSONField(default=dict)
+    total_rows = fields.IntField(default=0)
+    processed_rows = fields.IntField(default=0)  # rows handled so far (the resume point)
+    created_count = fields.IntField(default=0)
+    updated_count = fields.IntField(default=0)
+    error_count = fields.IntField(default=0)  # rows skipped because of errors
+    failure = fields.TextField(default="")
+    started_at = fields.DatetimeField(null=True)
+    finished_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "contact_import"
+        indexes = (("organization_id", "created_at"),)
+
+
+class ContactImportRowError(TimestampedModel):
+    id = fields.BigIntField(primary_key=True)
+    contact_import = fields.ForeignKeyField(
+        "models.ContactImport", related_name="row_errors", on_delete=fields.CASCADE
+    )
+    row = fields.IntField()  # 1 is the first data row after the header; file line = row + 1
+    column = fields.CharField(max_length=255, default="")  # the CSV header, "" for the row
+    code = fields.CharField(max_length=40)
+    message = fields.TextField()  # English; translated when read
+
+    class Meta:
+        table = "contact_import_row_error"
+        indexes = (("contact_import_id", "row", "id"),)
+
+
+class ContactExport(TimestampedModel):
+    id = fields.BigIntField(primary_key=True)
+    organization = fields.ForeignKeyField(
+        "models.Organization", related_name="contact_exports", on_delete=fields.CASCADE
+    )
+    created_by = fields.ForeignKeyField(
+        "models.User", related_name="contact_exports", null=True, on_delete=fields.SET_NULL
+    )
+    status = fields.CharEnumField(TransferStatus, max_length=8, default=TransferStatus.PENDING)
+    filters = fields.JSONField(default=dict)  # the contacts filter, as the API received it
+    row_count = fields.IntField(default=0)
+    content = fields.TextField(null=True)  # the CSV once done
+    download_token_hash = fields.CharField(max_length=64, null=True, unique=True)
+    expires_at = fields.DatetimeField(null=True)
+    failure = fields.TextField(default="")
+    finished_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "contact_export"
+        indexes = (("organization_id", "created_at"),)

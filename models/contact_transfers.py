@@ -23,6 +23,15 @@ class TransferStatus(StrEnum):
     FAILED = "FAILED"  # the job gave up; `failure` says why
 
 
+class OnExisting(StrEnum):
+    """What an import does with a row that matches a contact already there (by email, then
+    phone). Blank cells never clear anything."""
+
+    FILL_BLANKS = "FILL_BLANKS"  # set only what the contact lacks
+    OVERWRITE = "OVERWRITE"  # replace with the file's non-blank values
+    SKIP = "SKIP"  # leave the contact untouched
+
+
 class ContactImport(TimestampedModel):
     id = fields.BigIntField(primary_key=True)
     organization = fields.ForeignKeyField(
@@ -37,11 +46,14 @@ class ContactImport(TimestampedModel):
     mapping = fields.JSONField(default=dict)  # CSV column header -> contact field
     # Consent given for the imported rows, if the organization says it has it.
     consent = fields.JSONField(default=dict)
+    on_existing = fields.CharEnumField(OnExisting, max_length=12, default=OnExisting.FILL_BLANKS)
     total_rows = fields.IntField(default=0)
     processed_rows = fields.IntField(default=0)  # rows handled so far (the resume point)
     created_count = fields.IntField(default=0)
     updated_count = fields.IntField(default=0)
     error_count = fields.IntField(default=0)  # rows skipped because of errors
+    # Rows that changed nothing: blank, SKIP matches, or repeating what is already there.
+    skipped_count = fields.IntField(default=0)
     failure = fields.TextField(default="")
     started_at = fields.DatetimeField(null=True)
     finished_at = fields.DatetimeField(null=True)
@@ -60,6 +72,7 @@ class ContactImportRowError(TimestampedModel):
     column = fields.CharField(max_length=255, default="")  # the CSV header, "" for the row
     code = fields.CharField(max_length=40)
     message = fields.TextField()  # English; translated when read
+    params = fields.JSONField(default=dict)  # the message's placeholders ({max}, {value}…)
 
     class Meta:
         table = "contact_import_row_error"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated
 
 import strawberry
@@ -31,6 +32,18 @@ class ContactDuplicate:
     first: ContactRef = strawberry.field(description="The older of the two.")
     second: ContactRef
     reasons: list[DuplicateReasonEnum]
+    dismissed_at: datetime | None = strawberry.field(
+        description="When staff marked the pair as not duplicates; null while suggested."
+    )
+
+    @classmethod
+    def of(cls, pair: duplicates.DuplicatePair) -> ContactDuplicate:
+        return cls(
+            first=pair.first,
+            second=pair.second,
+            reasons=pair.reasons,
+            dismissed_at=pair.suggestion.dismissed_at,
+        )
 
 
 @strawberry.input
@@ -47,6 +60,20 @@ class ContactMergePayload(Payload):
     contact: ContactRef | None = None
 
 
+@strawberry.input
+class ContactDuplicateDismissInput:
+    first_id: strawberry.ID = strawberry.field(description="One contact of the pair.")
+    second_id: strawberry.ID = strawberry.field(description="The other, in either order.")
+    dismissed: bool = strawberry.field(
+        default=True, description="False brings a dismissed pair back into the suggestions."
+    )
+
+
+@strawberry.type
+class ContactDuplicateDismissPayload(Payload):
+    duplicate: ContactDuplicate | None = None
+
+
 def _contact_pk(global_id: str) -> int | None:
     """A contact's pk; None (a NOT_FOUND on its index) for any other id."""
     try:
@@ -61,7 +88,8 @@ class ContactDuplicatesQuery:
         **describe(
             "Likely duplicates among the contacts not archived: the same email, the same "
             "phone, or the same birth date with nearly the same name (ignoring accents, case "
-            "and hyphens). Pairs of the same kind only, oldest pair first.",
+            "and hyphens). Pairs of the same kind only, oldest pair first. Kept current as "
+            "contacts change; `dismissed: true` lists the pairs marked as not duplicates.",
             requires(Permission.CONTACTS_READ),
         )
     )
@@ -71,13 +99,11 @@ class ContactDuplicatesQuery:
         organization_id: strawberry.ID,
         first: int | None = None,
         after: str | None = None,
+        dismissed: bool = False,
     ) -> Connection[ContactDuplicate]:
         actor = await info.context.actor_of(organization_id, "Organization", ("organizationId",))
-        page = await duplicates.duplicates(actor, first=first, after=after)
-        page.items = [
-            ContactDuplicate(first=pair.first, second=pair.second, reasons=pair.reasons)
-            for pair in page.items
-        ]
+        page = await duplicates.duplicates(actor, first=first, after=after, dismissed=dismissed)
+        page.items = [ContactDuplicate.of(pair) for pair in page.items]
         return Connection.of(page)
 
 
@@ -104,3 +130,22 @@ class ContactDuplicatesMutation:
             return {"contact": contact}
 
         return await payload(info, ContactMergePayload, run())
+
+    @strawberry.mutation(
+        **describe(
+            "Marks a suggested pair as not duplicates, so it leaves `contactDuplicates` (it "
+            "stays listed with `dismissed: true`), or brings it back with `dismissed: false`.",
+            requires(Permission.CONTACTS_WRITE),
+        )
+    )
+    async def contact_duplicate_dismiss(
+        self, info: strawberry.Info, input: ContactDuplicateDismissInput
+    ) -> ContactDuplicateDismissPayload:
+        async def run():
+            actor = await info.context.actor_of(input.first_id, "Contact", ("input", "firstId"))
+            pair = await duplicates.dismiss(
+                actor, _contact_pk(input.first_id), _contact_pk(input.second_id), input.dismissed
+            )
+            return {"duplicate": ContactDuplicate.of(pair)}
+
+        return await payload(info, ContactDuplicateDismissPayload, run())

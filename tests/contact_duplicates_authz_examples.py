@@ -5,6 +5,7 @@ Each merge acts on two contacts of its own, so allowed calls never collide.
 
 from __future__ import annotations
 
+from resolvers.contacts import duplicates
 from tests.contact_groups_authz_examples import gid, new_contact, organization_id
 from tests.support.authz import example
 
@@ -26,4 +27,22 @@ example(
     "mutation($survivorId: ID!, $otherIds: [ID!]!) { contactMerge(input: "
     "{survivorId: $survivorId, otherIds: $otherIds}) { contact { id } errors { code } } }",
     two_fresh_contacts,
+)
+
+
+async def a_fresh_suggested_pair(world, caller):
+    first = await new_contact(world.organization)
+    second = await new_contact(world.organization)
+    for contact in (first, second):
+        contact.email = f"pair{first.id}@example.test"
+        await contact.save(update_fields=["email"])
+    await duplicates.refresh_suggestions(world.organization.id, [first.id, second.id])
+    return {"firstId": gid(first), "secondId": gid(second)}
+
+
+example(
+    "Mutation.contactDuplicateDismiss",
+    "mutation($firstId: ID!, $secondId: ID!) { contactDuplicateDismiss(input: "
+    "{firstId: $firstId, secondId: $secondId}) { duplicate { dismissedAt } errors { code } } }",
+    a_fresh_suggested_pair,
 )

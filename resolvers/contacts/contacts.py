@@ -27,7 +27,7 @@ from resolvers.common.errors import ErrorCollector, FieldPath, UserErrorCode, Us
 from resolvers.common.tasks import unit_of_work
 from resolvers.common.time import now, today_in
 from resolvers.common.validation import clean_text, normalize_email
-from resolvers.contacts import links
+from resolvers.contacts import duplicates, links
 from resolvers.contacts.records import contact_in, jsonable, locked_contact, refresh_derived
 
 TEXT_LIMITS = {
@@ -179,6 +179,7 @@ async def create(actor: Actor, values: dict[str, Any]) -> Contact:
     refresh_derived(contact)
     async with unit_of_work():
         await contact.save()
+        await duplicates.refresh_suggestions(actor.organization_id, [contact.id])
         await audit.record(
             "contact.create",
             actor=actor.user,
@@ -206,6 +207,8 @@ async def update(actor: Actor, contact_id: int | None, values: dict[str, Any]) -
             return contact
         refresh_derived(contact)
         await contact.save(update_fields=[*changed_after, "sort_name", "search_text", "updated_at"])
+        if changed_after.keys() & duplicates.COMPARED_FIELDS:
+            await duplicates.refresh_suggestions(actor.organization_id, [contact.id])
         await audit.record(
             "contact.update",
             actor=actor.user,
@@ -241,6 +244,7 @@ async def _set_archived(actor: Actor, contact_id: int | None, archived: bool) ->
             raise UserErrors.single(UserErrorCode.INVALID, ("input", "id"), message)
         contact.archived_at = now() if archived else None
         await contact.save(update_fields=["archived_at", "updated_at"])
+        await duplicates.refresh_suggestions(actor.organization_id, [contact.id])
         await audit.record(
             "contact.archive" if archived else "contact.restore",
             actor=actor.user,

@@ -1,10 +1,12 @@
 """Duplicate contacts: the likely pairs to review, and merging several contacts into one.
 
-Finding: same email, same phone (SQL GROUP BY ... HAVING COUNT > 1), or same birth date
-with names within a small edit distance (grouped by birth date in SQL, compared in Python
-within each group). Pairs are computed whole, then sliced by a (smaller id, larger id)
-cursor: fine for organizations of thousands of contacts; the million-contact step (a
-materialized table of suggestions refreshed by a job) comes with the performance work.
+Finding: same email, same phone, or same birth date with names within a small edit
+distance. The pairs are stored (`DuplicateSuggestion`) and kept current: every change to a
+contact's email, phone, names, birth date or archived state recomputes that contact's pairs
+in its own transaction (`refresh_suggestions`: a few indexed queries, whatever the size of
+the address book), and a bulk load recomputes them all (`refresh_all_suggestions`). Listing
+is then a keyset page over an indexed table, at a million contacts as at a hundred. Staff
+can dismiss a pair ("not duplicates"); it stays dismissed while it still matches.
 
 Merging moves everything onto the survivor, then deletes the others; the audit event keeps
 a full snapshot of each merged contact, its groups, affiliations and consent records.
@@ -12,19 +14,18 @@ a full snapshot of each merged contact, its groups, affiliations and consent rec
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date, timedelta
 from enum import StrEnum
 from itertools import combinations
 from typing import Any
 
-from tortoise.expressions import Subquery
+from tortoise.expressions import Q
 from tortoise.functions import Count
+from tortoise.transactions import in_transaction
 
 from carnet.i18n import N_
 from models.contacts import (
@@ -34,18 +35,18 @@ from models.contacts import (
     ConsentStatus,
     Contact,
     ContactKind,
+    DuplicateSuggestion,
     GroupMember,
 )
 from resolvers.common import audit
 from resolvers.common.actor import Actor
 from resolvers.common.errors import (
-    BadUserInput,
     ErrorCollector,
     NotFound,
     UserErrorCode,
     UserErrors,
 )
-from resolvers.common.pagination import DEFAULT_PAGE_SIZE, Page, check_page_size
+from resolvers.common.pagination import Page, paginate
 from resolvers.common.tasks import unit_of_work
 from resolvers.common.time import now
 from resolvers.contacts import consent, links
@@ -57,6 +58,8 @@ MAX_NAME_DISTANCE = 2
 # placeholder address shared by hundreds would otherwise flood the list with pairs.
 MAX_GROUP_SIZE = 50
 MAX_BIRTH_DATE_GROUP = 500
+# What the suggestions compare: a change to any of these recomputes the contact's pairs.
+COMPARED_FIELDS = {"kind", "email", "phone", "birth_date", "first_name", "last_name"}
 FILLED_FIELDS = ("first_name", "last_name", "organization_name", "email", "phone", "birth_date")
 ADDRESS_FIELDS = ("address_line1", "address_line2", "city", "region", "postal_code", "country")
 
@@ -72,6 +75,7 @@ class DuplicatePair:
     first: Contact  # the older (smaller id) of the two
     second: Contact
     reasons: list[DuplicateReason]
+    suggestion: DuplicateSuggestion
 
 
 def comparable_name(first_name: str, last_name: str) -> str:
@@ -104,107 +108,256 @@ def similar_names(a: str, b: str) -> bool:
     return levenshtein(a, b, limit) <= limit
 
 
-async def _pairs_sharing(actor: Actor, column: str) -> list[tuple[int, int]]:
-    """Pairs of unarchived contacts of the same kind with the same value of `column`."""
-    mine = Contact.filter(
-        organization_id=actor.organization_id,
-        archived_at__isnull=True,
-        **{f"{column}__isnull": False},
-    )
-    shared = (
-        mine.annotate(count=Count("id"))
-        .group_by(column)
-        .filter(count__gt=1)
-        .values_list(column, flat=True)
-    )
-    rows = (
-        await mine.filter(**{f"{column}__in": Subquery(shared)})
-        .order_by("id")
-        .values_list("id", "kind", column)
-    )
-    groups: dict[tuple[str, str], list[int]] = defaultdict(list)
-    for pk, kind, value in rows:
-        groups[(kind, value)].append(pk)
-    return [pair for ids in groups.values() for pair in combinations(ids[:MAX_GROUP_SIZE], 2)]
+@dataclass
+class _Candidate:
+    id: int
+    kind: ContactKind
+    email: str | None
+    phone: str | None
+    birth_date: date | None
+    name: str  # comparable_name
 
 
-async def _pairs_by_name_and_birth_date(actor: Actor) -> list[tuple[int, int]]:
-    people = Contact.filter(
-        organization_id=actor.organization_id,
-        archived_at__isnull=True,
-        kind=ContactKind.PERSON,
-        birth_date__isnull=False,
-    )
-    shared = (
-        people.annotate(count=Count("id"))
-        .group_by("birth_date")
-        .filter(count__gt=1)
-        .values_list("birth_date", flat=True)
-    )
-    rows = (
-        await people.filter(birth_date__in=Subquery(shared))
-        .order_by("id")
-        .values_list("id", "birth_date", "first_name", "last_name")
-    )
-    groups: dict[Any, list[tuple[int, str]]] = defaultdict(list)
-    for pk, birth_date, first_name, last_name in rows:
-        groups[birth_date].append((pk, comparable_name(first_name, last_name)))
-    return [
-        (a, b)
-        for members in groups.values()
-        for (a, name_a), (b, name_b) in combinations(members[:MAX_BIRTH_DATE_GROUP], 2)
-        if similar_names(name_a, name_b)
-    ]
+_CANDIDATE_FIELDS = ("id", "kind", "email", "phone", "birth_date", "first_name", "last_name")
 
 
-async def suggested_pairs(actor: Actor) -> dict[tuple[int, int], list[DuplicateReason]]:
-    """Every suggested pair (smaller id first) with its reasons, in (first, second) order."""
+def _candidate(row: tuple) -> _Candidate:
+    pk, kind, email, phone, birth_date, first_name, last_name = row
+    return _Candidate(pk, kind, email, phone, birth_date, comparable_name(first_name, last_name))
+
+
+def _shares_a_segment(a: str, b: str, limit: int) -> bool:
+    """Whether `a`, cut in `limit + 1` pieces, has a piece found as is in `b`: true of any
+    two strings within `limit` edits (an edit touches at most one piece), and cheap, so
+    it filters the pairs worth an exact edit distance."""
+    pieces = limit + 1
+    size = max(1, len(a) // pieces)
+    return any(a[i * size : (i + 1) * size if i < pieces - 1 else None] in b for i in range(pieces))
+
+
+def _similar(a: _Candidate, b: _Candidate) -> bool:
+    if not a.name or not b.name:
+        return False
+    limit = min(MAX_NAME_DISTANCE, max(len(a.name), len(b.name)) // 4)
+    return _shares_a_segment(a.name, b.name, limit) and similar_names(a.name, b.name)
+
+
+_KEYS = (
+    (DuplicateReason.EMAIL, MAX_GROUP_SIZE, lambda c: c.email and (c.kind, c.email)),
+    (DuplicateReason.PHONE, MAX_GROUP_SIZE, lambda c: c.phone and (c.kind, c.phone)),
+    (
+        DuplicateReason.NAME_AND_BIRTH_DATE,
+        MAX_BIRTH_DATE_GROUP,
+        lambda c: c.kind is ContactKind.PERSON and c.birth_date,
+    ),
+)
+
+
+def _pairs_among(
+    candidates: list[_Candidate],
+    targets: set[int] | None = None,
+    reasons: Sequence[DuplicateReason] = tuple(DuplicateReason),
+) -> dict[tuple[int, int], list[DuplicateReason]]:
+    """The suggested pairs (smaller id first) among `candidates`, with their reasons; only
+    pairs with a member in `targets` when it is given. Within one email, phone or birth
+    date only the first contacts by id are paired: a placeholder address shared by hundreds
+    would otherwise flood the list."""
     found: dict[tuple[int, int], list[DuplicateReason]] = defaultdict(list)
-    for reason, pairs in (
-        (DuplicateReason.EMAIL, await _pairs_sharing(actor, "email")),
-        (DuplicateReason.PHONE, await _pairs_sharing(actor, "phone")),
-        (DuplicateReason.NAME_AND_BIRTH_DATE, await _pairs_by_name_and_birth_date(actor)),
-    ):
-        for pair in pairs:
-            found[pair].append(reason)
-    return dict(sorted(found.items()))
+    ordered = sorted(candidates, key=lambda c: c.id)
+    for reason, limit, key in _KEYS:
+        if reason not in reasons:
+            continue
+        groups: dict[Any, list[_Candidate]] = defaultdict(list)
+        for candidate in ordered:
+            value = key(candidate)
+            if value:
+                groups[value].append(candidate)
+        for members in groups.values():
+            for a, b in combinations(members[:limit], 2):
+                if targets is not None and a.id not in targets and b.id not in targets:
+                    continue
+                if reason is DuplicateReason.NAME_AND_BIRTH_DATE and not _similar(a, b):
+                    continue
+                found[(a.id, b.id)].append(reason)
+    return found
 
 
-def _encode_cursor(pair: tuple[int, int]) -> str:
-    return base64.urlsafe_b64encode(json.dumps(list(pair)).encode()).decode()
+async def _save_suggestions(
+    organization_id: int,
+    pairs: dict[tuple[int, int], list[DuplicateReason]],
+    existing: list[DuplicateSuggestion],
+) -> None:
+    """Makes the stored suggestions among `existing`'s scope equal `pairs`: stale ones go,
+    changed reasons are updated, new pairs added. Dismissals stay while a pair still matches."""
+    kept: set[tuple[int, int]] = set()
+    stale = []
+    for row in existing:
+        pair = (row.older_id, row.newer_id)
+        reasons = [reason.value for reason in pairs.get(pair, [])]
+        if not reasons:
+            stale.append(row.id)
+            continue
+        kept.add(pair)
+        if row.reasons != reasons:
+            await DuplicateSuggestion.filter(id=row.id).update(reasons=reasons, updated_at=now())
+    if stale:
+        await DuplicateSuggestion.filter(id__in=stale).delete()
+    new = [
+        DuplicateSuggestion(
+            organization_id=organization_id,
+            older_id=older,
+            newer_id=newer,
+            reasons=[reason.value for reason in reasons],
+        )
+        for (older, newer), reasons in sorted(pairs.items())
+        if (older, newer) not in kept
+    ]
+    if new:
+        # Two writers refreshing the same pair at once: the second one's row is dropped.
+        await DuplicateSuggestion.bulk_create(new, batch_size=1000, ignore_conflicts=True)
 
 
-def _decode_cursor(cursor: str) -> tuple[int, int]:
-    try:
-        pair = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        if not (isinstance(pair, list) and len(pair) == 2 and all(type(v) is int for v in pair)):
-            raise ValueError(cursor)
-        return pair[0], pair[1]
-    except (ValueError, TypeError, binascii.Error, UnicodeError, RecursionError):
-        raise BadUserInput(N_("Malformed cursor.")) from None
-
-
-async def duplicates(actor: Actor, first: int | None = None, after: str | None = None) -> Page:
-    """A page of suggested pairs, oldest pair first."""
-    check_page_size(first, None)
-    start = _decode_cursor(after) if after else None
-    everything = await suggested_pairs(actor)
-    following = [pair for pair in everything if start is None or pair > start]
-    size = first or DEFAULT_PAGE_SIZE
-    page = following[:size]
-    contacts = {c.id: c for c in await Contact.filter(id__in={pk for pair in page for pk in pair})}
-    items = [DuplicatePair(contacts[a], contacts[b], everything[(a, b)]) for a, b in page]
-
-    async def count() -> int:
-        return len(everything)
-
-    return Page(
-        items=items,
-        cursors=[_encode_cursor(pair) for pair in page],
-        has_next_page=len(following) > size,
-        has_previous_page=start is not None,
-        count=count,
+async def refresh_suggestions(organization_id: int, contact_ids: Sequence[int]) -> None:
+    """Recomputes the suggested pairs involving these contacts (just created, edited,
+    archived, restored or merged): a few indexed queries whatever the address book's size.
+    Called in the transaction of the change."""
+    targets = set(contact_ids)
+    if not targets:
+        return
+    mine = Contact.filter(organization_id=organization_id, archived_at__isnull=True)
+    rows = [
+        _candidate(row) for row in await mine.filter(id__in=targets).values_list(*_CANDIDATE_FIELDS)
+    ]
+    emails = {c.email for c in rows if c.email}
+    phones = {c.phone for c in rows if c.phone}
+    dates = {c.birth_date for c in rows if c.birth_date and c.kind is ContactKind.PERSON}
+    conditions = [Q(email__in=emails)] if emails else []
+    conditions += [Q(phone__in=phones)] if phones else []
+    conditions += [Q(kind=ContactKind.PERSON, birth_date__in=dates)] if dates else []
+    candidates = rows
+    if conditions:
+        found = await mine.filter(Q(*conditions, join_type="OR")).values_list(*_CANDIDATE_FIELDS)
+        candidates = [_candidate(row) for row in found]
+    existing = await DuplicateSuggestion.filter(
+        Q(older_id__in=targets) | Q(newer_id__in=targets), organization_id=organization_id
     )
+    await _save_suggestions(organization_id, _pairs_among(candidates, targets), existing)
+
+
+async def refresh_all_suggestions(organization_id: int, batch_size: int = 10_000) -> int:
+    """Recomputes every suggestion of the organization (after a bulk load): email and phone
+    pairs from a GROUP BY of the shared values, name and birth date pairs by streaming the
+    people in birth-date order. Returns the number of suggestions."""
+    mine = Contact.filter(organization_id=organization_id, archived_at__isnull=True)
+    pairs: dict[tuple[int, int], list[DuplicateReason]] = defaultdict(list)
+
+    def add(found: dict[tuple[int, int], list[DuplicateReason]]) -> None:
+        for pair, reasons in found.items():
+            pairs[pair].extend(reasons)
+
+    for reason, column in ((DuplicateReason.EMAIL, "email"), (DuplicateReason.PHONE, "phone")):
+        shared = list(
+            await mine.filter(**{f"{column}__isnull": False})
+            .annotate(count=Count("id"))
+            .group_by(column)
+            .filter(count__gt=1)
+            .values_list(column, flat=True)
+        )
+        for start in range(0, len(shared), 1000):
+            values = shared[start : start + 1000]
+            found = await mine.filter(**{f"{column}__in": values}).values_list(*_CANDIDATE_FIELDS)
+            add(_pairs_among([_candidate(row) for row in found], reasons=[reason]))
+
+    people = mine.filter(kind=ContactKind.PERSON, birth_date__isnull=False)
+    day: date | None = None
+    while True:
+        batch = people.filter(birth_date__gte=day) if day else people
+        # Whole days at a time: a day's people are compared together.
+        days = list(
+            await batch.order_by("birth_date")
+            .limit(batch_size)
+            .values_list("birth_date", flat=True)
+        )
+        if not days:
+            break
+        last = days[-1]
+        window = batch.filter(birth_date__lte=last) if len(days) == batch_size else batch
+        found = await window.values_list(*_CANDIDATE_FIELDS)
+        add(
+            _pairs_among(
+                [_candidate(row) for row in found], reasons=[DuplicateReason.NAME_AND_BIRTH_DATE]
+            )
+        )
+        if len(days) < batch_size:
+            break
+        day = last + timedelta(days=1)
+
+    ordered = {
+        pair: sorted(set(reasons), key=list(DuplicateReason).index)
+        for pair, reasons in pairs.items()
+    }
+    async with in_transaction():
+        existing = await DuplicateSuggestion.filter(organization_id=organization_id)
+        await _save_suggestions(organization_id, ordered, existing)
+    return len(ordered)
+
+
+async def duplicates(
+    actor: Actor,
+    first: int | None = None,
+    after: str | None = None,
+    dismissed: bool = False,
+) -> Page:
+    """A page of suggested pairs (or of the dismissed ones), oldest pair first."""
+    suggestions = DuplicateSuggestion.filter(
+        organization_id=actor.organization_id, dismissed_at__isnull=not dismissed
+    )
+    page = await paginate(
+        suggestions.select_related("older", "newer"),
+        first=first,
+        after=after,
+        order=("older_id", "newer_id"),
+    )
+    page.items = [
+        DuplicatePair(row.older, row.newer, [DuplicateReason(r) for r in row.reasons], row)
+        for row in page.items
+    ]
+    return page
+
+
+async def dismiss(
+    actor: Actor, first_id: int | None, second_id: int | None, dismissed: bool = True
+) -> DuplicatePair:
+    """Marks a suggested pair as not duplicates (it leaves the list but stays visible with
+    `dismissed: true`), or brings it back. A pair that is not suggested is NOT_FOUND."""
+    path = ("input", "second_id")
+    if first_id is None or second_id is None or first_id == second_id:
+        raise NotFound(path)
+    older, newer = sorted((first_id, second_id))
+    async with unit_of_work():
+        row = (
+            await DuplicateSuggestion.filter(
+                organization_id=actor.organization_id, older_id=older, newer_id=newer
+            )
+            .select_for_update()
+            .first()
+        )
+        if row is None:
+            raise NotFound(path)
+        if (row.dismissed_at is not None) != dismissed:
+            row.dismissed_at = now() if dismissed else None
+            row.dismissed_by_id = actor.user.id if dismissed else None
+            await row.save(update_fields=["dismissed_at", "dismissed_by_id", "updated_at"])
+            await audit.record(
+                "contact.duplicate.dismiss" if dismissed else "contact.duplicate.restore",
+                actor=actor.user,
+                meta=actor.meta,
+                organization_id=actor.organization_id,
+                target=("Contact", older),
+                after={"contact_ids": [older, newer], "reasons": row.reasons},
+            )
+    await row.fetch_related("older", "newer")
+    return DuplicatePair(row.older, row.newer, [DuplicateReason(r) for r in row.reasons], row)
 
 
 # Merging ------------------------------------------------------------------------------
@@ -420,6 +573,7 @@ async def merge(actor: Actor, survivor_id: int | None, other_ids: Sequence[int |
         refresh_derived(survivor)
         await survivor.save()
         await Contact.filter(id__in=other_ids_).delete()
+        await refresh_suggestions(actor.organization_id, [survivor.id])
         await audit.record(
             "contact.merge",
             actor=actor.user,

@@ -23,7 +23,7 @@ from resolvers.common.errors import ErrorCollector
 from resolvers.common.time import now
 from resolvers.common.validation import normalize_email
 from resolvers.contacts import consent as consent_rules
-from resolvers.contacts import links
+from resolvers.contacts import duplicates, links
 from resolvers.contacts.consent import ConsentChange
 from resolvers.contacts.contacts import clean_phone
 from resolvers.contacts.records import jsonable, refresh_derived
@@ -138,6 +138,7 @@ async def _create(
     )
     refresh_derived(contact)
     await contact.save()
+    await duplicates.refresh_suggestions(organization.id, [contact.id])
     return contact
 
 
@@ -177,3 +178,5 @@ async def _touch(
             after={"reason": "interaction"},
         )
     await contact.save(update_fields=fields)
+    if fills or "archived_at" in fields:
+        await duplicates.refresh_suggestions(contact.organization_id, [contact.id])

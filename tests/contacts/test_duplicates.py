@@ -1,13 +1,32 @@
 """Duplicates: the suggested pairs, and merging contacts into one without losing anything."""
 
+import random
 from datetime import date
 
 from models.audit import AuditEvent
-from models.contacts import Affiliation, ConsentRecord, Contact, ContactKind, Group, GroupMember
+from models.contacts import (
+    Affiliation,
+    ConsentRecord,
+    Contact,
+    ContactKind,
+    DuplicateSuggestion,
+    Group,
+    GroupMember,
+)
 from resolvers.common.time import now
+from resolvers.contacts import duplicates
 from resolvers.contacts.duplicates import comparable_name, levenshtein, similar_names
 from tests.contact_groups_authz_examples import new_contact
-from tests.contacts.contact_flows import CONSENT_SET, create, gid, make_contact, pk
+from tests.contacts.contact_flows import (
+    ARCHIVE,
+    CONSENT_SET,
+    RESTORE,
+    UPDATE,
+    create,
+    gid,
+    make_contact,
+    pk,
+)
 from tests.support.world import make_member
 
 ERRORS = "errors { code field message }"
@@ -286,3 +305,146 @@ async def test_organization_contacts_merge_their_affiliated_people(api, world):
         (bella.id, "Coach"),
     ]
     assert not await Contact.exists(id=copy.id)
+
+
+DISMISS = f"""mutation($input: ContactDuplicateDismissInput!) {{
+  contactDuplicateDismiss(input: $input) {{
+    duplicate {{ first {{ displayName }} second {{ displayName }} reasons dismissedAt }}
+    {ERRORS} }} }}"""
+DISMISSED = """query($o: ID!) { contactDuplicates(organizationId: $o, dismissed: true) {
+  edges { node { first { displayName } second { displayName } dismissedAt } } totalCount } }"""
+
+
+async def suggested(api, world) -> list[tuple[str, str, list[str]]]:
+    return pairs(await api.as_(world.viewer).execute(DUPLICATES, {"o": world.org_gid}))
+
+
+async def test_suggestions_follow_edits_archiving_restoring_and_merging(api, world):
+    a = await create(api, world, firstName="Ana", lastName="Roy", email="ana@example.test")
+    b = await create(api, world, firstName="Anna", lastName="Roy", email="ana@example.test")
+    c = await create(api, world, firstName="Hugo", lastName="Roy", phone="514 555 0199")
+    assert await suggested(api, world) == [("Ana Roy", "Anna Roy", ["EMAIL"])]
+    agent = api.as_(world.agent)
+    # Same phone as Hugo now, different email: the pair changes.
+    changed = {"input": {"id": b["id"], "email": "anna@example.test", "phone": "5145550199"}}
+    (await agent.execute(UPDATE, changed)).ok("contactUpdate")
+    assert await suggested(api, world) == [("Anna Roy", "Hugo Roy", ["PHONE"])]
+    (await agent.execute(ARCHIVE, {"id": c["id"]})).ok("contactArchive")
+    assert await suggested(api, world) == []
+    (await agent.execute(RESTORE, {"id": c["id"]})).ok("contactRestore")
+    assert await suggested(api, world) == [("Anna Roy", "Hugo Roy", ["PHONE"])]
+    (await agent.execute(MERGE, merge_input(c["id"], b["id"]))).ok("contactMerge")
+    assert await suggested(api, world) == []
+    assert await DuplicateSuggestion.all().count() == 0
+
+
+async def test_a_dismissed_pair_stays_dismissed_while_it_still_matches(api, world):
+    a = await create(api, world, firstName="Léa", lastName="Roy", email="lea@example.test")
+    b = await create(api, world, firstName="Lea", lastName="Roy", email="lea@example.test")
+    agent = api.as_(world.agent)
+    result = await agent.execute(DISMISS, {"input": {"firstId": b["id"], "secondId": a["id"]}})
+    assert result.ok("contactDuplicateDismiss")["duplicate"]["dismissedAt"]
+    assert await suggested(api, world) == []
+    # Still the same email, and now the same phone too: still dismissed, with both reasons.
+    for contact in (a, b):
+        phone = {"input": {"id": contact["id"], "phone": "514 555 0100"}}
+        (await agent.execute(UPDATE, phone)).ok("contactUpdate")
+    assert await suggested(api, world) == []
+    listed = (await api.as_(world.viewer).execute(DISMISSED, {"o": world.org_gid})).payload(
+        "contactDuplicates"
+    )
+    assert listed["totalCount"] == 1
+    row = await DuplicateSuggestion.get(older_id=pk(a["id"]))
+    assert row.reasons == ["EMAIL", "PHONE"] and row.dismissed_by_id == world.agent.user.id
+    event = await AuditEvent.filter(action="contact.duplicate.dismiss").get()
+    assert event.after["contact_ids"] == [pk(a["id"]), pk(b["id"])]
+    # Brought back, then no longer matching at all: gone.
+    undo = {"input": {"firstId": a["id"], "secondId": b["id"], "dismissed": False}}
+    assert (await agent.execute(DISMISS, undo)).ok("contactDuplicateDismiss")["duplicate"][
+        "dismissedAt"
+    ] is None
+    assert await suggested(api, world) == [("Léa Roy", "Lea Roy", ["EMAIL", "PHONE"])]
+    apart = {"input": {"id": b["id"], "email": "other@example.test", "phone": None}}
+    (await agent.execute(UPDATE, apart)).ok("contactUpdate")
+    assert await suggested(api, world) == []
+    again = await agent.execute(DISMISS, {"input": {"firstId": a["id"], "secondId": b["id"]}})
+    assert again.payload_codes("contactDuplicateDismiss") == ["NOT_FOUND"]
+
+
+async def test_dismissing_checks_the_pair_and_the_organization(api, world):
+    a = await create(api, world, firstName="Zoé", lastName="Roy", email="zoe@example.test")
+    b = await create(api, world, firstName="Zoe", lastName="Roy", email="zoe@example.test")
+    foreign = await make_contact(
+        world.other_organization, first_name="Zoe", email="zoe@example.test"
+    )
+    agent = api.as_(world.agent)
+    for first, second in ((a["id"], a["id"]), (a["id"], gid(foreign)), (a["id"], "bm9wZQ==")):
+        result = await agent.execute(DISMISS, {"input": {"firstId": first, "secondId": second}})
+        assert result.payload_codes("contactDuplicateDismiss") == ["NOT_FOUND"], (first, second)
+    outsider = await api.as_(world.outsider).execute(
+        DISMISS, {"input": {"firstId": a["id"], "secondId": b["id"]}}
+    )
+    assert outsider.payload_codes("contactDuplicateDismiss") == ["NOT_FOUND"]
+    assert await DuplicateSuggestion.filter(dismissed_at__isnull=False).count() == 0
+
+
+async def test_rebuilding_every_suggestion_finds_what_edits_found(api, world):
+    """A bulk load writes contacts directly; `refresh_all_suggestions` then finds the same
+    pairs the per-change maintenance finds, including across batches of birth dates."""
+    specs = [
+        ("Marie", "Tremblay", "m@example.test", None, date(1990, 5, 4)),
+        ("Marie", "Tremblai", "m@example.test", None, date(1990, 5, 4)),
+        ("Paul", "Roy", None, "+15145550100", date(1980, 1, 1)),
+        ("Paule", "Roy", None, "+15145550100", date(1980, 1, 2)),
+        ("Jean-Éric", "Dupont", None, None, date(1970, 3, 3)),
+        ("jean eric", "DUPOND", None, None, date(1970, 3, 3)),
+        ("Anne", "Roy", None, None, date(1970, 3, 3)),
+    ]
+    for n in range(20):  # more birth dates than a batch
+        specs.append((f"Solo{n}", "Person", None, None, date(1960, 1, 1 + n)))
+    made = []
+    for first_name, last_name, email, phone, birth_date in specs:
+        made.append(
+            await make_contact(
+                world.organization,
+                first_name=first_name,
+                last_name=last_name,
+                email=email,
+                phone=phone,
+                birth_date=birth_date,
+            )
+        )
+    assert await suggested(api, world) == []
+    count = await duplicates.refresh_all_suggestions(world.organization.id, batch_size=3)
+    rebuilt = await suggested(api, world)
+    assert count == 3 and rebuilt == [
+        ("Marie Tremblay", "Marie Tremblai", ["EMAIL", "NAME_AND_BIRTH_DATE"]),
+        ("Paul Roy", "Paule Roy", ["PHONE"]),
+        ("Jean-Éric Dupont", "jean eric DUPOND", ["NAME_AND_BIRTH_DATE"]),
+    ]
+    await DuplicateSuggestion.all().delete()
+    await duplicates.refresh_suggestions(world.organization.id, [c.id for c in made])
+    assert await suggested(api, world) == rebuilt
+
+
+def test_the_segment_prefilter_never_hides_a_close_name():
+    """Any name within the edit limit shares a piece with the other: checked on random
+    edits of random names, so the cheap filter only ever removes true negatives."""
+    rng = random.Random(5)
+    letters = "abcdefghij "
+    for _ in range(3000):
+        a = "".join(rng.choice(letters) for _ in range(rng.randint(4, 20)))
+        b = list(a)
+        for _ in range(rng.randint(0, 2)):
+            i = rng.randrange(len(b) + 1)
+            match rng.randrange(3):
+                case 0:
+                    b.insert(i, rng.choice(letters))
+                case 1 if i < len(b):
+                    del b[i]
+                case _ if i < len(b):
+                    b[i] = rng.choice(letters)
+        b = "".join(b)
+        limit = min(2, max(len(a), len(b)) // 4)
+        if levenshtein(a, b, limit) <= limit:
+            assert duplicates._shares_a_segment(a, b, limit), (a, b)

@@ -320,7 +320,7 @@ async def suggested(api, world) -> list[tuple[str, str, list[str]]]:
 
 
 async def test_suggestions_follow_edits_archiving_restoring_and_merging(api, world):
-    a = await create(api, world, firstName="Ana", lastName="Roy", email="ana@example.test")
+    await create(api, world, firstName="Ana", lastName="Roy", email="ana@example.test")
     b = await create(api, world, firstName="Anna", lastName="Roy", email="ana@example.test")
     c = await create(api, world, firstName="Hugo", lastName="Roy", phone="514 555 0199")
     assert await suggested(api, world) == [("Ana Roy", "Anna Roy", ["EMAIL"])]

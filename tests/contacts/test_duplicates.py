@@ -3,6 +3,7 @@
 import random
 from datetime import date
 
+from carnet.statements import count_statements
 from models.audit import AuditEvent
 from models.contacts import (
     Affiliation,
@@ -448,3 +449,23 @@ def test_the_segment_prefilter_never_hides_a_close_name():
         limit = min(2, max(len(a), len(b)) // 4)
         if levenshtein(a, b, limit) <= limit:
             assert duplicates._shares_a_segment(a, b, limit), (a, b)
+
+
+async def test_listing_ten_or_a_hundred_pairs_costs_the_same_statements(api, world):
+    for n in range(100):
+        email = f"twin{n:03}@example.test"
+        for last_name in ("A", "B"):
+            await make_contact(
+                world.organization, first_name=f"Twin{n:03}", last_name=last_name, email=email
+            )
+    ids = await Contact.filter(organization_id=world.organization.id).values_list("id", flat=True)
+    await duplicates.refresh_suggestions(world.organization.id, ids)
+    query = """query($o: ID!, $first: Int) { contactDuplicates(organizationId: $o, first: $first) {
+      edges { node { reasons first { displayName email } second { displayName } } } } }"""
+    counts = {}
+    for size in (10, 100):
+        with count_statements() as statements:
+            result = await api.as_(world.viewer).execute(query, {"o": world.org_gid, "first": size})
+        assert len(result.payload("contactDuplicates")["edges"]) == size
+        counts[size] = len(statements)
+    assert counts[10] == counts[100] <= 4, counts

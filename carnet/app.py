@@ -13,7 +13,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import HTTPConnection, Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -25,10 +25,11 @@ from carnet import queue
 from carnet.db import tortoise_config
 from carnet.graphiql import STATIC_DIR, graphiql_html
 from carnet.http import CarnetGraphQL
-from carnet.i18n import negotiate
+from carnet.i18n import negotiate, translate
 from carnet.persisted_queries import PersistedQueryStore
 from carnet.settings import Settings, configure
 from resolvers.common.actor import RequestMeta
+from resolvers.contacts import exports
 from resolvers.identity.sessions import authenticate
 from schema import build_schema
 from schema.context import Context
@@ -126,6 +127,28 @@ async def healthz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
+async def contact_export_download(request: Request) -> Response:
+    """GET /exports/{token}: an export's CSV through its short-lived link. No session: the
+    link is the credential (see resolvers.contacts.exports); never cached, never sniffed."""
+    meta = _meta(request)
+    private = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+    try:
+        found = await exports.download(request.path_params["token"], meta)
+    except exports.LinkRefused as refused:
+        return PlainTextResponse(
+            translate(refused.message, meta.locale), status_code=refused.status, headers=private
+        )
+    return Response(
+        "\ufeff" + found.content,  # the byte-order mark: Excel then reads UTF-8 accents right
+        media_type="text/csv; charset=utf-8",
+        headers={
+            **private,
+            "Content-Disposition": f'attachment; filename="{found.filename}"',
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
 async def readyz(request: Request) -> JSONResponse:
     checks = {}
     try:
@@ -165,6 +188,7 @@ def create_app(settings: Settings) -> Starlette:
             Mount("/static/graphiql", StaticFiles(directory=STATIC_DIR), name="graphiql"),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/exports/{token}", contact_export_download, methods=["GET"]),
         ],
         middleware=[
             Middleware(RequestIdMiddleware),

@@ -67,6 +67,11 @@ class Settings(BaseSettings):
     max_query_tokens: int = 2000
     max_query_cost: int = 5000
 
+    # Contact exports: a download link lives 15 minutes (a new one can be asked for while
+    # the file is kept); the file itself is deleted 7 days after it was built.
+    export_link_ttl_seconds: int = Field(default=15 * 60, ge=30, le=24 * 3600)
+    export_retention_days: int = Field(default=7, ge=1, le=90)
+
     job_timeout_seconds: int = 60
     job_max_tries: int = 4
     job_keep_result_seconds: int = 24 * 3600

@@ -15,6 +15,7 @@ from tortoise import Tortoise
 from carnet import queue
 from carnet.db import tortoise_config
 from carnet.settings import Settings, configure, current_settings
+from jobs.contact_exports import export_contacts_job, purge_contact_export_files
 from jobs.email import send_email
 from jobs.maintenance import sweep_tasks
 from jobs.staff import apply_scheduled_deactivations, send_invitation
@@ -56,13 +57,22 @@ def cron_jobs(prefix: str) -> list:
             run_at_startup=True,
             unique=True,
         ),
+        # Hourly: an export's file is deleted within the hour its retention ends.
+        cron(
+            purge_contact_export_files,
+            name=f"{prefix}:purge_contact_export_files",
+            minute=35,
+            second=0,
+            run_at_startup=True,
+            unique=True,
+        ),
     ]
 
 
 class WorkerSettings:
     """The job registry and lifecycle; `worker_settings()` adds what comes from settings."""
 
-    functions = [send_email, send_invitation]
+    functions = [send_email, send_invitation, export_contacts_job]
     cron_jobs = cron_jobs("carnet")
     on_startup = startup
     on_shutdown = shutdown

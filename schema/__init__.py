@@ -16,6 +16,7 @@ from strawberry.tools import merge_types
 from carnet.settings import Settings
 from schema.audit import AuditQuery, AuditSubscription
 from schema.contact_duplicates import ContactDuplicatesMutation, ContactDuplicatesQuery
+from schema.contact_exports import ContactExportsMutation, ContactExportsQuery
 from schema.contact_groups import ContactGroupsMutation, ContactGroupsQuery
 from schema.contacts import ContactMutation, ContactQuery
 from schema.custom_fields import CustomFieldsMutation, CustomFieldsQuery
@@ -38,6 +39,7 @@ Query = merge_types(
         ContactQuery,
         ContactGroupsQuery,
         ContactDuplicatesQuery,
+        ContactExportsQuery,
         CustomFieldsQuery,
     ),
 )
@@ -50,6 +52,7 @@ Mutation = merge_types(
         ContactMutation,
         ContactGroupsMutation,
         ContactDuplicatesMutation,
+        ContactExportsMutation,
         CustomFieldsMutation,
     ),
 )

@@ -13,6 +13,7 @@ from tortoise import connections
 
 import tests.authz_examples
 import tests.contact_duplicates_authz_examples
+import tests.contact_exports_authz_examples
 import tests.contact_groups_authz_examples
 import tests.contacts_authz_examples
 import tests.custom_fields_authz_examples

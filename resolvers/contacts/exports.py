@@ -1,0 +1,324 @@
+"""Contact exports: asked for through the API, built by a job, downloaded through a link.
+
+`request_export` checks the filter as the contacts list does, records the export and its
+job, and audits `contact.export`. The job (`build`) writes the CSV (resolvers.contacts.
+export_csv) with the requester's rights as they are when it runs, and stores it in one
+final write, so a run killed halfway leaves nothing and a second run does nothing.
+
+The download link is a bearer secret. It is minted only by `issue_link` (the
+`contactExportLink` mutation), shown once in that mutation's payload, and never readable
+again: only its SHA-256 is kept, each new link kills the previous one, and it dies after
+`export_link_ttl_seconds`. Reads of an export (queries, `node`, lists) never mint a link,
+so they stay side-effect free and cannot leak one. Minting and each download are audited.
+The file itself is kept `export_retention_days` after it was built, then cleared.
+"""
+
+from __future__ import annotations
+
+import io
+import secrets
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from tortoise.transactions import in_transaction
+
+from carnet.auth import token_digest
+from carnet.i18n import N_
+from carnet.settings import current_settings
+from models.contact_transfers import ContactExport, TransferStatus
+from models.contacts import ConsentChannel, ConsentStatus, ContactKind
+from models.identity import User
+from resolvers.common import audit
+from resolvers.common.actor import Actor, RequestMeta
+from resolvers.common.errors import BadUserInput, NotFound, UserErrorCode, UserErrors
+from resolvers.common.pagination import Page, paginate
+from resolvers.common.permissions import Permission
+from resolvers.common.tasks import on_give_up, unit_of_work
+from resolvers.common.time import now
+from resolvers.contacts.export_csv import write_contacts
+from resolvers.contacts.search import (
+    ContactFilter,
+    CustomFieldCondition,
+    DateRange,
+    GroupMatch,
+    matching,
+)
+from resolvers.organizations.access import actor_for
+
+EXPORT_CONTACTS = "export_contacts"
+_MAX_TOKEN_LENGTH = 100
+# Every column but the CSV: lists and reads never load a file that may be large.
+_LISTED = (
+    "id",
+    "organization_id",
+    "created_by_id",
+    "status",
+    "filters",
+    "row_count",
+    "download_token_hash",
+    "expires_at",
+    "failure",
+    "finished_at",
+    "created_at",
+    "updated_at",
+)
+
+
+def filter_to_json(filters: ContactFilter) -> dict[str, Any]:
+    """The filter as stored with the export and shown in the audit log."""
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, date):
+            return value.isoformat()
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [plain(v) for v in value]
+        return value
+
+    return plain(asdict(filters))
+
+
+def filter_from_json(stored: dict[str, Any]) -> ContactFilter:
+    def days(value: dict | None) -> DateRange | None:
+        if value is None:
+            return None
+        start, end = value.get("start"), value.get("end")
+        return DateRange(
+            date.fromisoformat(start) if start else None, date.fromisoformat(end) if end else None
+        )
+
+    values = dict(stored)
+    kind, channel = values.get("kind"), values.get("consent_channel")
+    statuses = values.get("consent_statuses")
+    conditions = values.get("custom_fields")
+    values.update(
+        kind=ContactKind(kind) if kind else None,
+        group_match=GroupMatch(values.get("group_match", GroupMatch.ANY)),
+        consent_channel=ConsentChannel(channel) if channel else None,
+        consent_statuses=[ConsentStatus(s) for s in statuses] if statuses is not None else None,
+        created=days(values.get("created")),
+        last_activity=days(values.get("last_activity")),
+        custom_fields=(
+            [CustomFieldCondition(**c) for c in conditions] if conditions is not None else None
+        ),
+    )
+    return ContactFilter(**values)
+
+
+async def request_export(actor: Actor, filters: ContactFilter) -> ContactExport:
+    """Checks the filter exactly as the contacts list does, then queues the export."""
+    try:
+        await matching(actor, filters)
+    except NotFound as not_found:
+        raise NotFound(("input", *not_found.field)) from None
+    except BadUserInput as refused:
+        raise UserErrors.single(
+            UserErrorCode.INVALID, ("input", "filter"), refused.message, **refused.params
+        ) from None
+    stored = filter_to_json(filters)
+    async with unit_of_work() as uow:
+        export = await ContactExport.create(
+            organization_id=actor.organization_id, created_by=actor.user, filters=stored
+        )
+        await uow.defer(EXPORT_CONTACTS, export.id)
+        await audit.record(
+            "contact.export",
+            actor=actor.user,
+            meta=actor.meta,
+            organization_id=actor.organization_id,
+            target=("ContactExport", export.id),
+            after={"filter": stored},
+        )
+    return export
+
+
+def file_expires_at(export: ContactExport) -> datetime | None:
+    """When the file is (or was) deleted; None until it is built."""
+    if export.status is not TransferStatus.DONE or export.finished_at is None:
+        return None
+    return export.finished_at + timedelta(days=current_settings().export_retention_days)
+
+
+def downloadable(export: ContactExport) -> bool:
+    expires = file_expires_at(export)
+    return expires is not None and expires > now()
+
+
+async def _requester(export: ContactExport) -> Actor | None:
+    """Who asked, with the rights they have now: a requester since deactivated or demoted
+    gets no file."""
+    user = await User.get_or_none(id=export.created_by_id) if export.created_by_id else None
+    if user is None:
+        return None
+    actor = await actor_for(user, export.organization_id, RequestMeta(locale=user.locale.value))
+    return actor if actor is not None and actor.can(Permission.CONTACTS_IMPORT_EXPORT) else None
+
+
+async def build(export_id: int) -> None:
+    """The export_contacts job: writes the CSV once; a finished export is left alone."""
+    claimed = await ContactExport.filter(
+        id=export_id, status__in=[TransferStatus.PENDING, TransferStatus.RUNNING]
+    ).update(status=TransferStatus.RUNNING)
+    if not claimed:
+        return
+    export = await ContactExport.get(id=export_id).only(*_LISTED)
+    actor = await _requester(export)
+    if actor is None:
+        await mark_failed(export_id, N_("Whoever asked for this export may no longer export."))
+        return
+    out = io.StringIO()
+    count = await write_contacts(actor, filter_from_json(export.filters), actor.meta.locale, out)
+    async with in_transaction():
+        done = await ContactExport.filter(id=export_id, status=TransferStatus.RUNNING).update(
+            status=TransferStatus.DONE, content=out.getvalue(), row_count=count, finished_at=now()
+        )
+        if done:
+            await audit.record(
+                "contact.export.done",
+                actor=None,
+                meta=RequestMeta(),
+                organization_id=export.organization_id,
+                target=("ContactExport", export_id),
+                after={"row_count": count},
+            )
+
+
+async def mark_failed(
+    export_id: int, failure: str = N_("The export could not be built. Ask for it again.")
+) -> None:
+    await ContactExport.filter(
+        id=export_id, status__in=[TransferStatus.PENDING, TransferStatus.RUNNING]
+    ).update(status=TransferStatus.FAILED, failure=failure, finished_at=now())
+
+
+on_give_up(EXPORT_CONTACTS, mark_failed)
+
+
+async def export_of(actor: Actor, export_id: int | None) -> ContactExport | None:
+    if export_id is None:
+        return None
+    return (
+        await ContactExport.filter(id=export_id, organization_id=actor.organization_id)
+        .only(*_LISTED)
+        .first()
+    )
+
+
+async def exports(actor: Actor, *, first: int | None = None, after: str | None = None) -> Page:
+    """The organization's exports, newest first."""
+    listed = ContactExport.filter(organization_id=actor.organization_id).only(*_LISTED)
+    return await paginate(listed, order=("-created_at",), first=first, after=after)
+
+
+@dataclass(frozen=True)
+class DownloadLink:
+    url: str
+    expires_at: datetime
+
+
+def download_url(token: str) -> str:
+    return f"{current_settings().public_url.rstrip('/')}/exports/{token}"
+
+
+async def issue_link(actor: Actor, export_id: int | None) -> tuple[ContactExport, DownloadLink]:
+    """A fresh download link for a built export whose file is still kept; the previous
+    link stops working."""
+    field = ("input", "id")
+    ttl = timedelta(seconds=current_settings().export_link_ttl_seconds)
+    async with in_transaction():
+        export = None
+        if export_id is not None:
+            export = (
+                await ContactExport.filter(id=export_id, organization_id=actor.organization_id)
+                .only(*_LISTED)
+                .select_for_update()
+                .first()
+            )
+        if export is None:
+            raise NotFound(field)
+        if export.status is TransferStatus.FAILED:
+            raise UserErrors.single(
+                UserErrorCode.INVALID, field, N_("This export failed: ask for a new one.")
+            )
+        if export.status is not TransferStatus.DONE:
+            raise UserErrors.single(
+                UserErrorCode.INVALID, field, N_("This export is not ready yet.")
+            )
+        if not downloadable(export):
+            raise UserErrors.single(
+                UserErrorCode.TOKEN_EXPIRED,
+                field,
+                N_("This export's file has been deleted: ask for a new export."),
+            )
+        token = secrets.token_urlsafe(32)
+        export.download_token_hash = token_digest(token)
+        export.expires_at = now() + ttl
+        await ContactExport.filter(id=export.id).update(
+            download_token_hash=export.download_token_hash, expires_at=export.expires_at
+        )
+        await audit.record(
+            "contact.export.link",
+            actor=actor.user,
+            meta=actor.meta,
+            organization_id=actor.organization_id,
+            target=("ContactExport", export.id),
+            after={"expires_at": export.expires_at.isoformat()},
+        )
+    return export, DownloadLink(download_url(token), export.expires_at)
+
+
+class LinkRefused(Exception):
+    """The download route's refusal: 404 for a link that never existed (or was replaced),
+    410 for one that expired or whose file was deleted."""
+
+    def __init__(self, status: int, message: str):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Download:
+    filename: str
+    content: str
+
+
+async def download(token: str, meta: RequestMeta) -> Download:
+    """The file a link points at, audited as `contact.export.download`."""
+    unknown = LinkRefused(404, N_("This download link is not valid."))
+    if not token or len(token) > _MAX_TOKEN_LENGTH:
+        raise unknown
+    export = await ContactExport.get_or_none(
+        download_token_hash=token_digest(token)
+    ).select_related("organization")
+    if export is None:
+        raise unknown
+    moment = now()
+    if (
+        export.expires_at is None
+        or export.expires_at <= moment
+        or export.content is None
+        or not downloadable(export)
+    ):
+        raise LinkRefused(410, N_("This download link has expired. Ask for a new one in Carnet."))
+    await audit.record(
+        "contact.export.download",
+        actor=None,
+        meta=meta,
+        organization_id=export.organization_id,
+        target=("ContactExport", export.id),
+        after={"row_count": export.row_count},
+    )
+    day = export.finished_at.astimezone(ZoneInfo(export.organization.timezone)).date()
+    return Download(f"contacts-{day.isoformat()}.csv", export.content)
+
+
+async def purge_files() -> int:
+    """Clears the file (and any link) of exports built more than the retention ago."""
+    cutoff = now() - timedelta(days=current_settings().export_retention_days)
+    return await ContactExport.filter(content__isnull=False, finished_at__lte=cutoff).update(
+        content=None, download_token_hash=None, expires_at=None
+    )

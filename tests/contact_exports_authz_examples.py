@@ -1,0 +1,56 @@
+"""Authorization-matrix examples for contact exports (see tests/support/authz.py).
+
+Each call gets an export of its own; the link example's export is already built, as the
+job would leave it, so an allowed call mints a link.
+"""
+
+from __future__ import annotations
+
+from models.contact_transfers import ContactExport, TransferStatus
+from resolvers.common.time import now
+from schema import ids
+from tests.support.authz import example
+
+
+async def organization_id(world, caller):
+    return {"organizationId": world.org_gid}
+
+
+async def an_export(world, caller):
+    export = await ContactExport.create(organization=world.organization)
+    return {"id": ids.encode("ContactExport", export.id)}
+
+
+async def a_built_export(world, caller):
+    export = await ContactExport.create(
+        organization=world.organization,
+        status=TransferStatus.DONE,
+        content="Kind\r\n",
+        finished_at=now(),
+    )
+    return {"id": ids.encode("ContactExport", export.id)}
+
+
+example(
+    "Mutation.contactsExport",
+    "mutation($organizationId: ID!) { contactsExport(input: {organizationId: $organizationId, "
+    'search: "a"}) { export { id status } errors { code } } }',
+    organization_id,
+)
+example(
+    "Mutation.contactExportLink",
+    "mutation($id: ID!) { contactExportLink(input: {id: $id}) { export { downloadUrl } "
+    "errors { code } } }",
+    a_built_export,
+)
+example(
+    "Query.contactExport",
+    "query($id: ID!) { contactExport(id: $id) { id status downloadable } }",
+    an_export,
+)
+example(
+    "Query.contactExports",
+    "query($organizationId: ID!) { contactExports(organizationId: $organizationId, first: 5) "
+    "{ edges { node { id } } } }",
+    organization_id,
+)

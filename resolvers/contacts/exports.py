@@ -48,6 +48,9 @@ from resolvers.contacts.search import (
 from resolvers.organizations.access import actor_for
 
 EXPORT_CONTACTS = "export_contacts"
+# Exports waiting or running per organization: each is a full pass over the address book,
+# so one impatient double-click is fine, a loop of requests is not.
+MAX_EXPORTS_IN_PROGRESS = 3
 _MAX_TOKEN_LENGTH = 100
 # Every column but the CSV: lists and reads never load a file that may be large.
 _LISTED = (
@@ -118,6 +121,17 @@ async def request_export(actor: Actor, filters: ContactFilter) -> ContactExport:
         raise UserErrors.single(
             UserErrorCode.INVALID, ("input", "filter"), refused.message, **refused.params
         ) from None
+    in_progress = ContactExport.filter(
+        organization_id=actor.organization_id,
+        status__in=[TransferStatus.PENDING, TransferStatus.RUNNING],
+    )
+    if await in_progress.count() >= MAX_EXPORTS_IN_PROGRESS:
+        raise UserErrors.single(
+            UserErrorCode.RATE_LIMITED,
+            ("input", "organizationId"),
+            N_("{max} exports are already under way: wait for one to finish."),
+            max=MAX_EXPORTS_IN_PROGRESS,
+        )
     stored = filter_to_json(filters)
     async with unit_of_work() as uow:
         export = await ContactExport.create(
@@ -170,7 +184,16 @@ async def build(export_id: int) -> None:
         await mark_failed(export_id, N_("Whoever asked for this export may no longer export."))
         return
     out = io.StringIO()
-    count = await write_contacts(actor, filter_from_json(export.filters), actor.meta.locale, out)
+    try:
+        count = await write_contacts(
+            actor, filter_from_json(export.filters), actor.meta.locale, out
+        )
+    except (NotFound, BadUserInput):
+        # A group, colour or custom field of the filter was deleted since: no retry helps.
+        await mark_failed(
+            export_id, N_("The filter names a group, colour or custom field deleted since.")
+        )
+        return
     async with in_transaction():
         done = await ContactExport.filter(id=export_id, status=TransferStatus.RUNNING).update(
             status=TransferStatus.DONE, content=out.getvalue(), row_count=count, finished_at=now()

@@ -428,3 +428,26 @@ def _small_batches(size: int):
         return await original(*args, batch_size=size, **kwargs)
 
     return write
+
+
+async def test_an_export_whose_group_was_deleted_since_fails_with_the_reason(
+    api, world, settings, book
+):
+    export = await ask(api, world, filter={"groups": {"ids": [gid(book["seniors"])]}})
+    await book["seniors"].delete()
+    await run_worker(settings)
+    result = await api.as_(world.admin).execute(ONE, {"id": export["id"]})
+    read = result.data["contactExport"]
+    assert read["status"] == "FAILED" and "deleted since" in read["failure"]
+    [task] = await Task.filter(function="export_contacts")
+    assert task.attempts == 1  # no retry can help
+
+
+async def test_at_most_three_exports_under_way_per_organization(api, world, settings, book):
+    for _ in range(3):
+        await ask(api, world)
+    result = await api.as_(world.admin).execute(EXPORT, export_input(world))
+    assert result.payload_codes("contactsExport") == ["RATE_LIMITED"]
+    assert await ContactExport.all().count() == 3
+    await run_worker(settings)
+    await ask(api, world)  # the others are done: room again

@@ -9,7 +9,8 @@ is then a keyset page over an indexed table, at a million contacts as at a hundr
 can dismiss a pair ("not duplicates"); it stays dismissed while it still matches.
 
 Merging moves everything onto the survivor, then deletes the others; the audit event keeps
-a full snapshot of each merged contact, its groups, affiliations and consent records.
+a full snapshot of each merged contact, its groups, affiliations, consent records and
+custom-field answers.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ from models.contacts import (
     DuplicateSuggestion,
     GroupMember,
 )
+from models.custom_fields import CustomFieldAnswer
 from resolvers.common import audit
 from resolvers.common.actor import Actor
 from resolvers.common.errors import (
@@ -430,7 +432,8 @@ def _snapshot(contact: Contact) -> dict[str, Any]:
 async def _related_snapshots(contact_ids: list[int]) -> dict[int, dict[str, Any]]:
     """Each contact's groups, affiliations (both sides) and consent records, for the log."""
     related: dict[int, dict[str, Any]] = {
-        pk: {"group_ids": [], "affiliations": [], "consent_record_ids": []} for pk in contact_ids
+        pk: {"group_ids": [], "affiliations": [], "consent_record_ids": [], "custom_fields": {}}
+        for pk in contact_ids
     }
     for member in await GroupMember.filter(contact_id__in=contact_ids).order_by("id"):
         related[member.contact_id]["group_ids"].append(member.group_id)
@@ -447,6 +450,8 @@ async def _related_snapshots(contact_ids: list[int]) -> dict[int, dict[str, Any]
             related[pk]["affiliations"].append(snapshot)
     for record in await ConsentRecord.filter(contact_id__in=contact_ids).order_by("id"):
         related[record.contact_id]["consent_record_ids"].append(record.id)
+    for answer in await CustomFieldAnswer.filter(contact_id__in=contact_ids).order_by("id"):
+        related[answer.contact_id]["custom_fields"][str(answer.field_id)] = answer.value
     return related
 
 
@@ -460,6 +465,23 @@ async def _move_group_memberships(survivor: Contact, other_ids: list[int]) -> No
     # The memberships left behind duplicate the survivor's; deleting the others drops them.
     if moved:
         await GroupMember.filter(id__in=moved).update(contact_id=survivor.id)
+
+
+async def _move_custom_field_answers(survivor: Contact, other_ids: list[int]) -> None:
+    """Answers to questions the survivor left unanswered move over, from the first of the
+    others (in the order given) that answered; the survivor's own answers win."""
+    answered = set(
+        await CustomFieldAnswer.filter(contact_id=survivor.id).values_list("field_id", flat=True)
+    )
+    order = {pk: index for index, pk in enumerate(other_ids)}
+    candidates = await CustomFieldAnswer.filter(contact_id__in=other_ids)
+    moved = []
+    for answer in sorted(candidates, key=lambda a: (order[a.contact_id], a.id)):
+        if answer.field_id not in answered:
+            answered.add(answer.field_id)
+            moved.append(answer.id)
+    if moved:
+        await CustomFieldAnswer.filter(id__in=moved).update(contact_id=survivor.id)
 
 
 async def _move_affiliations(survivor: Contact, other_ids: list[int]) -> None:
@@ -568,6 +590,7 @@ async def merge(actor: Actor, survivor_id: int | None, other_ids: Sequence[int |
         }
         await _move_group_memberships(survivor, other_ids_)
         await _move_affiliations(survivor, other_ids_)
+        await _move_custom_field_answers(survivor, other_ids_)
         await _merge_consent(actor, survivor, others)
         _merge_fields(survivor, others)
         refresh_derived(survivor)

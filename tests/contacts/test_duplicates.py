@@ -14,6 +14,7 @@ from models.contacts import (
     Group,
     GroupMember,
 )
+from models.custom_fields import CustomFieldAnswer, CustomFieldType
 from resolvers.common.time import now
 from resolvers.contacts import duplicates
 from resolvers.contacts.duplicates import comparable_name, levenshtein, similar_names
@@ -28,6 +29,7 @@ from tests.contacts.contact_flows import (
     make_contact,
     pk,
 )
+from tests.custom_fields_authz_examples import a_fresh_field
 from tests.support.world import make_member
 
 ERRORS = "errors { code field message }"
@@ -469,3 +471,32 @@ async def test_listing_ten_or_a_hundred_pairs_costs_the_same_statements(api, wor
         assert len(result.payload("contactDuplicates")["edges"]) == size
         counts[size] = len(statements)
     assert counts[10] == counts[100] <= 4, counts
+
+
+async def test_a_merge_keeps_custom_field_answers(api, world):
+    """The survivor's answers win; questions it left blank take the first other's answer."""
+    allergy = await a_fresh_field(world, type=CustomFieldType.TEXT)
+    shirt = await a_fresh_field(world, type=CustomFieldType.TEXT)
+    sport = await a_fresh_field(world, type=CustomFieldType.TEXT)
+    survivor = await make_contact(world.organization, first_name="Kim")
+    first_other = await make_contact(world.organization, first_name="Kim")
+    second_other = await make_contact(world.organization, first_name="Kim")
+    for contact, field, value in (
+        (survivor, allergy, "peanuts"),
+        (first_other, allergy, "none"),
+        (first_other, shirt, "M"),
+        (second_other, shirt, "L"),
+        (second_other, sport, "soccer"),
+    ):
+        await CustomFieldAnswer.create(contact=contact, field=field, content={"value": value})
+    result = await api.as_(world.agent).execute(
+        MERGE, merge_input(gid(survivor), gid(first_other), gid(second_other))
+    )
+    result.ok("contactMerge")
+    kept = {a.field_id: a.value for a in await CustomFieldAnswer.filter(contact_id=survivor.id)}
+    assert kept == {allergy.id: "peanuts", shirt.id: "M", sport.id: "soccer"}
+    event = await AuditEvent.filter(action="contact.merge").get()
+    assert [m["custom_fields"] for m in event.before["merged"]] == [
+        {str(allergy.id): "none", str(shirt.id): "M"},
+        {str(shirt.id): "L", str(sport.id): "soccer"},
+    ]

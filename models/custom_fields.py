@@ -89,6 +89,9 @@ class CustomFieldAnswer(TimestampedModel):
     # value, or a list of choice values; never null or empty (no answer means no row).
     # Wrapped because Tortoise's JSONField reads a bare string as JSON text ("M" fails).
     content = fields.JSONField()
+    # A text answer without accents or case (resolvers.contacts.records.fold): what the
+    # `contains` filter compares, so "eleve" finds "Élève". Empty for other types.
+    search_text = fields.TextField(default="")
 
     @property
     def value(self):

@@ -103,3 +103,27 @@ def test_constraints_move_out_of_create_model():
     assert f"ops.AddConstraint(model_name='Thing', constraint={unique})" in result
     assert f"ops.AddConstraint(model_name='Thing', constraint={check})" in result
     compile(result, "migration", "exec")
+
+
+async def test_text_answers_are_backfilled_with_their_folded_text(world):
+    """Migration 0009 fills `search_text` of text answers written before it existed."""
+    from importlib import import_module
+    from types import SimpleNamespace
+
+    from models.contacts import Contact
+    from models.custom_fields import CustomFieldAnswer, CustomFieldType
+    from tests.custom_fields_authz_examples import a_fresh_field
+
+    migration = import_module("models.migrations.0009_custom_field_answer_search_text")
+    text = await a_fresh_field(world, type=CustomFieldType.TEXT)
+    number = await a_fresh_field(world, type=CustomFieldType.NUMBER)
+    contact = await Contact.create(organization=world.organization, first_name="Zoé")
+    old = await CustomFieldAnswer.create(
+        contact=contact, field=text, content={"value": "Élève  en SOINS"}
+    )
+    count = await CustomFieldAnswer.create(contact=contact, field=number, content={"value": 3})
+    editor = SimpleNamespace(collect_sql=False, client=connections.get("default"))
+    await migration.backfill(None, editor)
+    await old.refresh_from_db()
+    await count.refresh_from_db()
+    assert (old.search_text, count.search_text) == ("eleve en soins", "")

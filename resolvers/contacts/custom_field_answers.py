@@ -23,7 +23,7 @@ from resolvers.common.actor import Actor
 from resolvers.common.errors import ErrorCollector, UserErrorCode, UserErrors
 from resolvers.common.tasks import unit_of_work
 from resolvers.contacts.custom_fields import audit_event, form_in, localized, section_in
-from resolvers.contacts.records import locked_contact
+from resolvers.contacts.records import fold, locked_contact
 
 TEXT_MAX_LENGTH = 2000
 MAX_ANSWERS_PER_SAVE = 200
@@ -193,6 +193,7 @@ async def save_answers(
         stored = {row.field_id: row for row in rows}
         cleaned = _check_answers(actor, fields, answers, {k: r.value for k, r in stored.items()})
         keys = {f.id: f.key for f in fields}
+        types = {f.id: f.type for f in fields}
         before, after = {}, {}
         for field_id, value in cleaned.items():
             row = stored.get(field_id)
@@ -204,11 +205,13 @@ async def save_answers(
                 await row.delete()
             elif row is None:
                 await CustomFieldAnswer.create(
-                    contact_id=contact.id, field_id=field_id, content={"value": value}
+                    contact_id=contact.id,
+                    field_id=field_id,
+                    **stored_answer(types[field_id], value),
                 )
             else:
-                row.content = {"value": value}
-                await row.save(update_fields=["content", "updated_at"])
+                row.update_from_dict(stored_answer(types[field_id], value))
+                await row.save(update_fields=["content", "search_text", "updated_at"])
         if after:
             await audit_event(
                 actor,
@@ -218,6 +221,12 @@ async def save_answers(
                 after=after,
             )
     return contact
+
+
+def stored_answer(field_type: CustomFieldType, value: Any) -> dict[str, Any]:
+    """An answer's columns: the value, and for text its folded copy that filters compare."""
+    text = field_type is CustomFieldType.TEXT and isinstance(value, str)
+    return {"content": {"value": value}, "search_text": fold(value) if text else ""}
 
 
 async def answers_of(contact_ids: list[int]) -> list[list[CustomFieldAnswer]]:

@@ -280,13 +280,12 @@ def _answer_conditions(field: CustomField, condition: CustomFieldCondition) -> l
         values = list(dict.fromkeys(_clean(field, v) for v in condition.in_))
         conditions.append(_Where(lambda table, dialect: _any_of(field, values, table, dialect)))
     if condition.contains is not None:
-        text = condition.contains.strip()
+        text = fold(condition.contains)
         if text:
-            pattern = f"%{escape_like(text.lower())}%"
+            pattern = f"%{escape_like(text)}%"
 
             def contains(table, dialect):
-                column = _value_sql(dialect, table["content"])
-                return _Sql("lower({}) LIKE {} ESCAPE '\\'", column, ValueWrapper(pattern))
+                return Like(table["search_text"], ValueWrapper(pattern))
 
             conditions.append(_Where(contains))
     for bound, comparison in ((condition.min, ">="), (condition.max, "<=")):

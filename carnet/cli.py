@@ -93,6 +93,34 @@ def _seed_demo(settings: Settings) -> int:
     return 0
 
 
+def _seed_contacts(settings: Settings, args: argparse.Namespace) -> int:
+    if settings.is_production and not args.force:
+        print("seed-contacts is refused in production (CARNET_ENVIRONMENT=production) "
+              "unless --force is given", file=sys.stderr)
+        return 2
+    if args.count < 1 or args.batch_size < 1:
+        print("--count and --batch-size must be at least 1", file=sys.stderr)
+        return 2
+
+    async def work() -> int:
+        from carnet.seed_contacts import find_organization, seed_contacts
+
+        organization = await find_organization(args.organization)
+        if organization is None:
+            print(f"no organization {args.organization!r} (give its id, global id or name)",
+                  file=sys.stderr)
+            return 2
+        print(f"seeding {args.count:,} contacts into {organization.name!r} "
+              f"(id {organization.id}, seed {args.seed})", flush=True)
+        report = await seed_contacts(organization, args.count, seed=args.seed,
+                                     batch_size=args.batch_size,
+                                     progress=lambda line: print(line, flush=True))
+        print("\n".join(report.lines()))
+        return 0
+
+    return asyncio.run(_with_db(settings, work))
+
+
 def _outbox(settings: Settings, limit: int) -> int:
     from carnet.demo import recent_outbox
 
@@ -152,6 +180,14 @@ def main(argv: list[str] | None = None) -> int:
     schema = commands.add_parser("schema", help="write schema/schema.graphql")
     schema.add_argument("--check", action="store_true", help="fail if the file is stale")
     commands.add_parser("seed-demo", help="create the demo organizations (development only)")
+    seed_contacts = commands.add_parser(
+        "seed-contacts", help="fill an organization with many realistic contacts (COPY on "
+        "PostgreSQL; development and benchmarks)")
+    seed_contacts.add_argument("--organization", required=True, help="id, global id or name")
+    seed_contacts.add_argument("--count", type=int, default=1_000_000)
+    seed_contacts.add_argument("--seed", type=int, default=0, help="same seed, same rows")
+    seed_contacts.add_argument("--batch-size", type=int, default=50_000)
+    seed_contacts.add_argument("--force", action="store_true", help="run even in production")
     outbox = commands.add_parser("outbox", help="recent emails and SMS with their links")
     outbox.add_argument("-n", "--limit", type=int, default=10)
     args = parser.parse_args(argv)
@@ -177,6 +213,8 @@ def main(argv: list[str] | None = None) -> int:
             return _schema(args.check)
         case "seed-demo":
             return _seed_demo(settings)
+        case "seed-contacts":
+            return _seed_contacts(settings, args)
         case "outbox":
             return _outbox(settings, args.limit)
     return 0

@@ -16,6 +16,7 @@ from typing import Any
 from models.contacts import ConsentChannel, ConsentStatus, ContactKind, ContactSource
 from models.custom_fields import CustomFieldType
 from resolvers.contacts.consent import ImpliedBasis, implied_expiry
+from resolvers.contacts.custom_field_answers import stored_answer
 from resolvers.contacts.records import refresh_derived
 
 FIRST_FR = (
@@ -359,13 +360,16 @@ class Generator:
         if is_person and self.custom_fields and rng.random() < 0.3:
             for custom_field in self.custom_fields:
                 if rng.random() < 0.7:
+                    # The columns the app stores for an answer (its folded text too).
+                    stored = stored_answer(custom_field.type, answer(rng, custom_field))
+                    stored["content"] = json.dumps(stored["content"])
                     out.answers.append(
                         {
                             "contact_id": contact_id,
                             "field_id": custom_field.id,
-                            "content": json.dumps({"value": answer(rng, custom_field)}),
                             "created_at": created,
                             "updated_at": created,
+                            **stored,
                         }
                     )
 

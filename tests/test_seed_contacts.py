@@ -125,10 +125,21 @@ async def test_seeding_answers_the_organizations_custom_fields(world):
         type=CustomFieldType.SINGLE_CHOICE,
         choices=sizes,
     )
+    note = await CustomField.create(
+        organization=world.organization,
+        section=section,
+        key="note",
+        label_en="Note",
+        label_fr="Note",
+        type=CustomFieldType.TEXT,
+    )
     report = await seed(world.organization, count=300)
-    answers = await CustomFieldAnswer.filter(field_id=size.id)
-    assert len(answers) == report.answers > 0
-    assert {answer.value for answer in answers} <= {"s", "m", "l"}
+    sizes_given = await CustomFieldAnswer.filter(field_id=size.id)
+    notes = await CustomFieldAnswer.filter(field_id=note.id)
+    assert len(sizes_given) + len(notes) == report.answers
+    assert sizes_given and {answer.value for answer in sizes_given} <= {"s", "m", "l"}
+    # Text answers keep the folded copy the `contains` filter compares, as the app's do.
+    assert notes and all(answer.search_text == fold(answer.value) for answer in notes)
 
 
 async def test_a_page_of_seeded_contacts_costs_the_statements_of_app_made_ones(api, world):

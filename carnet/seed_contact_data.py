@@ -280,9 +280,7 @@ class Generator:
             last = f"{last}-{rng.choice(LAST_FR)}"
         email = None
         if rng.random() < 0.85:
-            email = (
-                f"{ascii_word(first)}.{ascii_word(last)}{contact_id % 997}@{rng.choice(DOMAINS)}"
-            )
+            email = f"{ascii_word(first)}.{ascii_word(last)}{contact_id}@{rng.choice(DOMAINS)}"
         phone = self._phone(rng) if rng.random() < 0.75 else None
         row = self._common(
             rng, contact_id, _Names(ContactKind.PERSON, first, last, "", email, phone)
@@ -297,9 +295,7 @@ class Generator:
         kind, role = rng.choice(ORG_KINDS)
         city, _ = rng.choice(CITIES)
         name = f"{kind} {city}" if kind != "Fondation" else f"Fondation {rng.choice(LAST_FR)}"
-        email = (
-            f"info{contact_id % 997}@{ascii_word(name)[:20]}.qc.ca" if rng.random() < 0.8 else None
-        )
+        email = f"info{contact_id}@{ascii_word(name)[:20]}.qc.ca" if rng.random() < 0.8 else None
         phone = self._phone(rng) if rng.random() < 0.9 else None
         row = self._common(
             rng, contact_id, _Names(ContactKind.ORGANIZATION, "", "", name, email, phone)

@@ -37,6 +37,7 @@ from schema.context import Context
 log = logging.getLogger("carnet")
 
 REQUEST_ID_HEADER = "x-request-id"
+UPLOAD_OVERHEAD_BYTES = 64 * 1024
 
 
 def _bearer(value: object) -> str | None:
@@ -64,6 +65,12 @@ class CarnetView(CarnetGraphQL):
             graphiql_html=graphiql_html,
             allow_queries_via_get=True,
             subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
+            # CSRF: a cross-site form can post multipart/form-data without a preflight,
+            # but it cannot set the Authorization header, and no cookie ever signs anyone
+            # in here (bearer tokens only), so such a request runs anonymously.
+            multipart_uploads_enabled=True,
+            # The CSV plus the `operations` and `map` fields around it.
+            max_upload_bytes=settings.import_max_bytes + UPLOAD_OVERHEAD_BYTES,
         )
         self.settings = settings
 

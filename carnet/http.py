@@ -42,6 +42,15 @@ Methods [``execute_single``, ``run``]
     "Cannot return null"); Strawberry's streaming transports, when enabled,
     still serve subscriptions before this check.
 
+File uploads [``parse_multipart``, ``_UploadRequestAdapter``]
+    The GraphQL multipart request spec
+    (https://github.com/jaydenseric/graphql-multipart-request-spec), when the
+    view is built with ``multipart_uploads_enabled=True``. A body larger than
+    ``max_upload_bytes`` is a 413 (``PAYLOAD_TOO_LARGE``), from its
+    ``Content-Length`` or, without one, as soon as that much has arrived; a
+    malformed multipart body, ``operations`` or ``map`` (wrong types, paths
+    into nothing, a missing file part) is a 400, never a 500.
+
 Automatic persisted queries [``parse_http_body``, ``execute_single``]
     ``extensions.persistedQuery = {"version": 1, "sha256Hash": ...}``, over
     POST or GET (``extensions`` as a JSON query parameter):
@@ -80,7 +89,10 @@ from http import HTTPStatus
 from typing import TYPE_CHECKING, Any
 
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from cross_web.request import FormData, StarletteRequestAdapter
 from graphql import GraphQLError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.websockets import WebSocket
@@ -207,6 +219,36 @@ def is_request_error(result: object) -> bool:
     )
 
 
+class _BodyTooLarge(Exception):
+    pass
+
+
+class _UploadRequestAdapter(StarletteRequestAdapter):
+    """Parses multipart bodies from a stream that stops at ``max_body_bytes``, so a
+    chunked upload without ``Content-Length`` cannot fill the disk."""
+
+    max_body_bytes: int | None = None
+
+    async def get_form_data(self) -> FormData:
+        request = self._request
+        limit = self.max_body_bytes
+        if limit is None:
+            return await super().get_form_data()
+        received = 0
+        upstream = request.receive
+
+        async def receive():
+            nonlocal received
+            message = await upstream()
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise _BodyTooLarge()
+            return message
+
+        form = await Request(request.scope, receive).form()
+        return FormData(files=form, form=form)
+
+
 @dataclass
 class _PersistedQueryRequest(GraphQLRequestData):
     """Request data whose ``query`` came from, or goes to, the APQ store.
@@ -227,8 +269,10 @@ class CarnetGraphQL(GraphQL[Context, RootValue]):
     :param graphiql_html: returns the page for browser GETs; given, it
         replaces Strawberry's IDE (and enables the IDE even if
         ``graphql_ide=None`` was passed).
+    :param max_upload_bytes: the largest multipart body accepted (None: no limit).
     :param kwargs: passed to ``strawberry.asgi.GraphQL`` (``graphql_ide``,
-        ``allow_queries_via_get``, ``subscription_protocols``, ...).
+        ``allow_queries_via_get``, ``subscription_protocols``,
+        ``multipart_uploads_enabled``, ...).
     """
 
     def __init__(
@@ -237,11 +281,16 @@ class CarnetGraphQL(GraphQL[Context, RootValue]):
         *,
         persisted_queries: PersistedQueryStore,
         graphiql_html: Callable[[], str] | None = None,
+        max_upload_bytes: int | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(schema, **kwargs)
         self.persisted_queries = persisted_queries
         self.graphiql_html = graphiql_html
+        self.max_upload_bytes = max_upload_bytes
+        self.request_adapter_class = type(
+            "UploadRequestAdapter", (_UploadRequestAdapter,), {"max_body_bytes": max_upload_bytes}
+        )
         if graphiql_html is not None and not self.graphql_ide:
             # Strawberry answers 404 instead of calling render_graphql_ide
             # when graphql_ide is falsy.
@@ -339,6 +388,35 @@ class CarnetGraphQL(GraphQL[Context, RootValue]):
                     400, "The request contains invalid Unicode (a lone surrogate)"
                 ) from exc
         return parsed
+
+    async def parse_multipart(self, request: AsyncHTTPRequestAdapter) -> dict[str, str]:
+        length = request.headers.get("content-length")
+        limit = self.max_upload_bytes
+        if limit is not None and length and (not length.isdigit() or int(length) > limit):
+            raise _too_large(limit)
+        try:
+            return await super().parse_multipart(request)
+        except _BodyTooLarge:
+            raise _too_large(limit or 0) from None
+        except HTTPException as exc:
+            raise GraphQLHTTPError(400, exc.reason) from exc
+        except (
+            StarletteHTTPException,
+            MultiPartException,
+            KeyError,
+            IndexError,
+            TypeError,
+            ValueError,
+            AttributeError,
+        ) as exc:
+            # Strawberry follows `map` paths into `operations` as given: a path into
+            # nothing, a non-list of paths or a non-object map raise these.
+            raise GraphQLHTTPError(
+                400,
+                "Malformed multipart request: `operations` must be a JSON object, `map` an "
+                "object of file field names to lists of paths (e.g. "
+                '{"0": ["variables.input.file"]}), and every mapped file part present.',
+            ) from exc
 
     async def parse_http_body(
         self, request: AsyncHTTPRequestAdapter
@@ -502,6 +580,14 @@ def _check_persisted_query(persisted: object) -> str:
             400, "`extensions.persistedQuery.sha256Hash` must be a hex SHA-256 digest."
         )
     return sha256_hash.lower()
+
+
+def _too_large(limit: int) -> GraphQLHTTPError:
+    return GraphQLHTTPError(
+        413,
+        f"The request is too large: uploads are limited to {limit // (1024 * 1024) or 1} MB.",
+        code="PAYLOAD_TOO_LARGE",
+    )
 
 
 def _request_error(message: str, cause: Exception) -> PreExecutionError:

@@ -67,6 +67,10 @@ class Settings(BaseSettings):
     max_query_tokens: int = 2000
     max_query_cost: int = 5000
 
+    # Contact imports: the largest CSV upload accepted, and the most data rows in one file.
+    import_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    import_max_rows: int = Field(default=200_000, ge=1)
+
     # Contact exports: a download link lives 15 minutes (a new one can be asked for while
     # the file is kept); the file itself is deleted 7 days after it was built.
     export_link_ttl_seconds: int = Field(default=15 * 60, ge=30, le=24 * 3600)

@@ -18,6 +18,7 @@ from schema.audit import AuditQuery, AuditSubscription
 from schema.contact_duplicates import ContactDuplicatesMutation, ContactDuplicatesQuery
 from schema.contact_exports import ContactExportsMutation, ContactExportsQuery
 from schema.contact_groups import ContactGroupsMutation, ContactGroupsQuery
+from schema.contact_imports import ContactImportsMutation, ContactImportsQuery
 from schema.contacts import ContactMutation, ContactQuery
 from schema.custom_fields import CustomFieldsMutation, CustomFieldsQuery
 from schema.errors import format_errors
@@ -39,6 +40,7 @@ Query = merge_types(
         ContactQuery,
         ContactGroupsQuery,
         ContactDuplicatesQuery,
+        ContactImportsQuery,
         ContactExportsQuery,
         CustomFieldsQuery,
     ),
@@ -52,6 +54,7 @@ Mutation = merge_types(
         ContactMutation,
         ContactGroupsMutation,
         ContactDuplicatesMutation,
+        ContactImportsMutation,
         ContactExportsMutation,
         CustomFieldsMutation,
     ),

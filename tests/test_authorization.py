@@ -15,6 +15,7 @@ import tests.authz_examples
 import tests.contact_duplicates_authz_examples
 import tests.contact_exports_authz_examples
 import tests.contact_groups_authz_examples
+import tests.contact_imports_authz_examples
 import tests.contacts_authz_examples
 import tests.custom_fields_authz_examples
 import tests.staff_authz_examples  # noqa: F401

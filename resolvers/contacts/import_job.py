@@ -1,0 +1,520 @@
+"""Running a contact import: the file's rows in chunks, each chunk in one transaction that
+also advances `processed_rows` and the counters, so a job killed halfway resumes exactly
+where the last committed chunk ended, and a job run twice finds nothing left to do.
+
+A row matches an existing contact by normalized email, else by phone (the one in the
+lists first, then the oldest), among the organization's contacts and the rows before it
+in the same file. Unknown group names are created (imports come from managers, who may
+create groups); an unknown colour is a row error (a colour needs its code).
+Consent from an import never resubscribes: WITHDRAWN is kept unless the row withdraws
+again, and EXPRESS does not replace a withdrawal. `last_activity_at` is left alone: being
+imported is not an interaction of the person's.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from itertools import islice
+from time import monotonic
+from typing import Any
+
+from tortoise.expressions import Q
+from tortoise.transactions import in_transaction
+
+from carnet.i18n import N_
+from carnet.settings import current_settings
+from models.audit import AuditEvent
+from models.contact_transfers import (
+    ContactImport,
+    ContactImportRowError,
+    OnExisting,
+    TransferStatus,
+)
+from models.contacts import (
+    Colour,
+    ConsentChannel,
+    ConsentRecord,
+    ConsentStatus,
+    Contact,
+    ContactKind,
+    ContactSource,
+    Group,
+    GroupMember,
+)
+from models.identity import User
+from models.organizations import Organization
+from resolvers.common import audit
+from resolvers.common.actor import RequestMeta
+from resolvers.common.errors import UserErrorCode
+from resolvers.common.tasks import on_give_up, unit_of_work
+from resolvers.common.time import now
+from resolvers.contacts import consent as consent_rules
+from resolvers.contacts import duplicates, links
+from resolvers.contacts.csv_columns import ContactColumn
+from resolvers.contacts.import_rows import ImportRow, RowProblem, parse_row
+from resolvers.contacts.imports import CONSENT_SOURCE, JOB, csv_rows
+from resolvers.contacts.records import fold, jsonable, refresh_derived
+
+CHUNK_ROWS = 500
+FAILURE = N_("The import stopped after repeated errors; the rows before it were imported.")
+_STATE_FIELDS = (
+    "id",
+    "organization_id",
+    "created_by_id",
+    "status",
+    "filename",
+    "mapping",
+    "consent",
+    "on_existing",
+    "total_rows",
+    "processed_rows",
+    "created_count",
+    "updated_count",
+    "error_count",
+    "skipped_count",
+    "started_at",
+    "finished_at",
+    "updated_at",
+)
+_COUNTERS = ("processed_rows", "created_count", "updated_count", "error_count", "skipped_count")
+
+
+class _Records:
+    """The file's data records, parsed once per job run and read forward chunk by chunk."""
+
+    def __init__(self, text: str, delimiter: str):
+        self.text, self.delimiter = text, delimiter
+        self._restart()
+
+    def _restart(self) -> None:
+        self.rows = csv_rows(self.text, self.delimiter)
+        next(self.rows, None)  # the header
+        self.position = 0
+
+    def take(self, start: int, count: int) -> list[list[str]]:
+        if start < self.position:
+            self._restart()
+        if start > self.position:
+            for _ in islice(self.rows, start - self.position):
+                pass
+        chunk = list(islice(self.rows, count))
+        self.position = start + len(chunk)
+        return chunk
+
+
+def run_budget_seconds() -> float:
+    return max(current_settings().job_timeout_seconds / 2, 1)
+
+
+async def run_import(import_id: int) -> None:
+    """The job's body: chunks until the file is done or half the job timeout has passed,
+    then a fresh task for the rest (so no run outlives the worker's job timeout)."""
+    deadline = monotonic() + run_budget_seconds()
+    content = await ContactImport.filter(id=import_id).values_list("content", flat=True)
+    records = None
+    while True:
+        if records is None and content:
+            imported = await ContactImport.filter(id=import_id).only("id", "mapping").first()
+            if imported is None:
+                return
+            records = _Records(content[0], imported.mapping.get("delimiter", ","))
+        if records is None or await _chunk(import_id, records):
+            return
+        if monotonic() > deadline:
+            async with unit_of_work() as uow:
+                await uow.defer(JOB, import_id)
+            return
+
+
+async def _chunk(import_id: int, records: _Records) -> bool:
+    """One chunk in one transaction; True when the import is over."""
+    async with in_transaction():
+        state = (
+            await ContactImport.filter(id=import_id)
+            .select_for_update()
+            .only(*_STATE_FIELDS)
+            .first()
+        )
+        if state is None or state.status in (TransferStatus.DONE, TransferStatus.FAILED):
+            return True
+        fields = ["status", *_COUNTERS, "updated_at"]
+        if state.status is TransferStatus.PENDING:
+            state.status, state.started_at = TransferStatus.RUNNING, now()
+            fields.append("started_at")
+        start = state.processed_rows
+        cells = records.take(start, CHUNK_ROWS)
+        writer = await _ChunkWriter.for_import(state)
+        rows = writer.parse([(start + offset + 1, row) for offset, row in enumerate(cells)])
+        await writer.write(rows)
+        state.processed_rows += len(cells)
+        for name, value in writer.counts.items():
+            setattr(state, name, getattr(state, name) + value)
+        done = not cells or state.processed_rows >= state.total_rows
+        if done:
+            state.status, state.finished_at = TransferStatus.DONE, now()
+            fields.append("finished_at")
+        await state.save(update_fields=fields)
+        if writer.touched:
+            await duplicates.refresh_suggestions(state.organization_id, sorted(writer.touched))
+        if done:
+            await audit.record(
+                "contact.import.finished",
+                actor=writer.user,
+                meta=RequestMeta(),
+                organization_id=state.organization_id,
+                target=("ContactImport", state.id),
+                after={name: getattr(state, name) for name in ("total_rows", *_COUNTERS)},
+            )
+    return done
+
+
+async def _give_up(import_id: int) -> None:
+    async with in_transaction():
+        state = (
+            await ContactImport.filter(id=import_id)
+            .select_for_update()
+            .only(*_STATE_FIELDS)
+            .first()
+        )
+        if state is None or state.status in (TransferStatus.DONE, TransferStatus.FAILED):
+            return
+        state.status, state.finished_at, state.failure = TransferStatus.FAILED, now(), FAILURE
+        await state.save(update_fields=["status", "finished_at", "failure", "updated_at"])
+        await audit.record(
+            "contact.import.failed",
+            actor=None,
+            meta=RequestMeta(),
+            organization_id=state.organization_id,
+            target=("ContactImport", state.id),
+            after={name: getattr(state, name) for name in ("total_rows", *_COUNTERS)},
+        )
+
+
+on_give_up(JOB, _give_up)
+
+
+class _ChunkWriter:
+    """Writes one chunk's rows: contacts one by one (their ids are needed), everything
+    else — memberships, consent records, audit events, row errors — in bulk."""
+
+    def __init__(self, state: ContactImport, organization: Organization, user: User | None):
+        self.state, self.organization, self.user = state, organization, user
+        self.mode = OnExisting(state.on_existing)
+        self.columns = [
+            (c["index"], c["column"], ContactColumn(c["field"]))
+            for c in state.mapping.get("columns", [])
+        ]
+        self.header_of = {field: header for _, header, field in self.columns}
+        self.declared = {ConsentChannel(k): v for k, v in (state.consent or {}).items()}
+        self.counts = dict.fromkeys(_COUNTERS[1:], 0)
+        self.touched: set[int] = set()
+        self.palette: dict[str, int] = {}
+        self.groups: dict[str, Group] | None = None
+        self.memberships: set[tuple[int, int]] = set()
+        self.new_memberships: list[GroupMember] = []
+        self.consent_records: list[ConsentRecord] = []
+        self.events: list[AuditEvent] = []
+        self.row_errors: list[ContactImportRowError] = []
+        self.to_link: list[Contact] = []
+        self.by_email: dict[str, Contact] = {}
+        self.by_phone: dict[str, Contact] = {}
+
+    @classmethod
+    async def for_import(cls, state: ContactImport) -> _ChunkWriter:
+        organization = await Organization.get(id=state.organization_id)
+        user = await User.get_or_none(id=state.created_by_id) if state.created_by_id else None
+        writer = cls(state, organization, user)
+        if ContactColumn.COLOUR in writer.header_of:
+            colours = await Colour.filter(organization_id=organization.id).values_list("name", "id")
+            writer.palette = {fold(name): pk for name, pk in colours}
+        return writer
+
+    def parse(self, numbered: list[tuple[int, list[str]]]) -> list[ImportRow]:
+        implied = {
+            channel
+            for channel, declared in self.declared.items()
+            if declared["status"] == ConsentStatus.IMPLIED.value
+        }
+        return [
+            parse_row(number, cells, self.columns, self.organization, self.palette, implied)
+            for number, cells in numbered
+        ]
+
+    async def write(self, rows: list[ImportRow]) -> None:
+        await self._load_matches([r for r in rows if not r.problems and not r.blank])
+        for row in rows:
+            if row.blank:
+                self.counts["skipped_count"] += 1
+            elif row.problems or not await self._write_row(row):
+                self.counts["error_count"] += 1
+                self._errors(row)
+        await GroupMember.bulk_create(self.new_memberships)
+        await ConsentRecord.bulk_create(self.consent_records)
+        await AuditEvent.bulk_create(self.events)
+        await ContactImportRowError.bulk_create(self.row_errors)
+        await self._link_verified_users()
+
+    async def _load_matches(self, rows: list[ImportRow]) -> None:
+        emails = {r.values["email"] for r in rows if r.values.get("email")}
+        phones = {r.values["phone"] for r in rows if r.values.get("phone")}
+        conditions = [Q(email__in=emails)] if emails else []
+        conditions += [Q(phone__in=phones)] if phones else []
+        if not conditions:
+            return
+        found = (
+            await Contact.filter(
+                Q(*conditions, join_type="OR"), organization_id=self.organization.id
+            )
+            .select_for_update()
+            .order_by("id")
+        )
+        # The oldest contact in the lists wins, archived ones last.
+        for contact in sorted(found, key=lambda c: (c.archived_at is not None, c.id)):
+            self._remember(contact)
+        if any(r.groups for r in rows) and found:
+            pairs = await GroupMember.filter(contact_id__in=[c.id for c in found]).values_list(
+                "contact_id", "group_id"
+            )
+            self.memberships = set(pairs)
+
+    def _remember(self, contact: Contact) -> None:
+        if contact.email:
+            self.by_email.setdefault(contact.email, contact)
+        if contact.phone:
+            self.by_phone.setdefault(contact.phone, contact)
+
+    def _errors(self, row: ImportRow) -> None:
+        for problem in row.problems:
+            self.row_errors.append(
+                ContactImportRowError(
+                    contact_import_id=self.state.id,
+                    row=row.number,
+                    column=problem.column[:255],
+                    code=problem.code.value,
+                    message=problem.message,
+                    params=problem.params,
+                )
+            )
+
+    async def _write_row(self, row: ImportRow) -> bool:
+        """False when the row turns out invalid (its problem added to the row)."""
+        email, phone = row.values.get("email"), row.values.get("phone")
+        match = (email and self.by_email.get(email)) or (phone and self.by_phone.get(phone))
+        if match is None:
+            if not self._has_organization_name(row, None):
+                return False
+            await self._create(row)
+            self.counts["created_count"] += 1
+        elif self.mode is OnExisting.SKIP:
+            self.counts["skipped_count"] += 1
+        elif not self._has_organization_name(row, match):
+            return False
+        elif await self._update(match, row):
+            self.counts["updated_count"] += 1
+        else:
+            self.counts["skipped_count"] += 1
+        return True
+
+    def _has_organization_name(self, row: ImportRow, contact: Contact | None) -> bool:
+        kind = row.values.get("kind") if self._overwrites("kind", contact) else None
+        kind = kind or (contact.kind if contact else ContactKind.PERSON)
+        name = row.values.get("organization_name") or (contact and contact.organization_name)
+        if kind is ContactKind.ORGANIZATION and not name:
+            header = self.header_of.get(ContactColumn.ORGANIZATION_NAME, "")
+            row.problems.append(
+                RowProblem(header, UserErrorCode.REQUIRED, N_("This field is required."))
+            )
+            return False
+        return True
+
+    def _overwrites(self, name: str, contact: Contact | None) -> bool:
+        if contact is None or self.mode is OnExisting.OVERWRITE:
+            return True
+        return name not in ("kind", "locale") and getattr(contact, name) in (None, "")
+
+    async def _create(self, row: ImportRow) -> None:
+        contact = Contact(
+            organization_id=self.organization.id,
+            source=ContactSource.IMPORT,
+            colour_id=row.colour_id,
+            **{"locale": self.organization.locale, **row.values},
+        )
+        changes = self._consent_changes(contact, row)
+        refresh_derived(contact)
+        await contact.save()
+        self._remember(contact)
+        self.touched.add(contact.id)
+        self._event(
+            "contact.create",
+            contact,
+            after=jsonable({"source": contact.source, "row": row.number, **row.values}),
+        )
+        self._record_consent(contact, changes)
+        await self._add_to_groups(contact, row)
+        if contact.email:
+            self.to_link.append(contact)
+
+    async def _update(self, contact: Contact, row: ImportRow) -> bool:
+        changes: dict[str, Any] = {}
+        for name, value in row.values.items():
+            if name == "do_not_contact" and self.mode is OnExisting.FILL_BLANKS:
+                if value and not contact.do_not_contact:  # a restriction always applies
+                    changes[name] = True
+            elif self._overwrites(name, contact) and getattr(contact, name) != value:
+                changes[name] = value
+        if row.colour_id and row.colour_id != contact.colour_id:
+            if self.mode is OnExisting.OVERWRITE or contact.colour_id is None:
+                changes["colour_id"] = row.colour_id
+        before = {name: getattr(contact, name) for name in changes}
+        contact.update_from_dict(changes)
+        consent_changes = self._consent_changes(contact, row)
+        fields = list(changes)
+        if changes:
+            refresh_derived(contact)
+            fields += ["sort_name", "search_text"]
+        for channel in consent_changes:
+            fields += list(consent_rules._columns(channel))
+        if fields:
+            await contact.save(update_fields=[*fields, "updated_at"])
+            self._remember(contact)
+            self.touched.add(contact.id)
+        if changes:
+            self._event(
+                "contact.update",
+                contact,
+                before=jsonable(before),
+                after=jsonable({**changes, "row": row.number}),
+            )
+            if "email" in changes:
+                self.to_link.append(contact)
+        self._record_consent(contact, consent_changes)
+        added = await self._add_to_groups(contact, row)
+        return bool(changes or consent_changes or added)
+
+    def _consent_changes(self, contact: Contact, row: ImportRow) -> dict[ConsentChannel, Any]:
+        """Sets the consent columns the row changes; returns (before, status, expiry) by
+        channel for the records and audit events."""
+        changes: dict[ConsentChannel, Any] = {}
+        for channel in ConsentChannel:
+            declared = self.declared.get(channel)
+            status = row.consent.get(channel) or (
+                ConsentStatus(declared["status"]) if declared else None
+            )
+            if status is None:
+                continue
+            expires_at = None
+            if status is ConsentStatus.IMPLIED:
+                basis = consent_rules.ImpliedBasis(declared["implied_basis"])
+                expires_at = consent_rules.implied_expiry(
+                    basis, datetime.fromisoformat(declared["implied_at"])
+                )
+            before = consent_rules.recorded(contact, channel)
+            if not _import_changes(contact, channel, status, expires_at):
+                continue
+            status_column, expiry_column = consent_rules._columns(channel)
+            setattr(contact, status_column, status)
+            setattr(contact, expiry_column, expires_at)
+            changes[channel] = (before, status, expires_at)
+        return changes
+
+    def _record_consent(self, contact: Contact, changes: dict[ConsentChannel, Any]) -> None:
+        for channel, ((before_status, before_expiry), status, expires_at) in changes.items():
+            declared = self.declared.get(channel) or {}
+            self.consent_records.append(
+                ConsentRecord(
+                    contact_id=contact.id,
+                    channel=channel,
+                    status=status,
+                    source=CONSENT_SOURCE,
+                    proof=declared.get("proof", ""),
+                    expires_at=expires_at,
+                    recorded_by=self.user,
+                )
+            )
+            self._event(
+                "contact.consent_set",
+                contact,
+                before={
+                    "channel": channel.value,
+                    "status": before_status.value,
+                    "expires_at": before_expiry.isoformat() if before_expiry else None,
+                },
+                after={
+                    "channel": channel.value,
+                    "status": status.value,
+                    "expires_at": expires_at.isoformat() if expires_at else None,
+                    "source": CONSENT_SOURCE,
+                },
+            )
+
+    async def _add_to_groups(self, contact: Contact, row: ImportRow) -> bool:
+        added = False
+        for name in row.groups:
+            group = await self._group(name)
+            if (contact.id, group.id) in self.memberships:
+                continue
+            self.memberships.add((contact.id, group.id))
+            self.new_memberships.append(GroupMember(group_id=group.id, contact_id=contact.id))
+            added = True
+        return added
+
+    async def _group(self, name: str) -> Group:
+        if self.groups is None:
+            existing = await Group.filter(organization_id=self.organization.id)
+            self.groups = {fold(group.name): group for group in existing}
+        group = self.groups.get(fold(name))
+        if group is None:
+            group = await Group.create(organization_id=self.organization.id, name=name)
+            self.groups[fold(name)] = group
+            self._event(
+                "group.create",
+                group,
+                after={"name": name, "description": "", "import_id": self.state.id},
+                target_type="Group",
+            )
+        return group
+
+    def _event(self, action: str, record, *, before=None, after=None, target_type="Contact"):
+        self.events.append(
+            AuditEvent(
+                organization_id=self.organization.id,
+                actor=self.user,
+                action=action,
+                target_type=target_type,
+                target_id=str(record.id),
+                before=before,
+                after={**(after or {}), "import_id": self.state.id},
+            )
+        )
+
+    async def _link_verified_users(self) -> None:
+        emails = {contact.email for contact in self.to_link}
+        if not emails:
+            return
+        users = await User.filter(email__in=emails, email_verified_at__isnull=False, is_active=True)
+        by_email = {user.email: user for user in users}
+        for contact in self.to_link:
+            user = by_email.get(contact.email)
+            if user is not None:
+                await links.auto_link(contact, self.user, RequestMeta(), user=user)
+
+
+def _import_changes(
+    contact: Contact, channel: ConsentChannel, status: ConsentStatus, expires_at
+) -> bool:
+    """Whether an imported status replaces what the contact has: a withdrawal always (but
+    is not recorded twice); express consent unless withdrawn or already express; implied
+    only where none, or a shorter implied one, is in force."""
+    recorded_status, recorded_expiry = consent_rules.recorded(contact, channel)
+    current = consent_rules.current(contact, channel)
+    if status is ConsentStatus.WITHDRAWN:
+        return recorded_status is not ConsentStatus.WITHDRAWN
+    if status is ConsentStatus.EXPRESS:
+        return recorded_status not in (ConsentStatus.EXPRESS, ConsentStatus.WITHDRAWN)
+    if status is ConsentStatus.IMPLIED:
+        if current is ConsentStatus.NOT_ASKED:
+            return True
+        return current is ConsentStatus.IMPLIED and (
+            recorded_expiry is None or expires_at > recorded_expiry
+        )
+    return False

@@ -1,0 +1,427 @@
+"""Asking for a CSV contact import: every check that can be made on the file itself runs
+here, before anything is written (encoding, delimiter, header row, column mapping, size);
+then the import is recorded and its job deferred. Reading an import's progress and row
+errors lives here too; the rows themselves are handled by `import_job`.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+from carnet.i18n import N_
+from carnet.settings import current_settings
+from models.contact_transfers import ContactImport, ContactImportRowError, OnExisting
+from models.contacts import ConsentChannel, ConsentStatus
+from resolvers.common import audit
+from resolvers.common.actor import Actor
+from resolvers.common.errors import ErrorCollector, FieldPath, NotFound, UserErrorCode
+from resolvers.common.pagination import Page, paginate
+from resolvers.common.tasks import unit_of_work
+from resolvers.common.time import now
+from resolvers.contacts import consent as consent_rules
+from resolvers.contacts.csv_columns import ContactColumn, column_for_header, header_key
+
+JOB = "import_contacts"
+CONSENT_SOURCE = "import"
+DELIMITERS = (",", ";", "\t")
+FILENAME_MAX_LENGTH = 255
+# Any one of these makes a row identifiable; a file needs at least one of them mapped.
+IDENTIFYING = (
+    ContactColumn.FIRST_NAME,
+    ContactColumn.LAST_NAME,
+    ContactColumn.ORGANIZATION_NAME,
+    ContactColumn.EMAIL,
+    ContactColumn.PHONE,
+)
+_UTF8_BOM = b"\xef\xbb\xbf"
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+FILE = ("input", "file")
+
+
+class CsvEncoding(StrEnum):
+    UTF_8 = "UTF_8"
+    WINDOWS_1252 = "WINDOWS_1252"  # Excel's "CSV" on Windows in English and French
+    LATIN_1 = "LATIN_1"
+
+
+_CODECS = {
+    CsvEncoding.UTF_8: "utf-8",
+    CsvEncoding.WINDOWS_1252: "cp1252",
+    CsvEncoding.LATIN_1: "latin-1",
+}
+
+
+class UploadedFile(Protocol):
+    filename: str | None
+
+    async def read(self, size: int = -1) -> bytes: ...
+
+
+@dataclass
+class ColumnChoice:
+    column: str  # the CSV header, as in the file
+    field: ContactColumn
+
+
+@dataclass
+class ConsentDeclaration:
+    """Consent the organization says it holds for every row of the file, on one channel."""
+
+    channel: ConsentChannel
+    status: ConsentStatus
+    proof: str = ""
+    implied_basis: consent_rules.ImpliedBasis | None = None
+    implied_at: datetime | None = None
+
+
+@dataclass
+class ParsedFile:
+    text: str
+    delimiter: str
+    headers: list[str]
+    total_rows: int
+
+
+def csv_rows(text: str, delimiter: str):
+    """The file's records, header first; a quoted cell may span several lines."""
+    return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+
+
+async def _read(upload: UploadedFile | None, errors: ErrorCollector) -> bytes | None:
+    if upload is None or not callable(getattr(upload, "read", None)):
+        errors.add(UserErrorCode.REQUIRED, FILE, N_("Attach the CSV file to import."))
+        return None
+    limit = current_settings().import_max_bytes
+    data = await upload.read(limit + 1)
+    if len(data) > limit:
+        errors.add(
+            UserErrorCode.TOO_LONG,
+            FILE,
+            N_("The file is too large: at most {max} MB."),
+            max=max(limit // (1024 * 1024), 1),
+        )
+        return None
+    if not data.strip():
+        errors.add(UserErrorCode.INVALID, FILE, N_("The file is empty."))
+        return None
+    return data
+
+
+def _decode(data: bytes, encoding: CsvEncoding, errors: ErrorCollector) -> str | None:
+    if data.startswith(_UTF16_BOMS):
+        errors.add(
+            UserErrorCode.INVALID,
+            FILE,
+            N_('This file is UTF-16 ("Unicode text"): save it as "CSV UTF-8" and try again.'),
+        )
+        return None
+    if data.startswith(_UTF8_BOM):
+        # Excel's "CSV UTF-8" starts with a byte-order mark: UTF-8 whatever was chosen.
+        data, encoding = data[len(_UTF8_BOM) :], CsvEncoding.UTF_8
+    if b"\x00" in data:
+        errors.add(
+            UserErrorCode.INVALID,
+            FILE,
+            N_("This is not a CSV file (a spreadsheet, perhaps?): save it as CSV first."),
+        )
+        return None
+    try:
+        return data.decode(_CODECS[encoding])
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        if encoding is CsvEncoding.UTF_8:
+            message = N_(
+                "Line {line} is not valid UTF-8. If the file was saved by Excel on Windows, "
+                "import it again with the WINDOWS_1252 encoding."
+            )
+        else:
+            message = N_("Line {line} cannot be read in this encoding: try UTF_8 or LATIN_1.")
+        errors.add(UserErrorCode.INVALID, ("input", "encoding"), message, line=line)
+        return None
+
+
+def sniff_delimiter(text: str) -> str:
+    """Comma, semicolon (Excel in French) or tab: whichever the header line has most of."""
+    first_line = text.splitlines()[0] if text else ""
+    counts = {delimiter: first_line.count(delimiter) for delimiter in DELIMITERS}
+    best = max(DELIMITERS, key=lambda delimiter: counts[delimiter])
+    return best if counts[best] else ","
+
+
+def parse_file(text: str, errors: ErrorCollector) -> ParsedFile | None:
+    delimiter = sniff_delimiter(text)
+    rows = csv_rows(text, delimiter)
+    total = 0
+    try:
+        headers = [cell.strip() for cell in next(rows, [])]
+        for _ in rows:
+            total += 1
+    except csv.Error:
+        errors.add(
+            UserErrorCode.INVALID,
+            FILE,
+            N_("The file is not valid CSV near line {line}."),
+            line=rows.line_num,
+        )
+        return None
+    if not any(headers):
+        errors.add(
+            UserErrorCode.INVALID, FILE, N_("The first line must name the columns (a header row).")
+        )
+        return None
+    if total == 0:
+        errors.add(UserErrorCode.INVALID, FILE, N_("The file has a header row but no contacts."))
+        return None
+    limit = current_settings().import_max_rows
+    if total > limit:
+        errors.add(
+            UserErrorCode.TOO_LONG,
+            FILE,
+            N_("The file has {rows} rows: at most {max} can be imported at once."),
+            rows=total,
+            max=limit,
+        )
+        return None
+    return ParsedFile(text, delimiter, headers, total)
+
+
+def _find_header(headers: list[str], column: str) -> list[int]:
+    exact = [index for index, header in enumerate(headers) if header == column.strip()]
+    if exact:
+        return exact
+    key = header_key(column)
+    return [index for index, header in enumerate(headers) if key and header_key(header) == key]
+
+
+def _explicit_mapping(
+    headers: list[str], mapping: Sequence[ColumnChoice], errors: ErrorCollector
+) -> list[dict[str, Any]]:
+    columns: list[dict[str, Any]] = []
+    seen_fields: set[ContactColumn] = set()
+    seen_indexes: set[int] = set()
+    for position, choice in enumerate(mapping):
+        path = ("input", "mapping", position)
+        found = _find_header(headers, choice.column)
+        if not found:
+            errors.add(
+                UserErrorCode.INVALID,
+                (*path, "column"),
+                N_("The file has no column named “{column}”."),
+                column=choice.column[:100],
+            )
+        elif len(found) > 1:
+            errors.add(
+                UserErrorCode.INVALID,
+                (*path, "column"),
+                N_("Several columns of the file are named “{column}”: rename all but one."),
+                column=choice.column[:100],
+            )
+        elif found[0] in seen_indexes:
+            errors.add(
+                UserErrorCode.INVALID,
+                (*path, "column"),
+                N_("The column “{column}” is mapped twice."),
+                column=choice.column[:100],
+            )
+        if choice.field in seen_fields:
+            errors.add(
+                UserErrorCode.INVALID,
+                (*path, "field"),
+                N_("Only one column can fill {field}."),
+                field=choice.field.value,
+            )
+        seen_fields.add(choice.field)
+        if len(found) == 1:
+            seen_indexes.add(found[0])
+            columns.append(
+                {"column": headers[found[0]], "index": found[0], "field": choice.field.value}
+            )
+    return columns
+
+
+def _automatic_mapping(headers: list[str], errors: ErrorCollector) -> list[dict[str, Any]]:
+    """Headers Carnet knows (its own export's, English or French) map themselves."""
+    columns: list[dict[str, Any]] = []
+    first_header: dict[ContactColumn, str] = {}
+    for index, header in enumerate(headers):
+        field = column_for_header(header)
+        if field is None:
+            continue
+        if field in first_header:
+            errors.add(
+                UserErrorCode.INVALID,
+                FILE,
+                N_("The columns “{first}” and “{second}” both hold {field}: pass a mapping."),
+                first=first_header[field][:100],
+                second=header[:100],
+                field=field.value,
+            )
+            continue
+        first_header[field] = header
+        columns.append({"column": header, "index": index, "field": field.value})
+    return columns
+
+
+def resolve_mapping(
+    headers: list[str], mapping: Sequence[ColumnChoice] | None, errors: ErrorCollector
+) -> list[dict[str, Any]]:
+    before = len(errors.errors)
+    if mapping is None:
+        columns = _automatic_mapping(headers, errors)
+        path: FieldPath = FILE
+    else:
+        columns = _explicit_mapping(headers, mapping, errors)
+        path = ("input", "mapping")
+    fields = {ContactColumn(c["field"]) for c in columns}
+    if len(errors.errors) == before and not fields & set(IDENTIFYING):
+        errors.add(
+            UserErrorCode.REQUIRED,
+            path,
+            N_("Map at least one column to a name, an email or a phone number."),
+        )
+    return columns
+
+
+def check_consent(
+    declarations: Sequence[ConsentDeclaration], errors: ErrorCollector
+) -> dict[str, dict[str, Any]]:
+    """The declarations as the job reads them, by channel; IMPLIED dated now if not given."""
+    checked: dict[str, dict[str, Any]] = {}
+    for index, declaration in enumerate(declarations):
+        path = ("input", "consent", index)
+        if declaration.status is ConsentStatus.NOT_ASKED:
+            errors.add(
+                UserErrorCode.INVALID,
+                (*path, "status"),
+                N_("Declare EXPRESS, IMPLIED or WITHDRAWN consent, or leave the channel out."),
+            )
+            continue
+        if declaration.channel.value in checked:
+            errors.add(
+                UserErrorCode.INVALID,
+                (*path, "channel"),
+                N_("Declare each channel once."),
+            )
+            continue
+        change = consent_rules.ConsentChange(
+            channel=declaration.channel,
+            status=declaration.status,
+            source=CONSENT_SOURCE,
+            proof=declaration.proof,
+            implied_basis=declaration.implied_basis,
+            implied_at=declaration.implied_at,
+        )
+        result = consent_rules.check(change, errors, path)
+        implied_at = (declaration.implied_at or now()) if declaration.implied_basis else None
+        checked[declaration.channel.value] = {
+            "status": declaration.status.value,
+            "proof": result.proof,
+            "implied_basis": declaration.implied_basis.value if declaration.implied_basis else None,
+            "implied_at": implied_at.isoformat() if implied_at else None,
+        }
+    return checked
+
+
+def clean_filename(name: str | None) -> str:
+    base = (name or "").replace("\\", "/").rsplit("/", 1)[-1]
+    return "".join(ch for ch in base if ch.isprintable()).strip()[:FILENAME_MAX_LENGTH]
+
+
+async def request_import(
+    actor: Actor,
+    upload: UploadedFile | None,
+    *,
+    mapping: Sequence[ColumnChoice] | None,
+    encoding: CsvEncoding,
+    consent: Sequence[ConsentDeclaration],
+    on_existing: OnExisting,
+) -> ContactImport:
+    """Checks the file and the options (all problems at once), then records the import and
+    defers its job. Nothing is written when anything is wrong."""
+    errors = ErrorCollector()
+    declared = check_consent(consent, errors)
+    data = await _read(upload, errors)
+    parsed = None
+    if data is not None:
+        text = _decode(data, encoding, errors)
+        parsed = parse_file(text, errors) if text is not None else None
+    columns = resolve_mapping(parsed.headers, mapping, errors) if parsed else []
+    errors.raise_if_any()
+    assert parsed is not None
+    ignored = sorted(
+        set(range(len(parsed.headers))) - {c["index"] for c in columns},
+    )
+    layout = {
+        "delimiter": parsed.delimiter,
+        "columns": columns,
+        "ignored": [parsed.headers[i] for i in ignored if parsed.headers[i]],
+    }
+    async with unit_of_work() as uow:
+        contact_import = await ContactImport.create(
+            organization_id=actor.organization_id,
+            created_by=actor.user,
+            filename=clean_filename(getattr(upload, "filename", "")),
+            content=parsed.text,
+            mapping=layout,
+            consent=declared,
+            on_existing=on_existing,
+            total_rows=parsed.total_rows,
+        )
+        await uow.defer(JOB, contact_import.id)
+        await audit.record(
+            "contact.import",
+            actor=actor.user,
+            meta=actor.meta,
+            organization_id=actor.organization_id,
+            target=("ContactImport", contact_import.id),
+            after={
+                "filename": contact_import.filename,
+                "total_rows": parsed.total_rows,
+                "columns": {c["column"]: c["field"] for c in columns},
+                "on_existing": on_existing.value,
+                "consent": declared,
+            },
+        )
+    return contact_import
+
+
+def mapped_columns(contact_import: ContactImport) -> list[tuple[str, ContactColumn]]:
+    return [
+        (c["column"], ContactColumn(c["field"]))
+        for c in (contact_import.mapping or {}).get("columns", [])
+    ]
+
+
+def ignored_columns(contact_import: ContactImport) -> list[str]:
+    return list((contact_import.mapping or {}).get("ignored", []))
+
+
+async def contact_import(actor: Actor, import_id: int | None) -> ContactImport:
+    found = None
+    if import_id is not None:
+        found = (
+            await ContactImport.filter(id=import_id, organization_id=actor.organization_id)
+            .select_related("created_by")
+            .first()
+        )
+    if found is None:
+        raise NotFound(("id",))
+    return found
+
+
+async def contact_imports(actor: Actor, **page_args) -> Page:
+    """The organization's imports, newest first."""
+    qs = ContactImport.filter(organization_id=actor.organization_id).select_related("created_by")
+    return await paginate(qs, order=("-id",), **page_args)
+
+
+async def row_errors(contact_import: ContactImport, **page_args) -> Page:
+    """The problems found, in file order."""
+    qs = ContactImportRowError.filter(contact_import_id=contact_import.id)
+    return await paginate(qs, order=("row", "id"), **page_args)

@@ -1,0 +1,43 @@
+"""Authorization-matrix examples for CSV contact imports (see tests/support/authz.py).
+
+The matrix speaks JSON, not multipart: its `file` is a plain string, which the mutation
+answers with a payload error once the permission has let it through. Real uploads, and
+the same permission over multipart, are in tests/contacts/test_import.py.
+"""
+
+from __future__ import annotations
+
+from models.contact_transfers import ContactImport
+from schema import ids
+from tests.support.authz import example
+
+
+async def organization_id(world, caller):
+    return {"organizationId": world.org_gid}
+
+
+async def an_import(world, caller):
+    contact_import = await ContactImport.create(
+        organization=world.organization, filename="club.csv", content="Email\n", total_rows=0
+    )
+    return {"id": ids.encode("ContactImport", contact_import.id)}
+
+
+example(
+    "Query.contactImport",
+    "query($id: ID!) { contactImport(id: $id) { id status totalRows "
+    "rowErrors(first: 5) { edges { node { row column message } } } } }",
+    an_import,
+)
+example(
+    "Query.contactImports",
+    "query($organizationId: ID!) { contactImports(organizationId: $organizationId, first: 5) "
+    "{ edges { node { id filename } } } }",
+    organization_id,
+)
+example(
+    "Mutation.contactsImport",
+    "mutation($organizationId: ID!) { contactsImport(input: {organizationId: $organizationId, "
+    'file: "Email\\na@example.test"}) { contactImport { id } errors { code field } } }',
+    organization_id,
+)

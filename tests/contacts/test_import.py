@@ -1,0 +1,427 @@
+"""CSV contact imports: a multipart upload checked at once, then rows imported by a job."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from carnet import queue
+from models.audit import AuditEvent
+from models.contact_transfers import ContactImport, ContactImportRowError
+from models.contacts import (
+    Colour,
+    ConsentRecord,
+    ConsentStatus,
+    Contact,
+    ContactSource,
+    Group,
+    GroupMember,
+)
+from models.identity import Locale
+from models.tasks import Task, TaskStatus
+from resolvers.common.tasks import enqueue_task, job_id
+from resolvers.contacts import import_job
+from schema import ids
+from tests.support.worker import run_worker
+
+ERRORS = "errors { code field message }"
+IMPORT_FIELDS = """id status filename totalRows processedRows createdCount updatedCount
+  skippedCount errorCount failure columns { column field } ignoredColumns"""
+IMPORT = f"""mutation($input: ContactsImportInput!) {{
+  contactsImport(input: $input) {{ contactImport {{ {IMPORT_FIELDS} }} {ERRORS} }} }}"""
+PROGRESS = f"""query($id: ID!, $after: String) {{ contactImport(id: $id) {{ {IMPORT_FIELDS}
+  createdBy {{ email }}
+  rowErrors(first: 100, after: $after) {{ edges {{ node {{ row column code message }} }}
+    pageInfo {{ hasNextPage endCursor }} }} }} }}"""
+LIST = """query($o: ID!) { contactImports(organizationId: $o, first: 10) {
+  edges { node { filename status } } } }"""
+
+
+def variables(world, **extra):
+    return {"input": {"organizationId": world.org_gid, "file": None, **extra}}
+
+
+async def upload(api, member, world, content: bytes | str, filename="contacts.csv", **extra):
+    data = content.encode() if isinstance(content, str) else content
+    return await api.as_(member).upload(
+        IMPORT, variables(world, **extra), {"input.file": (filename, data)}
+    )
+
+
+async def imported(api, member, world, content, settings, **extra):
+    """Uploads, runs the worker, returns the import as read back."""
+    result = await upload(api, member, world, content, **extra)
+    started = result.ok("contactsImport")["contactImport"]
+    await run_worker(settings)
+    read = await api.as_(member).execute(PROGRESS, {"id": started["id"]})
+    assert not read.errors, read.errors
+    return read.data["contactImport"]
+
+
+async def test_a_file_is_imported_deduplicated_with_consent_and_groups(api, world, settings):
+    existing = await Contact.create(
+        organization=world.organization,
+        first_name="Marie",
+        last_name="",
+        email="marie@example.test",
+        sort_name="marie",
+    )
+    await Group.create(organization=world.organization, name="Juniors")
+    await Colour.create(organization=world.organization, name="Bleu", hex="#0000ff")
+    csv = (
+        "Prénom;Nom;Courriel;Téléphone;Groupes;Couleur;Date de naissance\n"
+        "Marie;Curie;MARIE@example.test;;juniors|Seniors;bleu;\n"
+        "Jean;Tremblay;jean@example.test;514 555 0123;Seniors;;1990-05-17\n"
+        "Jean;T.;;+1 514-555-0123;;;\n"
+        "Ana;Silva;ana@example.test;;;;\n"
+        ";;;;;;\n"
+    )
+    result = await imported(
+        api,
+        world.admin,
+        world,
+        csv,
+        settings,
+        consent=[{"channel": "EMAIL", "status": "EXPRESS", "proof": "Sign-up sheet, June fair"}],
+    )
+    assert result["status"] == "DONE"
+    assert result["filename"] == "contacts.csv"
+    assert result["createdBy"] == {"email": world.admin.user.email}
+    assert (result["totalRows"], result["processedRows"]) == (5, 5)
+    # Marie exists (email); Jean's second row is his first (phone) and adds nothing.
+    assert (result["createdCount"], result["updatedCount"]) == (2, 1)
+    assert (result["skippedCount"], result["errorCount"]) == (2, 0)
+    assert result["columns"][0] == {"column": "Prénom", "field": "FIRST_NAME"}
+
+    contacts = {c.email: c for c in await Contact.filter(organization=world.organization)}
+    assert len(contacts) == 3
+    marie = contacts["marie@example.test"]
+    assert marie.id == existing.id
+    assert (marie.first_name, marie.last_name) == ("Marie", "Curie")  # the blank filled
+    assert marie.sort_name == "curie, marie"
+    jean = contacts["jean@example.test"]
+    assert (jean.phone, jean.source, jean.last_name) == (
+        "+15145550123",
+        ContactSource.IMPORT,
+        "Tremblay",
+    )
+    assert str(jean.birth_date) == "1990-05-17"
+    assert "tremblay" in jean.search_text and "5145550123" in jean.search_text
+    assert jean.email_consent is ConsentStatus.EXPRESS
+    records = await ConsentRecord.filter(contact_id=jean.id)
+    assert [(r.source, r.proof, r.recorded_by_id) for r in records] == [
+        ("import", "Sign-up sheet, June fair", world.admin.user.id)
+    ]
+    groups = {g.name: g for g in await Group.filter(organization=world.organization)}
+    assert set(groups) == {"Juniors", "Seniors"}  # "Seniors" was created
+    members = await GroupMember.filter(group_id=groups["Seniors"].id).values_list(
+        "contact_id", flat=True
+    )
+    assert sorted(members) == sorted([marie.id, jean.id])
+    assert marie.colour_id == (await Colour.get(name="Bleu")).id
+
+    actions = await AuditEvent.filter(organization=world.organization).values_list(
+        "action", flat=True
+    )
+    assert actions.count("contact.import") == 1
+    assert actions.count("contact.import.finished") == 1
+    assert actions.count("contact.create") == 2
+    finished = await AuditEvent.get(action="contact.import.finished")
+    assert finished.after["created_count"] == 2
+
+    listed = await api.as_(world.owner).execute(LIST, {"o": world.org_gid})
+    assert listed.data["contactImports"]["edges"] == [
+        {"node": {"filename": "contacts.csv", "status": "DONE"}}
+    ]
+
+
+async def test_carnet_export_headers_import_without_a_mapping(api, world, settings):
+    for headers in (
+        "Kind,First name,Last name,Organization name,Email,Phone,Language,Do not contact,"
+        "Email consent,Notes",
+        "Type,Prénom,Nom,Nom de l'organisme,Courriel,Téléphone,Langue,Ne pas contacter,"
+        "Consentement courriel,Notes",
+    ):
+        csv = (
+            f"{headers}\r\n"
+            "PERSON,Luc,Roy,,luc@example.test,+15145551234,FR,false,WITHDRAWN,'=1+2\r\n"
+            "ORGANIZATION,,,École Saint-Jean,ecole@example.test,,EN,true,NOT_ASKED,\r\n"
+        )
+        result = await imported(api, world.admin, world, csv, settings, onExisting="OVERWRITE")
+        assert result["status"] == "DONE", result
+        assert result["errorCount"] == 0, result["rowErrors"]
+        assert result["ignoredColumns"] == []
+    luc = await Contact.get(email="luc@example.test")
+    assert (luc.locale, luc.email_consent) == (Locale.FR, ConsentStatus.WITHDRAWN)
+    assert (luc.notes, luc.phone) == ("=1+2", "+15145551234")  # the export's escape undone
+    school = await Contact.get(email="ecole@example.test")
+    assert (school.kind, school.organization_name, school.do_not_contact) == (
+        "ORGANIZATION",
+        "École Saint-Jean",
+        True,
+    )
+    assert await Contact.filter(organization=world.organization).count() == 2
+
+
+async def test_bad_rows_are_reported_by_row_and_column_and_not_imported(api, world, settings):
+    csv = (
+        "First name,Email,Phone,Birth date,Colour,Kind,Organization name\n"
+        "Ok,ok@example.test,,,,\n"
+        "Bad,not-an-email,12,2990-01-01,Mauve,robot\n"
+        ",,,,,\n"
+        ",,,1990-01-01,,\n"
+        "Org,,,,,ORGANIZATION\n"
+    )
+    result = await imported(api, world.admin, world, csv, settings)
+    assert (result["createdCount"], result["errorCount"], result["skippedCount"]) == (1, 3, 1)
+    errors = [e["node"] for e in result["rowErrors"]["edges"]]
+    assert [(e["row"], e["column"], e["code"]) for e in errors] == [
+        (2, "Colour", "NOT_FOUND"),
+        (2, "Kind", "INVALID"),
+        (2, "Email", "INVALID_EMAIL"),
+        (2, "Phone", "INVALID"),
+        (2, "Birth date", "INVALID"),
+        (4, "", "REQUIRED"),
+        (5, "Organization name", "REQUIRED"),
+    ]
+    assert errors[0]["message"] == "No colour named “Mauve” in the palette."
+    assert await Contact.filter(organization=world.organization).count() == 1
+
+    french = await api.as_(world.admin).execute(
+        PROGRESS, {"id": result["id"]}, **{"accept-language": "fr"}
+    )
+    messages = [e["node"]["message"] for e in french.data["contactImport"]["rowErrors"]["edges"]]
+    assert messages[0] == "Aucune couleur nommée « Mauve » dans la palette."
+    assert messages[2] == "Entrez une adresse courriel valide."
+
+
+async def test_wrong_encoding_is_refused_with_the_line_and_a_suggestion(api, world):
+    csv = "First name,Email\nZoé,zoe@example.test\nRené,rene@example.test\n".encode("cp1252")
+    result = await upload(api, world.admin, world, csv)
+    payload = result.payload("contactsImport")
+    assert payload["contactImport"] is None
+    [error] = payload["errors"]
+    assert error["field"] == ["input", "encoding"]
+    assert "Line 2" in error["message"] and "WINDOWS_1252" in error["message"]
+    french = await upload(api, world.admin, world, csv, **{})
+    assert await ContactImport.all().count() == 0
+
+    fixed = await upload(api, world.admin, world, csv, encoding="WINDOWS_1252")
+    assert fixed.ok("contactsImport")["contactImport"]["totalRows"] == 2
+    bom = "\ufeffFirst name,Email\nZoé,zoe@example.test\n".encode()
+    assert (await upload(api, world.admin, world, bom)).ok("contactsImport")
+    assert french.status == 200
+
+
+async def test_missing_and_duplicate_mapping_columns_are_each_named(api, world):
+    csv = "Prénom,E-mail\nAna,ana@example.test\n"
+    result = await upload(
+        api,
+        world.admin,
+        world,
+        csv,
+        mapping=[
+            {"column": "Prénom", "field": "FIRST_NAME"},
+            {"column": "Nom", "field": "LAST_NAME"},
+            {"column": "Mobile", "field": "PHONE"},
+            {"column": "e-mail", "field": "FIRST_NAME"},
+        ],
+    )
+    errors = result.payload("contactsImport")["errors"]
+    assert [(e["field"], e["message"]) for e in errors] == [
+        (["input", "mapping", "1", "column"], "The file has no column named “Nom”."),
+        (["input", "mapping", "2", "column"], "The file has no column named “Mobile”."),
+        (["input", "mapping", "3", "field"], "Only one column can fill FIRST_NAME."),
+    ]
+    french = await api.as_(world.admin).upload(
+        IMPORT,
+        variables(world, mapping=[{"column": "Nom", "field": "LAST_NAME"}]),
+        {"input.file": ("c.csv", csv.encode())},
+        **{"accept-language": "fr-CA"},
+    )
+    [error] = french.payload("contactsImport")["errors"]
+    assert error["message"] == "Le fichier n’a pas de colonne nommée « Nom »."
+    unknown = await upload(api, world.admin, world, "Foo,Bar\n1,2\n")
+    assert unknown.payload("contactsImport")["errors"][0]["field"] == ["input", "file"]
+    assert await ContactImport.all().count() == 0
+
+
+async def test_size_limits_and_empty_files(api, world, settings, monkeypatch):
+    monkeypatch.setattr(settings, "import_max_rows", 3)
+    rows = "Email\n" + "".join(f"p{i}@example.test\n" for i in range(4))
+    too_many = await upload(api, world.admin, world, rows)
+    assert too_many.payload_codes("contactsImport") == ["TOO_LONG"]
+    monkeypatch.setattr(settings, "import_max_bytes", 1024)
+    too_big = await upload(api, world.admin, world, "Email\n" + "x" * 2000)
+    assert too_big.payload_codes("contactsImport") == ["TOO_LONG"]
+    for content in ("", "Email\n", "\x00\x01PK"):
+        empty = await upload(api, world.admin, world, content)
+        assert empty.payload_codes("contactsImport") == ["INVALID"], content
+    assert await ContactImport.all().count() == 0
+
+
+async def test_an_oversized_or_malformed_multipart_request_is_a_4xx(api, world, client):
+    headers = {"authorization": f"Bearer {world.admin.token}"}
+    huge = b"x" * (21 * 1024 * 1024)
+    response = await client.post(
+        "/graphql",
+        data={"operations": "{}", "map": "{}"},
+        files={"0": ("big.csv", huge, "text/csv")},
+        headers=headers,
+    )
+    assert response.status_code == 413
+    assert response.json()["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"
+    for operations, file_map in (
+        ("[1", "{}"),
+        ('{"query": "{ me { id } }"}', '{"0": ["variables.nothing.here"]}'),
+        ('{"query": "{ me { id } }"}', '["x"]'),
+        ('{"query": "{ me { id } }"}', '{"1": ["variables.file"]}'),
+    ):
+        response = await client.post(
+            "/graphql",
+            data={"operations": operations, "map": file_map},
+            files={"0": ("a.csv", b"Email\n", "text/csv")},
+            headers=headers,
+        )
+        assert response.status_code == 400, (operations, file_map, response.text)
+        assert response.json()["errors"][0]["extensions"]["code"] == "BAD_REQUEST"
+    broken = await client.post(
+        "/graphql",
+        content=b"--xyz\r\nContent-Disposition: form-data\r\n\r\nno name\r\n--xyz--\r\n",
+        headers={**headers, "content-type": "multipart/form-data; boundary=xyz"},
+    )
+    assert broken.status_code == 400
+    without_file = await api.as_(world.admin).execute(IMPORT, variables(world))
+    assert without_file.error_codes == ["BAD_USER_INPUT"]
+    not_a_file = await api.as_(world.admin).execute(IMPORT, variables(world, file="Email\n"))
+    assert not_a_file.payload_codes("contactsImport") == ["REQUIRED"]
+
+
+async def test_a_job_run_twice_or_killed_between_chunks_imports_once(
+    api, world, settings, monkeypatch
+):
+    monkeypatch.setattr(import_job, "CHUNK_ROWS", 3)
+    csv = "First name,Email,Groups\n" + "".join(
+        f"P{i},p{i % 7}@example.test,G{i % 2}\n" for i in range(10)
+    )
+    result = await upload(api, world.admin, world, csv)
+    import_id = ids.decode(result.ok("contactsImport")["contactImport"]["id"])[1]
+    # A worker that dies during the second chunk: the first committed, the rest did not.
+    calls = 0
+    real_chunk = import_job._chunk
+
+    async def dying_chunk(*args):
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise RuntimeError("worker killed")
+        return await real_chunk(*args)
+
+    monkeypatch.setattr(import_job, "_chunk", dying_chunk)
+    with pytest.raises(RuntimeError):
+        await import_job.run_import(import_id)
+    state = await ContactImport.get(id=import_id)
+    assert (state.processed_rows, state.created_count) == (3, 3)
+    assert await Contact.filter(organization=world.organization).count() == 3
+    monkeypatch.setattr(import_job, "_chunk", real_chunk)
+    await run_worker(settings)  # the task, run again: it resumes after the first chunk
+    # And the same task once more, as a re-enqueue would: nothing left to do.
+    task = await Task.get(function="import_contacts")
+    await Task.filter(id=task.id).update(status=TaskStatus.PENDING)
+    await queue.forget_result(job_id(task))
+    await enqueue_task(task)
+    await run_worker(settings)
+    state = await ContactImport.get(id=import_id)
+    assert (state.status, state.processed_rows, state.created_count) == ("DONE", 10, 7)
+    assert state.updated_count + state.skipped_count == 3
+    assert await Contact.filter(organization=world.organization).count() == 7
+    # p0..p6 each in the group of their first row; p0, p1, p2 come back in the other one.
+    assert await GroupMember.all().count() == 10
+    assert await AuditEvent.filter(action="contact.import.finished").count() == 1
+
+
+async def test_a_long_import_continues_in_a_fresh_task(api, world, settings, monkeypatch):
+    monkeypatch.setattr(import_job, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(import_job, "run_budget_seconds", lambda: 0)
+    csv = "Email\n" + "".join(f"p{i}@example.test\n" for i in range(5))
+    result = await upload(api, world.admin, world, csv)
+    await run_worker(settings)
+    state = await ContactImport.get(
+        id=ids.decode(result.ok("contactsImport")["contactImport"]["id"])[1]
+    )
+    assert (state.status, state.created_count) == ("DONE", 5)
+    assert await Task.filter(function="import_contacts").count() == 3
+
+
+async def test_an_import_given_up_is_failed(api, world, settings, monkeypatch):
+    async def broken(*args):
+        raise RuntimeError("database on fire")
+
+    monkeypatch.setattr(import_job, "_chunk", broken)
+    monkeypatch.setattr(settings, "job_max_tries", 1)
+    result = await upload(api, world.admin, world, "Email\na@example.test\n")
+    await run_worker(settings)
+    read = await api.as_(world.admin).execute(
+        PROGRESS,
+        {"id": result.ok("contactsImport")["contactImport"]["id"]},
+        **{"accept-language": "fr"},
+    )
+    state = read.data["contactImport"]
+    assert state["status"] == "FAILED"
+    assert state["failure"].startswith("L’importation s’est arrêtée")
+
+
+async def test_existing_contacts_are_skipped_filled_or_overwritten(api, world, settings):
+    await Contact.create(
+        organization=world.organization,
+        first_name="Old",
+        last_name="",
+        city="Laval",
+        email="a@example.test",
+        email_consent=ConsentStatus.WITHDRAWN,
+    )
+    csv = "First name,Last name,City,Email\nNew,Name,Montréal,a@example.test\n"
+    consent = [{"channel": "EMAIL", "status": "EXPRESS"}]
+    skip = await imported(
+        api, world.admin, world, csv, settings, onExisting="SKIP", consent=consent
+    )
+    assert (skip["skippedCount"], skip["updatedCount"]) == (1, 0)
+    fill = await imported(api, world.admin, world, csv, settings, consent=consent)
+    contact = await Contact.get(email="a@example.test")
+    assert (contact.first_name, contact.last_name, contact.city) == ("Old", "Name", "Laval")
+    assert fill["updatedCount"] == 1
+    await imported(api, world.admin, world, csv, settings, onExisting="OVERWRITE", consent=consent)
+    contact = await Contact.get(email="a@example.test")
+    assert (contact.first_name, contact.city) == ("New", "Montréal")
+    # An import never resubscribes someone who withdrew.
+    assert contact.email_consent is ConsentStatus.WITHDRAWN
+    assert await ConsentRecord.all().count() == 0
+
+
+async def test_one_hundred_thousand_bad_rows_are_reported_quickly(api, world, settings):
+    count = 100_000
+    csv = "First name,Email\n" + "x,not-an-email\n" * count
+    started = time.monotonic()
+    result = await imported(api, world.admin, world, csv, settings)
+    elapsed = time.monotonic() - started
+    assert (result["errorCount"], result["createdCount"]) == (count, 0)
+    assert await ContactImportRowError.all().count() == count
+    assert await Contact.filter(organization=world.organization).count() == 0
+    print(f"{count} bad rows in {elapsed:.1f} s")
+
+
+async def test_cross_organization_ids_are_not_found(api, world, settings):
+    result = await upload(api, world.admin, world, "Email\na@example.test\n")
+    import_id = result.ok("contactsImport")["contactImport"]["id"]
+    read = await api.as_(world.outsider).execute(PROGRESS, {"id": import_id})
+    assert read.error_codes == ["NOT_FOUND"] and read.data["contactImport"] is None
+    other = await api.as_(world.outsider).upload(
+        IMPORT,
+        {"input": {"organizationId": world.org_gid, "file": None}},
+        {"input.file": ("a.csv", b"Email\na@example.test\n")},
+    )
+    assert other.payload_codes("contactsImport") == ["NOT_FOUND"]
+    agent = await upload(api, world.agent, world, "Email\na@example.test\n")
+    assert agent.error_codes == ["FORBIDDEN"]
+    assert await ContactImport.all().count() == 1

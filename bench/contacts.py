@@ -18,6 +18,7 @@ import json
 import os
 import random
 import resource
+import signal
 import statistics
 import sys
 import tempfile
@@ -403,4 +404,6 @@ def parse_args() -> argparse.Namespace:
 
 if __name__ == "__main__":
     check_checkout()
+    # SIGTERM unwinds like Ctrl-C, so the embedded redis-server is stopped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     print(json.dumps(asyncio.run(main(parse_args()))))

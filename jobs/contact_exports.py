@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 
 from arq import Retry
-from arq.worker import func
 
 from resolvers.common.tasks import run_task
 from resolvers.contacts import exports
@@ -14,6 +13,9 @@ log = logging.getLogger(__name__)
 
 
 async def export_contacts(ctx: dict, task_id: int) -> None:
+    # Runs under the worker's job timeout (CARNET_JOB_TIMEOUT_SECONDS). Not a longer
+    # per-function timeout: arq locks every job for its largest function timeout, which
+    # would leave a killed worker's emails locked as long.
     settings = ctx["settings"]
     try:
         await run_task(task_id, exports.build, settings.job_max_tries, ctx["job_try"])
@@ -23,15 +25,6 @@ async def export_contacts(ctx: dict, task_id: int) -> None:
         if ctx["job_try"] >= settings.job_max_tries:
             raise
         raise Retry(defer=ctx["job_try"] * 10) from exc
-
-
-# Not the worker's 60 s: a large address book takes minutes (about 3 statements per 1000
-# contacts). arq never runs two copies of one job id at once, so a slow export is not
-# started again by the sweeper while it runs.
-EXPORT_TIMEOUT_SECONDS = 30 * 60
-export_contacts_job = func(export_contacts, name="export_contacts", timeout=EXPORT_TIMEOUT_SECONDS)
-# Named like a plain job function, for whatever lists the registry by `__name__`.
-export_contacts_job.__name__ = "export_contacts"
 
 
 async def purge_contact_export_files(ctx: dict) -> int:

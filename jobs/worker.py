@@ -15,7 +15,7 @@ from tortoise import Tortoise
 from carnet import queue
 from carnet.db import tortoise_config
 from carnet.settings import Settings, configure, current_settings
-from jobs.contact_exports import export_contacts_job, purge_contact_export_files
+from jobs.contact_exports import export_contacts, purge_contact_export_files
 from jobs.contact_imports import import_contacts
 from jobs.email import send_email
 from jobs.maintenance import sweep_tasks
@@ -73,7 +73,7 @@ def cron_jobs(prefix: str) -> list:
 class WorkerSettings:
     """The job registry and lifecycle; `worker_settings()` adds what comes from settings."""
 
-    functions = [send_email, send_invitation, export_contacts_job, import_contacts]
+    functions = [send_email, send_invitation, export_contacts, import_contacts]
     cron_jobs = cron_jobs("carnet")
     on_startup = startup
     on_shutdown = shutdown

@@ -316,7 +316,9 @@ async def wait_for_lock_to_expire(key: str, *, within: float) -> None:
     redis = queue.pool()
     while await redis.exists(key):
         assert time.monotonic() < deadline, f"{key} still held after {within} s"
-        await asyncio.sleep(max(await redis.pttl(key), 50) / 1000)
+        # Never past the deadline: a lock meant to last far longer fails here, not hangs.
+        remaining = deadline - time.monotonic()
+        await asyncio.sleep(min(max(await redis.pttl(key), 50) / 1000, max(remaining, 0.05)))
 
 
 async def test_a_worker_killed_mid_send_is_finished_once_by_the_next(

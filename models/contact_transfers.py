@@ -90,7 +90,10 @@ class ContactExport(TimestampedModel):
     status = fields.CharEnumField(TransferStatus, max_length=8, default=TransferStatus.PENDING)
     filters = fields.JSONField(default=dict)  # the contacts filter, as the API received it
     row_count = fields.IntField(default=0)
-    content = fields.TextField(null=True)  # the CSV once done
+    content = fields.TextField(null=True)  # the CSV: growing while RUNNING, whole once DONE
+    # Where the next round of the job starts ([sort_name, id] of the last row written);
+    # null before the first round and once done. Rows written so far: `row_count`.
+    resume_after = fields.JSONField(null=True)
     download_token_hash = fields.CharField(max_length=64, null=True, unique=True)
     expires_at = fields.DatetimeField(null=True)
     failure = fields.TextField(default="")

@@ -77,7 +77,7 @@ def _decode(cursor: str, fields: list[Field]) -> list[Any]:
         raise BadUserInput(N_("Malformed cursor.")) from None
 
 
-def _after(model, keys: list[tuple[str, bool]], values: list[Any]) -> Q:
+def after_condition(model, keys: list[tuple[str, bool]], values: list[Any]) -> Q:
     """Rows strictly after `values` in the order `keys` ((field, descending) pairs).
 
     Keys of the model's own columns, all in one direction, compare as one row value,
@@ -151,10 +151,12 @@ async def paginate(
     size = last if backward else (first or DEFAULT_PAGE_SIZE)
     page_qs = queryset
     if after:
-        page_qs = page_qs.filter(_after(queryset.model, keys, _decode(after, fields)))
+        page_qs = page_qs.filter(after_condition(queryset.model, keys, _decode(after, fields)))
     if before:
         reversed_keys = [(name, not desc) for name, desc in keys]
-        page_qs = page_qs.filter(_after(queryset.model, reversed_keys, _decode(before, fields)))
+        page_qs = page_qs.filter(
+            after_condition(queryset.model, reversed_keys, _decode(before, fields))
+        )
     scan_keys = [(name, desc != backward) for name, desc in keys]
     if not index_order and isinstance(fields[0], CharField | TextField):
         # The same order, by an expression no index holds: `sort_name || ''`.

@@ -57,6 +57,13 @@ async def unit_of_work() -> AsyncIterator[UnitOfWork]:
         await enqueue_task(task)
 
 
+def run_budget_seconds() -> float:
+    """How long one run of a long job may work before it hands the rest to a fresh task:
+    half the job timeout, so no run outlives it (a job's own longer timeout would lock
+    every job that long after a killed worker: arq sizes its locks on the longest)."""
+    return max(current_settings().job_timeout_seconds / 2, 1)
+
+
 def job_id(task: Task) -> str:
     # arq's job keys are global to the Redis database: the prefix keeps deployments (and
     # concurrent test runs) sharing one Redis apart.

@@ -17,21 +17,25 @@ from __future__ import annotations
 import csv
 import re
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
+from time import monotonic
 from typing import Any, TextIO
 
-from tortoise.expressions import Q
-
-from models.contacts import Colour, ConsentStatus, GroupMember
+from models.contacts import Colour, ConsentStatus, Contact, GroupMember
 from models.custom_fields import CustomField, CustomFieldAnswer
 from resolvers.common.actor import Actor
+from resolvers.common.pagination import after_condition
 from resolvers.common.time import now
 from resolvers.contacts.consent import effective_status
 from resolvers.contacts.csv_columns import COLUMNS, GROUP_SEPARATOR, ContactColumn
 from resolvers.contacts.search import ContactFilter, matching
 
 BATCH_SIZE = 1000
+# Name order, as the list; each batch starts where the last ended with a row comparison,
+# which the live-contacts name index (migration 0010) seeks to.
+_ORDER = [("sort_name", False), ("id", False)]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
 # What each row needs from the contact table: the columns' fields plus the keyset and
@@ -137,28 +141,41 @@ async def _answers_of(contact_ids: list[int], field_ids: list[int]) -> dict[tupl
     return {(contact_id, field_id): content["value"] for contact_id, field_id, content in rows}
 
 
+@dataclass
+class Written:
+    count: int  # rows written by this call
+    resume_after: list[Any] | None  # where the next call starts; None when every row is out
+
+
 async def write_contacts(
-    actor: Actor, filters: ContactFilter, locale: str, out: TextIO, batch_size: int = BATCH_SIZE
-) -> int:
-    """Writes the header and one row per matching contact, by name; returns the row count."""
+    actor: Actor,
+    filters: ContactFilter,
+    locale: str,
+    out: TextIO,
+    batch_size: int = BATCH_SIZE,
+    *,
+    after: list[Any] | None = None,
+    deadline: float | None = None,
+) -> Written:
+    """Writes the matching contacts by name, in batches: the header first unless resuming
+    `after` a row, then batches until every row is out or `deadline` (monotonic) passed."""
     writer = csv.writer(out, lineterminator="\r\n")
     fields = await custom_field_columns(actor.organization_id)
     field_ids = [f.id for f in fields]
     colours = dict(
         await Colour.filter(organization_id=actor.organization_id).values_list("id", "name")
     )
-    writer.writerow(header_row(fields, locale))
+    if after is None:
+        writer.writerow(header_row(fields, locale))
     contacts = await matching(actor, filters)
     count = 0
-    after: tuple[str, int] | None = None
     while True:
         batch = contacts
         if after is not None:
-            name, pk = after
-            batch = batch.filter(Q(sort_name__gt=name) | Q(sort_name=name, id__gt=pk))
+            batch = batch.filter(after_condition(Contact, _ORDER, after))
         rows = await batch.order_by("sort_name", "id").limit(batch_size).values(*_VALUES)
         if not rows:
-            return count
+            return Written(count, None)
         ids = [row["id"] for row in rows]
         groups = await _groups_of(ids)
         answers = await _answers_of(ids, field_ids)
@@ -168,5 +185,7 @@ async def write_contacts(
             writer.writerow([safe_cell(c) for c in cells])
         count += len(rows)
         if len(rows) < batch_size:
-            return count
-        after = (rows[-1]["sort_name"], rows[-1]["id"])
+            return Written(count, None)
+        after = [rows[-1]["sort_name"], rows[-1]["id"]]
+        if deadline is not None and monotonic() > deadline:
+            return Written(count, after)

@@ -19,6 +19,7 @@ import io
 import secrets
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
+from time import monotonic
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -35,7 +36,7 @@ from resolvers.common.actor import Actor, RequestMeta
 from resolvers.common.errors import BadUserInput, NotFound, UserErrorCode, UserErrors
 from resolvers.common.pagination import Page, paginate
 from resolvers.common.permissions import Permission
-from resolvers.common.tasks import on_give_up, unit_of_work
+from resolvers.common.tasks import on_give_up, run_budget_seconds, unit_of_work
 from resolvers.common.time import now
 from resolvers.contacts.export_csv import write_contacts
 from resolvers.contacts.search import (
@@ -61,6 +62,7 @@ _LISTED = (
     "filters",
     "row_count",
     "download_token_hash",
+    "resume_after",
     "expires_at",
     "failure",
     "finished_at",
@@ -172,7 +174,10 @@ async def _requester(export: ContactExport) -> Actor | None:
 
 
 async def build(export_id: int) -> None:
-    """The export_contacts job: writes the CSV once; a finished export is left alone."""
+    """The export_contacts job: writes the CSV in rounds of at most half the job timeout.
+    Each round appends its rows and moves the resume point in one transaction, guarded by
+    the point it started from, so a round run twice (or killed and run again) appends once;
+    an unfinished export gets a fresh task for the next round. Done is audited once."""
     claimed = await ContactExport.filter(
         id=export_id, status__in=[TransferStatus.PENDING, TransferStatus.RUNNING]
     ).update(status=TransferStatus.RUNNING)
@@ -185,8 +190,13 @@ async def build(export_id: int) -> None:
         return
     out = io.StringIO()
     try:
-        count = await write_contacts(
-            actor, filter_from_json(export.filters), actor.meta.locale, out
+        written = await write_contacts(
+            actor,
+            filter_from_json(export.filters),
+            actor.meta.locale,
+            out,
+            after=export.resume_after,
+            deadline=monotonic() + run_budget_seconds(),
         )
     except (NotFound, BadUserInput):
         # A group, colour or custom field of the filter was deleted since: no retry helps.
@@ -194,19 +204,42 @@ async def build(export_id: int) -> None:
             export_id, N_("The filter names a group, colour or custom field deleted since.")
         )
         return
-    async with in_transaction():
-        done = await ContactExport.filter(id=export_id, status=TransferStatus.RUNNING).update(
-            status=TransferStatus.DONE, content=out.getvalue(), row_count=count, finished_at=now()
-        )
-        if done:
-            await audit.record(
-                "contact.export.done",
-                actor=None,
-                meta=RequestMeta(),
-                organization_id=export.organization_id,
-                target=("ContactExport", export_id),
-                after={"row_count": count},
+    async with unit_of_work() as uow:
+        current = (
+            await ContactExport.filter(
+                id=export_id,
+                status=TransferStatus.RUNNING,
+                row_count=export.row_count,
             )
+            .select_for_update()
+            .only("id", "content", "resume_after")
+            .first()
+        )
+        if current is None or current.resume_after != export.resume_after:
+            return  # another run of this round got there first
+        content = (current.content or "") + out.getvalue()
+        row_count = export.row_count + written.count
+        if written.resume_after is not None:
+            await ContactExport.filter(id=export_id).update(
+                content=content, row_count=row_count, resume_after=written.resume_after
+            )
+            await uow.defer(EXPORT_CONTACTS, export_id)
+            return
+        await ContactExport.filter(id=export_id).update(
+            status=TransferStatus.DONE,
+            content=content,
+            row_count=row_count,
+            resume_after=None,
+            finished_at=now(),
+        )
+        await audit.record(
+            "contact.export.done",
+            actor=None,
+            meta=RequestMeta(),
+            organization_id=export.organization_id,
+            target=("ContactExport", export_id),
+            after={"row_count": row_count},
+        )
 
 
 async def mark_failed(

@@ -22,7 +22,6 @@ from tortoise.expressions import Q
 from tortoise.transactions import in_transaction
 
 from carnet.i18n import N_
-from carnet.settings import current_settings
 from models.audit import AuditEvent
 from models.contact_transfers import (
     ContactImport,
@@ -46,7 +45,7 @@ from models.organizations import Organization
 from resolvers.common import audit
 from resolvers.common.actor import RequestMeta
 from resolvers.common.errors import UserErrorCode
-from resolvers.common.tasks import on_give_up, unit_of_work
+from resolvers.common.tasks import on_give_up, run_budget_seconds, unit_of_work
 from resolvers.common.time import now
 from resolvers.contacts import consent as consent_rules
 from resolvers.contacts import duplicates, links
@@ -100,10 +99,6 @@ class _Records:
         chunk = list(islice(self.rows, count))
         self.position = start + len(chunk)
         return chunk
-
-
-def run_budget_seconds() -> float:
-    return max(current_settings().job_timeout_seconds / 2, 1)
 
 
 async def run_import(import_id: int) -> None:

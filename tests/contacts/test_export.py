@@ -451,3 +451,61 @@ async def test_at_most_three_exports_under_way_per_organization(api, world, sett
     assert await ContactExport.all().count() == 3
     await run_worker(settings)
     await ask(api, world)  # the others are done: room again
+
+
+async def test_a_long_export_continues_in_rounds_and_a_repeated_round_appends_once(
+    api, world, settings, monkeypatch
+):
+    """Each run works at most half the job timeout (here: one batch), stores its rows and
+    where to resume, and leaves the rest to a fresh task; the file is the one a single run
+    writes. A round run again from a stale start (a duplicate job) changes nothing."""
+    for i in range(25):
+        await make_contact(world.organization, first_name=f"P{i:02}", last_name="Roy")
+    single = await ask(api, world)
+    await run_worker(settings)
+    whole = (await ContactExport.get(id=ids.decode(single["id"])[1])).content
+
+    monkeypatch.setattr(exports, "write_contacts", _small_batches(10))
+    monkeypatch.setattr(exports, "run_budget_seconds", lambda: 0)
+    export = await ask(api, world)
+    pk = ids.decode(export["id"])[1]
+    await exports.build(pk)  # the first round, by hand: 10 rows
+    stored = await ContactExport.get(id=pk)
+    assert (stored.status, stored.row_count) == (TransferStatus.RUNNING, 10)
+    assert stored.resume_after == ["roy, p09", stored.resume_after[1]]
+    read = (await api.as_(world.admin).execute(ONE, {"id": export["id"]})).data["contactExport"]
+    assert (read["status"], read["rowCount"], read["downloadable"]) == ("RUNNING", 10, False)
+
+    # The same round again, as a duplicate job that read the export before it moved on.
+    real_get = ContactExport.get
+
+    def stale_get(*args, **kwargs):
+        query = real_get(*args, **kwargs)
+        original_only = query.only
+
+        def only(*fields):
+            narrowed = original_only(*fields)
+
+            async def first_round():
+                row = await narrowed
+                row.resume_after, row.row_count = None, 0
+                return row
+
+            return first_round()
+
+        query.only = only
+        return query
+
+    monkeypatch.setattr(ContactExport, "get", stale_get)
+    await exports.build(pk)
+    monkeypatch.setattr(ContactExport, "get", real_get)
+    again = await ContactExport.get(id=pk)
+    assert (again.row_count, again.content) == (10, stored.content)
+
+    await run_worker(settings)  # the deferred rounds: 10, then 5 and done
+    done = await ContactExport.get(id=pk)
+    assert (done.status, done.row_count, done.resume_after) == (TransferStatus.DONE, 25, None)
+    assert done.content == whole
+    assert await Task.filter(function="export_contacts", args=[pk]).count() == 3
+    events = await AuditEvent.filter(action="contact.export.done", target_id=str(pk)).count()
+    assert events == 1

@@ -18,6 +18,7 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
+from arq import Retry
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
@@ -91,6 +92,21 @@ async def run_task(task_id: int, body: Callable[..., Awaitable[Any]], max_tries:
         status=TaskStatus.DONE, finished_at=now()
     )
     return result
+
+
+async def run_job(ctx: dict, task_id: int, body: Callable[..., Awaitable[Any]]) -> None:
+    """An arq job's whole body: `run_task`, and on any failure a retry with a growing
+    delay until the last try, which marks the task FAILED. Not only OSError deserves one:
+    a relay's 4xx reply (greylisting's "451 try again later") raises aiosmtplib's
+    SMTPResponseException, and a job that fails without `Retry` is never run again by arq.
+    Bodies are idempotent, or resume where they stopped, so any failure may be retried."""
+    settings = ctx["settings"]
+    try:
+        await run_task(task_id, body, settings.job_max_tries, ctx["job_try"])
+    except Exception as exc:
+        if ctx["job_try"] >= settings.job_max_tries:
+            raise
+        raise Retry(defer=ctx["job_try"] * 10) from exc
 
 
 async def give_up(task: Task, reason: str) -> None:

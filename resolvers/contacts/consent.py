@@ -17,6 +17,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
 from carnet.i18n import N_
 from models.contacts import ConsentChannel, ConsentRecord, ConsentStatus, Contact
@@ -203,20 +204,34 @@ async def apply(
         meta=meta,
         organization_id=contact.organization_id,
         target=("Contact", contact.id),
-        before={
-            "channel": channel.value,
-            "status": before_status.value,
-            "expires_at": before_expiry.isoformat() if before_expiry else None,
-        },
-        after={
+        **change_audit(
+            channel,
+            (before_status, before_expiry),
+            (status, expires_at),
+            checked.source,
+            record_id=record.id,
+        ),
+    )
+    return record
+
+
+def change_audit(
+    channel: ConsentChannel,
+    before: tuple[ConsentStatus, datetime | None],
+    after: tuple[ConsentStatus, datetime | None],
+    source: str,
+    **more: Any,
+) -> dict[str, dict]:
+    """The before/after of a `contact.consent_set` audit event; `more` goes with after."""
+
+    def state(status: ConsentStatus, expires_at: datetime | None) -> dict:
+        return {
             "channel": channel.value,
             "status": status.value,
             "expires_at": expires_at.isoformat() if expires_at else None,
-            "source": checked.source,
-            "record_id": record.id,
-        },
-    )
-    return record
+        }
+
+    return {"before": state(*before), "after": {**state(*after), "source": source, **more}}
 
 
 def supersedes(contact: Contact, change: ConsentChange) -> bool:

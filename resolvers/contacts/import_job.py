@@ -429,17 +429,9 @@ class _ChunkWriter:
             self._event(
                 "contact.consent_set",
                 contact,
-                before={
-                    "channel": channel.value,
-                    "status": before_status.value,
-                    "expires_at": before_expiry.isoformat() if before_expiry else None,
-                },
-                after={
-                    "channel": channel.value,
-                    "status": status.value,
-                    "expires_at": expires_at.isoformat() if expires_at else None,
-                    "source": CONSENT_SOURCE,
-                },
+                **consent_rules.change_audit(
+                    channel, (before_status, before_expiry), (status, expires_at), CONSENT_SOURCE
+                ),
             )
 
     async def _add_to_groups(self, contact: Contact, row: ImportRow) -> bool:

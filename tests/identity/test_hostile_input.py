@@ -102,7 +102,7 @@ def field_cases():
             yield pytest.param(*case, odd, id=f"{case_id}-{odd_id}")
 
 
-@pytest.mark.parametrize("document, build, odd", field_cases())
+@pytest.mark.parametrize("document, build, odd", list(field_cases()))
 async def test_odd_text_in_any_identity_field_is_answered(client, world, document, build, odd):
     response = await post_ascii_json(client, document, {"input": build(odd)}, world.loner.token)
     assert_handled(response)

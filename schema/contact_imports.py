@@ -56,6 +56,13 @@ class ContactImportColumn:
     field: ContactColumnEnum
 
 
+@strawberry.type(description="Which custom field a column of the file answers.")
+class ContactImportCustomFieldColumn:
+    column: str = strawberry.field(description="The header, as in the file.")
+    field_id: strawberry.ID = strawberry.field(description="The custom field (question).")
+    key: str = strawberry.field(description="The custom field's key.")
+
+
 @strawberry.type(description="A problem with one row of an imported file; the row was skipped.")
 class ContactImportRowError:
     row: int = strawberry.field(
@@ -98,6 +105,15 @@ class ContactImportType(Node):
             for column, field in imports.mapped_columns(self)
         ]
 
+    @strawberry.field(description="The columns answering custom fields (questions).")
+    def custom_field_columns(self) -> list[ContactImportCustomFieldColumn]:
+        return [
+            ContactImportCustomFieldColumn(
+                column=c["column"], field_id=ids.encode("CustomField", c["field_id"]), key=c["key"]
+            )
+            for c in imports.mapped_custom_fields(self)
+        ]
+
     @strawberry.field(description="Headers of the file that fill nothing.")
     def ignored_columns(self) -> list[str]:
         return imports.ignored_columns(self)
@@ -120,10 +136,18 @@ class ContactImportType(Node):
         return Connection.of(page)
 
 
-@strawberry.input
+@strawberry.input(
+    description="A column of the file and what it fills: give either `field` or `customFieldId`."
+)
 class ContactImportColumnInput:
     column: str = strawberry.field(description="A header of the file.")
-    field: ContactColumnEnum
+    field: ContactColumnEnum | None = strawberry.field(
+        default=None, description="The contact field the column fills."
+    )
+    custom_field_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="The custom field (question) the column answers; not an archived one.",
+    )
 
 
 @strawberry.input(description="Consent the organization holds for every row, on one channel.")
@@ -149,7 +173,8 @@ class ContactsImportInput:
     mapping: list[ContactImportColumnInput] | None = strawberry.field(
         default=None,
         description="Which column fills which field; without it, headers Carnet knows "
-        "(those of its own exports, in English or French) map themselves.",
+        "(those of its own exports, in English or French, and the keys of the custom fields "
+        "not archived) map themselves.",
     )
     encoding: CsvEncodingEnum = imports.CsvEncoding.UTF_8
     consent: list[ContactImportConsentInput] = strawberry.field(
@@ -212,7 +237,16 @@ class ContactImportsMutation:
             )
             mapping = None
             if input.mapping is not None:
-                mapping = [imports.ColumnChoice(m.column, m.field) for m in input.mapping]
+                mapping = [
+                    imports.ColumnChoice(
+                        m.column,
+                        m.field,
+                        None
+                        if m.custom_field_id is None
+                        else ids.pk_or_none(m.custom_field_id, "CustomField") or 0,
+                    )
+                    for m in input.mapping
+                ]
             consent = [
                 imports.ConsentDeclaration(
                     channel=c.channel,

@@ -9,6 +9,8 @@ create groups); an unknown colour is a row error (a colour needs its code).
 Consent from an import never resubscribes: WITHDRAWN is kept unless the row withdraws
 again, and EXPRESS does not replace a withdrawal. `last_activity_at` is left alone: being
 imported is not an interaction of the person's.
+Custom-field answers follow `on_existing` like the contact's own fields (FILL_BLANKS only
+answers questions not answered yet); their required rules are a form's, not an import's.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from models.contacts import (
     Group,
     GroupMember,
 )
+from models.custom_fields import CustomField, CustomFieldAnswer
 from models.identity import User
 from models.organizations import Organization
 from resolvers.common import audit
@@ -50,6 +53,7 @@ from resolvers.common.time import now
 from resolvers.contacts import consent as consent_rules
 from resolvers.contacts import duplicates, links
 from resolvers.contacts.csv_columns import ContactColumn
+from resolvers.contacts.custom_field_answers import stored_answer
 from resolvers.contacts.import_rows import ImportRow, RowProblem, parse_row
 from resolvers.contacts.imports import CONSENT_SOURCE, JOB, csv_rows
 from resolvers.contacts.records import fold, jsonable, refresh_derived
@@ -190,9 +194,16 @@ on_give_up(JOB, _give_up)
 
 class _ChunkWriter:
     """Writes one chunk's rows: contacts one by one (their ids are needed), everything
-    else — memberships, consent records, audit events, row errors — in bulk."""
+    else — memberships, consent records, custom-field answers, audit events, row errors —
+    in bulk."""
 
-    def __init__(self, state: ContactImport, organization: Organization, user: User | None):
+    def __init__(
+        self,
+        state: ContactImport,
+        organization: Organization,
+        user: User | None,
+        questions: dict[int, CustomField] | None = None,
+    ):
         self.state, self.organization, self.user = state, organization, user
         self.mode = OnExisting(state.on_existing)
         self.columns = [
@@ -200,6 +211,17 @@ class _ChunkWriter:
             for c in state.mapping.get("columns", [])
         ]
         self.header_of = {field: header for _, header, field in self.columns}
+        # Custom-field columns whose question is still asked (archived since: ignored).
+        questions = questions or {}
+        self.custom = [
+            (c["index"], c["column"], questions[c["field_id"]])
+            for c in state.mapping.get("custom_fields", [])
+            if c["field_id"] in questions
+        ]
+        self.questions = questions
+        self.answers: dict[tuple[int, int], CustomFieldAnswer] = {}  # stored or pending
+        self.new_answers: list[CustomFieldAnswer] = []
+        self.changed_answers: dict[int, CustomFieldAnswer] = {}
         self.declared = {ConsentChannel(k): v for k, v in (state.consent or {}).items()}
         self.counts = dict.fromkeys(_COUNTERS[1:], 0)
         self.touched: set[int] = set()
@@ -218,7 +240,14 @@ class _ChunkWriter:
     async def for_import(cls, state: ContactImport) -> _ChunkWriter:
         organization = await Organization.get(id=state.organization_id)
         user = await User.get_or_none(id=state.created_by_id) if state.created_by_id else None
-        writer = cls(state, organization, user)
+        field_ids = [c["field_id"] for c in state.mapping.get("custom_fields", [])]
+        questions = {}
+        if field_ids:
+            found = await CustomField.filter(
+                id__in=field_ids, organization_id=organization.id, archived_at__isnull=True
+            )
+            questions = {q.id: q for q in found}
+        writer = cls(state, organization, user, questions)
         if ContactColumn.COLOUR in writer.header_of:
             colours = await Colour.filter(organization_id=organization.id).values_list("name", "id")
             writer.palette = {fold(name): pk for name, pk in colours}
@@ -231,7 +260,9 @@ class _ChunkWriter:
             if declared["status"] == ConsentStatus.IMPLIED.value
         }
         return [
-            parse_row(number, cells, self.columns, self.organization, self.palette, implied)
+            parse_row(
+                number, cells, self.columns, self.organization, self.palette, implied, self.custom
+            )
             for number, cells in numbered
         ]
 
@@ -245,6 +276,14 @@ class _ChunkWriter:
                 self._errors(row)
         await GroupMember.bulk_create(self.new_memberships)
         await ConsentRecord.bulk_create(self.consent_records)
+        await CustomFieldAnswer.bulk_create(self.new_answers)
+        if self.changed_answers:
+            changed = list(self.changed_answers.values())
+            for answer in changed:
+                answer.updated_at = now()
+            await CustomFieldAnswer.bulk_update(
+                changed, fields=["content", "search_text", "updated_at"]
+            )
         await AuditEvent.bulk_create(self.events)
         await ContactImportRowError.bulk_create(self.row_errors)
         await self._link_verified_users()
@@ -271,6 +310,12 @@ class _ChunkWriter:
                 "contact_id", "group_id"
             )
             self.memberships = set(pairs)
+        if self.custom and found and self.mode is not OnExisting.SKIP:
+            stored = await CustomFieldAnswer.filter(
+                contact_id__in=[c.id for c in found], field_id__in=list(self.questions)
+            )
+            for answer in stored:
+                self.answers[(answer.contact_id, answer.field_id)] = answer
 
     def _remember(self, contact: Contact) -> None:
         if contact.email:
@@ -339,10 +384,18 @@ class _ChunkWriter:
         await contact.save()
         self._remember(contact)
         self.touched.add(contact.id)
+        _, answers = self._answer(contact, row)
         self._event(
             "contact.create",
             contact,
-            after=jsonable({"source": contact.source, "row": row.number, **row.values}),
+            after=jsonable(
+                {
+                    "source": contact.source,
+                    "row": row.number,
+                    **row.values,
+                    **({"custom_fields": answers} if answers else {}),
+                }
+            ),
         )
         self._record_consent(contact, changes)
         await self._add_to_groups(contact, row)
@@ -373,18 +426,47 @@ class _ChunkWriter:
             await contact.save(update_fields=[*fields, "updated_at"])
             self._remember(contact)
             self.touched.add(contact.id)
-        if changes:
+        answers_before, answers = self._answer(contact, row)
+        if changes or answers:
+            answered = ({"custom_fields": answers_before}, {"custom_fields": answers})
             self._event(
                 "contact.update",
                 contact,
-                before=jsonable(before),
-                after=jsonable({**changes, "row": row.number}),
+                before=jsonable({**before, **(answered[0] if answers else {})}),
+                after=jsonable({**changes, **(answered[1] if answers else {}), "row": row.number}),
             )
             if "email" in changes:
                 self.to_link.append(contact)
         self._record_consent(contact, consent_changes)
         added = await self._add_to_groups(contact, row)
-        return bool(changes or consent_changes or added)
+        return bool(changes or consent_changes or added or answers)
+
+    def _answer(self, contact: Contact, row: ImportRow) -> tuple[dict, dict]:
+        """Queues the row's answers for the contact (all of them when OVERWRITE, else only
+        questions not answered yet); returns the answers replaced and given, by key."""
+        before: dict[str, Any] = {}
+        after: dict[str, Any] = {}
+        for field_id, value in row.answers.items():
+            question = self.questions[field_id]
+            answer = self.answers.get((contact.id, field_id))
+            if answer is None:
+                answer = CustomFieldAnswer(
+                    contact_id=contact.id,
+                    field_id=field_id,
+                    **stored_answer(question.type, value),
+                )
+                self.answers[(contact.id, field_id)] = answer
+                self.new_answers.append(answer)
+                before[question.key] = None
+            elif self.mode is OnExisting.OVERWRITE and answer.value != value:
+                before[question.key] = answer.value
+                answer.update_from_dict(stored_answer(question.type, value))
+                if answer.id is not None:
+                    self.changed_answers[answer.id] = answer
+            else:
+                continue
+            after[question.key] = value
+        return before, after
 
     def _consent_changes(self, contact: Contact, row: ImportRow) -> dict[ConsentChannel, Any]:
         """Sets the consent columns the row changes; returns (before, status, expiry) by

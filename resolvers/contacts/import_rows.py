@@ -2,24 +2,29 @@
 applies (`contacts.clean_values`), each problem named by the file's column header.
 
 Pure functions: no query here. The job (`import_job`) gives the palette and the consent
-the organization declared, and writes what comes out.
+the organization declared, and writes what comes out. Custom-field cells are read as
+the question's answer with the rules contactCustomFieldsSave applies (`clean_value`), after
+turning the text into the type's value (a number, a boolean word, a list split on "|").
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from carnet.i18n import N_
 from models.contacts import ConsentChannel, ConsentStatus, ContactKind
+from models.custom_fields import CustomField, CustomFieldType
 from models.identity import Locale
 from models.organizations import Organization
 from resolvers.common.errors import ErrorCollector, UserErrorCode
 from resolvers.common.validation import clean_text
 from resolvers.contacts.contacts import clean_values
 from resolvers.contacts.csv_columns import BY_COLUMN, GROUP_SEPARATOR, ContactColumn, header_key
+from resolvers.contacts.custom_field_answers import _Refused, clean_value
 from resolvers.contacts.groups import NAME_MAX_LENGTH as GROUP_NAME_MAX_LENGTH
 from resolvers.contacts.records import fold
 
@@ -56,6 +61,8 @@ _CONSENT_COLUMNS = {
 # What a spreadsheet would run as a formula; exports escape it with a leading apostrophe.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _DATE = re.compile(r"(\d{4})[-/](\d{1,2})[-/](\d{1,2})(?:[ T].*)?")
+_NUMBER = re.compile(r"[+-]?\d+(?:[.,]\d+)?(?:[eE][+-]?\d+)?")
+_INTEGER = re.compile(r"[+-]?\d{1,15}")  # longer ones are read as floats
 
 
 @dataclass
@@ -73,6 +80,7 @@ class ImportRow:
     colour_id: int | None = None
     groups: list[str] = field(default_factory=list)
     consent: dict[ConsentChannel, ConsentStatus] = field(default_factory=dict)
+    answers: dict[int, Any] = field(default_factory=dict)  # custom field pk -> clean value
     problems: list[RowProblem] = field(default_factory=list)
     blank: bool = False
 
@@ -126,18 +134,32 @@ def parse_row(
     organization: Organization,
     palette: dict[str, int],
     implied_declared: set[ConsentChannel],
+    custom: Sequence[tuple[int, str, CustomField]] = (),
 ) -> ImportRow:
     """`columns` are (index, header, field); `palette` maps folded colour names to ids;
     `implied_declared` the channels for which the organization declared IMPLIED consent
-    (its basis and date then apply to a row's IMPLIED cell)."""
+    (its basis and date then apply to a row's IMPLIED cell); `custom` the custom-field
+    columns as (index, header, question)."""
     row = ImportRow(number)
-    cell_of = {
-        column: (_unescaped(cells[index]) if index < len(cells) else "", header)
-        for index, header, column in columns
-    }
-    if not any(value for value, _ in cell_of.values()):
+    cell_of = {column: (_cell(cells, index), header) for index, header, column in columns}
+    answer_cells = [(_cell(cells, index), header, question) for index, header, question in custom]
+    if not any(value for value, _ in cell_of.values()) and not any(
+        value for value, _, _ in answer_cells
+    ):
         row.blank = True
         return row
+    for value, header, question in answer_cells:
+        if not value:
+            continue  # no answer given: the stored one, if any, stays
+        try:
+            answer = custom_value(question, value)
+        except _Refused as refusal:
+            row.problems.append(
+                RowProblem(header, UserErrorCode.INVALID, refusal.message, refusal.params)
+            )
+            continue
+        if answer is not None:
+            row.answers[question.id] = answer
     raw: dict[str, Any] = {}
     header_of: dict[str, str] = {}
     for column, (value, header) in cell_of.items():
@@ -178,6 +200,32 @@ def parse_row(
             RowProblem("", UserErrorCode.REQUIRED, N_("This row has no name, email or phone."))
         )
     return row
+
+
+def _cell(cells: list[str], index: int) -> str:
+    return _unescaped(cells[index]) if index < len(cells) else ""
+
+
+def custom_value(question: CustomField, text: str) -> Any:
+    """The cell as the question's answer (None for none), as an export writes it: ISO
+    dates, true/false (or yes/no, oui/non, 1/0), choice values, several joined with "|",
+    numbers (a decimal comma is fine). `_Refused` when it is not a valid answer."""
+    value: Any = text
+    match question.type:
+        case CustomFieldType.NUMBER:
+            if _INTEGER.fullmatch(text):
+                value = int(text)
+            elif _NUMBER.fullmatch(text):
+                value = float(text.replace(",", "."))
+        case CustomFieldType.DATE:
+            parsed = _birth_date(text)
+            value = parsed.isoformat() if parsed else text
+        case CustomFieldType.BOOLEAN:
+            meaning = _word(text, ContactColumn.DO_NOT_CONTACT)
+            value = text if meaning is None else meaning
+        case CustomFieldType.MULTIPLE_CHOICE:
+            value = [part.strip() for part in text.split(GROUP_SEPARATOR) if part.strip()]
+    return clean_value(question, value)
 
 
 def _unescaped(cell: str) -> str:

@@ -18,6 +18,7 @@ from carnet.i18n import N_
 from carnet.settings import current_settings
 from models.contact_transfers import ContactImport, ContactImportRowError, OnExisting
 from models.contacts import ConsentChannel, ConsentStatus
+from models.custom_fields import CustomField
 from resolvers.common import audit
 from resolvers.common.actor import Actor
 from resolvers.common.errors import ErrorCollector, FieldPath, NotFound, UserErrorCode
@@ -65,8 +66,18 @@ class UploadedFile(Protocol):
 
 @dataclass
 class ColumnChoice:
+    """A column of the file and what it fills: a contact field, or a custom field (its
+    pk; 0 for an id that names no custom field). Exactly one of the two."""
+
     column: str  # the CSV header, as in the file
-    field: ContactColumn
+    field: ContactColumn | None = None
+    custom_field_id: int | None = None
+
+
+@dataclass
+class Mapping:
+    columns: list[dict[str, Any]]  # {"column", "index", "field"}: contact fields
+    custom_fields: list[dict[str, Any]]  # {"column", "index", "field_id", "key"}
 
 
 @dataclass
@@ -199,11 +210,48 @@ def _find_header(headers: list[str], column: str) -> list[int]:
     return [index for index, header in enumerate(headers) if key and header_key(header) == key]
 
 
+def _custom_column(header: str, index: int, question: CustomField) -> dict[str, Any]:
+    return {"column": header, "index": index, "field_id": question.id, "key": question.key}
+
+
+def _target(
+    choice: ColumnChoice, questions: dict[int, CustomField], path: tuple, errors: ErrorCollector
+) -> ContactColumn | CustomField | None:
+    """What an explicit mapping entry fills, or None (its problem added)."""
+    if (choice.field is None) == (choice.custom_field_id is None):
+        errors.add(
+            UserErrorCode.INVALID, (*path, "field"), N_("Give either field or customFieldId.")
+        )
+        return None
+    if choice.field is not None:
+        return choice.field
+    question = questions.get(choice.custom_field_id or 0)
+    if question is None:
+        errors.add(
+            UserErrorCode.NOT_FOUND,
+            (*path, "custom_field_id"),
+            N_("The organization has no such custom field."),
+        )
+        return None
+    if question.archived_at is not None:
+        errors.add(
+            UserErrorCode.INVALID,
+            (*path, "custom_field_id"),
+            N_("The custom field “{key}” is archived: it cannot be imported."),
+            key=question.key,
+        )
+        return None
+    return question
+
+
 def _explicit_mapping(
-    headers: list[str], mapping: Sequence[ColumnChoice], errors: ErrorCollector
-) -> list[dict[str, Any]]:
-    columns: list[dict[str, Any]] = []
-    seen_fields: set[ContactColumn] = set()
+    headers: list[str],
+    mapping: Sequence[ColumnChoice],
+    questions: dict[int, CustomField],
+    errors: ErrorCollector,
+) -> Mapping:
+    found_mapping = Mapping([], [])
+    seen_targets: set[ContactColumn | int] = set()
     seen_indexes: set[int] = set()
     for position, choice in enumerate(mapping):
         path = ("input", "mapping", position)
@@ -229,63 +277,92 @@ def _explicit_mapping(
                 N_("The column “{column}” is mapped twice."),
                 column=choice.column[:100],
             )
-        if choice.field in seen_fields:
-            errors.add(
-                UserErrorCode.INVALID,
-                (*path, "field"),
-                N_("Only one column can fill {field}."),
-                field=choice.field.value,
-            )
-        seen_fields.add(choice.field)
         if len(found) == 1:
             seen_indexes.add(found[0])
-            columns.append(
-                {"column": headers[found[0]], "index": found[0], "field": choice.field.value}
+        target = _target(choice, questions, path, errors)
+        if target is None:
+            continue
+        identity = target if isinstance(target, ContactColumn) else target.id
+        if identity in seen_targets:
+            errors.add(
+                UserErrorCode.INVALID,
+                (*path, "field" if isinstance(target, ContactColumn) else "custom_field_id"),
+                N_("Only one column can fill {field}."),
+                field=target.value if isinstance(target, ContactColumn) else target.key,
             )
-    return columns
+        seen_targets.add(identity)
+        if len(found) == 1:
+            header = headers[found[0]]
+            if isinstance(target, ContactColumn):
+                found_mapping.columns.append(
+                    {"column": header, "index": found[0], "field": target.value}
+                )
+            else:
+                found_mapping.custom_fields.append(_custom_column(header, found[0], target))
+    return found_mapping
 
 
-def _automatic_mapping(headers: list[str], errors: ErrorCollector) -> list[dict[str, Any]]:
-    """Headers Carnet knows (its own export's, English or French) map themselves."""
-    columns: list[dict[str, Any]] = []
-    first_header: dict[ContactColumn, str] = {}
+def _automatic_mapping(
+    headers: list[str], questions: dict[int, CustomField], errors: ErrorCollector
+) -> Mapping:
+    """Headers Carnet knows (its own export's, English or French) map themselves, and so
+    do the keys of the custom fields still asked (an export's extra columns). A key that
+    reads like a contact field's header fills that field, unless that field is taken."""
+    by_key = {header_key(q.key): q for q in questions.values() if q.archived_at is None}
+    found = Mapping([], [])
+    first_header: dict[ContactColumn | int, str] = {}
     for index, header in enumerate(headers):
         field = column_for_header(header)
-        if field is None:
+        question = by_key.get(header_key(header))
+        target: ContactColumn | CustomField
+        if field is not None and (field not in first_header or question is None):
+            target = field
+        elif question is not None:
+            target = question
+        else:
             continue
-        if field in first_header:
+        identity = target if isinstance(target, ContactColumn) else target.id
+        if identity in first_header:
             errors.add(
                 UserErrorCode.INVALID,
                 FILE,
                 N_("The columns “{first}” and “{second}” both hold {field}: pass a mapping."),
-                first=first_header[field][:100],
+                first=first_header[identity][:100],
                 second=header[:100],
-                field=field.value,
+                field=target.value if isinstance(target, ContactColumn) else target.key,
             )
             continue
-        first_header[field] = header
-        columns.append({"column": header, "index": index, "field": field.value})
-    return columns
+        first_header[identity] = header
+        if isinstance(target, ContactColumn):
+            found.columns.append({"column": header, "index": index, "field": target.value})
+        else:
+            found.custom_fields.append(_custom_column(header, index, target))
+    return found
 
 
 def resolve_mapping(
-    headers: list[str], mapping: Sequence[ColumnChoice] | None, errors: ErrorCollector
-) -> list[dict[str, Any]]:
+    headers: list[str],
+    mapping: Sequence[ColumnChoice] | None,
+    errors: ErrorCollector,
+    questions: dict[int, CustomField] | None = None,
+) -> Mapping:
+    """`questions`: the organization's custom fields by pk, archived ones included."""
+    questions = questions or {}
     before = len(errors.errors)
     if mapping is None:
-        columns = _automatic_mapping(headers, errors)
+        found = _automatic_mapping(headers, questions, errors)
         path: FieldPath = FILE
     else:
-        columns = _explicit_mapping(headers, mapping, errors)
+        found = _explicit_mapping(headers, mapping, questions, errors)
         path = ("input", "mapping")
-    fields = {ContactColumn(c["field"]) for c in columns}
+    fields = {ContactColumn(c["field"]) for c in found.columns}
     if len(errors.errors) == before and not fields & set(IDENTIFYING):
         errors.add(
             UserErrorCode.REQUIRED,
             path,
             N_("Map at least one column to a name, an email or a phone number."),
         )
-    return columns
+    return found
 
 
 def check_consent(
@@ -351,15 +428,24 @@ async def request_import(
     if data is not None:
         text = _decode(data, encoding, errors)
         parsed = parse_file(text, errors) if text is not None else None
-    columns = resolve_mapping(parsed.headers, mapping, errors) if parsed else []
+    found = Mapping([], [])
+    if parsed:
+        questions = {
+            q.id: q for q in await CustomField.filter(organization_id=actor.organization_id)
+        }
+        found = resolve_mapping(parsed.headers, mapping, errors, questions)
     errors.raise_if_any()
     assert parsed is not None
+    columns = found.columns
     ignored = sorted(
-        set(range(len(parsed.headers))) - {c["index"] for c in columns},
+        set(range(len(parsed.headers)))
+        - {c["index"] for c in columns}
+        - {c["index"] for c in found.custom_fields},
     )
     layout = {
         "delimiter": parsed.delimiter,
         "columns": columns,
+        "custom_fields": found.custom_fields,
         "ignored": [parsed.headers[i] for i in ignored if parsed.headers[i]],
     }
     async with unit_of_work() as uow:
@@ -384,6 +470,7 @@ async def request_import(
                 "filename": contact_import.filename,
                 "total_rows": parsed.total_rows,
                 "columns": {c["column"]: c["field"] for c in columns},
+                "custom_fields": {c["column"]: c["key"] for c in found.custom_fields},
                 "on_existing": on_existing.value,
                 "consent": declared,
             },
@@ -396,6 +483,11 @@ def mapped_columns(contact_import: ContactImport) -> list[tuple[str, ContactColu
         (c["column"], ContactColumn(c["field"]))
         for c in (contact_import.mapping or {}).get("columns", [])
     ]
+
+
+def mapped_custom_fields(contact_import: ContactImport) -> list[dict[str, Any]]:
+    """The custom-field columns: {"column", "index", "field_id", "key"} each."""
+    return list((contact_import.mapping or {}).get("custom_fields", []))
 
 
 def ignored_columns(contact_import: ContactImport) -> list[str]:

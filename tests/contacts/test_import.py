@@ -18,11 +18,17 @@ from models.contacts import (
     Group,
     GroupMember,
 )
+from models.custom_fields import CustomFieldAnswer, CustomFieldType
 from models.identity import Locale
 from models.tasks import Task, TaskStatus
 from resolvers.common.tasks import enqueue_task, job_id
+from resolvers.common.time import now
 from resolvers.contacts import import_job
+from resolvers.contacts.custom_field_answers import stored_answer
 from schema import ids
+from tests.contacts.contact_flows import LIST as CONTACTS
+from tests.contacts.contact_flows import names
+from tests.custom_fields_authz_examples import a_fresh_field
 from tests.support.worker import run_worker
 
 ERRORS = "errors { code field message }"
@@ -302,8 +308,9 @@ async def test_a_job_run_twice_or_killed_between_chunks_imports_once(
     api, world, settings, monkeypatch
 ):
     monkeypatch.setattr(import_job, "CHUNK_ROWS", 3)
-    csv = "First name,Email,Groups\n" + "".join(
-        f"P{i},p{i % 7}@example.test,G{i % 2}\n" for i in range(10)
+    note = await a_fresh_field(world, key="note")
+    csv = "First name,Email,Groups,note\n" + "".join(
+        f"P{i},p{i % 7}@example.test,G{i % 2},n{i}\n" for i in range(10)
     )
     result = await upload(api, world.admin, world, csv)
     import_id = ids.decode(result.ok("contactsImport")["contactImport"]["id"])[1]
@@ -338,6 +345,11 @@ async def test_a_job_run_twice_or_killed_between_chunks_imports_once(
     assert await Contact.filter(organization=world.organization).count() == 7
     # p0..p6 each in the group of their first row; p0, p1, p2 come back in the other one.
     assert await GroupMember.all().count() == 10
+    # Each contact answered once, by its first row (FILL_BLANKS).
+    notes = await CustomFieldAnswer.filter(field=note).values_list("contact__email", "content")
+    assert sorted((email, content["value"]) for email, content in notes) == [
+        (f"p{i}@example.test", f"n{i}") for i in range(7)
+    ]
     assert await AuditEvent.filter(action="contact.import.finished").count() == 1
 
 
@@ -425,3 +437,190 @@ async def test_cross_organization_ids_are_not_found(api, world, settings):
     agent = await upload(api, world.agent, world, "Email\na@example.test\n")
     assert agent.error_codes == ["FORBIDDEN"]
     assert await ContactImport.all().count() == 1
+
+
+SIZES = [{"value": v, "label_en": v.upper(), "label_fr": v.upper()} for v in ("s", "m", "l")]
+ANSWERS = """query($id: ID!) { contact(id: $id) { customFields { field { key } value } } }"""
+
+
+async def questions(world) -> dict:
+    return {
+        "note": await a_fresh_field(world, key="note"),
+        "jersey": await a_fresh_field(world, key="jersey", type=CustomFieldType.NUMBER),
+        "checked_on": await a_fresh_field(world, key="checked_on", type=CustomFieldType.DATE),
+        "photo_ok": await a_fresh_field(
+            world, key="photo_ok", type=CustomFieldType.BOOLEAN, required=True
+        ),
+        "size": await a_fresh_field(
+            world, key="size", type=CustomFieldType.SINGLE_CHOICE, choices=SIZES
+        ),
+        "positions": await a_fresh_field(
+            world, key="positions", type=CustomFieldType.MULTIPLE_CHOICE, choices=SIZES
+        ),
+    }
+
+
+async def answers_read(api, world, email: str) -> dict:
+    contact = await Contact.get(email=email)
+    read = await api.as_(world.viewer).execute(ANSWERS, {"id": ids.encode("Contact", contact.id)})
+    assert not read.errors, read.errors
+    return {a["field"]["key"]: a["value"] for a in read.data["contact"]["customFields"]}
+
+
+async def test_custom_field_columns_are_imported_by_key(api, world, settings):
+    fields = await questions(world)
+    csv = (
+        "First name,Email,note,jersey,checked_on,photo_ok,size,positions,Unknown\n"
+        "Ana,ana@example.test,Élève,23,2026-09-01,true,m,l|s|l,x\n"
+        "Bob,bob@example.test,'=peanuts,-7.5,,Non,,,\n"
+        'Cid,cid@example.test,,"3,5",2026-9-2,oui,s,m,\n'
+    )
+    result = await imported(api, world.admin, world, csv, settings)
+    assert (result["createdCount"], result["errorCount"]) == (3, 0), result["rowErrors"]
+    assert result["ignoredColumns"] == ["Unknown"]
+    read = await api.as_(world.admin).execute(
+        "query($id: ID!) { contactImport(id: $id) { customFieldColumns { column fieldId key } } }",
+        {"id": result["id"]},
+    )
+    columns = read.data["contactImport"]["customFieldColumns"]
+    assert [c["column"] for c in columns] == list(fields)
+    assert columns[0]["fieldId"] == ids.encode("CustomField", fields["note"].id)
+    assert await answers_read(api, world, "ana@example.test") == {
+        "note": "Élève",
+        "jersey": 23,
+        "checked_on": "2026-09-01",
+        "photo_ok": True,
+        "size": "m",
+        "positions": ["l", "s"],
+    }
+    # Blank cells are no answer; the required question is not enforced by an import.
+    assert await answers_read(api, world, "bob@example.test") == {
+        "note": "=peanuts",
+        "jersey": -7.5,
+        "photo_ok": False,
+    }
+    cid = await answers_read(api, world, "cid@example.test")
+    assert (cid["jersey"], cid["checked_on"], cid["positions"]) == (3.5, "2026-09-02", ["m"])
+    found = await api.as_(world.viewer).execute(
+        CONTACTS,
+        {
+            "o": world.org_gid,
+            "filter": {
+                "customFields": [
+                    {"fieldId": ids.encode("CustomField", fields["note"].id), "contains": "eleve"}
+                ]
+            },
+        },
+    )
+    assert names(found) == ["Ana"]
+    created = await AuditEvent.filter(action="contact.create").order_by("id").first()
+    assert created.after["custom_fields"]["positions"] == ["l", "s"]
+
+
+async def test_bad_custom_field_cells_are_row_errors_naming_the_column(api, world, settings):
+    await questions(world)
+    csv = (
+        "Email,jersey,checked_on,size,positions,photo_ok\n"
+        "a@example.test,twelve,,,,\n"
+        "b@example.test,,2026-02-30,,,\n"
+        "c@example.test,,,xl,,\n"
+        "d@example.test,,,,s|xl,maybe\n"
+        "e@example.test,1e999,,,,\n"
+        "f@example.test,12,2026-01-31,l,s|m,1\n"
+    )
+    result = await imported(api, world.admin, world, csv, settings)
+    assert (result["createdCount"], result["errorCount"]) == (1, 5)
+    errors = [e["node"] for e in result["rowErrors"]["edges"]]
+    assert [(e["row"], e["column"], e["code"], e["message"]) for e in errors] == [
+        (1, "jersey", "INVALID", "Enter a number."),
+        (2, "checked_on", "INVALID", "Enter a date as YYYY-MM-DD."),
+        (3, "size", "INVALID", "Pick one of the question's choices."),
+        (4, "positions", "INVALID", "Pick one of the question's choices."),
+        (4, "photo_ok", "INVALID", "Enter true or false."),
+        (5, "jersey", "INVALID", "Enter a number."),
+    ]
+    assert await Contact.filter(organization=world.organization).count() == 1
+    assert await CustomFieldAnswer.all().count() == 5
+
+
+async def test_existing_answers_are_kept_or_overwritten_and_archived_columns_ignored(
+    api, world, settings
+):
+    fields = await questions(world)
+    old = await a_fresh_field(world, key="old_question")
+    old.archived_at = now()
+    await old.save()
+    contact = await Contact.create(
+        organization=world.organization, first_name="Ana", email="ana@example.test"
+    )
+    await CustomFieldAnswer.create(
+        contact=contact, field=fields["note"], **stored_answer(CustomFieldType.TEXT, "Before")
+    )
+    csv = "Email,note,jersey,old_question\nana@example.test,After,9,ignored\n"
+    skip = await imported(api, world.admin, world, csv, settings, onExisting="SKIP")
+    assert skip["skippedCount"] == 1
+    assert await answers_read(api, world, "ana@example.test") == {"note": "Before"}
+
+    fill = await imported(api, world.admin, world, csv, settings)
+    assert fill["ignoredColumns"] == ["old_question"]
+    assert fill["updatedCount"] == 1
+    assert await answers_read(api, world, "ana@example.test") == {"note": "Before", "jersey": 9}
+    again = await imported(api, world.admin, world, csv, settings)
+    assert (again["updatedCount"], again["skippedCount"]) == (0, 1)
+
+    overwrite = await imported(api, world.admin, world, csv, settings, onExisting="OVERWRITE")
+    assert overwrite["updatedCount"] == 1
+    assert await answers_read(api, world, "ana@example.test") == {"note": "After", "jersey": 9}
+    answer = await CustomFieldAnswer.get(contact=contact, field=fields["note"])
+    assert answer.search_text == "after"
+    assert not await CustomFieldAnswer.filter(field=old).exists()
+    update = await AuditEvent.filter(action="contact.update").order_by("-id").first()
+    assert update.before == {"custom_fields": {"note": "Before"}}
+    assert update.after["custom_fields"] == {"note": "After"}
+
+
+async def test_an_explicit_mapping_names_custom_fields_by_id(api, world, settings):
+    fields = await questions(world)
+    archived = await a_fresh_field(world, key="gone")
+    archived.archived_at = now()
+    await archived.save()
+    other_org_field = ids.encode("CustomField", 999_999)
+    csv = "Courriel,Taille,Numéro\nana@example.test,S,12\n"
+    size = ids.encode("CustomField", fields["size"].id)
+    refused = await upload(
+        api,
+        world.admin,
+        world,
+        csv,
+        mapping=[
+            {"column": "Courriel", "field": "EMAIL"},
+            {"column": "Taille", "customFieldId": other_org_field},
+            {"column": "Numéro", "customFieldId": ids.encode("CustomField", archived.id)},
+            {"column": "Taille", "field": "CITY", "customFieldId": size},
+            {"column": "Numéro"},
+        ],
+    )
+    errors = refused.payload("contactsImport")["errors"]
+    assert [(e["code"], e["field"]) for e in errors] == [
+        ("NOT_FOUND", ["input", "mapping", "1", "customFieldId"]),
+        ("INVALID", ["input", "mapping", "2", "customFieldId"]),
+        ("INVALID", ["input", "mapping", "3", "column"]),
+        ("INVALID", ["input", "mapping", "3", "field"]),
+        ("INVALID", ["input", "mapping", "4", "column"]),
+        ("INVALID", ["input", "mapping", "4", "field"]),
+    ]
+    assert await ContactImport.all().count() == 0
+    result = await imported(
+        api,
+        world.admin,
+        world,
+        "Courriel,Taille,Numéro\nana@example.test,s,12\n",
+        settings,
+        mapping=[
+            {"column": "Courriel", "field": "EMAIL"},
+            {"column": "Taille", "customFieldId": size},
+            {"column": "numero", "customFieldId": ids.encode("CustomField", fields["jersey"].id)},
+        ],
+    )
+    assert result["errorCount"] == 0, result["rowErrors"]
+    assert await answers_read(api, world, "ana@example.test") == {"size": "s", "jersey": 12}

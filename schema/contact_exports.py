@@ -12,27 +12,22 @@ from datetime import datetime
 import strawberry
 
 from carnet.i18n import translate
-from models.contact_transfers import ContactExport, TransferStatus
+from models.contact_transfers import ContactExport
 from resolvers.common.errors import BadUserInput, NotFound
 from resolvers.common.permissions import Permission
 from resolvers.contacts import exports
 from schema import ids
+from schema.contact_imports import TransferStatusEnum
 from schema.contacts import ContactFilterInput, _filter
 from schema.identity import UserType
 from schema.payloads import Payload, payload
 from schema.permissions import describe, requires
 from schema.types import Connection, Node, model_node, related
 
-ExportStatusEnum = strawberry.enum(
-    TransferStatus,
-    name="ContactExportStatus",
-    description="PENDING: waiting for the worker; RUNNING; DONE; FAILED (see `failure`).",
-)
-
 
 @model_node("ContactExport", ContactExport, Permission.CONTACTS_IMPORT_EXPORT)
 class ContactExportType(Node):
-    status: ExportStatusEnum
+    status: TransferStatusEnum
     row_count: int = strawberry.field(description="Contacts in the file, once DONE.")
     created_at: datetime
     finished_at: datetime | None = strawberry.field(description="When it was DONE or FAILED.")

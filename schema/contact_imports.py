@@ -45,7 +45,7 @@ OnExistingEnum = strawberry.enum(
 )
 TransferStatusEnum = strawberry.enum(
     TransferStatus,
-    name="ContactImportStatus",
+    name="ContactTransferStatus",
     description="PENDING: waiting for the worker; RUNNING; DONE; FAILED (see `failure`).",
 )
 

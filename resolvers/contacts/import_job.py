@@ -125,16 +125,21 @@ async def run_import(import_id: int) -> None:
             return
 
 
+async def _locked_unfinished(import_id: int) -> ContactImport | None:
+    """The import's state, locked for this transaction; None once it is done or failed."""
+    state = (
+        await ContactImport.filter(id=import_id).select_for_update().only(*_STATE_FIELDS).first()
+    )
+    if state is None or state.status in (TransferStatus.DONE, TransferStatus.FAILED):
+        return None
+    return state
+
+
 async def _chunk(import_id: int, records: _Records) -> bool:
     """One chunk in one transaction; True when the import is over."""
     async with in_transaction():
-        state = (
-            await ContactImport.filter(id=import_id)
-            .select_for_update()
-            .only(*_STATE_FIELDS)
-            .first()
-        )
-        if state is None or state.status in (TransferStatus.DONE, TransferStatus.FAILED):
+        state = await _locked_unfinished(import_id)
+        if state is None:
             return True
         fields = ["status", *_COUNTERS, "updated_at"]
         if state.status is TransferStatus.PENDING:
@@ -169,13 +174,8 @@ async def _chunk(import_id: int, records: _Records) -> bool:
 
 async def _give_up(import_id: int) -> None:
     async with in_transaction():
-        state = (
-            await ContactImport.filter(id=import_id)
-            .select_for_update()
-            .only(*_STATE_FIELDS)
-            .first()
-        )
-        if state is None or state.status in (TransferStatus.DONE, TransferStatus.FAILED):
+        state = await _locked_unfinished(import_id)
+        if state is None:
             return
         state.status, state.finished_at, state.failure = TransferStatus.FAILED, now(), FAILURE
         await state.save(update_fields=["status", "finished_at", "failure", "updated_at"])

@@ -28,6 +28,7 @@ from carnet.http import CarnetGraphQL
 from carnet.i18n import negotiate, translate
 from carnet.persisted_queries import PersistedQueryStore
 from carnet.settings import Settings, configure
+from carnet.websocket import CarnetTransportWSHandler
 from resolvers.common.actor import RequestMeta
 from resolvers.contacts import exports
 from resolvers.identity.sessions import authenticate
@@ -58,6 +59,8 @@ def _meta(connection: HTTPConnection, locale: str | None = None) -> RequestMeta:
 
 
 class CarnetView(CarnetGraphQL):
+    graphql_transport_ws_handler_class = CarnetTransportWSHandler
+
     def __init__(self, settings: Settings, store: PersistedQueryStore):
         super().__init__(
             build_schema(settings),

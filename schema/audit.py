@@ -9,9 +9,10 @@ import strawberry
 from strawberry.scalars import JSON
 
 from models.audit import AuditEvent
-from resolvers.audit.queries import AuditFilter, audit_log, follow
+from resolvers.audit.queries import AuditFilter, audit_log
+from resolvers.audit.tail import follow
 from resolvers.common.permissions import Permission
-from resolvers.organizations.access import actor_for
+from resolvers.organizations.stream_guard import StreamGuard
 from schema import ids
 from schema.identity import UserType
 from schema.permissions import describe, requires
@@ -93,11 +94,6 @@ class AuditSubscription:
     ) -> AsyncGenerator[AuditEventType, None]:
         context = info.context
         actor = await context.actor_of(organization_id, "Organization", ("organizationId",))
-
-        async def still_allowed() -> bool:
-            if not await context.still_signed_in():
-                return False
-            return await actor_for(actor.user, actor.organization_id, actor.meta) is not None
-
-        async for event in follow(actor, poll_seconds=1.0, still_allowed=still_allowed):
+        guard = StreamGuard(context.session, actor, Permission.AUDIT_READ)
+        async for event in follow(guard, poll_seconds=1.0):
             yield event

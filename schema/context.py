@@ -94,17 +94,6 @@ class Context:
             raise Forbidden()
         return actor
 
-    async def still_signed_in(self) -> bool:
-        """For long-lived websockets: the session was not revoked or ended since connecting."""
-        if self.session is None:
-            return False
-        from models.identity import Session
-        from resolvers.common.time import now
-
-        return await Session.filter(
-            id=self.session.id, revoked_at=None, refresh_expires_at__gt=now()
-        ).exists()
-
     def loader(self, name: str, factory):
         """One DataLoader per name per request."""
         if name not in self.loaders:

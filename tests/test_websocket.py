@@ -7,50 +7,24 @@ websocket stack, as in production) and spoken to with the `websockets` client.
 
 from __future__ import annotations
 
-import asyncio
-import json
 import uuid
 
 import pytest
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
 from models.identity import Session
 from resolvers.common.time import now
 from tests.support.live_server import live_server
+from tests.support.websocket import PROTOCOL, bearer, graphql_socket, init, receive, send
 
-PROTOCOL = "graphql-transport-ws"
 ME = "{ me { email } }"
-RECEIVE_TIMEOUT_SECONDS = 10
 
 
 @pytest.fixture(scope="module")
 def server(settings):
     with live_server(settings) as running:
         yield running
-
-
-def graphql_socket(server) -> connect:
-    return connect(
-        server.websocket_url, subprotocols=[PROTOCOL], proxy=None, open_timeout=10, close_timeout=5
-    )
-
-
-async def send(websocket: ClientConnection, message: dict) -> None:
-    await websocket.send(json.dumps(message))
-
-
-async def receive(websocket: ClientConnection) -> dict:
-    async with asyncio.timeout(RECEIVE_TIMEOUT_SECONDS):
-        return json.loads(await websocket.recv())
-
-
-async def init(websocket: ClientConnection, payload: dict | None) -> dict:
-    message = {"type": "connection_init"}
-    if payload is not None:
-        message["payload"] = payload
-    await send(websocket, message)
-    return await receive(websocket)
 
 
 async def run(websocket: ClientConnection, query: str) -> list[dict]:
@@ -66,10 +40,6 @@ async def run(websocket: ClientConnection, query: str) -> list[dict]:
         messages.append(message)
         if message["type"] == "error":
             return messages
-
-
-def bearer(token: str) -> dict:
-    return {"Authorization": f"Bearer {token}"}
 
 
 async def test_signed_in_socket_is_acknowledged_and_runs_as_the_user(server, world):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -52,30 +50,3 @@ async def audit_log(actor: Actor, filters: AuditFilter, **page_args) -> Page:
     if filters.until:
         qs = qs.filter(created_at__lt=filters.until)
     return await paginate(qs.select_related("actor"), order=("-created_at",), **page_args)
-
-
-async def follow(
-    actor: Actor,
-    poll_seconds: float,
-    still_allowed: Callable[[], Awaitable[bool]],
-    recheck_every: int = 30,
-):
-    """Yields the organization's new audit events as they are committed (a live tail).
-
-    Polling by id sees only committed rows, so a change that rolls back never shows.
-    Access is re-checked every `recheck_every` polls: a revoked session or a removed
-    membership ends the stream instead of leaking events for the life of a websocket.
-    """
-    last_id = await visible_events(actor).order_by("-id").first().values_list("id", flat=True)
-    last_id = last_id or 0
-    polls = 0
-    while True:
-        events = await visible_events(actor).filter(id__gt=last_id).order_by("id").limit(100)
-        for event in events:
-            last_id = event.id
-            yield event
-        polls += 1
-        if polls % recheck_every == 0 and not await still_allowed():
-            return
-        if not events:
-            await asyncio.sleep(poll_seconds)

@@ -1,11 +1,11 @@
 """graphql-transport-ws as Strawberry speaks it, except how a stream ends when access does.
 
-A subscription whose subscriber lost access mid-stream (see
-resolvers.organizations.stream_guard) raises UNAUTHENTICATED, FORBIDDEN or NOT_FOUND.
-Strawberry would send that as one more `next` followed by `complete`, which clients read
-as data and then a normal end; here it is the operation's `error` message instead — the
-same message a subscription refused at subscribe time gets, and the protocol's way to say
-the operation failed and is over.
+A subscription whose subscriber lost access (resolvers.organizations.stream_guard raises
+AccessEnded: UNAUTHENTICATED, FORBIDDEN or NOT_FOUND) would be answered by Strawberry with
+one more `next` and then `complete`, which clients read as data and a normal end; here it
+is the operation's `error` message instead: the message a subscription refused at
+subscribe time gets, and the protocol's way to say the operation failed and is over.
+And every operation starts with the caller's access as of now, not as of connecting.
 """
 
 from __future__ import annotations
@@ -18,28 +18,31 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 )
 from strawberry.types.execution import ExecutionResult
 
-ACCESS_ENDED_CODES = frozenset({"UNAUTHENTICATED", "FORBIDDEN", "NOT_FOUND"})
+from resolvers.organizations.stream_guard import AccessEnded
 
 
 def ends_access(result: object) -> bool:
-    if not isinstance(result, ExecutionResult) or result.data is not None or not result.errors:
+    if not isinstance(result, ExecutionResult) or not result.errors:
         return False
-    return all((e.extensions or {}).get("code") in ACCESS_ENDED_CODES for e in result.errors)
+    return all(isinstance(e.original_error, AccessEnded) for e in result.errors)
 
 
 class CarnetTransportWSHandler(BaseGraphQLTransportWSHandler):
+    async def handle_subscribe(self, message) -> None:
+        # One context serves every operation of the socket: it must not answer a later
+        # one with a role or a sign-in that has since ended.
+        if self.connection_acknowledged:
+            await self.context.recheck_access()
+        await super().handle_subscribe(message)
+
     async def _send_result_stream(self, operation: Operation, result_source) -> None:
         results = self._until_access_ends(operation, result_source)
         await super()._send_result_stream(operation, results)
 
     @staticmethod
     async def _until_access_ends(operation: Operation, result_source) -> AsyncIterator:
-        # Only results after the first: a query's single result, and a subscription refused
-        # before it started, are answered as Strawberry does.
-        first = True
         async for result in result_source:
-            if not first and ends_access(result):
+            if ends_access(result):
                 await operation.send_initial_errors(result.errors)
                 return
-            first = False
             yield result

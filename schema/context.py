@@ -13,6 +13,7 @@ from models.organizations import Organization
 from resolvers.common.actor import Actor, RequestMeta
 from resolvers.common.permissions import Permission
 from resolvers.organizations.access import actor_for
+from resolvers.organizations.stream_guard import still_signs_in
 from schema import ids
 
 # Node type name → model, filled by schema.types.model_node; used to find a record's tenant.
@@ -93,6 +94,16 @@ class Context:
         if not actor.can(permission):
             raise Forbidden()
         return actor
+
+    async def recheck_access(self) -> None:
+        """For a websocket, before each operation: the socket outlives its roles and token."""
+        self._actors.clear()
+        self._record_orgs.clear()
+        self.loaders.clear()
+        if self.session is not None and not await still_signs_in(
+            self.session.id, self.session.access_token_hash
+        ):
+            self.session = self.user = None
 
     def loader(self, name: str, factory):
         """One DataLoader per name per request."""

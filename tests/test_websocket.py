@@ -108,3 +108,28 @@ async def test_non_string_authorization_does_not_break_the_socket(server):
     async with graphql_socket(server) as websocket:
         ack = await init(websocket, {"Authorization": 5})
         assert ack["type"] == "connection_ack"
+
+
+AUDIT_LOG = '{ auditLog(organizationId: "%s", first: 1) { edges { node { action } } } }'
+
+
+async def test_each_operation_sees_access_as_of_now(server, api, world):
+    """The socket outlives a removal and a sign-out: later operations must not."""
+    from tests.staff.flows import REMOVE, member_gid
+
+    async with graphql_socket(server) as websocket:
+        assert (await init(websocket, bearer(world.admin.token)))["type"] == "connection_ack"
+        query = AUDIT_LOG % world.org_gid
+        [allowed] = await run(websocket, query)
+        assert "errors" not in allowed["payload"], allowed
+        removed = await api.as_(world.owner).execute(
+            REMOVE, {"id": member_gid(world.admin.membership)}
+        )
+        removed.ok("staffRemove")
+        [after_removal] = await run(websocket, query)
+        await Session.filter(user=world.admin.user).update(revoked_at=now())
+        [after_sign_out] = await run(websocket, ME)
+    assert [e["extensions"]["code"] for e in after_removal["payload"]["errors"]] == ["NOT_FOUND"]
+    assert [e["extensions"]["code"] for e in after_sign_out["payload"]["errors"]] == [
+        "UNAUTHENTICATED"
+    ]

@@ -16,6 +16,22 @@ from resolvers.common.time import now
 from resolvers.organizations.access import actor_for
 
 
+class AccessEnded(Exception):
+    """Raised by a guard: the stream must end. Each subclass is coded as HTTP would answer."""
+
+
+class SignedOut(AccessEnded, Unauthenticated):
+    pass
+
+
+class NoLongerStaff(AccessEnded, NotFound):
+    pass
+
+
+class NoLongerPermitted(AccessEnded, Forbidden):
+    pass
+
+
 class StreamGuard:
     """The subscriber's access to one organization under one permission, as of now.
 
@@ -36,26 +52,31 @@ class StreamGuard:
     async def actor(self) -> Actor:
         """The subscriber's current role there, with its filter; raises once access has ended.
 
-        Unauthenticated: the token would no longer sign in (revoked, expired, refreshed,
-        user disabled). NotFound: no longer active staff there, as over HTTP.
-        Forbidden: the current role lacks the permission.
+        SignedOut (UNAUTHENTICATED): the token would no longer sign in (revoked, expired,
+        refreshed, user disabled). NoLongerStaff (NOT_FOUND): no longer active staff there.
+        NoLongerPermitted (FORBIDDEN): the current role lacks the permission.
         """
         if not await self._signed_in():
-            raise Unauthenticated()
+            raise SignedOut()
         actor = await actor_for(self.user, self.organization_id, self.meta)
         if actor is None:
-            raise NotFound()
+            raise NoLongerStaff()
         if not actor.can(self.permission):
-            raise Forbidden()
+            raise NoLongerPermitted()
         return actor
 
     async def _signed_in(self) -> bool:
-        if self.session_id is None:
-            return False
-        return await Session.filter(
-            id=self.session_id,
-            access_token_hash=self.access_token_hash,
-            revoked_at=None,
-            access_expires_at__gt=now(),
-            user__is_active=True,
-        ).exists()
+        return await still_signs_in(self.session_id, self.access_token_hash)
+
+
+async def still_signs_in(session_id: int | None, access_token_hash: str | None) -> bool:
+    """Whether the access token a socket signed in with would still sign in a request."""
+    if session_id is None:
+        return False
+    return await Session.filter(
+        id=session_id,
+        access_token_hash=access_token_hash,
+        revoked_at=None,
+        access_expires_at__gt=now(),
+        user__is_active=True,
+    ).exists()

@@ -259,3 +259,13 @@ def test_cursor_delivers_a_late_id_once_and_forgets_what_settled():
     # 30 s after 3 was read, nothing below it can still be open: only 4 is remembered.
     assert cursor.take([1, 2, 3, 4], clock=31) == [4]
     assert (cursor.settled, set(cursor.seen)) == (3, {4})
+
+
+async def test_subscriber_without_audit_read_is_refused_with_an_error(server, world):
+    async with graphql_socket(server) as websocket:
+        assert (await init(websocket, bearer(world.viewer.token)))["type"] == "connection_ack"
+        payload = {"query": TAIL, "variables": {"o": world.org_gid}}
+        await send(websocket, {"id": OPERATION, "type": "subscribe", "payload": payload})
+        message = await receive(websocket)
+    assert message["type"] == "error", message
+    assert [e["extensions"]["code"] for e in message["payload"]] == ["FORBIDDEN"]

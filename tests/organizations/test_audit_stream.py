@@ -269,3 +269,49 @@ async def test_subscriber_without_audit_read_is_refused_with_an_error(server, wo
         message = await receive(websocket)
     assert message["type"] == "error", message
     assert [e["extensions"]["code"] for e in message["payload"]] == ["FORBIDDEN"]
+
+
+async def test_access_is_checked_once_per_batch_not_per_event(world):
+    """Fifty events committed together cost one session and one membership query."""
+    import asyncio
+
+    from carnet.statements import count_statements
+    from resolvers.audit.tail import follow
+    from resolvers.identity.sessions import authenticate
+    from resolvers.organizations.access import actor_for
+    from resolvers.organizations.stream_guard import StreamGuard
+
+    actor = await actor_for(world.admin.user, world.organization.id, RequestMeta())
+    guard = StreamGuard(await authenticate(world.admin.token), actor, Permission.AUDIT_READ)
+    delivered: asyncio.Queue[str] = asyncio.Queue()
+
+    async def tail():
+        async for event in follow(guard, poll_seconds=0.05):
+            await delivered.put(event.action)
+
+    tailing = asyncio.ensure_future(tail())
+    try:
+        for _ in range(50):
+            await AuditEvent.create(organization_id=world.organization.id, action="warm.up")
+            try:
+                await asyncio.wait_for(delivered.get(), 0.1)
+                break
+            except TimeoutError:
+                continue
+        await asyncio.sleep(0.3)
+        while not delivered.empty():
+            delivered.get_nowait()
+        with count_statements() as statements:
+            await AuditEvent.bulk_create(
+                [
+                    AuditEvent(organization_id=world.organization.id, action=f"batch.{n}")
+                    for n in range(50)
+                ]
+            )
+            received = [await asyncio.wait_for(delivered.get(), 5) for _ in range(50)]
+    finally:
+        tailing.cancel()
+        await asyncio.gather(tailing, return_exceptions=True)
+    assert received == [f"batch.{n}" for n in range(50)]
+    assert len([s for s in statements if '"session"' in s]) == 1, statements
+    assert len([s for s in statements if '"staff_membership"' in s]) == 1, statements

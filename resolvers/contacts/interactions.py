@@ -19,6 +19,7 @@ from models.organizations import Organization
 from resolvers.common import audit
 from resolvers.common.actor import RequestMeta
 from resolvers.common.errors import ErrorCollector
+from resolvers.common.locks import Purpose, advisory_lock
 from resolvers.common.tasks import unit_of_work
 from resolvers.common.time import now
 from resolvers.common.validation import normalize_email
@@ -73,7 +74,7 @@ async def record_interaction(
         if contact is None:
             # Serializes the creations of one organization's interactions, so two at once
             # (a purchase and a registration) do not add the same person twice.
-            await Organization.filter(id=organization_id).select_for_update().first()
+            await advisory_lock(organization_id, Purpose.CONTACT_MATCHING)
             contact = await _find(organization_id, user, email)
         if contact is None:
             contact = await _create(organization, user, email, first_name, last_name, phone, source)

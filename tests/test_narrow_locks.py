@@ -92,7 +92,8 @@ async def test_contacts_are_created_while_a_staff_change_holds_its_lock(
         paused.resume()
     assert (await change).ok("staffRoleChange")["member"]["role"] == "VIEWER"
     assert await Contact.filter(
-        organization=world.organization, source=ContactSource.STAFF_MEMBERSHIP,
+        organization=world.organization,
+        source=ContactSource.STAFF_MEMBERSHIP,
         email="nina@example.test",
     ).exists()
 

@@ -5,6 +5,11 @@
         await uow.defer("send_email", message.id)
     # committed, then enqueued
 
+One unit of work per request or job, carried in a context variable (as Polar's
+JobQueueManager): a nested `unit_of_work()` joins the enclosing one, in a savepoint of its
+transaction, and its tasks are enqueued once, after the outermost commit. A nested block
+that raises takes its tasks with its savepoint, even when its caller catches the error.
+
 A job receives only the task id. `run_task` skips a task already done, so a job that
 arq runs twice (a retry, a killed worker, a re-enqueue by the sweeper) does its work once;
 the job body must itself be safe to resume (see `resolvers.messaging.deliver`).
@@ -15,10 +20,12 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from datetime import timedelta
 from typing import Any
 
 from arq import Retry
+from tortoise.backends.base.client import TransactionalDBClient
 from tortoise.expressions import F
 from tortoise.transactions import in_transaction
 
@@ -40,7 +47,8 @@ def on_give_up(function: str, handler: Callable[..., Awaitable[None]]) -> None:
 
 
 class UnitOfWork:
-    def __init__(self) -> None:
+    def __init__(self, connection: TransactionalDBClient) -> None:
+        self.connection = connection  # the outermost transaction's
         self.tasks: list[Task] = []
 
     async def defer(self, function: str, *args: int | str) -> Task:
@@ -49,13 +57,50 @@ class UnitOfWork:
         return task
 
 
+_current: ContextVar[UnitOfWork | None] = ContextVar("carnet_unit_of_work", default=None)
+
+
+def current_unit_of_work() -> UnitOfWork:
+    """The unit of work this code runs in (for what must happen inside a transaction)."""
+    uow = _current.get()
+    if uow is None:
+        raise RuntimeError("this needs a transaction: call it inside unit_of_work()")
+    return uow
+
+
 @asynccontextmanager
 async def unit_of_work() -> AsyncIterator[UnitOfWork]:
-    uow = UnitOfWork()
-    async with in_transaction():
-        yield uow
+    """The unit of work of this request or job: a new one (a transaction, its tasks
+    enqueued after commit), or the enclosing one, joined in a savepoint."""
+    outer = _current.get()
+    if outer is not None:
+        async with _joined(outer):
+            yield outer
+        return
+    if isinstance(Task._meta.db, TransactionalDBClient):
+        # Its tasks would be enqueued before that transaction commits.
+        raise RuntimeError("unit_of_work() inside a bare in_transaction(): make it a unit_of_work")
+    async with in_transaction() as connection:
+        uow = UnitOfWork(connection)
+        token = _current.set(uow)
+        try:
+            yield uow
+        finally:
+            _current.reset(token)
     for task in uow.tasks:
         await enqueue_task(task)
+
+
+@asynccontextmanager
+async def _joined(uow: UnitOfWork) -> AsyncIterator[None]:
+    """A savepoint in the unit of work; the tasks deferred in it go if it is rolled back."""
+    kept = len(uow.tasks)
+    try:
+        async with in_transaction():
+            yield
+    except BaseException:
+        del uow.tasks[kept:]
+        raise
 
 
 def run_budget_seconds() -> float:

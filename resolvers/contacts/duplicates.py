@@ -26,7 +26,6 @@ from typing import Any
 
 from tortoise.expressions import Q
 from tortoise.functions import Count
-from tortoise.transactions import in_transaction
 
 from carnet.i18n import N_
 from models.contacts import (
@@ -298,7 +297,7 @@ async def refresh_all_suggestions(organization_id: int, batch_size: int = 10_000
         pair: sorted(set(reasons), key=list(DuplicateReason).index)
         for pair, reasons in pairs.items()
     }
-    async with in_transaction():
+    async with unit_of_work():
         existing = await DuplicateSuggestion.filter(organization_id=organization_id)
         await _save_suggestions(organization_id, ordered, existing)
     return len(ordered)

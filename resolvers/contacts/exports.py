@@ -23,8 +23,6 @@ from time import monotonic
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from tortoise.transactions import in_transaction
-
 from carnet.auth import token_digest
 from carnet.i18n import N_
 from carnet.settings import current_settings
@@ -284,7 +282,7 @@ async def issue_link(actor: Actor, export_id: int | None) -> tuple[ContactExport
     link stops working."""
     field = ("input", "id")
     ttl = timedelta(seconds=current_settings().export_link_ttl_seconds)
-    async with in_transaction():
+    async with unit_of_work():
         export = None
         if export_id is not None:
             export = (

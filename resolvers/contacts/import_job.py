@@ -21,7 +21,6 @@ from time import monotonic
 from typing import Any
 
 from tortoise.expressions import Q
-from tortoise.transactions import in_transaction
 
 from carnet.i18n import N_
 from models.audit import AuditEvent
@@ -137,7 +136,7 @@ async def _locked_unfinished(import_id: int) -> ContactImport | None:
 
 async def _chunk(import_id: int, records: _Records) -> bool:
     """One chunk in one transaction; True when the import is over."""
-    async with in_transaction():
+    async with unit_of_work():
         state = await _locked_unfinished(import_id)
         if state is None:
             return True
@@ -173,7 +172,7 @@ async def _chunk(import_id: int, records: _Records) -> bool:
 
 
 async def _give_up(import_id: int) -> None:
-    async with in_transaction():
+    async with unit_of_work():
         state = await _locked_unfinished(import_id)
         if state is None:
             return

@@ -12,7 +12,6 @@ from datetime import datetime
 
 from tortoise.expressions import Q
 from tortoise.queryset import QuerySet
-from tortoise.transactions import in_transaction
 
 from models.contacts import Contact, ContactSource
 from models.identity import User
@@ -20,6 +19,8 @@ from models.organizations import Organization
 from resolvers.common import audit
 from resolvers.common.actor import RequestMeta
 from resolvers.common.errors import ErrorCollector
+from resolvers.common.locks import Purpose, advisory_lock
+from resolvers.common.tasks import unit_of_work
 from resolvers.common.time import now
 from resolvers.common.validation import normalize_email
 from resolvers.contacts import consent as consent_rules
@@ -68,12 +69,12 @@ async def record_interaction(
         for index, change in enumerate(consent or ())
     ]
     errors.raise_if_any()
-    async with in_transaction():
+    async with unit_of_work():
         contact = await _find(organization_id, user, email)
         if contact is None:
             # Serializes the creations of one organization's interactions, so two at once
             # (a purchase and a registration) do not add the same person twice.
-            await Organization.filter(id=organization_id).select_for_update().first()
+            await advisory_lock(organization_id, Purpose.CONTACT_MATCHING)
             contact = await _find(organization_id, user, email)
         if contact is None:
             contact = await _create(organization, user, email, first_name, last_name, phone, source)

@@ -36,22 +36,24 @@ class Registration:
     locale: Locale
 
 
-async def _send_verification(uow: UnitOfWork, user: User) -> None:
+async def _send_verification(user: User) -> None:
+    """Its own unit of work, joined by the caller's (registration) when there is one."""
     ttl = current_settings().verification_token_ttl_seconds
-    plain, _ = await tokens.issue(
-        TokenPurpose.EMAIL_VERIFICATION, email=user.email, ttl_seconds=ttl, user=user
-    )
-    link = tokens.link("verify-email", plain)
-    await queue_email(
-        uow,
-        template="verify_email",
-        to=user.email,
-        locale=user.locale,
-        links=[link],
-        name=user.first_name or user.email,
-        link=link,
-        hours=ttl // 3600,
-    )
+    async with unit_of_work() as uow:
+        plain, _ = await tokens.issue(
+            TokenPurpose.EMAIL_VERIFICATION, email=user.email, ttl_seconds=ttl, user=user
+        )
+        link = tokens.link("verify-email", plain)
+        await queue_email(
+            uow,
+            template="verify_email",
+            to=user.email,
+            locale=user.locale,
+            links=[link],
+            name=user.first_name or user.email,
+            link=link,
+            hours=ttl // 3600,
+        )
 
 
 async def register(data: Registration, meta: RequestMeta) -> User:
@@ -74,7 +76,7 @@ async def register(data: Registration, meta: RequestMeta) -> User:
         "locale": data.locale,
     }
     try:
-        async with unit_of_work() as uow:
+        async with unit_of_work():
             if existing is None:
                 user = await User.create(email=email, **values)
             else:
@@ -86,7 +88,7 @@ async def register(data: Registration, meta: RequestMeta) -> User:
                 user.update_from_dict(values)
                 await user.save()
             await audit.record("user.register", actor=user, meta=meta, target=("User", user.id))
-            await _send_verification(uow, user)
+            await _send_verification(user)
     except IntegrityError:  # a concurrent registration won the race
         raise _email_taken() from None
     return user
@@ -121,8 +123,7 @@ async def resend_verification(user: User) -> None:
     wait = await throttle.allow((throttle.VERIFICATION_MAIL, user.email))
     if wait:
         raise RateLimited(wait)
-    async with unit_of_work() as uow:
-        await _send_verification(uow, user)
+    await _send_verification(user)
 
 
 async def verify_email(token: str, meta: RequestMeta) -> User:

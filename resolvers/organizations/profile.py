@@ -150,7 +150,11 @@ async def update(actor: Actor, changes: dict[str, object]) -> Organization:
     values = _validate(changes, errors)
     errors.raise_if_any()
     async with unit_of_work():
-        organization = await Organization.filter(id=actor.organization_id).select_for_update().get()
+        # NO KEY: inserts that only reference the organization (contacts, the audit log)
+        # need not wait for its profile's edit.
+        organization = (
+            await Organization.filter(id=actor.organization_id).select_for_update(no_key=True).get()
+        )
         before, after = audit.changes(snapshot(organization, values), values)
         if after:
             organization.update_from_dict(values)

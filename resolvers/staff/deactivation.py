@@ -19,7 +19,7 @@ from resolvers.staff import status
 from resolvers.staff.rules import (
     check_an_owner_remains,
     check_may_manage,
-    lock_organization,
+    lock_staff,
     locked_membership,
     save_audited,
     snapshot,
@@ -33,7 +33,7 @@ async def deactivate(actor: Actor, membership_id: int | None, on: date) -> Staff
             UserErrorCode.INVALID, ("input", "on"), N_("Choose today or a later date.")
         )
     async with unit_of_work():
-        actor = await lock_organization(actor, ("input", "membership_id"))
+        actor = await lock_staff(actor, ("input", "membership_id"))
         membership = await locked_membership(actor, membership_id)
         check_may_manage(actor, membership.role, ("input", "membership_id"))
         if membership.status is not MembershipStatus.ACTIVE:
@@ -60,7 +60,7 @@ async def deactivate(actor: Actor, membership_id: int | None, on: date) -> Staff
 
 async def cancel_deactivation(actor: Actor, membership_id: int | None) -> StaffMembership:
     async with unit_of_work():
-        actor = await lock_organization(actor, ("input", "membership_id"))
+        actor = await lock_staff(actor, ("input", "membership_id"))
         membership = await locked_membership(actor, membership_id)
         check_may_manage(actor, membership.role, ("input", "membership_id"))
         if membership.status is MembershipStatus.DEACTIVATED:
@@ -86,7 +86,7 @@ async def cancel_deactivation(actor: Actor, membership_id: int | None) -> StaffM
 
 async def reactivate(actor: Actor, membership_id: int | None) -> StaffMembership:
     async with unit_of_work():
-        actor = await lock_organization(actor, ("input", "membership_id"))
+        actor = await lock_staff(actor, ("input", "membership_id"))
         membership = await locked_membership(actor, membership_id)
         check_may_manage(actor, membership.role, ("input", "membership_id"))
         if membership.status is not MembershipStatus.DEACTIVATED:

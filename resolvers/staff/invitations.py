@@ -30,7 +30,7 @@ from resolvers.contacts.links import link_verified_user
 from resolvers.identity import sessions, tokens
 from resolvers.identity.sessions import IssuedTokens, start_session
 from resolvers.messaging.email import queue_email
-from resolvers.staff.rules import check_may_manage, lock_organization, snapshot
+from resolvers.staff.rules import check_may_manage, lock_staff, snapshot
 
 SEND_INVITATION = "send_invitation"
 
@@ -148,7 +148,7 @@ def _not_open(invitation: Invitation) -> UserErrors:
 async def resend(actor: Actor, invitation_id: int | None) -> Invitation:
     """A new link with a new expiry; the previous link stops working at once."""
     async with unit_of_work() as uow:
-        actor = await lock_organization(actor, ("input", "invitation_id"))
+        actor = await lock_staff(actor, ("input", "invitation_id"))
         invitation = await _locked_invitation(actor, invitation_id)
         if invitation.state is not InvitationState.PENDING:  # expired ones may be resent
             raise _not_open(invitation)
@@ -173,7 +173,7 @@ async def resend(actor: Actor, invitation_id: int | None) -> Invitation:
 async def revoke(actor: Actor, invitation_id: int | None) -> Invitation:
     """The link dies and the invited (never active) membership goes."""
     async with unit_of_work():
-        actor = await lock_organization(actor, ("input", "invitation_id"))
+        actor = await lock_staff(actor, ("input", "invitation_id"))
         invitation = await _locked_invitation(actor, invitation_id)
         if invitation.state is not InvitationState.PENDING:
             raise _not_open(invitation)

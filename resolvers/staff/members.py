@@ -33,7 +33,7 @@ from resolvers.staff import invitations, status
 from resolvers.staff.rules import (
     check_an_owner_remains,
     check_may_manage,
-    lock_organization,
+    lock_staff,
     locked_membership,
     save_audited,
     snapshot,
@@ -82,7 +82,7 @@ async def add(actor: Actor, data: StaffAddition) -> AddedStaff:
 
 async def _add(actor: Actor, email: str, first_name: str, last_name: str, role: Role) -> AddedStaff:
     async with unit_of_work() as uow:
-        actor = await lock_organization(actor, ("input", "organization_id"))
+        actor = await lock_staff(actor, ("input", "organization_id"))
         check_may_manage(actor, role, ("input", "role"))
         user = await User.get_or_none(email=email)
         if user is not None:
@@ -167,7 +167,7 @@ async def _check_not_already_staff(actor: Actor, user: User) -> None:
 
 async def change_role(actor: Actor, membership_id: int | None, role: Role) -> StaffMembership:
     async with unit_of_work():
-        actor = await lock_organization(actor, ("input", "membership_id"))
+        actor = await lock_staff(actor, ("input", "membership_id"))
         membership = await locked_membership(actor, membership_id)
         if membership.role is role:
             return membership
@@ -183,7 +183,7 @@ async def change_role(actor: Actor, membership_id: int | None, role: Role) -> St
 
 async def remove(actor: Actor, membership_id: int | None) -> int:
     async with unit_of_work():
-        actor = await lock_organization(actor, ("input", "membership_id"))
+        actor = await lock_staff(actor, ("input", "membership_id"))
         membership = await locked_membership(actor, membership_id)
         check_may_manage(actor, membership.role, ("input", "membership_id"))
         await check_an_owner_remains(actor, membership, ("input", "membership_id"))

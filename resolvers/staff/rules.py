@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from carnet.i18n import N_
-from models.organizations import MembershipStatus, Organization, Role, StaffMembership
+from models.organizations import MembershipStatus, Role, StaffMembership
 from resolvers.common import audit
 from resolvers.common.actor import Actor
 from resolvers.common.errors import FieldPath, Forbidden, NotFound, UserErrorCode, UserErrors
+from resolvers.common.locks import Purpose, advisory_lock
 from resolvers.common.permissions import Permission
 from resolvers.organizations.access import actor_for
 from resolvers.staff import status
@@ -20,7 +21,7 @@ def check_may_manage(actor: Actor, role: Role, field: FieldPath) -> None:
         )
 
 
-async def lock_organization(actor: Actor, field: FieldPath) -> Actor:
+async def lock_staff(actor: Actor, field: FieldPath) -> Actor:
     """Serializes staff changes in one organization and returns the actor as they are now.
 
     The permission guard read the actor's role before this lock: a demotion or removal that
@@ -28,7 +29,7 @@ async def lock_organization(actor: Actor, field: FieldPath) -> Actor:
     former owner could still remove an owner. `field` carries the id that named the
     organization, for the NOT_FOUND of an actor who has lost their access meanwhile.
     """
-    await Organization.filter(id=actor.organization_id).select_for_update().first()
+    await advisory_lock(actor.organization_id, Purpose.STAFF)
     current = await actor_for(actor.user, actor.organization_id, actor.meta)
     if current is None:
         raise NotFound(field)

@@ -6,11 +6,11 @@ On PostgreSQL the requests really overlap (one connection each); SQLite serializ
 import asyncio
 import contextvars
 
-from tortoise.transactions import in_transaction
-
 from models.identity import User
-from models.organizations import MembershipStatus, Organization, Role, StaffMembership
+from models.organizations import MembershipStatus, Role, StaffMembership
 from models.staff import Invitation
+from resolvers.common.locks import Purpose, advisory_lock
+from resolvers.common.tasks import unit_of_work
 from tests.staff.flows import REMOVE, ROLE_CHANGE, STAFF_ADD, add_input, member_gid
 
 
@@ -85,14 +85,14 @@ async def test_two_owners_demoting_each_other_at_once_leave_one_owner(api, world
 
 
 async def test_a_role_lost_while_waiting_for_the_lock_counts(api, world):
-    """The guard reads the caller's role before the organization's lock; a demotion that
+    """The guard reads the caller's role before the staff lock; a demotion that
     commits in between must still stop them (here: a former owner removing an owner)."""
     owner = api.as_(world.owner)
     for member in (world.admin, world.agent):
         await owner.execute(ROLE_CHANGE, {"id": member_gid(member.membership), "role": "OWNER"})
     outside = contextvars.copy_context()  # the request must not run in our transaction
-    async with in_transaction():
-        await Organization.filter(id=world.organization.id).select_for_update().first()
+    async with unit_of_work():
+        await advisory_lock(world.organization.id, Purpose.STAFF)
         removal = asyncio.create_task(
             api.as_(world.admin).execute(REMOVE, {"id": member_gid(world.agent.membership)}),
             context=outside,

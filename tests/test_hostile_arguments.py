@@ -30,7 +30,7 @@ LONGEST = "😀%" * (MAX_TEXT_LENGTH // 2)  # as long as any argument may be; 3 
 # (value, also written inline in the document): inline literals and variables converge on
 # the same coerced arguments, so one kind of each is enough to keep the inline path honest.
 HOSTILE_TEXT = {
-    "nul": ("a\x00b", True),
+    "nul-and-controls": ("a\x00\x1b[31m\x07\r\nb", True),
     "lone-surrogate": ("a\ud800b", False),
     "megabyte": ("x" * 1024 * 1024, False),
     "longest-allowed": (LONGEST, False),

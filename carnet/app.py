@@ -74,6 +74,7 @@ class CarnetView(CarnetGraphQL):
             multipart_uploads_enabled=True,
             # The CSV plus the `operations` and `map` fields around it.
             max_upload_bytes=settings.import_max_bytes + UPLOAD_OVERHEAD_BYTES,
+            max_body_bytes=settings.max_body_bytes,
         )
         self.settings = settings
 

@@ -51,6 +51,11 @@ File uploads [``parse_multipart``, ``_UploadRequestAdapter``]
     malformed multipart body, ``operations`` or ``map`` (wrong types, paths
     into nothing, a missing file part) is a 400, never a 500.
 
+Body size [``_UploadRequestAdapter.get_body``]
+    A JSON body larger than ``max_body_bytes`` is a 413 (``PAYLOAD_TOO_LARGE``),
+    from its ``Content-Length`` or, streamed, as soon as that much has arrived: the
+    rest is never read. Multipart uploads have ``max_upload_bytes`` instead.
+
 Automatic persisted queries [``parse_http_body``, ``execute_single``]
     ``extensions.persistedQuery = {"version": 1, "sha256Hash": ...}``, over
     POST or GET (``extensions`` as a JSON query parameter):
@@ -224,14 +229,30 @@ class _BodyTooLarge(Exception):
 
 
 class _UploadRequestAdapter(StarletteRequestAdapter):
-    """Parses multipart bodies from a stream that stops at ``max_body_bytes``, so a
-    chunked upload without ``Content-Length`` cannot fill the disk."""
+    """Parses multipart bodies from a stream that stops at ``max_upload_bytes``, so a
+    chunked upload without ``Content-Length`` cannot fill the disk; reads other bodies
+    (JSON) up to ``max_body_bytes``, so none fills memory."""
 
+    max_upload_bytes: int | None = None
     max_body_bytes: int | None = None
+
+    async def get_body(self) -> bytes:
+        limit = self.max_body_bytes
+        if limit is None:
+            return await super().get_body()
+        length = self.headers.get("content-length")
+        if length and (not length.isdigit() or int(length) > limit):
+            raise _BodyTooLarge()
+        body = bytearray()
+        async for chunk in self._request.stream():
+            body += chunk
+            if len(body) > limit:
+                raise _BodyTooLarge()
+        return bytes(body)
 
     async def get_form_data(self) -> FormData:
         request = self._request
-        limit = self.max_body_bytes
+        limit = self.max_upload_bytes
         if limit is None:
             return await super().get_form_data()
         received = 0
@@ -270,6 +291,7 @@ class CarnetGraphQL(GraphQL[Context, RootValue]):
         replaces Strawberry's IDE (and enables the IDE even if
         ``graphql_ide=None`` was passed).
     :param max_upload_bytes: the largest multipart body accepted (None: no limit).
+    :param max_body_bytes: the largest other (JSON) body accepted (None: no limit).
     :param kwargs: passed to ``strawberry.asgi.GraphQL`` (``graphql_ide``,
         ``allow_queries_via_get``, ``subscription_protocols``,
         ``multipart_uploads_enabled``, ...).
@@ -282,14 +304,18 @@ class CarnetGraphQL(GraphQL[Context, RootValue]):
         persisted_queries: PersistedQueryStore,
         graphiql_html: Callable[[], str] | None = None,
         max_upload_bytes: int | None = None,
+        max_body_bytes: int | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(schema, **kwargs)
         self.persisted_queries = persisted_queries
         self.graphiql_html = graphiql_html
         self.max_upload_bytes = max_upload_bytes
+        self.max_body_bytes = max_body_bytes
         self.request_adapter_class = type(
-            "UploadRequestAdapter", (_UploadRequestAdapter,), {"max_body_bytes": max_upload_bytes}
+            "UploadRequestAdapter",
+            (_UploadRequestAdapter,),
+            {"max_upload_bytes": max_upload_bytes, "max_body_bytes": max_body_bytes},
         )
         if graphiql_html is not None and not self.graphql_ide:
             # Strawberry answers 404 instead of calling render_graphql_ide
@@ -393,11 +419,11 @@ class CarnetGraphQL(GraphQL[Context, RootValue]):
         length = request.headers.get("content-length")
         limit = self.max_upload_bytes
         if limit is not None and length and (not length.isdigit() or int(length) > limit):
-            raise _too_large(limit)
+            raise _too_large(limit, "uploads")
         try:
             return await super().parse_multipart(request)
         except _BodyTooLarge:
-            raise _too_large(limit or 0) from None
+            raise _too_large(limit or 0, "uploads") from None
         except HTTPException as exc:
             raise GraphQLHTTPError(400, exc.reason) from exc
         except (
@@ -423,6 +449,8 @@ class CarnetGraphQL(GraphQL[Context, RootValue]):
     ) -> GraphQLRequestData | list[GraphQLRequestData]:
         try:
             parsed = await super().parse_http_body(request)
+        except _BodyTooLarge:
+            raise _too_large(self.max_body_bytes or 0, "request bodies") from None
         except AttributeError as exc:
             # Strawberry calls `.get()` on the decoded JSON: a scalar body
             # (`1`, `"x"`, `null`) or a non-object batch item lands here.
@@ -582,10 +610,10 @@ def _check_persisted_query(persisted: object) -> str:
     return sha256_hash.lower()
 
 
-def _too_large(limit: int) -> GraphQLHTTPError:
+def _too_large(limit: int, what: str) -> GraphQLHTTPError:
     return GraphQLHTTPError(
         413,
-        f"The request is too large: uploads are limited to {limit // (1024 * 1024) or 1} MB.",
+        f"The request is too large: {what} are limited to {limit // (1024 * 1024) or 1} MB.",
         code="PAYLOAD_TOO_LARGE",
     )
 

@@ -66,6 +66,8 @@ class Settings(BaseSettings):
     max_aliases: int = 30
     max_query_tokens: int = 2000
     max_query_cost: int = 5000
+    # The largest JSON request body (POST /graphql); uploads have import_max_bytes instead.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024)
 
     # Contact imports: the largest CSV upload accepted, and the most data rows in one file.
     import_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)

@@ -28,6 +28,7 @@ from schema.node import NodeQuery
 from schema.organizations import OrganizationMutation, OrganizationQuery
 from schema.permissions import RequiresPermission
 from schema.staff import StaffMutation, StaffQuery
+from schema.text_arguments import CleanTextArguments
 
 Query = merge_types(
     "Query",
@@ -88,6 +89,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             lambda: AddValidationRules(limit_rules),
             lambda: ValidationCache(maxsize=1000),
             lambda: CostLimit(max_cost=settings.max_query_cost),
+            CleanTextArguments,
         ],
     )
 

@@ -1,4 +1,8 @@
-"""Relay global IDs: base64("TypeName:pk"), decoded strictly (malformed → BAD_USER_INPUT)."""
+"""Relay global IDs: base64("TypeName:pk"), decoded strictly (malformed → BAD_USER_INPUT).
+
+A well-formed id whose number no primary key can hold decodes to `NO_ROW`, so it is
+NOT_FOUND like any unknown id instead of overflowing the column in SQL.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,11 @@ import binascii
 
 from carnet.i18n import N_
 from resolvers.common.errors import BadUserInput
+
+# Every primary key is a BigIntField (int8 on PostgreSQL, SQLite's 64-bit integer) counting
+# from 1, so no row has 0 and none lies beyond 2**63 - 1; tests/test_ids.py checks both.
+PK_RANGE = range(1, 2**63)
+NO_ROW = 0
 
 
 def encode(type_name: str, pk: int | str) -> str:
@@ -19,7 +28,8 @@ def decode(global_id: str) -> tuple[str, int]:
         type_name, _, pk = raw.partition(":")
         if not type_name or not pk.isdigit():
             raise ValueError(raw)
-        return type_name, int(pk)
+        number = int(pk)
+        return type_name, number if number in PK_RANGE else NO_ROW
     except (ValueError, binascii.Error, UnicodeError):
         raise BadUserInput(N_("Malformed ID: {id}."), id=global_id[:100]) from None
 

@@ -79,7 +79,7 @@ def _operation_cost(schema, document, operation_name, variables) -> int:
 
 
 def _page_size(field: FieldNode, variables: dict[str, Any]) -> int:
-    for argument in field.arguments:
+    for argument in field.arguments or ():  # None when the field has no arguments
         if argument.name.value in ("first", "last"):
             value = argument.value
             raw = (

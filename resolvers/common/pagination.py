@@ -49,20 +49,23 @@ def _encode(values: list[Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(plain, separators=(",", ":")).encode()).decode()
 
 
-_INT_RANGE = range(-(2**63), 2**63)
-
-
 def _value(raw: Any, field: Field) -> Any:
-    """A cursor value checked against its sort field, so it can only reach SQL as that type."""
+    """A cursor value checked against its sort field, so it can only reach SQL as that type,
+    within its column's range (int4 is narrower than int8 on PostgreSQL) and as text the
+    column could hold (no NUL, no lone surrogate, not longer than the column)."""
     if isinstance(field, DatetimeField):
         if not isinstance(raw, dict) or not isinstance(raw.get("dt"), str):
             raise ValueError(raw)
         return datetime.fromisoformat(raw["dt"])
     if isinstance(field, IntField | BigIntField | SmallIntField):
-        if isinstance(raw, bool) or not isinstance(raw, int) or raw not in _INT_RANGE:
+        low, high = field.constraints["ge"], field.constraints["le"]
+        if isinstance(raw, bool) or not isinstance(raw, int) or not low <= raw <= high:
             raise ValueError(raw)
         return raw
-    if not isinstance(raw, str):
+    if not isinstance(raw, str) or len(raw) > getattr(field, "max_length", len(raw)):
+        raise ValueError(raw)
+    raw.encode("utf-8")  # a lone surrogate raises UnicodeEncodeError, a ValueError
+    if "\x00" in raw:  # no PostgreSQL text holds NUL
         raise ValueError(raw)
     return raw
 

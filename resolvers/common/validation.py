@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from email_validator import EmailNotValidError, validate_email
@@ -12,6 +13,9 @@ from resolvers.common.errors import ErrorCollector, FieldPath, UserErrorCode
 
 PASSWORD_MIN_LENGTH = 10
 PASSWORD_MAX_LENGTH = 256
+# Unicode's control characters (category Cc), exactly: C0, DEL and C1.
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
+_CONTROLS_BUT_LINE_BREAKS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 def normalize_email(value: str, errors: ErrorCollector, field: FieldPath) -> str:
@@ -48,6 +52,12 @@ def check_password(value: str, errors: ErrorCollector, field: FieldPath, email: 
         )
 
 
+def without_control_characters(text: str, *, keep_lines: bool = False) -> str:
+    """`text` without control characters (NUL breaks PostgreSQL; escape sequences rewrite a
+    terminal); `keep_lines` keeps newlines and tabs, for multi-line text."""
+    return (_CONTROLS_BUT_LINE_BREAKS if keep_lines else _CONTROLS).sub("", text)
+
+
 def clean_text(
     value: str | None,
     errors: ErrorCollector,
@@ -58,8 +68,8 @@ def clean_text(
 ) -> str:
     # Control characters (NUL breaks PostgreSQL) and lone surrogates (not encodable) never
     # belong in a name or a title; newlines and tabs neither, in a one-line field.
-    text = "".join(ch for ch in (value or "") if unicodedata.category(ch) not in ("Cc", "Cs"))
-    text = text.strip()
+    text = without_control_characters(value or "")
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cs").strip()
     if required and not text:
         errors.add(UserErrorCode.REQUIRED, field, N_("This field is required."))
     elif len(text) > max_length:

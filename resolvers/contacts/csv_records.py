@@ -81,9 +81,7 @@ def csv_records(text: str, delimiter: str) -> Iterator[CsvRecord]:
         yield CsvRecord(start, cells)
 
 
-def _unreadable(
-    error: str, start: int, end: int, taken: list[str], delimiter: str
-) -> CsvRecord:
+def _unreadable(error: str, start: int, end: int, taken: list[str], delimiter: str) -> CsvRecord:
     if error.startswith(_END_OF_DATA):
         line = _open_quote_line("".join(taken), end, delimiter)
         return CsvRecord(
@@ -100,7 +98,7 @@ def _unreadable(
         [],
         N_(
             "Line {line}: a quoted cell must end at its closing quote; write a quote inside "
-            "a cell as two quotes (\"\"). Nothing from this row was imported."
+            'a cell as two quotes (""). Nothing from this row was imported.'
         ),
         {"line": end},
     )

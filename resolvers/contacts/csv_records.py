@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from carnet.i18n import N_
+from carnet.i18n import N_, NP_
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _END_OF_DATA = "unexpected end of data"  # the csv module's words for a quote left open
@@ -71,11 +71,13 @@ def csv_records(text: str, delimiter: str) -> Iterator[CsvRecord]:
             yield CsvRecord(
                 start,
                 cells,
-                N_(
-                    "Line {line} has {found} cells where the header has {expected}: "
-                    "nothing from this row was imported."
+                NP_(
+                    "Line {line} has {count} cell where the header has {expected}: "
+                    "nothing from this row was imported.",
+                    "Line {line} has {count} cells where the header has {expected}: "
+                    "nothing from this row was imported.",
                 ),
-                {"line": start, "found": len(cells), "expected": expected},
+                {"line": start, "count": len(cells), "expected": expected},
             )
             continue
         yield CsvRecord(start, cells)

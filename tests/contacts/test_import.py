@@ -208,7 +208,7 @@ async def test_rows_of_the_wrong_shape_are_errors_naming_their_line(api, world, 
     csv = (
         "First name,Email,Notes\n"
         "Ana,ana@example.test,\n"  # line 2
-        "Luc,luc@example.test\n"  # line 3: a cell missing
+        "luc@example.test\n"  # line 3: two cells missing
         'Zoé,zoe@example.test,"On two\nlines"\n'  # lines 4-5: a quoted line break is fine
         "Max,max@example.test,note,extra\n"  # line 6: a cell too many
         '"Bo"b,bob@example.test,\n'  # line 7: text after a closing quote
@@ -227,7 +227,7 @@ async def test_rows_of_the_wrong_shape_are_errors_naming_their_line(api, world, 
             2,
             "",
             "INVALID",
-            "Line 3 has 2 cells where the header has 3: nothing from this row was imported.",
+            "Line 3 has 1 cell where the header has 3: nothing from this row was imported.",
         ),
         (
             4,
@@ -259,7 +259,7 @@ async def test_rows_of_the_wrong_shape_are_errors_naming_their_line(api, world, 
     )
     messages = [e["node"]["message"] for e in french.data["contactImport"]["rowErrors"]["edges"]]
     assert messages[0] == (
-        "La ligne 3 a 2 cellules alors que l’en-tête en a 3 : rien de cette ligne n’a été importé."
+        "La ligne 3 a 1 cellule alors que l’en-tête en a 3 : rien de cette ligne n’a été importé."
     )
     assert messages[3].startswith("Le guillemet ouvert à la ligne 9 n’est jamais fermé")
 

@@ -10,21 +10,22 @@ another list can still only be told apart by the list it is given to.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 from graphql import (
-    BREAK,
     DocumentNode,
     ExecutionResult,
     FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
     GraphQLError,
+    GraphQLField,
     GraphQLSchema,
-    TypeInfo,
-    TypeInfoVisitor,
-    Visitor,
+    InlineFragmentNode,
+    SelectionSetNode,
     get_named_type,
     get_operation_ast,
-    visit,
 )
 from graphql.execution.values import VariableValues, get_argument_values, get_variable_values
 from strawberry.extensions import SchemaExtension
@@ -52,7 +53,7 @@ def bad_page_argument(
     operation_name: str | None,
     variables: dict[str, Any],
 ) -> GraphQLError | None:
-    """The first connection field of the document (fragments included) whose page
+    """The first connection field of the operation (its fragments included) whose page
     arguments `paginate` would refuse, as an error that format_errors translates."""
     operation = get_operation_ast(document, operation_name)
     if operation is None:
@@ -60,31 +61,47 @@ def bad_page_argument(
     values = get_variable_values(schema, operation.variable_definitions or (), variables)
     if not isinstance(values, VariableValues):
         return None  # variables of the wrong type: execution reports them as usual
-    type_info = TypeInfo(schema)
-    checker = _PageChecker(type_info, values)
-    visit(document, TypeInfoVisitor(type_info, checker))
-    return checker.error
-
-
-class _PageChecker(Visitor):
-    def __init__(self, type_info: TypeInfo, variables: VariableValues):
-        super().__init__()
-        self.type_info, self.variables = type_info, variables
-        self.error: GraphQLError | None = None
-
-    def enter_field(self, node: FieldNode, *_args):
-        definition = self.type_info.get_field_def()
-        if definition is None or not get_named_type(definition.type).name.endswith("Connection"):
-            return None
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
+    root = schema.get_root_type(operation.operation)
+    for node, field in _connections(operation.selection_set, root, schema, fragments, set()):
         try:
-            arguments = get_argument_values(definition, node, self.variables)
+            arguments = get_argument_values(field, node, values)
         except GraphQLError:
-            return None  # a missing required argument: execution reports it as usual
+            continue  # a missing required argument: execution reports it as usual
         try:
             check_page_size(arguments.get("first"), arguments.get("last"))
             check_cursor(arguments.get("after"))
             check_cursor(arguments.get("before"))
         except BadUserInput as refused:
-            self.error = GraphQLError(refused.message, nodes=[node], original_error=refused)
-            return BREAK
-        return None
+            return GraphQLError(refused.message, nodes=[node], original_error=refused)
+    return None
+
+
+def _connections(
+    selection_set: SelectionSetNode, parent, schema: GraphQLSchema, fragments, seen: set[str]
+) -> Iterator[tuple[FieldNode, GraphQLField]]:
+    """The connection fields selected under `parent`, with their definitions."""
+    for selection in selection_set.selections:
+        if isinstance(selection, FieldNode):
+            field = getattr(parent, "fields", {}).get(selection.name.value)
+            if field is None:
+                continue  # __typename and introspection
+            named = get_named_type(field.type)
+            if selection.arguments and named.name.endswith("Connection"):
+                yield selection, field
+            if selection.selection_set:
+                yield from _connections(selection.selection_set, named, schema, fragments, seen)
+        elif isinstance(selection, InlineFragmentNode):
+            condition = selection.type_condition
+            target = schema.get_type(condition.name.value) if condition else parent
+            yield from _connections(selection.selection_set, target, schema, fragments, seen)
+        elif isinstance(selection, FragmentSpreadNode):
+            name = selection.name.value
+            fragment = fragments.get(name)
+            if fragment is None or name in seen:
+                continue
+            seen.add(name)
+            target = schema.get_type(fragment.type_condition.name.value)
+            yield from _connections(fragment.selection_set, target, schema, fragments, seen)

@@ -15,9 +15,10 @@ import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TextIO
 
 from carnet.i18n import N_, NP_
+from carnet.settings import current_settings
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _END_OF_DATA = "unexpected end of data"  # the csv module's words for a quote left open
@@ -36,8 +37,9 @@ class CsvRecord:
 class _Lines:
     """The file's physical lines, remembering those of the record being read."""
 
-    def __init__(self, text: str):
-        self._lines = io.StringIO(text, newline="")
+    def __init__(self, source: str | TextIO):
+        # A stream must be opened with newline="", as the csv module requires.
+        self._lines = io.StringIO(source, newline="") if isinstance(source, str) else source
         self.taken: list[str] = []
 
     def __iter__(self) -> _Lines:
@@ -49,11 +51,12 @@ class _Lines:
         return line
 
 
-def csv_records(text: str, delimiter: str) -> Iterator[CsvRecord]:
+def csv_records(source: str | TextIO, delimiter: str) -> Iterator[CsvRecord]:
     """The file's records, header first; a quoted cell may span several lines."""
     # A cell can be as long as the file: a long note is the row's problem, not the file's.
-    csv.field_size_limit(max(csv.field_size_limit(), len(text) + 1))
-    lines = _Lines(text)
+    limit = current_settings().import_max_bytes + 1
+    csv.field_size_limit(max(csv.field_size_limit(), limit))
+    lines = _Lines(source)
     reader = csv.reader(lines, delimiter=delimiter, strict=True)
     expected: int | None = None
     while True:

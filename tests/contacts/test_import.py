@@ -264,6 +264,18 @@ async def test_rows_of_the_wrong_shape_are_errors_naming_their_line(api, world, 
     assert messages[3].startswith("Le guillemet ouvert à la ligne 9 n’est jamais fermé")
 
 
+async def test_a_quote_left_open_before_a_long_tail_names_its_line(api, world, settings):
+    """The rest of the file, past the csv module's default 128 KiB cell limit, is one cell."""
+    rows = "".join(f"Person {i},p{i}@example.test\n" for i in range(6000))
+    csv = 'First name,Email\nAna,"ana@example.test\n' + rows
+    assert len(csv) > 131_072
+    result = await imported(api, world.admin, world, csv, settings)
+    assert (result["totalRows"], result["errorCount"], result["createdCount"]) == (1, 1, 0)
+    [error] = [e["node"] for e in result["rowErrors"]["edges"]]
+    assert error["message"].startswith("The quote opened on line 2 is never closed")
+    assert not await Contact.filter(organization=world.organization).exists()
+
+
 async def test_a_header_with_a_quote_left_open_is_refused(api, world):
     result = await upload(api, world.admin, world, 'First name,"Email\nAna,ana@example.test\n')
     [error] = result.payload("contactsImport")["errors"]

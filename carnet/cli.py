@@ -129,6 +129,10 @@ def _outbox(settings: Settings, limit: int) -> int:
     return 0
 
 
+def banner(settings: Settings) -> str:
+    return f"\nCarnet is running: GraphiQL at {settings.public_url}/graphql (Ctrl-C stops it)\n"
+
+
 def _dev(settings: Settings) -> int:
     """Migrate, seed the demo, then run redis-server, the worker and the API until Ctrl-C."""
     from carnet import embedded_redis
@@ -142,7 +146,7 @@ def _dev(settings: Settings) -> int:
     carnet = [sys.executable, "-m", "carnet.cli"]
     children.append(subprocess.Popen([*carnet, "worker"], env=env))
     children.append(subprocess.Popen([*carnet, "serve"], env=env))
-    print(f"\nCarnet is running: GraphiQL at {settings.public_url}/graphql (Ctrl-C stops it)\n")
+    print(banner(settings))
     stopping = False
 
     def stop(*_):

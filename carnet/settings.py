@@ -30,9 +30,12 @@ class Settings(BaseSettings):
     # Isolates a deployment's (or a test run's) keys and queue on a shared Redis.
     redis_prefix: str = "carnet"
     secret_key: SecretStr = SecretStr(DEV_SECRET_KEY)
-    public_url: str = "http://127.0.0.1:8000"
-    # Where links in emails point (the web app); the token is in the query string.
-    app_url: str = "http://127.0.0.1:8000"
+    # Where this API is reached (export links, the dev banner); unset, it is where
+    # `carnet serve` listens: http://{host}:{port}.
+    public_url: str = ""
+    # Where links in emails point (the web app), the token in the query string; unset, the
+    # public URL.
+    app_url: str = ""
     cors_origins: list[str] = Field(default_factory=list)
     host: str = "127.0.0.1"
     port: int = 8000
@@ -83,6 +86,12 @@ class Settings(BaseSettings):
     job_keep_result_seconds: int = 24 * 3600
 
     @model_validator(mode="after")
+    def _derive_urls(self) -> Settings:
+        self.public_url = (self.public_url or _listening_url(self.host, self.port)).rstrip("/")
+        self.app_url = (self.app_url or self.public_url).rstrip("/")
+        return self
+
+    @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
         if self.environment is Environment.PRODUCTION:
             if self.secret_key.get_secret_value() == DEV_SECRET_KEY:
@@ -116,6 +125,15 @@ class Settings(BaseSettings):
     @property
     def queue_name(self) -> str:
         return f"{self.redis_prefix}:queue"
+
+
+def _listening_url(host: str, port: int) -> str:
+    """The URL of a server listening on host:port, seen from this machine: one listening
+    on every interface (0.0.0.0, ::) is reached on the loopback address."""
+    shown = {"": "127.0.0.1", "0.0.0.0": "127.0.0.1", "::": "::1"}.get(host, host)
+    if ":" in shown:
+        shown = f"[{shown}]"  # an IPv6 address in a URL
+    return f"http://{shown}:{port}"
 
 
 @lru_cache

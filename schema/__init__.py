@@ -15,6 +15,7 @@ from strawberry.tools import merge_types
 
 from carnet.settings import Settings
 from schema.audit import AuditQuery, AuditSubscription
+from schema.connection_arguments import ConnectionArguments
 from schema.contact_duplicates import ContactDuplicatesMutation, ContactDuplicatesQuery
 from schema.contact_exports import ContactExportsMutation, ContactExportsQuery
 from schema.contact_groups import ContactGroupsMutation, ContactGroupsQuery
@@ -88,6 +89,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             lambda: MaxTokensLimiter(max_token_count=settings.max_query_tokens),
             lambda: AddValidationRules(limit_rules),
             lambda: ValidationCache(maxsize=1000),
+            ConnectionArguments,
             lambda: CostLimit(max_cost=settings.max_query_cost),
             CleanTextArguments,
         ],

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
-from carnet.i18n import N_
+from carnet.i18n import N_, NP_
 
 FieldPath = Sequence[str | int]
 
@@ -108,8 +108,11 @@ class BadUserInput(ApiError):
 
 class RateLimited(ApiError):
     code = "RATE_LIMITED"
-    default_message = N_("Too many attempts. Try again in {retry_after} seconds.")
+    default_message = NP_(
+        "Too many attempts. Try again in {count} second.",
+        "Too many attempts. Try again in {count} seconds.",
+    )
 
     def __init__(self, retry_after: int):
-        super().__init__(retry_after=retry_after)
+        super().__init__(count=retry_after)
         self.retry_after = retry_after

@@ -70,13 +70,47 @@ def _value(raw: Any, field: Field) -> Any:
     return raw
 
 
+_MALFORMED = (ValueError, TypeError, KeyError, binascii.Error, UnicodeError, RecursionError)
+
+
+def _key_values(cursor: str) -> list[Any]:
+    """The sort-key values a cursor holds: integers, strings and `{"dt": ...}` datetimes."""
+    values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    if not isinstance(values, list) or not values:
+        raise ValueError(cursor)
+    for raw in values:
+        if isinstance(raw, dict):
+            datetime.fromisoformat(raw["dt"])
+        elif isinstance(raw, bool) or not isinstance(raw, int | str):
+            raise ValueError(raw)
+        elif isinstance(raw, int) and raw not in _INT_RANGE:
+            raise ValueError(raw)
+    return values
+
+
 def _decode(cursor: str, fields: list[Field]) -> list[Any]:
     try:
-        values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        if not isinstance(values, list) or len(values) != len(fields):
+        values = _key_values(cursor)
+        if len(values) != len(fields):
             raise ValueError(cursor)
         return [_value(raw, field) for raw, field in zip(values, fields, strict=True)]
-    except (ValueError, TypeError, KeyError, binascii.Error, UnicodeError, RecursionError):
+    except _MALFORMED:
+        raise BadUserInput(N_("Malformed cursor.")) from None
+
+
+def check_cursor(cursor: str | None) -> None:
+    """Refuses what no list could have given as a cursor, before knowing which list it is
+    for (the schema checks every connection's arguments before anything runs); `_decode`
+    then checks it against the list's own sort keys. A cursor may start with a segment
+    letter and a dot (`A.…`, see contacts.search), which base64 never holds."""
+    if not cursor:
+        return
+    segment, _, values = cursor.rpartition(".")
+    try:
+        if len(segment) > 1:
+            raise ValueError(segment)
+        _key_values(values)
+    except _MALFORMED:
         raise BadUserInput(N_("Malformed cursor.")) from None
 
 

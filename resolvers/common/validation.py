@@ -4,12 +4,24 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date
+from functools import cache
 
+from babel import Locale
+from babel.numbers import get_territory_currencies
 from email_validator import EmailNotValidError, validate_email
 
 from carnet.i18n import N_
 from carnet.settings import current_settings
 from resolvers.common.errors import ErrorCollector, FieldPath, UserErrorCode
+
+# CLDR names these territories too, but ISO 3166-1 assigns none of them: exceptionally
+# reserved codes (AC Ascension, CP Clipperton, CQ Sark, DG Diego Garcia, EA Ceuta and
+# Melilla, EU, EZ eurozone, IC Canary Islands, TA Tristan da Cunha, UN) and user-assigned
+# ones (QO, XA, XB, XK, ZZ). What remains is ISO 3166-1's 249 countries.
+_NOT_ISO_3166 = frozenset(
+    {"AC", "CP", "CQ", "DG", "EA", "EU", "EZ", "IC", "TA", "UN", "QO", "XA", "XB", "XK", "ZZ"}
+)
 
 PASSWORD_MIN_LENGTH = 10
 PASSWORD_MAX_LENGTH = 256
@@ -77,3 +89,45 @@ def clean_text(
             UserErrorCode.TOO_LONG, field, N_("Use at most {max} characters."), max=max_length
         )
     return text
+
+
+@cache
+def iso_countries() -> frozenset[str]:
+    """ISO 3166-1 alpha-2 codes, from the CLDR territories Babel ships."""
+    return frozenset(
+        code
+        for code in Locale("en").territories
+        if len(code) == 2 and code.isalpha() and code not in _NOT_ISO_3166
+    )
+
+
+@cache
+def currencies_in_use() -> frozenset[str]:
+    """ISO 4217 codes that are legal tender somewhere (CLDR's territory currencies, read
+    once per process): this leaves out withdrawn currencies, funds (CLF, USN), metals
+    (XAU), the SDR (XDR) and the codes for testing (XTS) and "no currency" (XXX)."""
+    today = date.today()
+    return frozenset(
+        currency
+        for territory in Locale("en").territories
+        for currency in get_territory_currencies(territory, today, tender=True)
+    )
+
+
+def clean_country(
+    value: str | None, errors: ErrorCollector, field: FieldPath, *, required: bool
+) -> str:
+    """The upper-cased ISO 3166-1 alpha-2 code; "" when empty and allowed to be."""
+    code = (value or "").strip().upper()
+    if (code or required) and code not in iso_countries():
+        errors.add(
+            UserErrorCode.INVALID, field, N_("Use a two-letter ISO 3166 country code, e.g. CA.")
+        )
+    return code
+
+
+def clean_currency(value: str | None, errors: ErrorCollector, field: FieldPath) -> str:
+    code = (value or "").strip().upper()
+    if code not in currencies_in_use():
+        errors.add(UserErrorCode.INVALID, field, N_("Use an ISO 4217 currency in use, e.g. CAD."))
+    return code

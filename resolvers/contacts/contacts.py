@@ -26,7 +26,7 @@ from resolvers.common.actor import Actor
 from resolvers.common.errors import ErrorCollector, FieldPath, UserErrorCode, UserErrors
 from resolvers.common.tasks import unit_of_work
 from resolvers.common.time import now, today_in
-from resolvers.common.validation import clean_text, normalize_email
+from resolvers.common.validation import clean_country, clean_text, normalize_email
 from resolvers.contacts import duplicates, links
 from resolvers.contacts.records import contact_in, jsonable, locked_contact, refresh_derived
 
@@ -135,10 +135,7 @@ def clean_values(
         elif name == "birth_date":
             clean[name] = _clean_birth_date(value, organization, errors, path)
         elif name == "country":
-            code = (value or "").strip().upper()
-            if code and (len(code) != 2 or not code.isalpha()):
-                errors.add(UserErrorCode.INVALID, path, N_("Use a two-letter country code."))
-            clean[name] = code
+            clean[name] = clean_country(value, errors, path, required=False)
         elif name == "notes":
             clean[name] = clean_notes(value, errors, path)
         elif name == "kind":

@@ -52,6 +52,7 @@ from resolvers.common.time import now
 from resolvers.contacts import consent as consent_rules
 from resolvers.contacts import duplicates, links
 from resolvers.contacts.csv_columns import ContactColumn
+from resolvers.contacts.csv_records import CsvRecord
 from resolvers.contacts.custom_field_answers import stored_answer
 from resolvers.contacts.import_rows import ImportRow, RowProblem, parse_row
 from resolvers.contacts.imports import CONSENT_SOURCE, JOB, csv_rows
@@ -93,7 +94,7 @@ class _Records:
         next(self.rows, None)  # the header
         self.position = 0
 
-    def take(self, start: int, count: int) -> list[list[str]]:
+    def take(self, start: int, count: int) -> list[CsvRecord]:
         if start < self.position:
             self._restart()
         if start > self.position:
@@ -252,7 +253,7 @@ class _ChunkWriter:
             writer.palette = {fold(name): pk for name, pk in colours}
         return writer
 
-    def parse(self, numbered: list[tuple[int, list[str]]]) -> list[ImportRow]:
+    def parse(self, numbered: list[tuple[int, CsvRecord]]) -> list[ImportRow]:
         implied = {
             channel
             for channel, declared in self.declared.items()
@@ -260,9 +261,9 @@ class _ChunkWriter:
         }
         return [
             parse_row(
-                number, cells, self.columns, self.organization, self.palette, implied, self.custom
+                number, record, self.columns, self.organization, self.palette, implied, self.custom
             )
-            for number, cells in numbered
+            for number, record in numbered
         ]
 
     async def write(self, rows: list[ImportRow]) -> None:

@@ -24,6 +24,7 @@ from resolvers.common.errors import ErrorCollector, UserErrorCode
 from resolvers.common.validation import clean_text
 from resolvers.contacts.contacts import clean_values
 from resolvers.contacts.csv_columns import BY_COLUMN, GROUP_SEPARATOR, ContactColumn, header_key
+from resolvers.contacts.csv_records import CsvRecord
 from resolvers.contacts.custom_field_answers import _Refused, clean_value
 from resolvers.contacts.groups import NAME_MAX_LENGTH as GROUP_NAME_MAX_LENGTH
 from resolvers.contacts.records import fold
@@ -129,7 +130,7 @@ def _typed(column: ContactColumn, value: str) -> tuple[Any, str | None]:
 
 def parse_row(
     number: int,
-    cells: list[str],
+    record: CsvRecord,
     columns: list[tuple[int, str, ContactColumn]],
     organization: Organization,
     palette: dict[str, int],
@@ -139,8 +140,15 @@ def parse_row(
     """`columns` are (index, header, field); `palette` maps folded colour names to ids;
     `implied_declared` the channels for which the organization declared IMPLIED consent
     (its basis and date then apply to a row's IMPLIED cell); `custom` the custom-field
-    columns as (index, header, question)."""
+    columns as (index, header, question). A record the file's reader could not take as a
+    row of the header's shape is that one problem: none of its cells is read."""
     row = ImportRow(number)
+    if record.problem:
+        row.problems.append(
+            RowProblem("", UserErrorCode.INVALID, record.problem, record.params)
+        )
+        return row
+    cells = record.cells
     cell_of = {column: (_cell(cells, index), header) for index, header, column in columns}
     answer_cells = [(_cell(cells, index), header, question) for index, header, question in custom]
     if not any(value for value, _ in cell_of.values()) and not any(

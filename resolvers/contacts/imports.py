@@ -6,9 +6,7 @@ errors lives here too; the rows themselves are handled by `import_job`.
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -27,6 +25,7 @@ from resolvers.common.tasks import unit_of_work
 from resolvers.common.time import now
 from resolvers.contacts import consent as consent_rules
 from resolvers.contacts.csv_columns import ContactColumn, column_for_header, header_key
+from resolvers.contacts.csv_records import CsvRecord, csv_records
 
 JOB = "import_contacts"
 CONSENT_SOURCE = "import"
@@ -99,9 +98,9 @@ class ParsedFile:
     total_rows: int
 
 
-def csv_rows(text: str, delimiter: str):
+def csv_rows(text: str, delimiter: str) -> Iterator[CsvRecord]:
     """The file's records, header first; a quoted cell may span several lines."""
-    return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    return csv_records(text, delimiter)
 
 
 async def _read(upload: UploadedFile | None, errors: ErrorCollector) -> bytes | None:
@@ -168,19 +167,12 @@ def sniff_delimiter(text: str) -> str:
 def parse_file(text: str, errors: ErrorCollector) -> ParsedFile | None:
     delimiter = sniff_delimiter(text)
     rows = csv_rows(text, delimiter)
-    total = 0
-    try:
-        headers = [cell.strip() for cell in next(rows, [])]
-        for _ in rows:
-            total += 1
-    except csv.Error:
-        errors.add(
-            UserErrorCode.INVALID,
-            FILE,
-            N_("The file is not valid CSV near line {line}."),
-            line=rows.line_num,
-        )
+    header = next(rows, CsvRecord(1, []))
+    total = sum(1 for _ in rows)
+    if header.problem:
+        errors.add(UserErrorCode.INVALID, FILE, header.problem, **header.params)
         return None
+    headers = [cell.strip() for cell in header.cells]
     if not any(headers):
         errors.add(
             UserErrorCode.INVALID, FILE, N_("The first line must name the columns (a header row).")

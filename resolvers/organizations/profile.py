@@ -5,8 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from zoneinfo import available_timezones
 
-from babel.numbers import list_currencies
-
 from carnet.i18n import N_
 from models.contacts import ContactSource
 from models.identity import Locale, User
@@ -16,7 +14,12 @@ from resolvers.common.actor import Actor, RequestMeta
 from resolvers.common.errors import ErrorCollector, UserErrorCode
 from resolvers.common.tasks import unit_of_work
 from resolvers.common.time import today_in
-from resolvers.common.validation import clean_text, normalize_email
+from resolvers.common.validation import (
+    clean_country,
+    clean_currency,
+    clean_text,
+    normalize_email,
+)
 from resolvers.contacts.interactions import record_interaction
 
 TEXT_LIMITS = {
@@ -63,19 +66,13 @@ def _validate(changes: dict[str, object], errors: ErrorCollector) -> dict[str, o
                 value, errors, path, max_length=TEXT_LIMITS[name], required=name == "name"
             )
         elif name == "country":
-            code = str(value).strip().upper()
-            if len(code) != 2 or not code.isalpha():
-                errors.add(UserErrorCode.INVALID, path, N_("Use a two-letter country code."))
-            clean[name] = code
+            clean[name] = clean_country(str(value), errors, path, required=True)
         elif name == "timezone":
             if value not in available_timezones():
                 errors.add(UserErrorCode.INVALID, path, N_("Unknown time zone."))
             clean[name] = value
         elif name == "currency":
-            code = str(value).strip().upper()
-            if code not in list_currencies():
-                errors.add(UserErrorCode.INVALID, path, N_("Unknown currency code."))
-            clean[name] = code
+            clean[name] = clean_currency(str(value), errors, path)
         elif name == "sender_email":
             clean[name] = normalize_email(str(value), errors, path) if value else ""
         elif name == "sms_number":

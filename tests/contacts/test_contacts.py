@@ -116,6 +116,18 @@ async def test_bad_input_is_reported_per_field_and_nothing_is_written(api, world
     assert not await AuditEvent.filter(action__startswith="contact.").exists()
 
 
+async def test_an_address_country_must_be_an_iso_3166_code(api, world):
+    for country in ("ZZ", "XK"):
+        result = await api.as_(world.agent).execute(
+            CREATE, create_input(world, firstName="Zoé", country=country)
+        )
+        errors = result.payload("contactCreate")["errors"]
+        assert [(e["code"], e["field"]) for e in errors] == [("INVALID", ["input", "country"])]
+    assert await Contact.all().count() == 0
+    contact = await create(api, world, firstName="Zoé", country="be")
+    assert contact["address"]["country"] == "BE"
+
+
 async def test_a_person_needs_a_first_or_last_name(api, world):
     result = await api.as_(world.agent).execute(
         CREATE, create_input(world, email="someone@example.test")

@@ -173,11 +173,11 @@ async def test_carnet_export_headers_import_without_a_mapping(api, world, settin
 async def test_bad_rows_are_reported_by_row_and_column_and_not_imported(api, world, settings):
     csv = (
         "First name,Email,Phone,Birth date,Colour,Kind,Organization name\n"
-        "Ok,ok@example.test,,,,\n"
-        "Bad,not-an-email,12,2990-01-01,Mauve,robot\n"
-        ",,,,,\n"
-        ",,,1990-01-01,,\n"
-        "Org,,,,,ORGANIZATION\n"
+        "Ok,ok@example.test,,,,,\n"
+        "Bad,not-an-email,12,2990-01-01,Mauve,robot,\n"
+        ",,,,,,\n"
+        ",,,1990-01-01,,,\n"
+        "Org,,,,,ORGANIZATION,\n"
     )
     result = await imported(api, world.admin, world, csv, settings)
     assert (result["createdCount"], result["errorCount"], result["skippedCount"]) == (1, 3, 1)
@@ -200,6 +200,88 @@ async def test_bad_rows_are_reported_by_row_and_column_and_not_imported(api, wor
     messages = [e["node"]["message"] for e in french.data["contactImport"]["rowErrors"]["edges"]]
     assert messages[0] == "Aucune couleur nommée « Mauve » dans la palette."
     assert messages[2] == "Entrez une adresse courriel valide."
+
+
+async def test_rows_of_the_wrong_shape_are_errors_naming_their_line(api, world, settings):
+    """A cell missing or one too many would shift values into other columns, and a quote
+    left open would read every later line into one cell: such rows import nothing."""
+    csv = (
+        "First name,Email,Notes\n"
+        "Ana,ana@example.test,\n"  # line 2
+        "luc@example.test\n"  # line 3: two cells missing
+        'Zoé,zoe@example.test,"On two\nlines"\n'  # lines 4-5: a quoted line break is fine
+        "Max,max@example.test,note,extra\n"  # line 6: a cell too many
+        '"Bo"b,bob@example.test,\n'  # line 7: text after a closing quote
+        "Ève,eve@example.test,\n"  # line 8: read again after line 7
+        'Léa,"lea@example.test,\n'  # line 9: a quote never closed
+        "Tom,tom@example.test,\n"
+        "Ivy,ivy@example.test,\n"
+    )
+    result = await imported(api, world.admin, world, csv, settings)
+    assert result["status"] == "DONE"
+    assert result["totalRows"] == 7
+    assert (result["createdCount"], result["errorCount"]) == (3, 4)
+    errors = [e["node"] for e in result["rowErrors"]["edges"]]
+    assert [(e["row"], e["column"], e["code"], e["message"]) for e in errors] == [
+        (
+            2,
+            "",
+            "INVALID",
+            "Line 3 has 1 cell where the header has 3: nothing from this row was imported.",
+        ),
+        (
+            4,
+            "",
+            "INVALID",
+            "Line 6 has 4 cells where the header has 3: nothing from this row was imported.",
+        ),
+        (
+            5,
+            "",
+            "INVALID",
+            'Line 7: a quoted cell must end at its closing quote; write a quote inside a cell '
+            'as two quotes (""). Nothing from this row was imported.',
+        ),
+        (
+            7,
+            "",
+            "INVALID",
+            "The quote opened on line 9 is never closed, so every line after it was read as "
+            "one cell: nothing from line 9 on was imported.",
+        ),
+    ]
+    emails = await Contact.filter(organization=world.organization).values_list("email", flat=True)
+    assert sorted(emails) == ["ana@example.test", "eve@example.test", "zoe@example.test"]
+    assert (await Contact.get(email="zoe@example.test")).notes == "On two\nlines"
+
+    french = await api.as_(world.admin).execute(
+        PROGRESS, {"id": result["id"]}, **{"accept-language": "fr"}
+    )
+    messages = [e["node"]["message"] for e in french.data["contactImport"]["rowErrors"]["edges"]]
+    assert messages[0] == (
+        "La ligne 3 a 1 cellule alors que l’en-tête en a 3 : rien de cette ligne n’a été importé."
+    )
+    assert messages[3].startswith("Le guillemet ouvert à la ligne 9 n’est jamais fermé")
+
+
+async def test_a_quote_left_open_before_a_long_tail_names_its_line(api, world, settings):
+    """The rest of the file, past the csv module's default 128 KiB cell limit, is one cell."""
+    rows = "".join(f"Person {i},p{i}@example.test\n" for i in range(6000))
+    csv = 'First name,Email\nAna,"ana@example.test\n' + rows
+    assert len(csv) > 131_072
+    result = await imported(api, world.admin, world, csv, settings)
+    assert (result["totalRows"], result["errorCount"], result["createdCount"]) == (1, 1, 0)
+    [error] = [e["node"] for e in result["rowErrors"]["edges"]]
+    assert error["message"].startswith("The quote opened on line 2 is never closed")
+    assert not await Contact.filter(organization=world.organization).exists()
+
+
+async def test_a_header_with_a_quote_left_open_is_refused(api, world):
+    result = await upload(api, world.admin, world, 'First name,"Email\nAna,ana@example.test\n')
+    [error] = result.payload("contactsImport")["errors"]
+    assert (error["code"], error["field"]) == ("INVALID", ["input", "file"])
+    assert error["message"].startswith("The quote opened on line 1 is never closed")
+    assert await ContactImport.all().count() == 0
 
 
 async def test_wrong_encoding_is_refused_with_the_line_and_a_suggestion(api, world):

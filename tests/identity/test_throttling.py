@@ -84,3 +84,21 @@ async def test_the_rate_limit_is_explained_in_french(api, world, settings):
     assert french.error_codes == english.error_codes == ["RATE_LIMITED"]
     assert french.errors[0]["extensions"]["retryAfter"] > 0
     assert french.errors[0]["message"] != english.errors[0]["message"]
+
+
+@pytest.mark.french_catalog
+async def test_a_wait_of_one_second_is_said_in_the_singular(api, world, settings):
+    from carnet import queue
+
+    await fail(api, "loner@example.test", settings.login_max_failures)
+    # The lock's last moments: Redis rounds 0.5 to 1.4 s left to 1 second.
+    key = f"{settings.redis_prefix}:login-fail:email:loner@example.test"
+    await queue.pool().pexpire(key, 1400)
+    english = await sign_in(api, "loner@example.test", PASSWORD)
+    french = await api.with_headers(**{"accept-language": "fr"}).execute(
+        "mutation($i: TokenCreateInput!) { tokenCreate(input: $i) { accessToken } }",
+        {"i": {"email": "loner@example.test", "password": PASSWORD}},
+    )
+    assert english.errors[0]["extensions"]["retryAfter"] == 1
+    assert english.errors[0]["message"] == "Too many attempts. Try again in 1 second."
+    assert french.errors[0]["message"] == "Trop de tentatives. Réessayez dans 1 seconde."

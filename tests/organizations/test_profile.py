@@ -204,3 +204,51 @@ async def test_scheduled_deactivation_ends_access_on_its_date(api, world):
     await membership.save()
     result = await api.as_(world.viewer).execute(query, {"id": world.org_gid})
     assert result.error_codes == ["NOT_FOUND"]
+
+
+async def test_country_must_be_an_iso_3166_code(api, world):
+    """Two letters are not enough: ZZ (unknown), XK and EU (not assigned by ISO 3166-1)
+    are refused on create and update, with a message in the reader's language."""
+    for country in ("ZZ", "XX", "xk", "EU", "QO"):
+        result = await api.as_(world.loner).execute(
+            CREATE, {"input": {"name": "Club Zulu", "country": country}}
+        )
+        errors = result.payload("organizationCreate")["errors"]
+        assert [(e["code"], e["field"]) for e in errors] == [("INVALID", ["input", "country"])]
+    result = await api.as_(world.owner).execute(
+        UPDATE, {"input": {"id": world.org_gid, "country": "ZZ"}}, **{"accept-language": "fr"}
+    )
+    errors = result.payload("organizationUpdate")["errors"]
+    assert errors == [
+        {
+            "code": "INVALID",
+            "field": ["input", "country"],
+            "message": "Utilisez un code de pays ISO 3166 à deux lettres, par exemple CA.",
+        }
+    ]
+    assert await Organization.filter(country="ZZ").count() == 0
+    assert not await StaffMembership.filter(user_id=world.loner.user.id).exists()
+
+    result = await api.as_(world.owner).execute(
+        UPDATE, {"input": {"id": world.org_gid, "country": " fr "}}
+    )
+    result.ok("organizationUpdate")
+    assert (await Organization.get(id=world.organization.id)).country == "FR"
+
+
+async def test_currency_must_be_an_iso_4217_currency_in_use(api, world):
+    """No test code (XTS), no "no currency" (XXX), no metal (XAU), fund (CLF) or special
+    drawing right (XDR), no withdrawn currency (FRF); the CFA franc (XOF) is money."""
+    for currency in ("XXX", "XTS", "XAU", "XAG", "XDR", "CLF", "USN", "FRF", "ABC"):
+        result = await api.as_(world.owner).execute(
+            UPDATE, {"input": {"id": world.org_gid, "currency": currency}}
+        )
+        errors = result.payload("organizationUpdate")["errors"]
+        assert [(e["code"], e["field"]) for e in errors] == [("INVALID", ["input", "currency"])]
+        assert errors[0]["message"] == "Use an ISO 4217 currency in use, e.g. CAD."
+    assert (await Organization.get(id=world.organization.id)).currency == "CAD"
+
+    result = await api.as_(world.loner).execute(
+        CREATE, {"input": {"name": "Club Dakar", "country": "SN", "currency": "xof"}}
+    )
+    assert result.ok("organizationCreate")["organization"]["currency"] == "XOF"

@@ -72,7 +72,7 @@ FOREIGN_SECOND_ID = [
         "groupAddContacts",
         "mutation($a: ID!, $b: ID!) { groupAddContacts(input: {groupId: $a, contactIds: [$b]}) "
         "{ addedCount errors { code field } } }",
-        ["input", "contactIds", "0"],
+        ["input", "contactIds", 0],
     ),
     (
         "contactColourSet",
@@ -140,7 +140,7 @@ async def test_a_malformed_id_in_an_input_is_a_payload_error_on_its_path(api, wo
     before = await database_state()
     cases = [
         ({"g": "%%%", "c": [gid(contact)]}, ["input", "groupId"]),
-        ({"g": gid(group), "c": [gid(contact), "not an id"]}, ["input", "contactIds", "1"]),
+        ({"g": gid(group), "c": [gid(contact), "not an id"]}, ["input", "contactIds", 1]),
     ]
     for variables, path in cases:
         result = await agent.execute(add, variables)

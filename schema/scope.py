@@ -187,15 +187,8 @@ async def scoped_ids_or_none(
     """The pks of those ids naming a `type_name` record in the call's organization, None
     for the others: for a resolver that reports them at their index together with its own
     checks of the list (contactMerge). No foreign pk ever reaches it."""
-    pks = [_pk_or_none(global_id, type_name) for global_id in global_ids]
+    pks = [ids.pk_or_none(global_id, type_name) for global_id in global_ids]
     wanted = {pk for pk in pks if pk is not None}
     found = await _found(info, type_name, wanted) if wanted else set()
     return [pk if pk in found else None for pk in pks]
 
-
-def _pk_or_none(global_id: str, type_name: str) -> int | None:
-    try:
-        found_type, pk = ids.decode(global_id)
-    except BadUserInput:
-        return None
-    return pk if found_type == type_name else None

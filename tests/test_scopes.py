@@ -34,6 +34,21 @@ def test_a_field_taking_more_than_one_id_declares_its_scope():
     assert unscoped_fields(build_schema(Settings())._schema) == []
 
 
+def test_every_root_field_needing_a_role_knows_its_record():
+    """Else the guard could only refuse it: a permission is held in an organization, and
+    the scope is how a root field says which."""
+    graphql_schema = build_schema(Settings())._schema
+    roots = (graphql_schema.query_type, graphql_schema.mutation_type)
+    without = []
+    for root in (*roots, graphql_schema.subscription_type):
+        for name, field in root.fields.items():
+            definition = field.extensions["strawberry-definition"]
+            for guard in definition.extensions:
+                if isinstance(guard, Guard) and guard.allow.permission and guard.scope is None:
+                    without.append(f"{root.name}.{name}")
+    assert without == []
+
+
 @strawberry.input
 class PairInput:
     group_id: strawberry.ID

@@ -54,7 +54,7 @@ class AuditQuery:
         **describe(
             "The organization's audit log, newest first. Billing "
             "administrators see billing events only.",
-            requires(Permission.AUDIT_READ),
+            requires(Permission.AUDIT_READ, scope="organizationId"),
         )
     )
     async def audit_log(
@@ -67,7 +67,7 @@ class AuditQuery:
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[AuditEventType]:
-        actor = await info.context.actor_of(organization_id, "Organization", ("organizationId",))
+        actor = info.context.actor(info)
         filters = AuditFilter()
         if filter is not None:
             filters.action = filter.action

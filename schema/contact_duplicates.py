@@ -7,12 +7,11 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from resolvers.common.errors import BadUserInput
 from resolvers.common.permissions import Permission
 from resolvers.contacts import duplicates
-from schema import ids
-from schema.payloads import Payload, payload
+from schema.payloads import Payload
 from schema.permissions import describe, requires
+from schema.scope import scoped_id, scoped_ids_or_none
 from schema.types import Connection
 
 if TYPE_CHECKING:
@@ -74,14 +73,6 @@ class ContactDuplicateDismissPayload(Payload):
     duplicate: ContactDuplicate | None = None
 
 
-def _contact_pk(global_id: str) -> int | None:
-    """A contact's pk; None (a NOT_FOUND on its index) for any other id."""
-    try:
-        return ids.decode_as(global_id, "Contact")
-    except BadUserInput:
-        return None
-
-
 @strawberry.type
 class ContactDuplicatesQuery:
     @strawberry.field(
@@ -101,8 +92,9 @@ class ContactDuplicatesQuery:
         after: str | None = None,
         dismissed: bool = False,
     ) -> Connection[ContactDuplicate]:
-        actor = await info.context.actor_of(organization_id, "Organization", ("organizationId",))
-        page = await duplicates.duplicates(actor, first=first, after=after, dismissed=dismissed)
+        page = await duplicates.duplicates(
+            info.context.actor(info), first=first, after=after, dismissed=dismissed
+        )
         page.items = [ContactDuplicate.of(pair) for pair in page.items]
         return Connection.of(page)
 
@@ -114,38 +106,31 @@ class ContactDuplicatesMutation:
             "Merges contacts into one: groups, affiliations, consent history, notes, the user "
             "link and empty fields move to the survivor (a consent withdrawal on any side "
             "wins), then the others are deleted. The audit log keeps a snapshot of each.",
-            requires(Permission.CONTACTS_WRITE),
+            requires(Permission.CONTACTS_WRITE, scope="input.survivorId"),
         )
     )
     async def contact_merge(
         self, info: strawberry.Info, input: ContactMergeInput
     ) -> ContactMergePayload:
-        async def run():
-            actor = await info.context.actor_of(
-                input.survivor_id, "Contact", ("input", "survivorId")
-            )
-            contact = await duplicates.merge(
-                actor, _contact_pk(input.survivor_id), [_contact_pk(g) for g in input.other_ids]
-            )
-            return {"contact": contact}
-
-        return await payload(info, ContactMergePayload, run())
+        survivor_id = await scoped_id(info, input.survivor_id, "Contact", ("input", "survivorId"))
+        # The merge reports the others' problems together, NOT_FOUND among them (None).
+        other_ids = await scoped_ids_or_none(info, input.other_ids, "Contact")
+        contact = await duplicates.merge(info.context.actor(info), survivor_id, other_ids)
+        return ContactMergePayload(contact=contact)
 
     @strawberry.mutation(
         **describe(
             "Marks a suggested pair as not duplicates, so it leaves `contactDuplicates` (it "
             "stays listed with `dismissed: true`), or brings it back with `dismissed: false`.",
-            requires(Permission.CONTACTS_WRITE),
+            requires(Permission.CONTACTS_WRITE, scope="input.firstId"),
         )
     )
     async def contact_duplicate_dismiss(
         self, info: strawberry.Info, input: ContactDuplicateDismissInput
     ) -> ContactDuplicateDismissPayload:
-        async def run():
-            actor = await info.context.actor_of(input.first_id, "Contact", ("input", "firstId"))
-            pair = await duplicates.dismiss(
-                actor, _contact_pk(input.first_id), _contact_pk(input.second_id), input.dismissed
-            )
-            return {"duplicate": ContactDuplicate.of(pair)}
-
-        return await payload(info, ContactDuplicateDismissPayload, run())
+        first_id = await scoped_id(info, input.first_id, "Contact", ("input", "firstId"))
+        second_id = await scoped_id(info, input.second_id, "Contact", ("input", "secondId"))
+        pair = await duplicates.dismiss(
+            info.context.actor(info), first_id, second_id, input.dismissed
+        )
+        return ContactDuplicateDismissPayload(duplicate=ContactDuplicate.of(pair))

@@ -16,12 +16,12 @@ from models.contact_transfers import ContactExport
 from resolvers.common.errors import BadUserInput, NotFound
 from resolvers.common.permissions import Permission
 from resolvers.contacts import exports
-from schema import ids
 from schema.contact_imports import TransferStatusEnum
 from schema.contacts import ContactFilterInput, _filter
 from schema.identity import UserType
-from schema.payloads import Payload, payload
+from schema.payloads import Payload
 from schema.permissions import describe, requires
+from schema.scope import scoped_id
 from schema.types import Connection, Node, model_node, related
 
 
@@ -107,8 +107,8 @@ class ContactExportsQuery:
     async def contact_export(
         self, info: strawberry.Info, id: strawberry.ID
     ) -> ContactExportType | None:
-        actor = await info.context.actor_of(id, "ContactExport", ("id",))
-        return await exports.export_of(actor, ids.decode_as(id, "ContactExport"))
+        pk = await scoped_id(info, id, "ContactExport", ("id",))
+        return await exports.export_of(info.context.actor(info), pk)
 
     @strawberry.field(
         **describe(
@@ -123,8 +123,8 @@ class ContactExportsQuery:
         first: int | None = None,
         after: str | None = None,
     ) -> Connection[ContactExportType]:
-        actor = await info.context.actor_of(organization_id, "Organization", ("organizationId",))
-        return Connection.of(await exports.exports(actor, first=first, after=after))
+        page = await exports.exports(info.context.actor(info), first=first, after=after)
+        return Connection.of(page)
 
 
 @strawberry.type
@@ -136,25 +136,20 @@ class ContactExportsMutation:
             "ask `contactExportLink` for the download link. UTF-8 with a byte-order mark, "
             "headers in your language, one column per custom field (its key); the file "
             "imports back as is.",
-            requires(Permission.CONTACTS_IMPORT_EXPORT),
+            requires(Permission.CONTACTS_IMPORT_EXPORT, scope="input.organizationId"),
         )
     )
     async def contacts_export(
         self, info: strawberry.Info, input: ContactsExportInput
     ) -> ContactsExportPayload:
-        async def run():
-            actor = await info.context.actor_of(
-                input.organization_id, "Organization", ("input", "organizationId")
-            )
-            try:
-                filters = _filter(input.search, input.filter)
-            except NotFound as not_found:
-                raise NotFound(("input", *not_found.field)) from None
-            except BadUserInput as refused:  # a malformed id in the filter
-                raise NotFound(("input", "filter")) from refused
-            return {"export": await exports.request_export(actor, filters)}
-
-        return await payload(info, ContactsExportPayload, run())
+        try:
+            filters = _filter(input.search, input.filter)
+        except NotFound as not_found:
+            raise NotFound(("input", *not_found.field)) from None
+        except BadUserInput as refused:  # a malformed id in the filter
+            raise NotFound(("input", "filter")) from refused
+        export = await exports.request_export(info.context.actor(info), filters)
+        return ContactsExportPayload(export=export)
 
     @strawberry.mutation(
         **describe(
@@ -167,10 +162,7 @@ class ContactExportsMutation:
     async def contact_export_link(
         self, info: strawberry.Info, input: ContactExportLinkInput
     ) -> ContactExportLinkPayload:
-        async def run():
-            actor = await info.context.actor_of(input.id, "ContactExport", ("input", "id"))
-            export, link = await exports.issue_link(actor, ids.decode_as(input.id, "ContactExport"))
-            export._minted_link = link
-            return {"export": export}
-
-        return await payload(info, ContactExportLinkPayload, run())
+        pk = await scoped_id(info, input.id, "ContactExport", ("input", "id"))
+        export, link = await exports.issue_link(info.context.actor(info), pk)
+        export._minted_link = link
+        return ContactExportLinkPayload(export=export)

@@ -14,12 +14,12 @@ import strawberry
 from strawberry.dataloader import DataLoader
 
 from models.contacts import Affiliation, Colour, Group
-from resolvers.common.errors import NotFound
 from resolvers.common.permissions import Permission
 from resolvers.contacts import affiliations, colours, groups
 from schema import ids
-from schema.payloads import Payload, payload
+from schema.payloads import Payload
 from schema.permissions import describe, requires
+from schema.scope import scoped_id, scoped_id_or_none, scoped_ids
 from schema.types import Connection, Node, model_node, related
 
 ContactRef = Annotated["ContactType", strawberry.lazy("schema.contacts")]  # noqa: F821
@@ -217,20 +217,6 @@ class AffiliationDeletePayload(Payload):
     deleted_affiliation_id: strawberry.ID | None = None
 
 
-def _pks(global_ids: list[strawberry.ID], type_name: str) -> list[int | None]:
-    return [ids.pk_or_none(g, type_name) for g in global_ids]
-
-
-def _colour_pk(global_id: str | None) -> int | None:
-    """The colour to set: None clears; an id that is not a Colour's is NOT_FOUND."""
-    if global_id is None:
-        return None
-    pk = _pks([global_id], "Colour")[0]
-    if pk is None:
-        raise NotFound(("input", "colour_id"))
-    return pk
-
-
 @strawberry.type
 class ContactGroupsQuery:
     @strawberry.field(
@@ -241,8 +227,7 @@ class ContactGroupsQuery:
     async def colours(
         self, info: strawberry.Info, organization_id: strawberry.ID
     ) -> list[ColourType]:
-        actor = await info.context.actor_of(organization_id, "Organization", ("organizationId",))
-        return await colours.palette(actor)
+        return await colours.palette(info.context.actor(info))
 
     @strawberry.field(
         **describe(
@@ -260,16 +245,15 @@ class ContactGroupsQuery:
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[GroupType]:
-        actor = await info.context.actor_of(organization_id, "Organization", ("organizationId",))
         page = await groups.groups(
-            actor, search, first=first, after=after, last=last, before=before
+            info.context.actor(info), search, first=first, after=after, last=last, before=before
         )
         return Connection.of(page)
 
     @strawberry.field(**describe("One contact group.", requires(Permission.CONTACTS_READ)))
     async def group(self, info: strawberry.Info, id: strawberry.ID) -> GroupType | None:
-        actor = await info.context.actor_of(id, "Group", ("id",))
-        return await groups.group(actor, ids.pk_or_none(id, "Group"))
+        pk = await scoped_id(info, id, "Group", ("id",))
+        return await groups.group(info.context.actor(info), pk)
 
 
 @strawberry.type
@@ -278,31 +262,16 @@ class ContactGroupsMutation:
         **describe("Adds a colour to the palette.", requires(Permission.ORGANIZATION_MANAGE))
     )
     async def colour_create(self, info: strawberry.Info, input: ColourCreateInput) -> ColourPayload:
-        async def run():
-            actor = await info.context.actor_allowed(
-                input.organization_id,
-                "Organization",
-                ("input", "organizationId"),
-                Permission.ORGANIZATION_MANAGE,
-            )
-            return {"colour": await colours.create(actor, input.name, input.hex)}
-
-        return await payload(info, ColourPayload, run())
+        colour = await colours.create(info.context.actor(info), input.name, input.hex)
+        return ColourPayload(colour=colour)
 
     @strawberry.mutation(
         **describe("Renames or recolours a colour.", requires(Permission.ORGANIZATION_MANAGE))
     )
     async def colour_update(self, info: strawberry.Info, input: ColourUpdateInput) -> ColourPayload:
-        async def run():
-            actor = await info.context.actor_allowed(
-                input.id, "Colour", ("input", "id"), Permission.ORGANIZATION_MANAGE
-            )
-            colour = await colours.update(
-                actor, ids.pk_or_none(input.id, "Colour"), input.name, input.hex
-            )
-            return {"colour": colour}
-
-        return await payload(info, ColourPayload, run())
+        pk = await scoped_id(info, input.id, "Colour", ("input", "id"))
+        colour = await colours.update(info.context.actor(info), pk, input.name, input.hex)
+        return ColourPayload(colour=colour)
 
     @strawberry.mutation(
         **describe(
@@ -313,72 +282,46 @@ class ContactGroupsMutation:
     async def colour_delete(
         self, info: strawberry.Info, input: ColourDeleteInput
     ) -> ColourDeletePayload:
-        async def run():
-            actor = await info.context.actor_allowed(
-                input.id, "Colour", ("input", "id"), Permission.ORGANIZATION_MANAGE
-            )
-            deleted = await colours.delete(actor, ids.pk_or_none(input.id, "Colour"))
-            return {"deleted_colour_id": ids.encode("Colour", deleted)}
-
-        return await payload(info, ColourDeletePayload, run())
+        pk = await scoped_id(info, input.id, "Colour", ("input", "id"))
+        deleted = await colours.delete(info.context.actor(info), pk)
+        return ColourDeletePayload(deleted_colour_id=ids.encode("Colour", deleted))
 
     @strawberry.mutation(
         **describe(
             "Gives a contact one of the palette's colours, or none.",
-            requires(Permission.CONTACTS_WRITE),
+            requires(Permission.CONTACTS_WRITE, scope="input.contactId"),
         )
     )
     async def contact_colour_set(
         self, info: strawberry.Info, input: ContactColourSetInput
     ) -> ContactColourSetPayload:
-        async def run():
-            actor = await info.context.actor_allowed(
-                input.contact_id, "Contact", ("input", "contactId"), Permission.CONTACTS_WRITE
-            )
-            contact = await colours.set_contact_colour(
-                actor, ids.pk_or_none(input.contact_id, "Contact"), _colour_pk(input.colour_id)
-            )
-            return {"contact": contact}
-
-        return await payload(info, ContactColourSetPayload, run())
+        contact_id = await scoped_id(info, input.contact_id, "Contact", ("input", "contactId"))
+        colour_id = await scoped_id_or_none(info, input.colour_id, "Colour", ("input", "colourId"))
+        contact = await colours.set_contact_colour(info.context.actor(info), contact_id, colour_id)
+        return ContactColourSetPayload(contact=contact)
 
     @strawberry.mutation(
         **describe(
             "Gives several contacts one colour, or none: all of them or, on any error, none.",
-            requires(Permission.CONTACTS_WRITE),
+            requires(Permission.CONTACTS_WRITE, scope="input.organizationId"),
         )
     )
     async def contacts_colour_set(
         self, info: strawberry.Info, input: ContactsColourSetInput
     ) -> ContactsColourSetPayload:
-        async def run():
-            actor = await info.context.actor_allowed(
-                input.organization_id,
-                "Organization",
-                ("input", "organizationId"),
-                Permission.CONTACTS_WRITE,
-            )
-            contacts = await colours.set_contacts_colour(
-                actor, _pks(input.contact_ids, "Contact"), _colour_pk(input.colour_id)
-            )
-            return {"contacts": contacts}
-
-        return await payload(info, ContactsColourSetPayload, run())
+        colour_id = await scoped_id_or_none(info, input.colour_id, "Colour", ("input", "colourId"))
+        contact_ids = await scoped_ids(info, input.contact_ids, "Contact", ("input", "contactIds"))
+        contacts = await colours.set_contacts_colour(
+            info.context.actor(info), contact_ids, colour_id
+        )
+        return ContactsColourSetPayload(contacts=contacts)
 
     @strawberry.mutation(
         **describe("Creates a contact group.", requires(Permission.ORGANIZATION_MANAGE))
     )
     async def group_create(self, info: strawberry.Info, input: GroupCreateInput) -> GroupPayload:
-        async def run():
-            actor = await info.context.actor_allowed(
-                input.organization_id,
-                "Organization",
-                ("input", "organizationId"),
-                Permission.ORGANIZATION_MANAGE,
-            )
-            return {"group": await groups.create(actor, input.name, input.description)}
-
-        return await payload(info, GroupPayload, run())
+        group = await groups.create(info.context.actor(info), input.name, input.description)
+        return GroupPayload(group=group)
 
     @strawberry.mutation(
         **describe(
@@ -387,16 +330,9 @@ class ContactGroupsMutation:
         )
     )
     async def group_update(self, info: strawberry.Info, input: GroupUpdateInput) -> GroupPayload:
-        async def run():
-            actor = await info.context.actor_allowed(
-                input.id, "Group", ("input", "id"), Permission.ORGANIZATION_MANAGE
-            )
-            group = await groups.update(
-                actor, ids.pk_or_none(input.id, "Group"), input.name, input.description
-            )
-            return {"group": group}
-
-        return await payload(info, GroupPayload, run())
+        pk = await scoped_id(info, input.id, "Group", ("input", "id"))
+        group = await groups.update(info.context.actor(info), pk, input.name, input.description)
+        return GroupPayload(group=group)
 
     @strawberry.mutation(
         **describe(
@@ -407,77 +343,55 @@ class ContactGroupsMutation:
     async def group_delete(
         self, info: strawberry.Info, input: GroupDeleteInput
     ) -> GroupDeletePayload:
-        async def run():
-            actor = await info.context.actor_allowed(
-                input.id, "Group", ("input", "id"), Permission.ORGANIZATION_MANAGE
-            )
-            deleted = await groups.delete(actor, ids.pk_or_none(input.id, "Group"))
-            return {"deleted_group_id": ids.encode("Group", deleted)}
-
-        return await payload(info, GroupDeletePayload, run())
+        pk = await scoped_id(info, input.id, "Group", ("input", "id"))
+        deleted = await groups.delete(info.context.actor(info), pk)
+        return GroupDeletePayload(deleted_group_id=ids.encode("Group", deleted))
 
     @strawberry.mutation(
         **describe(
             "Puts contacts in a group; those already in it are left as they are.",
-            requires(Permission.CONTACTS_WRITE),
+            requires(Permission.CONTACTS_WRITE, scope="input.groupId"),
         )
     )
     async def group_add_contacts(
         self, info: strawberry.Info, input: GroupContactsInput
     ) -> GroupAddContactsPayload:
-        async def run():
-            actor = await info.context.actor_allowed(
-                input.group_id, "Group", ("input", "groupId"), Permission.CONTACTS_WRITE
-            )
-            group, added = await groups.add_contacts(
-                actor, ids.pk_or_none(input.group_id, "Group"), _pks(input.contact_ids, "Contact")
-            )
-            return {"group": group, "added_count": added}
-
-        return await payload(info, GroupAddContactsPayload, run())
+        group_id, contact_ids = await _group_and_contacts(info, input)
+        group, added = await groups.add_contacts(info.context.actor(info), group_id, contact_ids)
+        return GroupAddContactsPayload(group=group, added_count=added)
 
     @strawberry.mutation(
         **describe(
             "Takes contacts out of a group; those not in it are ignored.",
-            requires(Permission.CONTACTS_WRITE),
+            requires(Permission.CONTACTS_WRITE, scope="input.groupId"),
         )
     )
     async def group_remove_contacts(
         self, info: strawberry.Info, input: GroupContactsInput
     ) -> GroupRemoveContactsPayload:
-        async def run():
-            actor = await info.context.actor_allowed(
-                input.group_id, "Group", ("input", "groupId"), Permission.CONTACTS_WRITE
-            )
-            group, removed = await groups.remove_contacts(
-                actor, ids.pk_or_none(input.group_id, "Group"), _pks(input.contact_ids, "Contact")
-            )
-            return {"group": group, "removed_count": removed}
-
-        return await payload(info, GroupRemoveContactsPayload, run())
+        group_id, contact_ids = await _group_and_contacts(info, input)
+        group, removed = await groups.remove_contacts(
+            info.context.actor(info), group_id, contact_ids
+        )
+        return GroupRemoveContactsPayload(group=group, removed_count=removed)
 
     @strawberry.mutation(
         **describe(
             "Affiliates a person with an organization contact, with a role title.",
-            requires(Permission.CONTACTS_WRITE),
+            requires(Permission.CONTACTS_WRITE, scope="input.personId"),
         )
     )
     async def affiliation_create(
         self, info: strawberry.Info, input: AffiliationCreateInput
     ) -> AffiliationPayload:
-        async def run():
-            actor = await info.context.actor_allowed(
-                input.person_id, "Contact", ("input", "personId"), Permission.CONTACTS_WRITE
-            )
-            affiliation = await affiliations.create(
-                actor,
-                ids.pk_or_none(input.person_id, "Contact"),
-                _pks([input.organization_contact_id], "Contact")[0],
-                input.role_title,
-            )
-            return {"affiliation": affiliation}
-
-        return await payload(info, AffiliationPayload, run())
+        person_id = await scoped_id(info, input.person_id, "Contact", ("input", "personId"))
+        organization_contact_id = await scoped_id(
+            info, input.organization_contact_id, "Contact", ("input", "organizationContactId")
+        )
+        affiliation = await affiliations.create(
+            info.context.actor(info), person_id, organization_contact_id, input.role_title
+        )
+        return AffiliationPayload(affiliation=affiliation)
 
     @strawberry.mutation(
         **describe("Changes an affiliation's role title.", requires(Permission.CONTACTS_WRITE))
@@ -485,26 +399,22 @@ class ContactGroupsMutation:
     async def affiliation_update(
         self, info: strawberry.Info, input: AffiliationUpdateInput
     ) -> AffiliationPayload:
-        async def run():
-            actor = await info.context.actor_allowed(
-                input.id, "Affiliation", ("input", "id"), Permission.CONTACTS_WRITE
-            )
-            affiliation = await affiliations.update(
-                actor, ids.pk_or_none(input.id, "Affiliation"), input.role_title
-            )
-            return {"affiliation": affiliation}
-
-        return await payload(info, AffiliationPayload, run())
+        pk = await scoped_id(info, input.id, "Affiliation", ("input", "id"))
+        affiliation = await affiliations.update(info.context.actor(info), pk, input.role_title)
+        return AffiliationPayload(affiliation=affiliation)
 
     @strawberry.mutation(**describe("Ends an affiliation.", requires(Permission.CONTACTS_WRITE)))
     async def affiliation_delete(
         self, info: strawberry.Info, input: AffiliationDeleteInput
     ) -> AffiliationDeletePayload:
-        async def run():
-            actor = await info.context.actor_allowed(
-                input.id, "Affiliation", ("input", "id"), Permission.CONTACTS_WRITE
-            )
-            deleted = await affiliations.delete(actor, ids.pk_or_none(input.id, "Affiliation"))
-            return {"deleted_affiliation_id": ids.encode("Affiliation", deleted)}
+        pk = await scoped_id(info, input.id, "Affiliation", ("input", "id"))
+        deleted = await affiliations.delete(info.context.actor(info), pk)
+        return AffiliationDeletePayload(deleted_affiliation_id=ids.encode("Affiliation", deleted))
 
-        return await payload(info, AffiliationDeletePayload, run())
+
+async def _group_and_contacts(
+    info: strawberry.Info, input: GroupContactsInput
+) -> tuple[int, list[int]]:
+    group_id = await scoped_id(info, input.group_id, "Group", ("input", "groupId"))
+    contact_ids = await scoped_ids(info, input.contact_ids, "Contact", ("input", "contactIds"))
+    return group_id, contact_ids

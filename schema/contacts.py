@@ -15,7 +15,7 @@ from strawberry.dataloader import DataLoader
 from strawberry.scalars import JSON
 
 from models.contacts import ConsentChannel, ConsentStatus, Contact, ContactKind, ContactSource
-from resolvers.common.errors import BadUserInput, NotFound
+from resolvers.common.errors import NotFound
 from resolvers.common.permissions import Permission
 from resolvers.contacts import consent, contacts, custom_field_answers, links, loaders
 from resolvers.contacts import search as contact_search
@@ -23,8 +23,9 @@ from resolvers.contacts.records import display_name
 from schema import ids
 from schema.identity import LocaleEnum, UserType
 from schema.organizations import PostalAddress
-from schema.payloads import Payload, payload
+from schema.payloads import Payload
 from schema.permissions import describe, requires
+from schema.scope import scoped_id
 from schema.types import Connection, Node, SortDirection, model_node
 
 if TYPE_CHECKING:
@@ -444,15 +445,15 @@ class ContactQuery:
         **describe("One contact, archived or not.", requires(Permission.CONTACTS_READ))
     )
     async def contact(self, info: strawberry.Info, id: strawberry.ID) -> ContactType | None:
-        actor = await info.context.actor_of(id, "Contact", ("id",))
-        return await contacts.contact(actor, ids.decode_as(id, "Contact"))
+        pk = await scoped_id(info, id, "Contact", ("id",))
+        return await contacts.contact(info.context.actor(info), pk)
 
     @strawberry.field(
         **describe(
             "The address book. `search` matches names, email and phone (typed any way), "
             "ignoring accents and case; every filter given must hold; archived contacts are "
             "listed only with `filter: {archived: true}`.",
-            requires(Permission.CONTACTS_READ),
+            requires(Permission.CONTACTS_READ, scope="organizationId"),
         )
     )
     async def contacts(
@@ -467,10 +468,9 @@ class ContactQuery:
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[ContactType]:
-        actor = await info.context.actor_of(organization_id, "Organization", ("organizationId",))
         sort = sort or ContactSortInput()
         page = await contact_search.contacts(
-            actor,
+            info.context.actor(info),
             _filter(search, filter),
             contact_search.ContactSort(sort.field),
             sort.direction is SortDirection.DESC,
@@ -494,14 +494,8 @@ class ContactMutation:
     async def contact_create(
         self, info: strawberry.Info, input: ContactCreateInput
     ) -> ContactWritePayload:
-        async def run():
-            actor = await info.context.actor_of(
-                input.organization_id, "Organization", ("input", "organizationId")
-            )
-            values = _given(input, exclude=("organization_id",))
-            return {"contact": await contacts.create(actor, values)}
-
-        return await payload(info, ContactWritePayload, run())
+        values = _given(input, exclude=("organization_id",))
+        return ContactWritePayload(contact=await contacts.create(info.context.actor(info), values))
 
     @strawberry.mutation(
         **describe(
@@ -511,14 +505,11 @@ class ContactMutation:
     async def contact_update(
         self, info: strawberry.Info, input: ContactUpdateInput
     ) -> ContactWritePayload:
-        async def run():
-            actor = await info.context.actor_of(input.id, "Contact", ("input", "id"))
-            contact = await contacts.update(
-                actor, ids.decode_as(input.id, "Contact"), _given(input, exclude=("id",))
-            )
-            return {"contact": contact}
-
-        return await payload(info, ContactWritePayload, run())
+        pk = await scoped_id(info, input.id, "Contact", ("input", "id"))
+        values = _given(input, exclude=("id",))
+        return ContactWritePayload(
+            contact=await contacts.update(info.context.actor(info), pk, values)
+        )
 
     @strawberry.mutation(
         **describe(
@@ -527,21 +518,15 @@ class ContactMutation:
         )
     )
     async def contact_archive(self, info: strawberry.Info, input: ContactInput) -> ContactPayload:
-        async def run():
-            actor = await info.context.actor_of(input.id, "Contact", ("input", "id"))
-            return {"contact": await contacts.archive(actor, ids.decode_as(input.id, "Contact"))}
-
-        return await payload(info, ContactPayload, run())
+        pk = await scoped_id(info, input.id, "Contact", ("input", "id"))
+        return ContactPayload(contact=await contacts.archive(info.context.actor(info), pk))
 
     @strawberry.mutation(
         **describe("Brings an archived contact back.", requires(Permission.CONTACTS_WRITE))
     )
     async def contact_restore(self, info: strawberry.Info, input: ContactInput) -> ContactPayload:
-        async def run():
-            actor = await info.context.actor_of(input.id, "Contact", ("input", "id"))
-            return {"contact": await contacts.restore(actor, ids.decode_as(input.id, "Contact"))}
-
-        return await payload(info, ContactPayload, run())
+        pk = await scoped_id(info, input.id, "Contact", ("input", "id"))
+        return ContactPayload(contact=await contacts.restore(info.context.actor(info), pk))
 
     @strawberry.mutation(
         **describe(
@@ -552,42 +537,34 @@ class ContactMutation:
     async def contact_consent_set(
         self, info: strawberry.Info, input: ContactConsentSetInput
     ) -> ContactPayload:
-        async def run():
-            actor = await info.context.actor_of(input.contact_id, "Contact", ("input", "contactId"))
-            change = consent.ConsentChange(
-                channel=ConsentChannel(input.channel),
-                status=ConsentStatus(input.status),
-                source=input.source,
-                proof=input.proof,
-                implied_basis=(
-                    consent.ImpliedBasis(input.implied_basis) if input.implied_basis else None
-                ),
-                implied_at=input.implied_at,
-            )
-            contact = await consent.set_consent(
-                actor, ids.decode_as(input.contact_id, "Contact"), change
-            )
-            return {"contact": contact}
-
-        return await payload(info, ContactPayload, run())
+        pk = await scoped_id(info, input.contact_id, "Contact", ("input", "contactId"))
+        change = consent.ConsentChange(
+            channel=ConsentChannel(input.channel),
+            status=ConsentStatus(input.status),
+            source=input.source,
+            proof=input.proof,
+            implied_basis=consent.ImpliedBasis(input.implied_basis)
+            if input.implied_basis
+            else None,
+            implied_at=input.implied_at,
+        )
+        return ContactPayload(
+            contact=await consent.set_consent(info.context.actor(info), pk, change)
+        )
 
     @strawberry.mutation(
         **describe(
             "Links a contact to a Carnet login (never changing the login's email).",
-            requires(Permission.CONTACTS_WRITE),
+            requires(Permission.CONTACTS_WRITE, scope="input.contactId"),
         )
     )
     async def contact_user_link(
         self, info: strawberry.Info, input: ContactUserLinkInput
     ) -> ContactPayload:
-        async def run():
-            actor = await info.context.actor_of(input.contact_id, "Contact", ("input", "contactId"))
-            contact = await links.link(
-                actor, ids.decode_as(input.contact_id, "Contact"), _user_pk(input.user_id)
-            )
-            return {"contact": contact}
-
-        return await payload(info, ContactPayload, run())
+        contact_id = await scoped_id(info, input.contact_id, "Contact", ("input", "contactId"))
+        user_id = await scoped_id(info, input.user_id, "User", ("input", "userId"))
+        contact = await links.link(info.context.actor(info), contact_id, user_id)
+        return ContactPayload(contact=contact)
 
     @strawberry.mutation(
         **describe("Unlinks a contact from its login.", requires(Permission.CONTACTS_WRITE))
@@ -595,18 +572,5 @@ class ContactMutation:
     async def contact_user_unlink(
         self, info: strawberry.Info, input: ContactUserUnlinkInput
     ) -> ContactPayload:
-        async def run():
-            actor = await info.context.actor_of(input.contact_id, "Contact", ("input", "contactId"))
-            return {
-                "contact": await links.unlink(actor, ids.decode_as(input.contact_id, "Contact"))
-            }
-
-        return await payload(info, ContactPayload, run())
-
-
-def _user_pk(global_id: str) -> int | None:
-    """A user's pk; None (a NOT_FOUND on userId) for an id that is not a User's."""
-    try:
-        return ids.decode_as(global_id, "User")
-    except BadUserInput:
-        return None
+        pk = await scoped_id(info, input.contact_id, "Contact", ("input", "contactId"))
+        return ContactPayload(contact=await links.unlink(info.context.actor(info), pk))

@@ -1,4 +1,5 @@
-"""The per-request context: the caller, their locale, cached roles and DataLoaders."""
+"""The per-request context: the caller, their locale, cached roles, what each field was
+granted on, and DataLoaders."""
 
 from __future__ import annotations
 
@@ -10,8 +11,7 @@ from tortoise.models import Model
 from carnet.settings import Settings
 from models.identity import Session, User
 from models.organizations import Organization
-from resolvers.common.actor import Actor, RequestMeta
-from resolvers.common.permissions import Permission
+from resolvers.common.actor import Actor, Principal, RequestMeta
 from resolvers.organizations.access import actor_for
 from resolvers.organizations.stream_guard import still_signs_in
 from schema import ids
@@ -33,11 +33,10 @@ class Context:
     _actors: dict[int, Actor | None] = field(default_factory=dict)
     _record_orgs: dict[tuple[str, int], int | None] = field(default_factory=dict)
     loaders: dict[str, Any] = field(default_factory=dict)
+    # The principal each guarded field was let in as, by the field's path in the result.
+    granted: dict[tuple, Principal | None] = field(default_factory=dict)
     # Set by Strawberry from a websocket's connection_init payload.
     connection_params: dict[str, Any] | None = None
-
-    def __post_init__(self) -> None:
-        self.scope = Scope(self)
 
     @property
     def locale(self) -> str:
@@ -70,7 +69,8 @@ class Context:
     async def actor_of(self, global_id: str, type_name: str, field: tuple = ()) -> Actor:
         """The caller's role in the organization of the `type_name` record this id names.
 
-        The permission guard already checked it; this also rejects an id of another type.
+        Superseded by `actor(info)`, which hands over what the guard resolved; kept for the
+        audit subscription's body until it moves over.
         """
         from resolvers.common.errors import NotFound
 
@@ -83,17 +83,20 @@ class Context:
             raise NotFound(field)
         return actor
 
-    async def actor_allowed(
-        self, global_id: str, type_name: str, field: tuple, permission: Permission
-    ) -> Actor:
-        """`actor_of`, checked again for `permission`: when an input carries several ids,
-        the guard scoped the call by one of them, not necessarily this record's."""
-        from resolvers.common.errors import Forbidden
+    def principal(self, info: Any) -> Principal:
+        """Who the permission directive let this field's caller in as (see schema.permissions):
+        a body uses it rather than working out the caller's role again."""
+        principal = self.granted.get(field_key(info))
+        if principal is None:
+            raise RuntimeError(f"{info.field_name}: no principal, is the field guarded?")
+        return principal
 
-        actor = await self.actor_of(global_id, type_name, field)
-        if not actor.can(permission):
-            raise Forbidden()
-        return actor
+    def actor(self, info: Any) -> Actor:
+        """The caller's staff role in the organization this field was granted on."""
+        staff = self.principal(info).staff
+        if staff is None:
+            raise RuntimeError(f"{info.field_name}: granted by a relationship, not a role")
+        return staff
 
     async def recheck_access(self) -> None:
         """For a websocket, before each operation: the socket outlives its roles and token."""
@@ -112,38 +115,5 @@ class Context:
         return self.loaders[name]
 
 
-class Scope:
-    """Finds the organization a field concerns: its parent object or its arguments."""
-
-    def __init__(self, context: Context):
-        self.context = context
-
-    async def organization_of(
-        self, source: Any, kwargs: dict[str, Any]
-    ) -> tuple[int | None, tuple]:
-        if source is not None:
-            if isinstance(source, Organization):
-                return source.id, ()
-            return getattr(source, "organization_id", None), ()
-        for path, value in _id_arguments(kwargs):
-            type_name, pk = ids.decode(value)
-            return await self.context.organization_of_record(type_name, pk), path
-        return None, ()
-
-
-def _id_arguments(kwargs: dict[str, Any]):
-    """(path, global id) pairs, most specific first: organizationId, id, then input.*Id."""
-    if isinstance(kwargs.get("organization_id"), str):
-        yield ("organization_id",), kwargs["organization_id"]
-    if isinstance(kwargs.get("id"), str):
-        yield ("id",), kwargs["id"]
-    data = kwargs.get("input")
-    if data is None:
-        return
-    names = ["organization_id", "id"] + sorted(
-        n for n in vars(data) if n.endswith("_id") and n != "organization_id"
-    )
-    for name in names:
-        value = getattr(data, name, None)
-        if isinstance(value, str):
-            yield ("input", name), value
+def field_key(info: Any) -> tuple:
+    return tuple(info.path.as_list())

@@ -20,14 +20,13 @@ from models.custom_fields import (
     CustomForm,
     CustomSection,
 )
-from resolvers.common.actor import Actor
-from resolvers.common.errors import Forbidden, NotFound
 from resolvers.common.permissions import Permission
 from resolvers.contacts import custom_field_answers, custom_fields
 from resolvers.contacts.custom_fields import Choice, localized
 from schema import ids
-from schema.payloads import Payload, payload
+from schema.payloads import Payload
 from schema.permissions import describe, requires
+from schema.scope import scoped_id, scoped_id_or_none, scoped_ids
 from schema.types import Node, model_node
 
 ContactRef = Annotated["ContactType", strawberry.lazy("schema.contacts")]  # noqa: F821
@@ -244,13 +243,6 @@ class ContactCustomFieldsSavePayload(Payload):
     contact: ContactRef | None = None
 
 
-async def _actor(info: strawberry.Info, global_id: str, type_name: str, field: tuple) -> Actor:
-    return await info.context.actor_allowed(global_id, type_name, field, MANAGE)
-
-
-_pk = ids.pk_or_none
-
-
 def _choices(given: list[CustomFieldChoiceInput] | None) -> list[Choice] | None:
     if given is None:
         return None
@@ -268,8 +260,7 @@ class CustomFieldsQuery:
     async def custom_forms(
         self, info: strawberry.Info, organization_id: strawberry.ID
     ) -> list[CustomFormNode]:
-        actor = await info.context.actor_of(organization_id, "Organization", ("organizationId",))
-        return await custom_fields.forms(actor)
+        return await custom_fields.forms(info.context.actor(info))
 
 
 MANAGE = Permission.ORGANIZATION_MANAGE
@@ -281,29 +272,20 @@ class CustomFieldsMutation:
     async def custom_form_create(
         self, info: strawberry.Info, input: CustomFormCreateInput
     ) -> CustomFormPayload:
-        async def run():
-            actor = await _actor(
-                info, input.organization_id, "Organization", ("input", "organizationId")
-            )
-            form = await custom_fields.form_create(
-                actor, input.name_en, input.name_fr, input.position
-            )
-            return {"form": form}
-
-        return await payload(info, CustomFormPayload, run())
+        form = await custom_fields.form_create(
+            info.context.actor(info), input.name_en, input.name_fr, input.position
+        )
+        return CustomFormPayload(form=form)
 
     @strawberry.mutation(**describe("Renames or moves a form.", requires(MANAGE)))
     async def custom_form_update(
         self, info: strawberry.Info, input: CustomFormUpdateInput
     ) -> CustomFormPayload:
-        async def run():
-            actor = await _actor(info, input.id, "CustomForm", ("input", "id"))
-            form = await custom_fields.form_update(
-                actor, _pk(input.id, "CustomForm"), input.name_en, input.name_fr, input.position
-            )
-            return {"form": form}
-
-        return await payload(info, CustomFormPayload, run())
+        pk = await scoped_id(info, input.id, "CustomForm", ("input", "id"))
+        form = await custom_fields.form_update(
+            info.context.actor(info), pk, input.name_en, input.name_fr, input.position
+        )
+        return CustomFormPayload(form=form)
 
     @strawberry.mutation(
         **describe(
@@ -315,46 +297,29 @@ class CustomFieldsMutation:
     async def custom_form_delete(
         self, info: strawberry.Info, input: CustomRecordInput
     ) -> CustomFormDeletePayload:
-        async def run():
-            actor = await _actor(info, input.id, "CustomForm", ("input", "id"))
-            deleted = await custom_fields.form_delete(actor, _pk(input.id, "CustomForm"))
-            return {"deleted_form_id": ids.encode("CustomForm", deleted)}
-
-        return await payload(info, CustomFormDeletePayload, run())
+        pk = await scoped_id(info, input.id, "CustomForm", ("input", "id"))
+        deleted = await custom_fields.form_delete(info.context.actor(info), pk)
+        return CustomFormDeletePayload(deleted_form_id=ids.encode("CustomForm", deleted))
 
     @strawberry.mutation(**describe("Adds a section to a form.", requires(MANAGE)))
     async def custom_section_create(
         self, info: strawberry.Info, input: CustomSectionCreateInput
     ) -> CustomSectionPayload:
-        async def run():
-            actor = await _actor(info, input.form_id, "CustomForm", ("input", "formId"))
-            section = await custom_fields.section_create(
-                actor,
-                _pk(input.form_id, "CustomForm"),
-                input.name_en,
-                input.name_fr,
-                input.position,
-            )
-            return {"section": section}
-
-        return await payload(info, CustomSectionPayload, run())
+        form_id = await scoped_id(info, input.form_id, "CustomForm", ("input", "formId"))
+        section = await custom_fields.section_create(
+            info.context.actor(info), form_id, input.name_en, input.name_fr, input.position
+        )
+        return CustomSectionPayload(section=section)
 
     @strawberry.mutation(**describe("Renames or moves a section.", requires(MANAGE)))
     async def custom_section_update(
         self, info: strawberry.Info, input: CustomSectionUpdateInput
     ) -> CustomSectionPayload:
-        async def run():
-            actor = await _actor(info, input.id, "CustomSection", ("input", "id"))
-            section = await custom_fields.section_update(
-                actor,
-                _pk(input.id, "CustomSection"),
-                input.name_en,
-                input.name_fr,
-                input.position,
-            )
-            return {"section": section}
-
-        return await payload(info, CustomSectionPayload, run())
+        pk = await scoped_id(info, input.id, "CustomSection", ("input", "id"))
+        section = await custom_fields.section_update(
+            info.context.actor(info), pk, input.name_en, input.name_fr, input.position
+        )
+        return CustomSectionPayload(section=section)
 
     @strawberry.mutation(
         **describe(
@@ -365,32 +330,28 @@ class CustomFieldsMutation:
     async def custom_section_delete(
         self, info: strawberry.Info, input: CustomRecordInput
     ) -> CustomSectionDeletePayload:
-        async def run():
-            actor = await _actor(info, input.id, "CustomSection", ("input", "id"))
-            deleted = await custom_fields.section_delete(actor, _pk(input.id, "CustomSection"))
-            return {"deleted_section_id": ids.encode("CustomSection", deleted)}
-
-        return await payload(info, CustomSectionDeletePayload, run())
+        pk = await scoped_id(info, input.id, "CustomSection", ("input", "id"))
+        deleted = await custom_fields.section_delete(info.context.actor(info), pk)
+        return CustomSectionDeletePayload(deleted_section_id=ids.encode("CustomSection", deleted))
 
     @strawberry.mutation(**describe("Adds a question to a section.", requires(MANAGE)))
     async def custom_field_create(
         self, info: strawberry.Info, input: CustomFieldCreateInput
     ) -> CustomFieldPayload:
-        async def run():
-            actor = await _actor(info, input.section_id, "CustomSection", ("input", "sectionId"))
-            field = await custom_fields.field_create(
-                actor,
-                _pk(input.section_id, "CustomSection"),
-                input.key,
-                (input.label_en, input.label_fr),
-                CustomFieldType(input.type),
-                _choices(input.choices),
-                input.required,
-                input.position,
-            )
-            return {"field": field}
-
-        return await payload(info, CustomFieldPayload, run())
+        section_id = await scoped_id(
+            info, input.section_id, "CustomSection", ("input", "sectionId")
+        )
+        field = await custom_fields.field_create(
+            info.context.actor(info),
+            section_id,
+            input.key,
+            (input.label_en, input.label_fr),
+            CustomFieldType(input.type),
+            _choices(input.choices),
+            input.required,
+            input.position,
+        )
+        return CustomFieldPayload(field=field)
 
     @strawberry.mutation(
         **describe(
@@ -402,20 +363,17 @@ class CustomFieldsMutation:
     async def custom_field_update(
         self, info: strawberry.Info, input: CustomFieldUpdateInput
     ) -> CustomFieldPayload:
-        async def run():
-            actor = await _actor(info, input.id, "CustomField", ("input", "id"))
-            changes = {
-                "label_en": input.label_en,
-                "label_fr": input.label_fr,
-                "type": CustomFieldType(input.type) if input.type else None,
-                "choices": _choices(input.choices),
-                "required": input.required,
-                "position": input.position,
-            }
-            field = await custom_fields.field_update(actor, _pk(input.id, "CustomField"), changes)
-            return {"field": field}
-
-        return await payload(info, CustomFieldPayload, run())
+        pk = await scoped_id(info, input.id, "CustomField", ("input", "id"))
+        changes = {
+            "label_en": input.label_en,
+            "label_fr": input.label_fr,
+            "type": CustomFieldType(input.type) if input.type else None,
+            "choices": _choices(input.choices),
+            "required": input.required,
+            "position": input.position,
+        }
+        field = await custom_fields.field_update(info.context.actor(info), pk, changes)
+        return CustomFieldPayload(field=field)
 
     @strawberry.mutation(
         **describe(
@@ -426,49 +384,38 @@ class CustomFieldsMutation:
     async def custom_field_archive(
         self, info: strawberry.Info, input: CustomRecordInput
     ) -> CustomFieldPayload:
-        async def run():
-            actor = await _actor(info, input.id, "CustomField", ("input", "id"))
-            field = await custom_fields.field_archive(actor, _pk(input.id, "CustomField"))
-            return {"field": field}
-
-        return await payload(info, CustomFieldPayload, run())
+        pk = await scoped_id(info, input.id, "CustomField", ("input", "id"))
+        field = await custom_fields.field_archive(info.context.actor(info), pk)
+        return CustomFieldPayload(field=field)
 
     @strawberry.mutation(
         **describe(
             "Saves a contact's answers to one section or form: every answer is checked "
             "against its question, and every required question of that section or form "
             "must end up answered; on any error nothing is saved.",
-            requires(Permission.CONTACTS_WRITE),
+            requires(Permission.CONTACTS_WRITE, scope="input.contactId"),
         )
     )
     async def contact_custom_fields_save(
         self, info: strawberry.Info, input: ContactCustomFieldsSaveInput
     ) -> ContactCustomFieldsSavePayload:
-        async def run():
-            actor = await info.context.actor_of(input.contact_id, "Contact", ("input", "contactId"))
-            if not actor.can(Permission.CONTACTS_WRITE):
-                raise Forbidden()
-            answers = [
-                custom_field_answers.Answer(_pk(a.field_id, "CustomField"), a.value)
-                for a in input.answers
-            ]
-            contact = await custom_field_answers.save_answers(
-                actor,
-                _pk(input.contact_id, "Contact"),
-                _scope_pk(input.section_id, "CustomSection", "section_id"),
-                _scope_pk(input.form_id, "CustomForm", "form_id"),
-                answers,
-            )
-            return {"contact": contact}
-
-        return await payload(info, ContactCustomFieldsSavePayload, run())
-
-
-def _scope_pk(global_id: str | None, type_name: str, name: str) -> int | None:
-    """The section's or form's pk; an id that names nothing of that type is NOT_FOUND."""
-    if global_id is None:
-        return None
-    pk = _pk(global_id, type_name)
-    if pk is None:
-        raise NotFound(("input", name))
-    return pk
+        contact_id = await scoped_id(info, input.contact_id, "Contact", ("input", "contactId"))
+        section_id = await scoped_id_or_none(
+            info, input.section_id, "CustomSection", ("input", "sectionId")
+        )
+        form_id = await scoped_id_or_none(info, input.form_id, "CustomForm", ("input", "formId"))
+        field_ids = await scoped_ids(
+            info,
+            [a.field_id for a in input.answers],
+            "CustomField",
+            ("input", "answers"),
+            then=("fieldId",),
+        )
+        answers = [
+            custom_field_answers.Answer(field_id, a.value)
+            for field_id, a in zip(field_ids, input.answers, strict=True)
+        ]
+        contact = await custom_field_answers.save_answers(
+            info.context.actor(info), contact_id, section_id, form_id, answers
+        )
+        return ContactCustomFieldsSavePayload(contact=contact)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from enum import Enum
+from typing import NewType
 
 import strawberry
 from graphql import GraphQLError
@@ -22,18 +23,36 @@ UserErrorCodeEnum = strawberry.enum(
 )
 
 
+def _segment(value: object) -> str | int:
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise ValueError(f"a path segment is a field name or a list index, not {value!r}")
+    return value
+
+
+FieldPathSegment = strawberry.scalar(
+    NewType("FieldPathSegment", object),
+    name="FieldPathSegment",
+    description="One step of a path into the input: a field name (a String) or, into a list, "
+    "an index (an Int).",
+    serialize=_segment,
+    parse_value=_segment,
+)
+
+
 @strawberry.type(description="A problem with the input; nothing was written.")
 class UserError:
     code: UserErrorCodeEnum
-    field: list[str] | None = strawberry.field(
-        description='Path into the input, e.g. ["input", "members", "2", "birthDate"].'
+    field: list[FieldPathSegment] | None = strawberry.field(
+        description='Path into the input, list indexes as integers, e.g. ["input", "members", '
+        '2, "birthDate"].'
     )
     message: str
 
 
-def camel(name: str | int) -> str:
+def camel(name: str | int) -> str | int:
+    """A Python path segment as the API spells it: camelCase names, list indexes kept."""
     if isinstance(name, int):
-        return str(name)
+        return name
     head, *rest = name.split("_")
     return head + "".join(part.title() for part in rest)
 

@@ -11,9 +11,9 @@ from models.identity import Locale, Session, User
 from resolvers.common.pagination import paginate
 from resolvers.common.permissions import Relationship
 from resolvers.identity import email_change, sessions, users
-from schema import ids
-from schema.payloads import Payload, payload
+from schema.payloads import Payload
 from schema.permissions import describe, requires
+from schema.scope import scoped_id
 from schema.types import Connection, Node, model_node
 
 LocaleEnum = strawberry.enum(Locale, name="Locale")
@@ -188,29 +188,20 @@ class IdentityMutation:
             locale=Locale(input.locale),
         )
 
-        async def run():
-            return {"user": await users.register(data, info.context.meta)}
-
-        return await payload(info, UserPayload, run())
+        return UserPayload(user=await users.register(data, info.context.meta))
 
     @strawberry.mutation(
         **describe("Confirms an email address with the mailed link's token.", public())
     )
     async def email_verify(self, info: strawberry.Info, input: TokenInput) -> UserPayload:
-        async def run():
-            return {"user": await users.verify_email(input.token, info.context.meta)}
-
-        return await payload(info, UserPayload, run())
+        return UserPayload(user=await users.verify_email(input.token, info.context.meta))
 
     @strawberry.mutation(
         **describe("Sends a new verification link to your address (a few per hour).", self_only())
     )
     async def email_verification_resend(self, info: strawberry.Info) -> OkPayload:
-        async def run():
-            await users.resend_verification(info.context.user)
-            return {"ok": True}
-
-        return await payload(info, OkPayload, run())
+        await users.resend_verification(info.context.user)
+        return OkPayload(ok=True)
 
     @strawberry.mutation(
         **describe(
@@ -220,13 +211,10 @@ class IdentityMutation:
         )
     )
     async def token_create(self, info: strawberry.Info, input: TokenCreateInput) -> TokenPayload:
-        async def run():
-            issued = await sessions.sign_in(
-                input.email, input.password, input.device, info.context.meta
-            )
-            return _tokens(issued)
-
-        return await payload(info, TokenPayload, run())
+        issued = await sessions.sign_in(
+            input.email, input.password, input.device, info.context.meta
+        )
+        return TokenPayload(**_tokens(issued))
 
     @strawberry.mutation(
         **describe(
@@ -237,31 +225,24 @@ class IdentityMutation:
         )
     )
     async def token_refresh(self, info: strawberry.Info, input: TokenRefreshInput) -> TokenPayload:
-        async def run():
-            return _tokens(await sessions.refresh(input.refresh_token, info.context.meta))
-
-        return await payload(info, TokenPayload, run())
+        return TokenPayload(
+            **_tokens(await sessions.refresh(input.refresh_token, info.context.meta))
+        )
 
     @strawberry.mutation(
         **describe("Signs this device out (ends the session of the refresh token).", public())
     )
     async def token_revoke(self, info: strawberry.Info, input: TokenRefreshInput) -> OkPayload:
-        async def run():
-            await sessions.revoke_by_refresh_token(input.refresh_token, info.context.meta)
-            return {"ok": True}
-
-        return await payload(info, OkPayload, run())
+        await sessions.revoke_by_refresh_token(input.refresh_token, info.context.meta)
+        return OkPayload(ok=True)
 
     @strawberry.mutation(**describe("Signs one of your devices out.", self_only()))
     async def session_revoke(
         self, info: strawberry.Info, input: SessionRevokeInput
     ) -> SessionPayload:
-        async def run():
-            pk = ids.decode_as(input.id, "Session") or 0
-            session = await sessions.revoke(info.context.user, pk, info.context.meta)
-            return {"session": session}
-
-        return await payload(info, SessionPayload, run())
+        pk = await scoped_id(info, input.id, "Session", ("input", "id"))
+        session = await sessions.revoke(info.context.user, pk, info.context.meta)
+        return SessionPayload(session=session)
 
     @strawberry.mutation(
         **describe(
@@ -273,11 +254,8 @@ class IdentityMutation:
     async def password_reset_request(
         self, info: strawberry.Info, input: PasswordResetRequestInput
     ) -> OkPayload:
-        async def run():
-            await users.request_password_reset(input.email)
-            return {"ok": True}
-
-        return await payload(info, OkPayload, run())
+        await users.request_password_reset(input.email)
+        return OkPayload(ok=True)
 
     @strawberry.mutation(
         **describe(
@@ -285,11 +263,8 @@ class IdentityMutation:
         )
     )
     async def password_reset(self, info: strawberry.Info, input: PasswordResetInput) -> UserPayload:
-        async def run():
-            user = await users.reset_password(input.token, input.password, info.context.meta)
-            return {"user": user}
-
-        return await payload(info, UserPayload, run())
+        user = await users.reset_password(input.token, input.password, info.context.meta)
+        return UserPayload(user=user)
 
     @strawberry.mutation(
         **describe(
@@ -302,13 +277,10 @@ class IdentityMutation:
     async def email_change_request(
         self, info: strawberry.Info, input: EmailChangeRequestInput
     ) -> OkPayload:
-        async def run():
-            await email_change.request(
-                info.context.user, input.new_email, input.current_password, info.context.meta
-            )
-            return {"ok": True}
-
-        return await payload(info, OkPayload, run())
+        await email_change.request(
+            info.context.user, input.new_email, input.current_password, info.context.meta
+        )
+        return OkPayload(ok=True)
 
     @strawberry.mutation(
         **describe(
@@ -318,10 +290,7 @@ class IdentityMutation:
         )
     )
     async def email_change_confirm(self, info: strawberry.Info, input: TokenInput) -> UserPayload:
-        async def run():
-            return {"user": await email_change.confirm(input.token, info.context.meta)}
-
-        return await payload(info, UserPayload, run())
+        return UserPayload(user=await email_change.confirm(input.token, info.context.meta))
 
     @strawberry.mutation(
         **describe(
@@ -334,21 +303,15 @@ class IdentityMutation:
         )
     )
     async def email_change_undo(self, info: strawberry.Info, input: TokenInput) -> UserPayload:
-        async def run():
-            return {"user": await email_change.undo(input.token, info.context.meta)}
-
-        return await payload(info, UserPayload, run())
+        return UserPayload(user=await email_change.undo(input.token, info.context.meta))
 
     @strawberry.mutation(**describe("Edits your own name and language.", self_only()))
     async def user_update(self, info: strawberry.Info, input: UserUpdateInput) -> UserPayload:
-        async def run():
-            user = await users.update_profile(
-                info.context.user,
-                first_name=input.first_name,
-                last_name=input.last_name,
-                locale=Locale(input.locale) if input.locale else None,
-                meta=info.context.meta,
-            )
-            return {"user": user}
-
-        return await payload(info, UserPayload, run())
+        user = await users.update_profile(
+            info.context.user,
+            first_name=input.first_name,
+            last_name=input.last_name,
+            locale=Locale(input.locale) if input.locale else None,
+            meta=info.context.meta,
+        )
+        return UserPayload(user=user)

@@ -4,42 +4,25 @@ from __future__ import annotations
 
 import strawberry
 
-from resolvers.common.errors import Forbidden, NotFound
-from resolvers.common.permissions import Relationship
-from resolvers.identity.sessions import sessions_of
-from schema import ids
+from resolvers.common.errors import NotFound
+from resolvers.common.permissions import Permission, Relationship
 from schema.context import NODE_MODELS
 from schema.permissions import describe, requires
+from schema.scope import RecordRef, authorize, decode_at
 from schema.types import NODE_ACCESS, Node
-
-# What of their own records a user sees, where it is not simply "rows with my user_id":
-# the same as the list that shows them (a revoked session is gone from both).
-SELF_SCOPES = {"Session": sessions_of}
 
 
 async def fetch_node(info: strawberry.Info, global_id: str):
-    context = info.context
-    type_name, pk = ids.decode(global_id)
+    """The same decision as the field that lists the record (schema.scope.authorize):
+    its permission in the record's organization, or its relationship to the record."""
+    type_name, pk = decode_at(global_id, ("id",))
     model, access = NODE_MODELS.get(type_name), NODE_ACCESS.get(type_name)
     if model is None:
         raise NotFound(("id",))
-    if access is Relationship.SELF:
-        scope = SELF_SCOPES.get(type_name)
-        if scope is not None:
-            visible = scope(context.user)
-        elif type_name == "User":
-            visible = model.filter(id=context.user.id)
-        else:
-            visible = model.filter(user_id=context.user.id)
-        record = await visible.filter(pk=pk).first()
-    else:
-        organization_id = await context.organization_of_record(type_name, pk)
-        actor = await context.actor_for(organization_id) if organization_id else None
-        if actor is None:
-            raise NotFound(("id",))
-        if not actor.can(access):
-            raise Forbidden()
-        record = await model.get_or_none(id=pk)
+    permission = access if isinstance(access, Permission) else None
+    relationship = access if isinstance(access, Relationship) else None
+    await authorize(info.context, RecordRef(type_name, pk, ("id",)), permission, relationship)
+    record = await model.get_or_none(pk=pk)
     if record is None:
         raise NotFound(("id",))
     return record

@@ -19,8 +19,9 @@ from resolvers.common.permissions import (
 )
 from resolvers.organizations import profile
 from schema.identity import LocaleEnum
-from schema.payloads import Payload, payload
+from schema.payloads import Payload
 from schema.permissions import PermissionEnum, describe, requires
+from schema.scope import scoped_id
 from schema.types import Node, model_node
 
 RoleEnum = strawberry.enum(Role, name="Role")
@@ -159,7 +160,8 @@ class OrganizationQuery:
     async def organization(
         self, info: strawberry.Info, id: strawberry.ID
     ) -> OrganizationType | None:
-        return (await info.context.actor_of(id, "Organization", ("id",))).organization
+        await scoped_id(info, id, "Organization", ("id",))
+        return info.context.actor(info).organization
 
     @strawberry.field(
         **describe(
@@ -196,8 +198,7 @@ class OrganizationQuery:
     async def my_permissions(
         self, info: strawberry.Info, organization_id: strawberry.ID
     ) -> list[PermissionEnum]:
-        actor = await info.context.actor_of(organization_id, "Organization", ("organizationId",))
-        return sorted(actor.permissions, key=list(Permission).index)
+        return sorted(info.context.actor(info).permissions, key=list(Permission).index)
 
 
 @strawberry.type
@@ -211,11 +212,8 @@ class OrganizationMutation:
     async def organization_create(
         self, info: strawberry.Info, input: OrganizationCreateInput
     ) -> OrganizationPayload:
-        async def run():
-            org = await profile.create(info.context.user, _given(input), info.context.meta)
-            return {"organization": org}
-
-        return await payload(info, OrganizationPayload, run())
+        org = await profile.create(info.context.user, _given(input), info.context.meta)
+        return OrganizationPayload(organization=org)
 
     @strawberry.mutation(
         **describe("Edits the organization's profile.", requires(Permission.ORGANIZATION_MANAGE))
@@ -223,8 +221,6 @@ class OrganizationMutation:
     async def organization_update(
         self, info: strawberry.Info, input: OrganizationUpdateInput
     ) -> OrganizationPayload:
-        async def run():
-            actor = await info.context.actor_of(input.id, "Organization", ("input", "id"))
-            return {"organization": await profile.update(actor, _given(input))}
-
-        return await payload(info, OrganizationPayload, run())
+        await scoped_id(info, input.id, "Organization", ("input", "id"))
+        org = await profile.update(info.context.actor(info), _given(input))
+        return OrganizationPayload(organization=org)

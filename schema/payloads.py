@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import strawberry
 
-from resolvers.common.errors import UserErrors
-from schema.errors import UserError, user_errors
+from carnet.i18n import translate
+from resolvers.common.errors import NotFound, UserErrorCode, UserErrors
+from schema.errors import UserError, camel, user_errors
+from schema.scope import MalformedId
 
 P = TypeVar("P")
 
@@ -20,10 +21,19 @@ class Payload:
     )
 
 
-async def payload(info: strawberry.Info, cls: type[P], result: Awaitable[dict[str, Any]]) -> P:
-    """Awaits a resolver call returning the payload's fields; UserErrors become `errors`."""
-    try:
-        fields = await result
-    except UserErrors as e:
-        return cls(errors=user_errors(e.errors, info.context.locale))  # type: ignore[call-arg]
-    return cls(**fields)
+# What a mutation's input can be refused for, all reported in its payload: validation
+# (UserErrors), an id naming nothing the caller may touch, an id that is no id at all.
+INPUT_ERRORS = (UserErrors, NotFound, MalformedId)
+
+
+def refused(payload_type: type[P], error: Exception, locale: str) -> P:
+    """The payload saying why nothing was written."""
+    if isinstance(error, UserErrors):
+        errors = user_errors(error.errors, locale)
+    else:
+        code = UserErrorCode.NOT_FOUND  # a malformed id names nothing either
+        text = error.message if isinstance(error, NotFound) else NotFound.default_message
+        message = translate(text, locale, **(error.params if isinstance(error, NotFound) else {}))
+        field = [camel(p) for p in error.field] or None
+        errors = [UserError(code=code, field=field, message=message)]
+    return payload_type(errors=errors)  # type: ignore[call-arg]

@@ -17,8 +17,9 @@ from resolvers.staff.loaders import organization_todays, pending_invitations
 from schema import ids
 from schema.identity import UserType, public
 from schema.organizations import OrganizationType, RoleEnum
-from schema.payloads import Payload, payload
+from schema.payloads import Payload
 from schema.permissions import describe, requires
+from schema.scope import scoped_id
 from schema.types import Connection, Node, SortDirection, model_node, related
 
 MembershipStatusEnum = strawberry.enum(MembershipStatus, name="MembershipStatus")
@@ -201,7 +202,7 @@ class StaffQuery:
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[StaffMemberType]:
-        actor = await info.context.actor_of(organization_id, "Organization", ("organizationId",))
+        actor = info.context.actor(info)
         filters = members.StaffFilter()
         if filter is not None:
             filters = members.StaffFilter(
@@ -236,9 +237,8 @@ class StaffQuery:
         last: int | None = None,
         before: str | None = None,
     ) -> Connection[InvitationType]:
-        actor = await info.context.actor_of(organization_id, "Organization", ("organizationId",))
         page = await invitations.invitations(
-            actor, state, first=first, after=after, last=last, before=before
+            info.context.actor(info), state, first=first, after=after, last=last, before=before
         )
         return Connection.of(page)
 
@@ -253,22 +253,14 @@ class StaffMutation:
         )
     )
     async def staff_add(self, info: strawberry.Info, input: StaffAddInput) -> StaffAddPayload:
-        async def run():
-            actor = await info.context.actor_of(
-                input.organization_id, "Organization", ("input", "organizationId")
-            )
-            added = await members.add(
-                actor,
-                members.StaffAddition(
-                    email=input.email,
-                    first_name=input.first_name,
-                    last_name=input.last_name,
-                    role=Role(input.role),
-                ),
-            )
-            return {"member": added.membership, "invitation": added.invitation}
-
-        return await payload(info, StaffAddPayload, run())
+        addition = members.StaffAddition(
+            email=input.email,
+            first_name=input.first_name,
+            last_name=input.last_name,
+            role=Role(input.role),
+        )
+        added = await members.add(info.context.actor(info), addition)
+        return StaffAddPayload(member=added.membership, invitation=added.invitation)
 
     @strawberry.mutation(
         **describe(
@@ -279,16 +271,9 @@ class StaffMutation:
     async def staff_role_change(
         self, info: strawberry.Info, input: StaffRoleChangeInput
     ) -> StaffMemberPayload:
-        async def run():
-            actor = await info.context.actor_of(
-                input.membership_id, "StaffMember", ("input", "membershipId")
-            )
-            member = await members.change_role(
-                actor, ids.decode_as(input.membership_id, "StaffMember"), Role(input.role)
-            )
-            return {"member": member}
-
-        return await payload(info, StaffMemberPayload, run())
+        pk = await scoped_id(info, input.membership_id, "StaffMember", ("input", "membershipId"))
+        member = await members.change_role(info.context.actor(info), pk, Role(input.role))
+        return StaffMemberPayload(member=member)
 
     @strawberry.mutation(
         **describe(
@@ -299,14 +284,9 @@ class StaffMutation:
     async def staff_remove(
         self, info: strawberry.Info, input: StaffMembershipInput
     ) -> StaffRemovePayload:
-        async def run():
-            actor = await info.context.actor_of(
-                input.membership_id, "StaffMember", ("input", "membershipId")
-            )
-            removed = await members.remove(actor, ids.decode_as(input.membership_id, "StaffMember"))
-            return {"removed_member_id": ids.encode("StaffMember", removed)}
-
-        return await payload(info, StaffRemovePayload, run())
+        pk = await scoped_id(info, input.membership_id, "StaffMember", ("input", "membershipId"))
+        removed = await members.remove(info.context.actor(info), pk)
+        return StaffRemovePayload(removed_member_id=ids.encode("StaffMember", removed))
 
     @strawberry.mutation(
         **describe(
@@ -316,16 +296,9 @@ class StaffMutation:
     async def staff_deactivate(
         self, info: strawberry.Info, input: StaffDeactivateInput
     ) -> StaffMemberPayload:
-        async def run():
-            actor = await info.context.actor_of(
-                input.membership_id, "StaffMember", ("input", "membershipId")
-            )
-            member = await deactivation.deactivate(
-                actor, ids.decode_as(input.membership_id, "StaffMember"), input.on
-            )
-            return {"member": member}
-
-        return await payload(info, StaffMemberPayload, run())
+        pk = await scoped_id(info, input.membership_id, "StaffMember", ("input", "membershipId"))
+        member = await deactivation.deactivate(info.context.actor(info), pk, input.on)
+        return StaffMemberPayload(member=member)
 
     @strawberry.mutation(
         **describe("Cancels a scheduled deactivation.", requires(Permission.STAFF_MANAGE))
@@ -333,16 +306,9 @@ class StaffMutation:
     async def staff_deactivation_cancel(
         self, info: strawberry.Info, input: StaffMembershipInput
     ) -> StaffMemberPayload:
-        async def run():
-            actor = await info.context.actor_of(
-                input.membership_id, "StaffMember", ("input", "membershipId")
-            )
-            member = await deactivation.cancel_deactivation(
-                actor, ids.decode_as(input.membership_id, "StaffMember")
-            )
-            return {"member": member}
-
-        return await payload(info, StaffMemberPayload, run())
+        pk = await scoped_id(info, input.membership_id, "StaffMember", ("input", "membershipId"))
+        member = await deactivation.cancel_deactivation(info.context.actor(info), pk)
+        return StaffMemberPayload(member=member)
 
     @strawberry.mutation(
         **describe(
@@ -352,16 +318,9 @@ class StaffMutation:
     async def staff_reactivate(
         self, info: strawberry.Info, input: StaffMembershipInput
     ) -> StaffMemberPayload:
-        async def run():
-            actor = await info.context.actor_of(
-                input.membership_id, "StaffMember", ("input", "membershipId")
-            )
-            member = await deactivation.reactivate(
-                actor, ids.decode_as(input.membership_id, "StaffMember")
-            )
-            return {"member": member}
-
-        return await payload(info, StaffMemberPayload, run())
+        pk = await scoped_id(info, input.membership_id, "StaffMember", ("input", "membershipId"))
+        member = await deactivation.reactivate(info.context.actor(info), pk)
+        return StaffMemberPayload(member=member)
 
     @strawberry.mutation(
         **describe(
@@ -372,16 +331,9 @@ class StaffMutation:
     async def invitation_resend(
         self, info: strawberry.Info, input: InvitationInput
     ) -> InvitationPayload:
-        async def run():
-            actor = await info.context.actor_of(
-                input.invitation_id, "Invitation", ("input", "invitationId")
-            )
-            invitation = await invitations.resend(
-                actor, ids.decode_as(input.invitation_id, "Invitation")
-            )
-            return {"invitation": invitation}
-
-        return await payload(info, InvitationPayload, run())
+        pk = await scoped_id(info, input.invitation_id, "Invitation", ("input", "invitationId"))
+        invitation = await invitations.resend(info.context.actor(info), pk)
+        return InvitationPayload(invitation=invitation)
 
     @strawberry.mutation(
         **describe(
@@ -391,16 +343,9 @@ class StaffMutation:
     async def invitation_revoke(
         self, info: strawberry.Info, input: InvitationInput
     ) -> InvitationPayload:
-        async def run():
-            actor = await info.context.actor_of(
-                input.invitation_id, "Invitation", ("input", "invitationId")
-            )
-            invitation = await invitations.revoke(
-                actor, ids.decode_as(input.invitation_id, "Invitation")
-            )
-            return {"invitation": invitation}
-
-        return await payload(info, InvitationPayload, run())
+        pk = await scoped_id(info, input.invitation_id, "Invitation", ("input", "invitationId"))
+        invitation = await invitations.revoke(info.context.actor(info), pk)
+        return InvitationPayload(invitation=invitation)
 
     @strawberry.mutation(
         **describe(
@@ -412,17 +357,14 @@ class StaffMutation:
     async def invitation_accept(
         self, info: strawberry.Info, input: InvitationAcceptInput
     ) -> InvitationAcceptPayload:
-        async def run():
-            accepted = await invitations.accept(
-                input.token, input.password, input.first_name, input.last_name, info.context.meta
-            )
-            invitation = accepted.invitation
-            return {
-                "organization": invitation.organization,
-                "member": invitation.membership,
-                "user": accepted.tokens.session.user,
-                "access_token": accepted.tokens.access_token,
-                "refresh_token": accepted.tokens.refresh_token,
-            }
-
-        return await payload(info, InvitationAcceptPayload, run())
+        accepted = await invitations.accept(
+            input.token, input.password, input.first_name, input.last_name, info.context.meta
+        )
+        invitation = accepted.invitation
+        return InvitationAcceptPayload(
+            organization=invitation.organization,
+            member=invitation.membership,
+            user=accepted.tokens.session.user,
+            access_token=accepted.tokens.access_token,
+            refresh_token=accepted.tokens.refresh_token,
+        )

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from models.identity import User
 from models.organizations import Organization, Role, StaffMembership
-from resolvers.common.permissions import ROLE_PERMISSIONS, Permission
+from resolvers.common.permissions import ROLE_PERMISSIONS, Permission, Relationship
 
 
 @dataclass(frozen=True)
@@ -38,3 +38,21 @@ class Actor:
 
     def can(self, permission: Permission) -> bool:
         return permission in self.permissions
+
+
+@dataclass(frozen=True)
+class Principal:
+    """The signed-in user and what they are to the record at hand: a staff role in its
+    organization (`staff`), relationships to it, or both. Either may grant a field."""
+
+    user: User
+    meta: RequestMeta = RequestMeta()
+    organization_id: int | None = None  # the record's organization, if it has one
+    staff: Actor | None = None
+    relationships: frozenset[Relationship] = frozenset()
+
+    def can(self, permission: Permission) -> bool:
+        return self.staff is not None and self.staff.can(permission)
+
+    def holds(self, relationship: Relationship) -> bool:
+        return relationship in self.relationships

@@ -37,6 +37,14 @@ class Relationship(StrEnum):
     PUBLIC = "PUBLIC"  # anyone, signed in or not
     AUTHENTICATED = "AUTHENTICATED"  # any signed-in user
     SELF = "SELF"  # the signed-in user's own records
+    ACCOUNT_PRIMARY = "ACCOUNT_PRIMARY"  # the primary contact of a client account
+    ACCOUNT_CONTACT = "ACCOUNT_CONTACT"  # any contact of a client account
+    TEAM_OWNER = "TEAM_OWNER"  # the owner of a team
+    TEAM_MEMBER = "TEAM_MEMBER"  # a member of a team
+
+
+# Granted by who is asking, not by a record: no check to register for these.
+CALLER_RELATIONSHIPS = frozenset({Relationship.PUBLIC, Relationship.AUTHENTICATED})
 
 
 P = Permission

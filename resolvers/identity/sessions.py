@@ -17,7 +17,7 @@ from carnet.auth import new_token, token_digest, verify_password
 from carnet.i18n import N_
 from carnet.settings import current_settings
 from models.identity import Session, User
-from resolvers.common import audit
+from resolvers.common import audit, relationships
 from resolvers.common.actor import RequestMeta
 from resolvers.common.errors import (
     ErrorCollector,
@@ -27,6 +27,7 @@ from resolvers.common.errors import (
     UserErrorCode,
     UserErrors,
 )
+from resolvers.common.permissions import Relationship
 from resolvers.common.tasks import unit_of_work
 from resolvers.common.time import now
 from resolvers.common.validation import normalize_email
@@ -233,3 +234,11 @@ async def revoke_by_refresh_token(refresh_token: str, meta: RequestMeta) -> None
     ).select_related("user")
     if session is not None:
         await revoke(session.user, session.id, meta, field=("input", "refresh_token"))
+
+
+async def _is_own_live_session(user: User, session: Session) -> bool:
+    # The same sessions `mySessions` lists: a revoked or expired one is gone from both.
+    return session.user_id == user.id and await sessions_of(user).filter(id=session.id).exists()
+
+
+relationships.register(Relationship.SELF, Session, _is_own_live_session)

@@ -179,7 +179,7 @@ async def test_many_contacts_at_once_all_or_nothing(api, world):
     listed = [gid(c) for c in contacts]
     refused = await agent.execute(SET_MANY, {**variables, "contactIds": [*listed, gid(stranger)]})
     [error] = refused.payload("contactsColourSet")["errors"]
-    assert (error["code"], error["field"]) == ("NOT_FOUND", ["input", "contactIds", "3"])
+    assert (error["code"], error["field"]) == ("NOT_FOUND", ["input", "contactIds", 3])
     assert [await colour_of(c) for c in contacts] == [None, None, None]
 
     done = await agent.execute(SET_MANY, {**variables, "contactIds": [*listed, listed[0]]})
@@ -202,9 +202,9 @@ async def test_every_bad_id_of_a_list_is_reported_at_its_index(api, world):
     )
     errors = result.payload("contactsColourSet")["errors"]
     assert [(e["code"], e["field"][-1]) for e in errors] == [
-        ("NOT_FOUND", "0"),
-        ("NOT_FOUND", "2"),
-        ("NOT_FOUND", "3"),
+        ("NOT_FOUND", 0),
+        ("NOT_FOUND", 2),
+        ("NOT_FOUND", 3),
     ]
     assert await colour_of(contact) is None
 

@@ -188,7 +188,7 @@ async def test_question_definitions_are_checked(api, world):
     assert await refusal(key="q3", choices=SIZES[:1]) == [("INVALID", ["input", "choices"])]
     twice = [SIZES[0], {**SIZES[1], "value": "s"}]
     assert await refusal(key="q4", type="MULTIPLE_CHOICE", choices=twice) == [
-        ("ALREADY_EXISTS", ["input", "choices", "1", "value"])
+        ("ALREADY_EXISTS", ["input", "choices", 1, "value"])
     ]
     foreign = ids.encode("CustomSection", (await CustomSection.filter(name_en="S").first()).id)
     assert await refusal(key="q5", sectionId=foreign) == [("NOT_FOUND", ["input", "sectionId"])]
@@ -247,7 +247,7 @@ async def test_each_bad_value_is_an_error_on_its_answer_and_nothing_is_written(a
     result = await api.as_(world.agent).execute(SAVE, save_input(contact, scope, bad))
     errors = result.payload("contactCustomFieldsSave")["errors"]
     assert [(e["code"], e["field"]) for e in errors] == [
-        ("INVALID", ["input", "answers", str(i), "value"]) for i in range(6)
+        ("INVALID", ["input", "answers", i, "value"]) for i in range(6)
     ]
     assert errors[0]["message"] == "Use at most 2000 characters."
     assert errors[1]["message"] == "Enter a number."
@@ -255,7 +255,7 @@ async def test_each_bad_value_is_an_error_on_its_answer_and_nothing_is_written(a
     mixed = {"allergies": "None", "jersey_number": True, "photo_ok": True, "shirt_size": "s"}
     result = await api.as_(world.agent).execute(SAVE, save_input(contact, scope, mixed))
     assert [e["field"] for e in result.payload("contactCustomFieldsSave")["errors"]] == [
-        ["input", "answers", "1", "value"]
+        ["input", "answers", 1, "value"]
     ]
     assert not await CustomFieldAnswer.exists()
     assert not await AuditEvent.filter(action="contact.custom_fields_save").exists()
@@ -333,7 +333,7 @@ async def test_only_the_section_or_form_saved_is_enforced(api, world):
     result = await agent.execute(SAVE, wrong)
     assert [
         (e["code"], e["field"]) for e in result.payload("contactCustomFieldsSave")["errors"]
-    ] == [("NOT_FOUND", ["input", "answers", "0", "fieldId"])]
+    ] == [("NOT_FOUND", ["input", "answers", 0, "fieldId"])]
 
 
 async def test_unrelated_updates_are_never_blocked_by_unanswered_questions(api, world):
@@ -465,7 +465,7 @@ async def test_another_organizations_records_are_not_found(api, world):
     result = await agent.execute(SAVE, variables)
     assert [
         (e["code"], e["field"]) for e in result.payload("contactCustomFieldsSave")["errors"]
-    ] == [("NOT_FOUND", ["input", "answers", "3", "fieldId"])]
+    ] == [("NOT_FOUND", ["input", "answers", 3, "fieldId"])]
     their_contact = await agent.execute(SAVE, save_input(theirs, scope, answers))
     assert their_contact.payload_codes("contactCustomFieldsSave") == ["NOT_FOUND"]
     their_section = save_input(mine, scope, {})

@@ -260,11 +260,11 @@ async def test_bad_merges_are_refused_and_write_nothing(api, world):
 
     missing = gid(Contact(id=10**9))
     assert await errors(gid(anna), gid(theirs), missing, gid(school), world.org_gid) == [
-        ("INVALID", ["input", "otherIds", "0"]),
-        ("NOT_FOUND", ["input", "otherIds", "1"]),
-        ("NOT_FOUND", ["input", "otherIds", "2"]),
-        ("INVALID", ["input", "otherIds", "3"]),
-        ("NOT_FOUND", ["input", "otherIds", "4"]),
+        ("INVALID", ["input", "otherIds", 0]),
+        ("NOT_FOUND", ["input", "otherIds", 1]),
+        ("NOT_FOUND", ["input", "otherIds", 2]),
+        ("INVALID", ["input", "otherIds", 3]),
+        ("NOT_FOUND", ["input", "otherIds", 4]),
     ]
     assert await errors(*[gid(bella)] * 21) == [("INVALID", ["input", "otherIds"])]
     assert await errors() == [("REQUIRED", ["input", "otherIds"])]
@@ -273,7 +273,7 @@ async def test_bad_merges_are_refused_and_write_nothing(api, world):
     second = await make_member("second@example.test", "", None, None)
     await Contact.filter(id=anna.id).update(user_id=first.user.id)
     await Contact.filter(id=bella.id).update(user_id=second.user.id)
-    assert await errors(gid(bella)) == [("INVALID", ["input", "otherIds", "0"])]
+    assert await errors(gid(bella)) == [("INVALID", ["input", "otherIds", 0])]
     assert await Contact.filter(organization=world.organization).count() == 3
     assert not await AuditEvent.exists(action="contact.merge")
 

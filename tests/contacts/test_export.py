@@ -202,7 +202,7 @@ async def test_the_request_is_checked_like_the_list_and_writes_nothing_when_refu
         ({"groups": {"ids": [gid(foreign)]}}, ["input", "filter", "groups", "ids"]),
         (
             {"customFields": [{"fieldId": ids.encode("CustomField", 999), "isSet": True}]},
-            ["input", "filter", "customFields", "0", "fieldId"],
+            ["input", "filter", "customFields", 0, "fieldId"],
         ),
         ({"age": {"min": -1}}, ["input", "filter"]),
         ({"affiliatedTo": ids.encode("Group", 1)}, ["input", "filter", "affiliatedTo"]),

@@ -167,7 +167,7 @@ async def test_a_foreign_contact_in_the_list_is_not_found_at_its_index(api, worl
             operation, {"g": gid(juniors), "contactIds": [*listed, gid(stranger)]}
         )
         [error] = result.payload(field)["errors"]
-        assert (error["code"], error["field"]) == ("NOT_FOUND", ["input", "contactIds", "3"])
+        assert (error["code"], error["field"]) == ("NOT_FOUND", ["input", "contactIds", 3])
     assert not await GroupMember.exists()  # nothing half-written
     assert not await AuditEvent.filter(action__startswith="group.").exists()
 

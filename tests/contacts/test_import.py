@@ -318,9 +318,9 @@ async def test_missing_and_duplicate_mapping_columns_are_each_named(api, world):
     )
     errors = result.payload("contactsImport")["errors"]
     assert [(e["field"], e["message"]) for e in errors] == [
-        (["input", "mapping", "1", "column"], "The file has no column named “Nom”."),
-        (["input", "mapping", "2", "column"], "The file has no column named “Mobile”."),
-        (["input", "mapping", "3", "field"], "Only one column can fill FIRST_NAME."),
+        (["input", "mapping", 1, "column"], "The file has no column named “Nom”."),
+        (["input", "mapping", 2, "column"], "The file has no column named “Mobile”."),
+        (["input", "mapping", 3, "field"], "Only one column can fill FIRST_NAME."),
     ]
     french = await api.as_(world.admin).upload(
         IMPORT,
@@ -684,12 +684,12 @@ async def test_an_explicit_mapping_names_custom_fields_by_id(api, world, setting
     )
     errors = refused.payload("contactsImport")["errors"]
     assert [(e["code"], e["field"]) for e in errors] == [
-        ("NOT_FOUND", ["input", "mapping", "1", "customFieldId"]),
-        ("INVALID", ["input", "mapping", "2", "customFieldId"]),
-        ("INVALID", ["input", "mapping", "3", "column"]),
-        ("INVALID", ["input", "mapping", "3", "field"]),
-        ("INVALID", ["input", "mapping", "4", "column"]),
-        ("INVALID", ["input", "mapping", "4", "field"]),
+        ("NOT_FOUND", ["input", "mapping", 1, "customFieldId"]),
+        ("INVALID", ["input", "mapping", 2, "customFieldId"]),
+        ("INVALID", ["input", "mapping", 3, "column"]),
+        ("INVALID", ["input", "mapping", 3, "field"]),
+        ("INVALID", ["input", "mapping", 4, "column"]),
+        ("INVALID", ["input", "mapping", 4, "field"]),
     ]
     assert await ContactImport.all().count() == 0
     result = await imported(

@@ -71,6 +71,7 @@ class Query:
     after: str | None = None
     statements: list[tuple[str, list]] = field(default_factory=list)  # what the ORM sends
     timings: dict[str, list[float]] = field(default_factory=dict)
+    cpu: dict[str, list[float]] = field(default_factory=dict)  # this process's CPU time
     plan: str = ""
     rows: int = 0  # on the measured page (PAGE unless the address book is small)
 
@@ -261,15 +262,17 @@ async def measure(
                 "lookups": lookups,
             }
             query.timings = {name: [] for name in variants}
+            query.cpu = {name: [] for name in variants}
             rng = random.Random(0)
             for round_number in range(warmup + iterations):
                 order = list(variants.items())
                 rng.shuffle(order)  # interleaved, in a varying order: drift hits all alike
                 for name, run in order:
-                    started = time.perf_counter()
+                    started, cpu_started = time.perf_counter(), time.process_time()
                     await run()
                     if round_number >= warmup:
                         query.timings[name].append((time.perf_counter() - started) * 1000)
+                        query.cpu[name].append((time.process_time() - cpu_started) * 1000)
             query.plan = await explain(raw, query)
             progress(f"  measured {query.name}")
 

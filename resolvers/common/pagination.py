@@ -118,8 +118,6 @@ def _field(model, path: str) -> Field:
     return model._meta.fields_map[name]
 
 
-
-
 def check_page_size(first: int | None, last: int | None) -> None:
     if first is not None and last is not None:
         raise BadUserInput(N_("Pass either first or last, not both."))

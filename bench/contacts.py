@@ -19,7 +19,6 @@ import os
 import random
 import resource
 import signal
-import statistics
 import sys
 import tempfile
 import time
@@ -29,7 +28,8 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
-import httpx
+from contacts_graphql import graphql_client, graphql_page, profile
+from contacts_report import report
 from harness import check_checkout, stop_process
 from tortoise import Tortoise
 from tortoise.backends.asyncpg.client import AsyncpgDBClient
@@ -48,7 +48,8 @@ from models.organizations import MembershipStatus, Organization, Role, StaffMemb
 from resolvers.common.actor import Actor, RequestMeta
 from resolvers.common.time import now
 from resolvers.contacts import search
-from resolvers.identity.sessions import start_session
+from resolvers.identity.sessions import authenticate, start_session
+from resolvers.organizations.access import actor_for
 from schema import ids
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/carnet_bench"
@@ -56,10 +57,6 @@ ORGANIZATION = "Carnet bench"
 OWNER = "bench-contacts@carnet.test"
 PAGE = 50
 LATER_PAGE = 20  # the page (d) reaches by cursor
-GRAPHQL = """query($o: ID!, $search: String, $filter: ContactFilterInput, $after: String) {
-  contacts(organizationId: $o, search: $search, filter: $filter, first: 50, after: $after) {
-    edges { cursor node { id displayName } }
-    pageInfo { hasNextPage endCursor } } }"""
 
 
 def progress(message: str) -> None:
@@ -74,13 +71,9 @@ class Query:
     after: str | None = None
     statements: list[tuple[str, list]] = field(default_factory=list)  # what the ORM sends
     timings: dict[str, list[float]] = field(default_factory=dict)
+    cpu: dict[str, list[float]] = field(default_factory=dict)  # this process's CPU time
     plan: str = ""
     rows: int = 0  # on the measured page (PAGE unless the address book is small)
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 async def ensure_database(url: str) -> None:
@@ -238,13 +231,17 @@ async def measure(
     all_queries: list[Query],
     iterations: int,
     warmup: int,
+    client_kind: str,
 ) -> None:
-    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
-    async with httpx.AsyncClient(
-        transport=transport,
-        base_url="http://carnet.bench",
-        headers={"authorization": f"Bearer {token}"},
-    ) as client:
+    async def lookups() -> None:
+        # What a request spends finding its caller before the resolver: the session, then
+        # the role in the organization (the permission check's statement).
+        session = await authenticate(token)
+        if session is None or await actor_for(session.user, actor.organization.id, meta) is None:
+            raise RuntimeError("the bench owner cannot sign in")
+
+    meta = RequestMeta()
+    async with graphql_client(app, token, client_kind) as client:
         for query in all_queries:
             prepared = [(await raw.prepare(sql), values) for sql, values in query.statements]
 
@@ -256,85 +253,28 @@ async def measure(
                 await app_page(actor, query)
 
             async def run_graphql(query=query) -> None:
-                response = await client.post(
-                    "/graphql",
-                    json={
-                        "query": GRAPHQL,
-                        "variables": {"o": organization_gid, **query.variables},
-                    },
-                )
-                body = response.json()
-                if "errors" in body or len(body["data"]["contacts"]["edges"]) != query.rows:
-                    raise RuntimeError(f"{query.name}: {response.text[:500]}")
+                await graphql_page(client, organization_gid, query)
 
             variants: dict[str, Callable[[], Awaitable[None]]] = {
                 "raw": run_raw,
                 "orm": run_orm,
                 "graphql": run_graphql,
+                "lookups": lookups,
             }
             query.timings = {name: [] for name in variants}
+            query.cpu = {name: [] for name in variants}
             rng = random.Random(0)
             for round_number in range(warmup + iterations):
                 order = list(variants.items())
                 rng.shuffle(order)  # interleaved, in a varying order: drift hits all alike
                 for name, run in order:
-                    started = time.perf_counter()
+                    started, cpu_started = time.perf_counter(), time.process_time()
                     await run()
                     if round_number >= warmup:
                         query.timings[name].append((time.perf_counter() - started) * 1000)
+                        query.cpu[name].append((time.process_time() - cpu_started) * 1000)
             query.plan = await explain(raw, query)
             progress(f"  measured {query.name}")
-
-
-def report(
-    all_queries: list[Query], seeding: dict | None, contacts: int, graphql_statements: int
-) -> dict:
-    header = (
-        f"{'query':<28} {'raw p50/p95 ms':>15} {'ORM p50/p95 ms':>15} {'ratio':>6} "
-        f"{'GraphQL p50/p95':>16} {'ratio':>6}  plan (top node [indexes])"
-    )
-    print(f"\ncontacts list, page of {PAGE}, {contacts:,} contacts in the organization")
-    print(header)
-    print("-" * len(header))
-    figures = []
-    for query in all_queries:
-        t = query.timings
-        p = {name: (statistics.median(v), percentile(v, 0.95)) for name, v in t.items()}
-        orm_ratio = p["orm"][0] / p["raw"][0]
-        graphql_ratio = p["graphql"][0] / p["raw"][0]
-        print(
-            f"{query.name:<28} {p['raw'][0]:>7.2f}/{p['raw'][1]:<7.2f} "
-            f"{p['orm'][0]:>7.2f}/{p['orm'][1]:<7.2f} {orm_ratio:>5.2f}× "
-            f"{p['graphql'][0]:>8.2f}/{p['graphql'][1]:<7.2f} {graphql_ratio:>5.2f}×  "
-            f"{query.plan}"
-        )
-        figures.append(
-            {
-                "query": query.name,
-                "statements": len(query.statements),
-                "raw_ms": p["raw"],
-                "orm_ms": p["orm"],
-                "graphql_ms": p["graphql"],
-                "orm_over_raw_p50": round(orm_ratio, 2),
-                "graphql_over_raw_p50": round(graphql_ratio, 2),
-                "plan": query.plan,
-            }
-        )
-    print(
-        "\nratios are p50 over p50; the raw side runs every statement the resolver sends "
-        "(the page, plus e.g. the group-ownership check), prepared once."
-    )
-    print(
-        f"a GraphQL request sends {graphql_statements} statements: the session look-up, "
-        "the caller's membership, then the resolver's."
-    )
-    if seeding:
-        print(
-            f"seeding: {seeding['contacts']:,} contacts in {seeding['seconds']} s "
-            f"({seeding['contacts_per_second']:,}/s), then {seeding['statistics_seconds']} s "
-            f"of VACUUM ANALYZE; peak RSS {seeding['peak_rss_mb']} MB"
-        )
-    return {"contacts": contacts, "queries": figures, "seeding": seeding}
 
 
 async def main(args: argparse.Namespace) -> dict:
@@ -366,20 +306,24 @@ async def main(args: argparse.Namespace) -> dict:
             try:
                 org_gid = ids.encode("Organization", organization.id)
                 await measure(
-                    app, token, actor, raw, org_gid, all_queries, args.iterations, args.warmup
+                    app,
+                    token,
+                    actor,
+                    raw,
+                    org_gid,
+                    all_queries,
+                    args.iterations,
+                    args.warmup,
+                    args.client,
                 )
-                with count_statements() as statements:
-                    async with httpx.AsyncClient(
-                        transport=httpx.ASGITransport(app=app),
-                        base_url="http://carnet.bench",
-                        headers={"authorization": f"Bearer {token}"},
-                    ) as client:
-                        await client.post(
-                            "/graphql", json={"query": GRAPHQL, "variables": {"o": org_gid}}
-                        )
+                async with graphql_client(app, token, args.client) as client:
+                    with count_statements() as statements:
+                        await graphql_page(client, org_gid, all_queries[0])
+                    if args.profile:
+                        await profile(client, org_gid, all_queries[0], args.profile, 100)
             finally:
                 await raw.close()
-            return report(all_queries, seeding, contacts, len(statements))
+            return report(all_queries, seeding, contacts, len(statements), args.client, PAGE)
     finally:
         stop_process(redis)
 
@@ -399,6 +343,16 @@ def parse_args() -> argparse.Namespace:
     )
     parser.add_argument("--iterations", type=int, default=200)
     parser.add_argument("--warmup", type=int, default=20)
+    parser.add_argument(
+        "--client",
+        choices=("asgi", "httpx"),
+        default="asgi",
+        help="how GraphQL requests reach the app: called as a server would (asgi), or "
+        "through httpx's ASGI transport, which adds the client's own cost",
+    )
+    parser.add_argument(
+        "--profile", metavar="FILE", help="also cProfile 100 GraphQL requests of (a) into FILE"
+    )
     return parser.parse_args()
 
 

@@ -30,6 +30,7 @@ from schema.organizations import OrganizationMutation, OrganizationQuery
 from schema.permissions import RequiresPermission
 from schema.staff import StaffMutation, StaffQuery
 from schema.text_arguments import CleanTextArguments
+from schema.types import ExecutionContext
 
 Query = merge_types(
     "Query",
@@ -81,6 +82,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         mutation=Mutation,
         subscription=Subscription,
         schema_directives=[RequiresPermission],
+        execution_context_class=ExecutionContext,
         # Factories, not instances: extensions keep per-request state (the cost, say).
         # The depth and alias limiters' rule classes are made once: ValidationCache keys
         # on the rules, and a limiter built per request made every lookup a miss.

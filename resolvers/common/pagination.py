@@ -12,6 +12,7 @@ import json
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from operator import attrgetter
 from typing import Any
 
 from pypika_tortoise.terms import Tuple, ValueWrapper
@@ -44,9 +45,14 @@ class Page:
     count: Callable[[], Awaitable[int]]
 
 
+# One encoder for every cursor: `json.dumps` with options builds a new one per call, and a
+# page encodes a cursor per row.
+_COMPACT_JSON = json.JSONEncoder(separators=(",", ":"))
+
+
 def _encode(values: list[Any]) -> str:
     plain = [{"dt": v.isoformat()} if isinstance(v, datetime) else v for v in values]
-    return base64.urlsafe_b64encode(json.dumps(plain, separators=(",", ":")).encode()).decode()
+    return base64.urlsafe_b64encode(_COMPACT_JSON.encode(plain).encode()).decode()
 
 
 def _value(raw: Any, field: Field) -> Any:
@@ -149,12 +155,6 @@ def _field(model, path: str) -> Field:
     return model._meta.fields_map[name]
 
 
-def _read(row: Any, path: str) -> Any:
-    for part in path.split("__"):
-        row = getattr(row, part)
-    return row
-
-
 def check_page_size(first: int | None, last: int | None) -> None:
     if first is not None and last is not None:
         raise BadUserInput(N_("Pass either first or last, not both."))
@@ -209,7 +209,9 @@ async def paginate(
     rows = rows[:size]
     if backward:
         rows.reverse()
-    cursors = [_encode([_read(r, name) for name, _ in keys]) for r in rows]
+    # `related__field` reads as row.related.field; the getters are made once per page.
+    getters = [attrgetter(name.replace("__", ".")) for name, _ in keys]
+    cursors = [_encode([get(r) for get in getters]) for r in rows]
 
     async def count() -> int:
         return await queryset.count()

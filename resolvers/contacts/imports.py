@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from carnet.i18n import N_
 from carnet.settings import current_settings
+from carnet.storage import current_storage, new_key
 from models.contact_transfers import ContactImport, ContactImportRowError, OnExisting
 from models.contacts import ConsentChannel, ConsentStatus
 from models.custom_fields import CustomField
@@ -43,6 +44,7 @@ IDENTIFYING = (
 _UTF8_BOM = b"\xef\xbb\xbf"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 FILE = ("input", "file")
+FILE_KIND = "contact-imports"  # the files' folder in storage
 
 
 class CsvEncoding(StrEnum):
@@ -436,6 +438,27 @@ async def request_import(
         found = resolve_mapping(parsed.headers, mapping, errors, questions)
     errors.raise_if_any()
     assert parsed is not None
+    # Stored before the row exists: a row never names a missing file. If the row is not
+    # written after all, the file goes too.
+    file_key = new_key(actor.organization_id, FILE_KIND, "csv")
+    storage = current_storage()
+    await storage.put(file_key, parsed.text.encode("utf-8"))
+    try:
+        return await _record_import(actor, upload, parsed, found, declared, on_existing, file_key)
+    except BaseException:
+        await storage.delete(file_key)
+        raise
+
+
+async def _record_import(
+    actor: Actor,
+    upload: UploadedFile | None,
+    parsed: ParsedFile,
+    found: Mapping,
+    declared: dict[str, dict[str, Any]],
+    on_existing: OnExisting,
+    file_key: str,
+) -> ContactImport:
     columns = found.columns
     ignored = sorted(
         set(range(len(parsed.headers)))
@@ -453,7 +476,7 @@ async def request_import(
             organization_id=actor.organization_id,
             created_by=actor.user,
             filename=clean_filename(getattr(upload, "filename", "")),
-            content=parsed.text,
+            file_key=file_key,
             mapping=layout,
             consent=declared,
             on_existing=on_existing,

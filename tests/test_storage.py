@@ -11,15 +11,7 @@ import pytest
 from carnet.storage import FileMissing, check_key, new_key, storage_for
 from carnet.storage.local import LocalStorage
 from carnet.storage.s3 import S3Storage
-from tests.support.s3 import KEYS, REGION, S3Server
-
-
-@pytest.fixture(scope="session")
-def s3_server():
-    server = S3Server()
-    server.start()
-    yield server
-    server.stop()
+from tests.support.s3 import KEYS, REGION
 
 
 @pytest.fixture(params=["local", "s3"])

@@ -111,14 +111,26 @@ def storage_for(settings: Settings) -> Storage:
     raise ValueError(f"CARNET_STORAGE_URL: unknown scheme {scheme!r} (file or s3)")
 
 
-_built: dict[int, tuple[Settings, Storage]] = {}
+_built: dict[tuple, Storage] = {}
+
+
+def _identity(settings: Settings) -> tuple:
+    return (
+        settings.storage_url,
+        str(settings.var_dir),
+        settings.storage_s3_endpoint_url,
+        settings.storage_s3_region,
+        settings.storage_s3_access_key_id,
+        settings.storage_s3_secret_access_key.get_secret_value(),
+        settings.storage_s3_addressing_style,
+    )
 
 
 def current_storage() -> Storage:
-    """The backend of this process's settings (built once per settings object)."""
+    """The backend of this process's settings (built once per storage configuration)."""
     settings = current_settings()
-    found = _built.get(id(settings))
-    if found is None or found[0] is not settings:
-        found = (settings, storage_for(settings))
-        _built[id(settings)] = found
-    return found[1]
+    identity = _identity(settings)
+    found = _built.get(identity)
+    if found is None:
+        found = _built[identity] = storage_for(settings)
+    return found

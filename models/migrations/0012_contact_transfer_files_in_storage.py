@@ -14,7 +14,7 @@ import secrets
 from tortoise import fields, migrations
 from tortoise.migrations import operations as ops
 
-BATCH = 100
+BATCH = 500
 
 
 def _key(organization_id: int, kind: str) -> str:
@@ -28,15 +28,19 @@ async def _move(client, storage, table: str, kind: str, in_parts: bool) -> None:
     last = 0
     while True:
         _, rows = await client.execute_query(
-            f"SELECT id, organization_id, content FROM {table} "
+            f"SELECT id, organization_id FROM {table} "
             f"WHERE content IS NOT NULL AND file_key IS NULL AND id > {int(last)} "
             f"ORDER BY id LIMIT {BATCH}"
         )
         if not rows:
             return
         for row in rows:
+            # One file in memory at a time: a file may be tens of megabytes.
+            _, found = await client.execute_query(
+                f"SELECT content FROM {table} WHERE id = {slot}", [row["id"]]
+            )
             key = _key(row["organization_id"], kind)
-            data = row["content"].encode("utf-8")
+            data = found[0]["content"].encode("utf-8")
             if in_parts:
                 await storage.put_part(key, 0, data)
             else:

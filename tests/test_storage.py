@@ -163,3 +163,14 @@ def test_settings_choose_the_backend(services, tmp_path):
     assert "s3cret" not in repr(services.settings(storage_s3_secret_access_key="s3cret"))
     with pytest.raises(ValueError):
         storage_for(services.settings(storage_url="ftp://host/x"))
+
+
+async def test_a_file_stored_for_a_block_that_fails_is_deleted_again(storage):
+    kept, dropped = new_key(5, "contact-imports", "csv"), new_key(5, "contact-imports", "csv")
+    async with storage.stored(kept, b"kept"):
+        assert await storage.read(kept) == b"kept"
+    with pytest.raises(RuntimeError):
+        async with storage.stored(dropped, b"dropped"):
+            assert await storage.exists(dropped)
+            raise RuntimeError("the row could not be written")
+    assert await storage.read(kept) == b"kept" and not await storage.exists(dropped)

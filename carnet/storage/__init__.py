@@ -16,6 +16,7 @@ import re
 import secrets
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterable, AsyncIterator
+from contextlib import asynccontextmanager
 from urllib.parse import urlsplit
 
 from carnet.settings import Settings, current_settings
@@ -90,6 +91,17 @@ class Storage(ABC):
         """A URL that serves the file without Carnet for `expires_in` seconds, where the
         backend has such URLs and the file is stored whole; else None (stream it)."""
         return None
+
+    @asynccontextmanager
+    async def stored(self, key: str, data: bytes) -> AsyncIterator[str]:
+        """Puts the file, then runs the block that records it; deletes the file again if
+        the block fails, so no file outlives a row that was never written."""
+        await self.put(key, data)
+        try:
+            yield key
+        except BaseException:
+            await self.delete(key)
+            raise
 
     async def read(self, key: str) -> bytes:
         """The whole file in memory: only for files whose size is bounded (an import)."""

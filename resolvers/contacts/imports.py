@@ -438,27 +438,6 @@ async def request_import(
         found = resolve_mapping(parsed.headers, mapping, errors, questions)
     errors.raise_if_any()
     assert parsed is not None
-    # Stored before the row exists: a row never names a missing file. If the row is not
-    # written after all, the file goes too.
-    file_key = new_key(actor.organization_id, FILE_KIND, "csv")
-    storage = current_storage()
-    await storage.put(file_key, parsed.text.encode("utf-8"))
-    try:
-        return await _record_import(actor, upload, parsed, found, declared, on_existing, file_key)
-    except BaseException:
-        await storage.delete(file_key)
-        raise
-
-
-async def _record_import(
-    actor: Actor,
-    upload: UploadedFile | None,
-    parsed: ParsedFile,
-    found: Mapping,
-    declared: dict[str, dict[str, Any]],
-    on_existing: OnExisting,
-    file_key: str,
-) -> ContactImport:
     columns = found.columns
     ignored = sorted(
         set(range(len(parsed.headers)))
@@ -471,7 +450,11 @@ async def _record_import(
         "custom_fields": found.custom_fields,
         "ignored": [parsed.headers[i] for i in ignored if parsed.headers[i]],
     }
-    async with unit_of_work() as uow:
+    file_key = new_key(actor.organization_id, FILE_KIND, "csv")
+    # Stored before the row is written, deleted again if the row is not: a row never
+    # names a missing file.
+    stored = current_storage().stored(file_key, parsed.text.encode("utf-8"))
+    async with stored, unit_of_work() as uow:
         contact_import = await ContactImport.create(
             organization_id=actor.organization_id,
             created_by=actor.user,

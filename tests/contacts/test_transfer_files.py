@@ -151,6 +151,7 @@ async def test_an_export_appends_rounds_and_downloads_streamed(
     assert [row[header.index("First name")] for row in rows] == [f"P{i:02}" for i in range(25)]
     assert int(response.headers["content-length"]) == len(response.content)
     assert spy.bytes_read == len(response.content) - 3  # the file, plus the BOM
+    assert spy.calls == ["size", "open"]  # streamed: never `read` whole into memory
 
 
 @pytest.mark.parametrize("how", ["given up", "no longer allowed"])

@@ -13,7 +13,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import HTTPConnection, Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -39,6 +39,7 @@ log = logging.getLogger("carnet")
 
 REQUEST_ID_HEADER = "x-request-id"
 UPLOAD_OVERHEAD_BYTES = 64 * 1024
+_UTF8_BOM = "\ufeff".encode()
 
 
 def _bearer(value: object) -> str | None:
@@ -149,12 +150,20 @@ async def contact_export_download(request: Request) -> Response:
         return PlainTextResponse(
             translate(refused.message, meta.locale), status_code=refused.status, headers=private
         )
-    return Response(
-        "\ufeff" + found.content,  # the byte-order mark: Excel then reads UTF-8 accents right
+
+    async def body():
+        yield _UTF8_BOM  # Excel then reads UTF-8 accents right
+        async for chunk in found.chunks:
+            yield chunk
+
+    # Streamed from storage chunk by chunk: memory stays flat whatever the file's size.
+    return StreamingResponse(
+        body(),
         media_type="text/csv; charset=utf-8",
         headers={
             **private,
             "Content-Disposition": f'attachment; filename="{found.filename}"',
+            "Content-Length": str(len(_UTF8_BOM) + found.size),
             "X-Content-Type-Options": "nosniff",
         },
     )

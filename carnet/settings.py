@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -80,6 +81,15 @@ class Settings(BaseSettings):
     # the file is kept); the file itself is deleted 7 days after it was built.
     export_link_ttl_seconds: int = Field(default=15 * 60, ge=30, le=24 * 3600)
     export_retention_days: int = Field(default=7, ge=1, le=90)
+
+    # Files (imports, exports): empty for `<var_dir>/files`, `file:///a/folder`, or
+    # `s3://bucket/prefix` for an S3-compatible bucket reached with the settings below.
+    storage_url: str = ""
+    storage_s3_endpoint_url: str = ""  # empty for AWS itself
+    storage_s3_region: str = ""
+    storage_s3_access_key_id: str = ""  # empty: botocore's own chain (env, IAM role)
+    storage_s3_secret_access_key: SecretStr = SecretStr("")
+    storage_s3_addressing_style: Literal["auto", "path", "virtual"] = "auto"
 
     job_timeout_seconds: int = 60
     job_max_tries: int = 4

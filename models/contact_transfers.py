@@ -1,12 +1,14 @@
 """Moving contacts in and out in bulk: CSV imports and exports, run by jobs.
 
-An import keeps the uploaded text (already decoded and checked at upload) and the column
-mapping; its job works through the rows in chunks, each chunk in one transaction that also
-advances `processed_rows`, so a job killed halfway resumes where it stopped. Rows that fail
-validation are not imported; each problem is a `ContactImportRowError`.
+An import keeps the column mapping and the storage key of the uploaded file (decoded and
+checked at upload, stored as UTF-8; carnet.storage); its job works through the rows in
+chunks, each chunk in one transaction that also advances `processed_rows`, so a job killed
+halfway resumes where it stopped. Rows that fail validation are not imported; each problem
+is a `ContactImportRowError`.
 
-An export keeps the filter it was asked for and, once its job has run, the CSV itself;
-the download link is a random token (only its hash is stored) valid until `expires_at`.
+An export keeps the filter it was asked for and the storage key of its CSV, which its job
+writes in parts, one per round; the download link is a random token (only its hash is
+stored) valid until `expires_at`.
 """
 
 from enum import StrEnum
@@ -42,7 +44,9 @@ class ContactImport(TimestampedModel):
     )
     status = fields.CharEnumField(TransferStatus, max_length=8, default=TransferStatus.PENDING)
     filename = fields.CharField(max_length=255, default="")
-    content = fields.TextField()  # the CSV, decoded to text at upload
+    # The CSV in storage, as UTF-8 whatever the upload's encoding. Rows never hold files:
+    # lists and reads of a row load no file.
+    file_key = fields.CharField(max_length=255, null=True)
     mapping = fields.JSONField(default=dict)  # CSV column header -> contact field
     # Consent given for the imported rows, if the organization says it has it.
     consent = fields.JSONField(default=dict)
@@ -90,7 +94,9 @@ class ContactExport(TimestampedModel):
     status = fields.CharEnumField(TransferStatus, max_length=8, default=TransferStatus.PENDING)
     filters = fields.JSONField(default=dict)  # the contacts filter, as the API received it
     row_count = fields.IntField(default=0)
-    content = fields.TextField(null=True)  # the CSV: growing while RUNNING, whole once DONE
+    # The CSV in storage, in parts: growing while RUNNING, whole once DONE. Null once the
+    # file is deleted (after the retention) or when the export failed.
+    file_key = fields.CharField(max_length=255, null=True)
     # Where the next round of the job starts ([sort_name, id] of the last row written);
     # null before the first round and once done. Rows written so far: `row_count`.
     resume_after = fields.JSONField(null=True)

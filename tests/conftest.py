@@ -12,6 +12,7 @@ from carnet.auth import hash_password
 from carnet.db import tortoise_config
 from carnet.settings import Settings, configure
 from tests.support.api import Api
+from tests.support.s3 import S3Server
 from tests.support.services import TestServices
 from tests.support.world import PASSWORD, World, build_world
 
@@ -80,6 +81,15 @@ async def _empty(tables: list[str], settings: Settings) -> None:
 async def clean_state(request, tables, settings):
     yield
     await _empty(tables, settings)
+
+
+@pytest.fixture(scope="session")
+def s3_server():
+    """An S3-compatible server (moto's) on 127.0.0.1, for the tests that use one."""
+    server = S3Server()
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")

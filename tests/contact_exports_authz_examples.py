@@ -10,6 +10,7 @@ from models.contact_transfers import ContactExport, TransferStatus
 from resolvers.common.time import now
 from schema import ids
 from tests.support.authz import example
+from tests.support.files import a_stored_file
 
 
 async def organization_id(world, caller):
@@ -25,7 +26,7 @@ async def a_built_export(world, caller):
     export = await ContactExport.create(
         organization=world.organization,
         status=TransferStatus.DONE,
-        content="Kind\r\n",
+        file_key=await a_stored_file(world.organization.id, "contact-exports", "Kind\r\n"),
         finished_at=now(),
     )
     return {"id": ids.encode("ContactExport", export.id)}

@@ -10,6 +10,7 @@ from __future__ import annotations
 from models.contact_transfers import ContactImport
 from schema import ids
 from tests.support.authz import example
+from tests.support.files import a_stored_file
 
 
 async def organization_id(world, caller):
@@ -17,8 +18,9 @@ async def organization_id(world, caller):
 
 
 async def an_import(world, caller):
+    file_key = await a_stored_file(world.organization.id, "contact-imports", "Email\n")
     contact_import = await ContactImport.create(
-        organization=world.organization, filename="club.csv", content="Email\n", total_rows=0
+        organization=world.organization, filename="club.csv", file_key=file_key, total_rows=0
     )
     return {"id": ids.encode("ContactImport", contact_import.id)}
 

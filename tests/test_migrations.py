@@ -127,3 +127,52 @@ async def test_text_answers_are_backfilled_with_their_folded_text(world):
     await old.refresh_from_db()
     await count.refresh_from_db()
     assert (old.search_text, count.search_text) == ("eleve en soins", "")
+
+
+async def test_files_in_rows_before_0012_end_up_in_storage(services, tmp_path):
+    """Migration 0012 moves each import's and export's `content` into file storage, keeps
+    the key, and drops the columns. Run in a process of its own on a fresh database."""
+    import asyncio
+    import json
+    import sys
+    from urllib.parse import urlsplit, urlunsplit
+
+    import asyncpg
+
+    from carnet.storage.local import LocalStorage
+    from tests.support import migrate_0012
+
+    url = f"sqlite://{tmp_path / 'old.sqlite3'}"
+    if services.is_postgres:
+        name = f"{services.database_name}_0012"
+        dsn = services.postgres_admin_url.replace("postgres://", "postgresql://", 1)
+        admin = await asyncpg.connect(dsn)
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        url = urlunsplit(urlsplit(services.postgres_admin_url)._replace(path=f"/{name}"))
+    try:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable,
+            "-m",
+            "tests.support.migrate_0012",
+            url,
+            str(tmp_path),
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+        )
+        out, err = await process.communicate()
+        assert process.returncode == 0, err.decode()[-3000:]
+    finally:
+        if services.is_postgres:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await admin.close()
+    found = json.loads(out.decode().strip().splitlines()[-1])
+    storage = LocalStorage(tmp_path / "files")
+    [imported] = found["contact_import"]
+    exported, never_built = found["contact_export"]
+    assert "content" not in imported and "content" not in exported
+    org = found["organization_id"]
+    assert imported["file_key"].startswith(f"org/{org}/contact-imports/")
+    assert exported["file_key"].startswith(f"org/{org}/contact-exports/")
+    assert await storage.read(imported["file_key"]) == migrate_0012.IMPORT_CSV.encode()
+    assert await storage.read(exported["file_key"]) == migrate_0012.EXPORT_CSV.encode()
+    assert never_built["file_key"] is None

@@ -2,21 +2,24 @@
 
 `request_export` checks the filter as the contacts list does, records the export and its
 job, and audits `contact.export`. The job (`build`) writes the CSV (resolvers.contacts.
-export_csv) with the requester's rights as they are when it runs, and stores it in one
-final write, so a run killed halfway leaves nothing and a second run does nothing.
+export_csv) with the requester's rights as they are when it runs, in rounds: each round
+stores its rows as one more part of the file in storage (carnet.storage), numbered by the
+rows before it, so a round run again rewrites its own part instead of appending twice.
 
 The download link is a bearer secret. It is minted only by `issue_link` (the
 `contactExportLink` mutation), shown once in that mutation's payload, and never readable
 again: only its SHA-256 is kept, each new link kills the previous one, and it dies after
 `export_link_ttl_seconds`. Reads of an export (queries, `node`, lists) never mint a link,
 so they stay side-effect free and cannot leak one. Minting and each download are audited.
-The file itself is kept `export_retention_days` after it was built, then cleared.
+The file itself is kept `export_retention_days` after it was built, then deleted from
+storage; the download streams it from storage, never whole in memory.
 """
 
 from __future__ import annotations
 
 import io
 import secrets
+from collections.abc import AsyncIterator
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from time import monotonic
@@ -26,6 +29,7 @@ from zoneinfo import ZoneInfo
 from carnet.auth import token_digest
 from carnet.i18n import N_
 from carnet.settings import current_settings
+from carnet.storage import current_storage, new_key
 from models.contact_transfers import ContactExport, TransferStatus
 from models.contacts import ConsentChannel, ConsentStatus, ContactKind
 from models.identity import User
@@ -36,7 +40,7 @@ from resolvers.common.pagination import Page, paginate
 from resolvers.common.permissions import Permission
 from resolvers.common.tasks import on_give_up, run_budget_seconds, unit_of_work
 from resolvers.common.time import now
-from resolvers.contacts.export_csv import write_contacts
+from resolvers.contacts.export_csv import Written, write_contacts
 from resolvers.contacts.search import (
     ContactFilter,
     CustomFieldCondition,
@@ -50,8 +54,9 @@ EXPORT_CONTACTS = "export_contacts"
 # Exports waiting or running per organization: each is a full pass over the address book,
 # so one impatient double-click is fine, a loop of requests is not.
 MAX_EXPORTS_IN_PROGRESS = 3
+FILE_KIND = "contact-exports"  # the files' folder in storage
 _MAX_TOKEN_LENGTH = 100
-# Every column but the CSV: lists and reads never load a file that may be large.
+# The columns lists and reads show (the file itself is in storage, never in a row).
 _LISTED = (
     "id",
     "organization_id",
@@ -60,6 +65,7 @@ _LISTED = (
     "filters",
     "row_count",
     "download_token_hash",
+    "file_key",
     "resume_after",
     "expires_at",
     "failure",
@@ -202,30 +208,39 @@ async def build(export_id: int) -> None:
             export_id, N_("The filter names a group, colour or custom field deleted since.")
         )
         return
+    await _store_round(export, out.getvalue().encode("utf-8"), written)
+
+
+async def _store_round(export: ContactExport, data: bytes, written: Written) -> None:
+    """Stores the round's part and moves the resume point, under the export's row lock:
+    a duplicate run of this round waits, then finds the point moved and writes nothing.
+    The part is numbered by the rows before it, so a round whose commit failed after its
+    part was stored rewrites that same part when it runs again."""
     async with unit_of_work() as uow:
         current = (
             await ContactExport.filter(
-                id=export_id,
+                id=export.id,
                 status=TransferStatus.RUNNING,
                 row_count=export.row_count,
             )
             .select_for_update()
-            .only("id", "content", "resume_after")
+            .only("id", "file_key", "resume_after")
             .first()
         )
         if current is None or current.resume_after != export.resume_after:
             return  # another run of this round got there first
-        content = (current.content or "") + out.getvalue()
+        file_key = current.file_key or new_key(export.organization_id, FILE_KIND, "csv")
+        await current_storage().put_part(file_key, export.row_count, data)
         row_count = export.row_count + written.count
         if written.resume_after is not None:
-            await ContactExport.filter(id=export_id).update(
-                content=content, row_count=row_count, resume_after=written.resume_after
+            await ContactExport.filter(id=export.id).update(
+                file_key=file_key, row_count=row_count, resume_after=written.resume_after
             )
-            await uow.defer(EXPORT_CONTACTS, export_id)
+            await uow.defer(EXPORT_CONTACTS, export.id)
             return
-        await ContactExport.filter(id=export_id).update(
+        await ContactExport.filter(id=export.id).update(
             status=TransferStatus.DONE,
-            content=content,
+            file_key=file_key,
             row_count=row_count,
             resume_after=None,
             finished_at=now(),
@@ -235,7 +250,7 @@ async def build(export_id: int) -> None:
             actor=None,
             meta=RequestMeta(),
             organization_id=export.organization_id,
-            target=("ContactExport", export_id),
+            target=("ContactExport", export.id),
             after={"row_count": row_count},
         )
 
@@ -243,9 +258,23 @@ async def build(export_id: int) -> None:
 async def mark_failed(
     export_id: int, failure: str = N_("The export could not be built. Ask for it again.")
 ) -> None:
-    await ContactExport.filter(
-        id=export_id, status__in=[TransferStatus.PENDING, TransferStatus.RUNNING]
-    ).update(status=TransferStatus.FAILED, failure=failure, finished_at=now())
+    """A failed export keeps no file: the rounds stored so far are deleted."""
+    async with in_transaction():
+        failed = (
+            await ContactExport.filter(
+                id=export_id, status__in=[TransferStatus.PENDING, TransferStatus.RUNNING]
+            )
+            .select_for_update()
+            .only("id", "file_key")
+            .first()
+        )
+        if failed is None:
+            return
+        await ContactExport.filter(id=export_id).update(
+            status=TransferStatus.FAILED, failure=failure, finished_at=now(), file_key=None
+        )
+    if failed.file_key:
+        await current_storage().delete(failed.file_key)
 
 
 on_give_up(EXPORT_CONTACTS, mark_failed)
@@ -337,7 +366,8 @@ class LinkRefused(Exception):
 @dataclass(frozen=True)
 class Download:
     filename: str
-    content: str
+    size: int  # bytes, for Content-Length
+    chunks: AsyncIterator[bytes]  # the file, streamed from storage
 
 
 async def download(token: str, meta: RequestMeta) -> Download:
@@ -351,13 +381,18 @@ async def download(token: str, meta: RequestMeta) -> Download:
     if export is None:
         raise unknown
     moment = now()
+    expired = LinkRefused(410, N_("This download link has expired. Ask for a new one in Carnet."))
     if (
         export.expires_at is None
         or export.expires_at <= moment
-        or export.content is None
+        or export.file_key is None
         or not downloadable(export)
     ):
-        raise LinkRefused(410, N_("This download link has expired. Ask for a new one in Carnet."))
+        raise expired
+    storage = current_storage()
+    size = await storage.size(export.file_key)
+    if size is None:
+        raise expired
     await audit.record(
         "contact.export.download",
         actor=None,
@@ -367,12 +402,23 @@ async def download(token: str, meta: RequestMeta) -> Download:
         after={"row_count": export.row_count},
     )
     day = export.finished_at.astimezone(ZoneInfo(export.organization.timezone)).date()
-    return Download(f"contacts-{day.isoformat()}.csv", export.content)
+    return Download(f"contacts-{day.isoformat()}.csv", size, storage.open(export.file_key))
 
 
 async def purge_files() -> int:
-    """Clears the file (and any link) of exports built more than the retention ago."""
+    """Deletes the file (and clears any link) of exports built more than the retention ago.
+    Each row is cleared before its file goes: no download starts on a file being deleted."""
     cutoff = now() - timedelta(days=current_settings().export_retention_days)
-    return await ContactExport.filter(content__isnull=False, finished_at__lte=cutoff).update(
-        content=None, download_token_hash=None, expires_at=None
+    expired = await ContactExport.filter(file_key__isnull=False, finished_at__lte=cutoff).only(
+        "id", "file_key"
     )
+    storage = current_storage()
+    purged = 0
+    for export in expired:
+        cleared = await ContactExport.filter(id=export.id, file_key=export.file_key).update(
+            file_key=None, download_token_hash=None, expires_at=None
+        )
+        if cleared:
+            await storage.delete(export.file_key)
+            purged += 1
+    return purged

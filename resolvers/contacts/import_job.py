@@ -23,6 +23,7 @@ from typing import Any
 from tortoise.expressions import Q
 
 from carnet.i18n import N_
+from carnet.storage import current_storage
 from models.audit import AuditEvent
 from models.contact_transfers import (
     ContactImport,
@@ -109,15 +110,17 @@ async def run_import(import_id: int) -> None:
     """The job's body: chunks until the file is done or half the job timeout has passed,
     then a fresh task for the rest (so no run outlives the worker's job timeout)."""
     deadline = monotonic() + run_budget_seconds()
-    content = await ContactImport.filter(id=import_id).values_list("content", flat=True)
-    records = None
+    imported = (
+        await ContactImport.filter(id=import_id).only("id", "status", "file_key", "mapping").first()
+    )
+    if imported is None or imported.status in (TransferStatus.DONE, TransferStatus.FAILED):
+        return
+    # The file is read once per run, whole: its size was bounded at upload
+    # (import_max_bytes), and a quoted cell may span lines, so it is parsed as one text.
+    text = (await current_storage().read(imported.file_key)).decode("utf-8")
+    records = _Records(text, imported.mapping.get("delimiter", ","))
     while True:
-        if records is None and content:
-            imported = await ContactImport.filter(id=import_id).only("id", "mapping").first()
-            if imported is None:
-                return
-            records = _Records(content[0], imported.mapping.get("delimiter", ","))
-        if records is None or await _chunk(import_id, records):
+        if await _chunk(import_id, records):
             return
         if monotonic() > deadline:
             async with unit_of_work() as uow:

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from carnet.i18n import N_
 from carnet.settings import current_settings
+from carnet.storage import current_storage, new_key
 from models.contact_transfers import ContactImport, ContactImportRowError, OnExisting
 from models.contacts import ConsentChannel, ConsentStatus
 from models.custom_fields import CustomField
@@ -42,6 +43,7 @@ IDENTIFYING = (
 _UTF8_BOM = b"\xef\xbb\xbf"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 FILE = ("input", "file")
+FILE_KIND = "contact-imports"  # the files' folder in storage
 
 
 class CsvEncoding(StrEnum):
@@ -440,12 +442,16 @@ async def request_import(
         "custom_fields": found.custom_fields,
         "ignored": [parsed.headers[i] for i in ignored if parsed.headers[i]],
     }
-    async with unit_of_work() as uow:
+    file_key = new_key(actor.organization_id, FILE_KIND, "csv")
+    # Stored before the row is written, deleted again if the row is not: a row never
+    # names a missing file.
+    stored = current_storage().stored(file_key, parsed.text.encode("utf-8"))
+    async with stored, unit_of_work() as uow:
         contact_import = await ContactImport.create(
             organization_id=actor.organization_id,
             created_by=actor.user,
             filename=clean_filename(getattr(upload, "filename", "")),
-            content=parsed.text,
+            file_key=file_key,
             mapping=layout,
             consent=declared,
             on_existing=on_existing,

@@ -23,6 +23,7 @@ from resolvers.contacts import export_csv, exports
 from schema import ids
 from tests.contacts.contact_flows import make_contact
 from tests.custom_fields_authz_examples import a_fresh_field
+from tests.support.files import stored_text
 from tests.support.worker import run_worker
 
 ERRORS = "errors { code field message }"
@@ -247,7 +248,7 @@ async def test_a_build_killed_halfway_is_redone_from_scratch_once(api, world, se
     await run_worker(settings)
     stored = await ContactExport.get(id=pk)
     assert (stored.status, stored.row_count) == (TransferStatus.DONE, 3)
-    assert stored.content.count("\r\n") == 4  # header and three rows, once
+    assert (await stored_text(stored.file_key)).count("\r\n") == 4  # header, 3 rows, once
 
 
 async def test_a_requester_no_longer_allowed_gets_no_file(api, world, settings, book):
@@ -255,7 +256,7 @@ async def test_a_requester_no_longer_allowed_gets_no_file(api, world, settings, 
     await StaffMembership.filter(id=world.admin.membership.id).update(role=Role.AGENT)
     await run_worker(settings)
     stored = await ContactExport.get(id=ids.decode(export["id"])[1])
-    assert (stored.status, stored.content) == (TransferStatus.FAILED, None)
+    assert (stored.status, stored.file_key) == (TransferStatus.FAILED, None)
     french = {"accept-language": "fr"}
     result = await api.as_(world.owner).execute(ONE, {"id": export["id"]}, **french)
     assert result.data["contactExport"]["failure"].startswith("La personne")
@@ -356,11 +357,14 @@ async def test_retention_deletes_the_file_and_its_link(api, client, world, setti
     old_pk, recent_pk = (ids.decode(e["id"])[1] for e in (old, recent))
     week_ago = now() - timedelta(days=settings.export_retention_days, minutes=1)
     await ContactExport.filter(id=old_pk).update(finished_at=week_ago)
+    old_key = (await ContactExport.get(id=old_pk)).file_key
+    assert (await stored_text(old_key)).startswith("Kind,")
     assert await purge_contact_export_files({"settings": settings}) == 1
     assert await purge_contact_export_files({"settings": settings}) == 0
     gone = await ContactExport.get(id=old_pk)
-    assert (gone.content, gone.download_token_hash, gone.row_count) == (None, None, 3)
-    assert (await ContactExport.get(id=recent_pk)).content is not None
+    assert (gone.file_key, gone.download_token_hash, gone.row_count) == (None, None, 3)
+    assert await stored_text(old_key) is None  # deleted from storage
+    assert await stored_text((await ContactExport.get(id=recent_pk)).file_key) is not None
     assert (await fetch(client, url)).status_code == 404
     result = await api.as_(world.admin).execute(
         LINK, {"id": old["id"]}, **{"accept-language": "fr"}
@@ -463,7 +467,7 @@ async def test_a_long_export_continues_in_rounds_and_a_repeated_round_appends_on
         await make_contact(world.organization, first_name=f"P{i:02}", last_name="Roy")
     single = await ask(api, world)
     await run_worker(settings)
-    whole = (await ContactExport.get(id=ids.decode(single["id"])[1])).content
+    whole = await stored_text((await ContactExport.get(id=ids.decode(single["id"])[1])).file_key)
 
     monkeypatch.setattr(exports, "write_contacts", _small_batches(10))
     monkeypatch.setattr(exports, "run_budget_seconds", lambda: 0)
@@ -500,12 +504,13 @@ async def test_a_long_export_continues_in_rounds_and_a_repeated_round_appends_on
     await exports.build(pk)
     monkeypatch.setattr(ContactExport, "get", real_get)
     again = await ContactExport.get(id=pk)
-    assert (again.row_count, again.content) == (10, stored.content)
+    assert again.row_count == 10
+    assert await stored_text(again.file_key) == await stored_text(stored.file_key)
 
     await run_worker(settings)  # the deferred rounds: 10, then 5 and done
     done = await ContactExport.get(id=pk)
     assert (done.status, done.row_count, done.resume_after) == (TransferStatus.DONE, 25, None)
-    assert done.content == whole
+    assert await stored_text(done.file_key) == whole
     assert await Task.filter(function="export_contacts", args=[pk]).count() == 3
     events = await AuditEvent.filter(action="contact.export.done", target_id=str(pk)).count()
     assert events == 1

@@ -15,7 +15,7 @@ from tests.support.api import Api
 from tests.support.services import TestServices
 from tests.support.world import PASSWORD, World, build_world
 
-pytest_plugins: list[str] = []
+pytest_plugins: list[str] = ["tests.support.mail"]
 
 
 @pytest.fixture(scope="session")

@@ -38,18 +38,17 @@ class Registration:
 
 async def _send_verification(uow: UnitOfWork, user: User) -> None:
     ttl = current_settings().verification_token_ttl_seconds
-    plain, _ = await tokens.issue(
+    token = await tokens.issue(
         TokenPurpose.EMAIL_VERIFICATION, email=user.email, ttl_seconds=ttl, user=user
     )
-    link = tokens.link("verify-email", plain)
     await queue_email(
         uow,
         template="verify_email",
         to=user.email,
         locale=user.locale,
-        links=[link],
+        token=token,
+        link_path="verify-email",
         name=user.first_name or user.email,
-        link=link,
         hours=ttl // 3600,
     )
 
@@ -160,18 +159,17 @@ async def send_password_reset(
     """Mails a reset link to the user's current address (replacing any earlier one), in
     `template`'s words (given `name`, `link` and `hours`)."""
     ttl = current_settings().password_reset_ttl_seconds
-    plain, _ = await tokens.issue(
+    token = await tokens.issue(
         TokenPurpose.PASSWORD_RESET, email=user.email, ttl_seconds=ttl, user=user
     )
-    link = tokens.link("reset-password", plain)
     return await queue_email(
         uow,
         template=template,
         to=user.email,
         locale=user.locale,
-        links=[link],
+        token=token,
+        link_path="reset-password",
         name=user.first_name or user.email,
-        link=link,
         hours=max(ttl // 3600, 1),
     )
 

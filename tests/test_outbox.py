@@ -2,18 +2,22 @@
 
 What that costs and what it keeps: a retry after the relay accepted the mail sends a second
 one whose link alone works; a link cancelled before its mail went is never sent; only the
-development `outbox` backend keeps the message as sent (never in production).
+development `outbox` backend keeps the message as sent (never in production), and the
+maintenance cron blanks what finished messages kept once past the retention.
 """
 
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 from carnet.providers import email as email_provider
 from carnet.settings import Environment
+from jobs.maintenance import purge_outbox
 from models.identity import OneTimeToken, TokenPurpose
 from models.messaging import OutboxMessage, OutboxStatus
 from models.tasks import Task
+from resolvers.common.time import now
 from resolvers.messaging.email import SEND_EMAIL
 from tests.identity.flows import (
     RESET_REQUEST,
@@ -122,3 +126,26 @@ async def test_in_production_the_outbox_backend_keeps_nothing(api, settings, use
     assert (message.body_text, message.body_html, message.links) == ("", "", [])
     token = await OneTimeToken.get(user__email="pat@example.com")
     assert token.token_hash not in str(message.context)
+
+
+async def test_finished_mail_is_blanked_after_the_retention(api, world, settings):
+    await ask_for_reset(api, world.viewer.user.email)
+    await ask_for_reset(api, world.owner.user.email)
+    old = await last_email(world.viewer.user.email, "password_reset")
+    recent = await last_email(world.owner.user.email, "password_reset")
+    retention = timedelta(days=settings.outbox_retention_days)
+    await OutboxMessage.filter(id=old.id).update(created_at=now() - retention - timedelta(hours=1))
+
+    assert await purge_outbox({"settings": settings}) == 1
+    await old.refresh_from_db()
+    await recent.refresh_from_db()
+    assert (old.body_text, old.body_html, old.links, old.context) == ("", "", [], {})
+    assert old.purged_at is not None
+    # Who was sent what, and when, stays.
+    assert (old.recipient, old.subject, old.status) == (
+        world.viewer.user.email,
+        recent.subject,
+        OutboxStatus.SENT,
+    )
+    assert recent.body_text and recent.links and recent.context
+    assert await purge_outbox({"settings": settings}) == 0

@@ -13,6 +13,7 @@ from tortoise import connections
 
 from carnet.auth import token_digest
 from carnet.settings import Environment
+from models.identity import OneTimeToken
 from tests.identity.flows import (
     EMAIL_CHANGE_CONFIRM,
     NEW_PASSWORD,
@@ -84,13 +85,15 @@ async def test_no_mailed_token_is_stored_anywhere(api, world, settings, use_smtp
     digests = [token_digest(token) for token in mailed]
     assert {(t, c) for t, c, _ in await where_found(digests)} == {("one_time_token", "token_hash")}
     assert len(await where_found(digests)) == len(mailed)
+    # Four are neither used nor revoked: the reset, the invitation, the undo, the change.
+    live = OneTimeToken.filter(token_hash__in=digests, used_at=None, revoked_at=None)
+    assert await live.count() == 4
 
 
 async def the_flows(api, world, settings, smtp) -> None:
     """Register and verify, ask for a reset, invite a colleague, change the login email
     (confirmed, so the old address gets its undo link) and ask for another change."""
-    register_result = await register(api, ALICE)
-    register_result.ok("userRegister")
+    (await register(api, ALICE)).ok("userRegister")
     await run_worker(settings)
     [verification] = tokens_in(received(smtp, ALICE, "confirm")[-1])
     (await api.execute(VERIFY, {"input": {"token": verification}})).ok("emailVerify")

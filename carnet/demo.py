@@ -11,7 +11,7 @@ from datetime import timedelta
 from carnet.auth import hash_password
 from carnet.demo_contacts import seed_demo_contacts
 from models.identity import User
-from models.messaging import OutboxMessage
+from models.messaging import OutboxMessage, OutboxStatus
 from models.organizations import MembershipStatus, Organization, Role, StaffMembership
 from models.staff import Invitation, InvitationKind
 from models.tasks import Task
@@ -112,11 +112,23 @@ async def _staff_lifecycle(organization: Organization, slug: str) -> list[str]:
 
 
 async def recent_outbox(limit: int) -> list[str]:
+    """The latest messages, with their links as the development `outbox` backend kept them:
+    a one-time link is minted when its message is sent, and kept nowhere else."""
     lines = []
     for message in await OutboxMessage.all().order_by("-id").limit(limit):
         lines.append(
             f"#{message.id} {message.created_at:%Y-%m-%d %H:%M} {message.channel} "
-            f"{message.status} to {message.recipient}: {message.subject}"
+            f"{message.status} to {message.recipient}: {message.subject or message.template}"
         )
         lines.extend(f"    {link}" for link in message.links)
+        if message.link_path and not message.links:
+            lines.append(f"    {_missing_link(message)}")
     return lines
+
+
+def _missing_link(message: OutboxMessage) -> str:
+    if message.status in (OutboxStatus.PENDING, OutboxStatus.SENDING):
+        return "(its link is minted when the worker sends it: is `carnet worker` running?)"
+    if message.status is OutboxStatus.SENT:
+        return "(link not kept: only the outbox email backend keeps it, outside production)"
+    return "(not sent)"

@@ -91,6 +91,10 @@ class Settings(BaseSettings):
     storage_s3_secret_access_key: SecretStr = SecretStr("")
     storage_s3_addressing_style: Literal["auto", "path", "virtual"] = "auto"
 
+    # What the outbox keeps of a sent email (the development backend's copy, the template's
+    # values) is blanked this many days after it was asked for; who was sent what stays.
+    outbox_retention_days: int = Field(default=7, ge=1, le=365)
+
     job_timeout_seconds: int = 60
     job_max_tries: int = 4
     job_keep_result_seconds: int = 24 * 3600

@@ -1,4 +1,4 @@
-"""Housekeeping crons: the task sweeper."""
+"""Housekeeping crons: the task sweeper, the outbox purge."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ import logging
 from datetime import timedelta
 
 from resolvers.common import tasks
+from resolvers.common.time import now
+from resolvers.messaging import email
 
 log = logging.getLogger(__name__)
 
@@ -23,4 +25,13 @@ async def sweep_tasks(ctx: dict) -> int:
     )
     if count:
         log.info("sweeper re-enqueued %d task(s)", count)
+    return count
+
+
+async def purge_outbox(ctx: dict) -> int:
+    """Blanks what finished emails kept, once past `CARNET_OUTBOX_RETENTION_DAYS`."""
+    retention = timedelta(days=ctx["settings"].outbox_retention_days)
+    count = await email.purge_finished(older_than=now() - retention)
+    if count:
+        log.info("blanked %d sent email(s) past the outbox retention", count)
     return count

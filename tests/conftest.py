@@ -16,7 +16,7 @@ from tests.support.s3 import S3Server
 from tests.support.services import TestServices
 from tests.support.world import PASSWORD, World, build_world
 
-pytest_plugins: list[str] = []
+pytest_plugins: list[str] = ["tests.support.mail"]
 
 
 @pytest.fixture(scope="session")

@@ -54,6 +54,22 @@ async def test_demo_users_can_sign_in(api, app):
     assert result.ok("tokenCreate")["accessToken"]
 
 
+async def test_the_outbox_listing_shows_a_link_once_its_mail_is_sent(api, world):
+    from carnet.demo import recent_outbox
+    from tests.identity.flows import RESET_REQUEST, reset
+    from tests.support.mail import send_queued_mail, token_of
+
+    email = world.viewer.user.email
+    (await api.execute(RESET_REQUEST, {"input": {"email": email}})).ok("passwordResetRequest")
+    header, waiting = await recent_outbox(10)
+    assert f"PENDING to {email}: password_reset" in header
+    assert "minted when the worker sends it" in waiting
+    await send_queued_mail()
+    header, link = await recent_outbox(10)
+    assert f"SENT to {email}: Reset your password" in header
+    (await reset(api, token_of(link.strip()))).ok("passwordReset")
+
+
 def test_seed_demo_is_refused_in_production(capsys):
     production = Settings(
         environment=Environment.PRODUCTION,

@@ -30,16 +30,19 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 import jobs
 import resolvers
 from carnet import queue
-from carnet.settings import Settings, configure, current_settings
+from carnet.auth import token_digest
+from carnet.settings import Settings
 from jobs.maintenance import sweep_tasks
 from jobs.worker import WorkerSettings, worker_settings
+from models.identity import OneTimeToken
 from models.messaging import OutboxMessage, OutboxStatus
 from models.tasks import Task, TaskStatus
 from resolvers.common.tasks import enqueue_task, job_id
 from resolvers.common.time import now
 from resolvers.messaging.email import SEND_EMAIL
+from tests.support.mail import tokens_in
 from tests.support.smtp import SmtpServer
-from tests.support.worker import run_worker
+from tests.support.worker import run_worker, run_worker_skipping_retry_delays
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -48,36 +51,6 @@ mutation ($email: String!) {
   passwordResetRequest(input: {email: $email}) { ok errors { code } }
 }
 """
-
-
-@pytest.fixture
-async def smtp():
-    server = await SmtpServer().start()
-    try:
-        yield server
-    finally:
-        await server.stop()
-
-
-@pytest.fixture
-def use_smtp(services, smtp):
-    """Makes the process's settings send email to `smtp`; the run's settings come back after.
-
-    Providers read `current_settings()`, and the worker's startup `configure()`s its own.
-    """
-    original = current_settings()
-
-    def use(**overrides) -> Settings:
-        settings = services.settings(
-            email_backend="smtp", smtp_host=smtp.host, smtp_port=smtp.port, **overrides
-        )
-        configure(settings)
-        return settings
-
-    try:
-        yield use
-    finally:
-        configure(original)
 
 
 async def request_reset(api, email: str) -> tuple[Task, OutboxMessage]:
@@ -100,15 +73,21 @@ async def age(task: Task, *, seconds: int, enqueued: bool = False) -> None:
 async def assert_sent_once(smtp: SmtpServer, message: OutboxMessage, task: Task) -> None:
     assert len(smtp.messages) == 1, [m["Message-ID"] for m in smtp.messages]
     received = smtp.messages[0]
-    assert received["Message-ID"] == f"<outbox-{message.id}@carnet>"
+    await message.refresh_from_db()
+    # Each attempt mints the link anew: the Message-ID names the attempt that sent it.
+    assert received["Message-ID"] == f"<outbox-{message.id}.{message.attempts}@carnet>"
     assert received["To"] == message.recipient
     assert received["Subject"] == message.subject
-    await message.refresh_from_db()
     assert message.status is OutboxStatus.SENT
     assert message.sent_at is not None
     await task.refresh_from_db()
     assert task.status is TaskStatus.DONE
     assert task.finished_at is not None
+    # The link received is the token's one secret, and nothing of the mail is kept.
+    [token] = tokens_in(received)
+    live = OneTimeToken.filter(user__email=message.recipient, used_at=None, revoked_at=None)
+    assert await live.values_list("token_hash", flat=True) == [token_digest(token)]
+    assert (message.body_text, message.body_html, message.links) == ("", "", [])
 
 
 async def test_email_job_runs_once_however_often_the_worker_runs(api, world, use_smtp, smtp):
@@ -207,18 +186,6 @@ async def test_a_job_lost_from_redis_is_sent_once_by_the_sweeper(api, world, use
 
     await assert_sent_once(smtp, message, task)
     assert (task.attempts, message.attempts) == (1, 1)
-
-
-async def run_worker_skipping_retry_delays(settings: Settings, task: Task):
-    """A burst worker whose job, when deferred by `Retry`, is made due at once."""
-    redis = queue.pool()
-    worker = asyncio.create_task(run_worker(settings))
-    while not worker.done():
-        score = await redis.zscore(settings.queue_name, job_id(task))
-        if score is not None and score > time.time() * 1000 + 2000:
-            await redis.zadd(settings.queue_name, {job_id(task): time.time() * 1000})
-        await asyncio.wait([worker], timeout=0.02)
-    return await worker
 
 
 async def test_a_greylisted_email_is_retried_and_sent_once(api, world, use_smtp, smtp):

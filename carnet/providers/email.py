@@ -1,4 +1,6 @@
-"""Email delivery. `outbox`: the database row is the delivery (development); `smtp`: aiosmtplib."""
+"""Email delivery. `smtp`: aiosmtplib. `outbox`, for development: nothing leaves, and the
+message as sent stays on its outbox row for `carnet outbox` (`keeps_copy`); in production
+it keeps nothing, since the copy holds working links."""
 
 from __future__ import annotations
 
@@ -23,10 +25,21 @@ class Email:
     sender: str = ""
 
 
+def keeps_copy() -> bool:
+    """Whether the message as sent, links included, is kept on its outbox row."""
+    settings = current_settings()
+    return settings.email_backend == "outbox" and not settings.is_production
+
+
 async def send(email: Email) -> None:
     settings = current_settings()
     if settings.email_backend == "outbox":
-        log.info("email to %s: %s (outbox; see `carnet outbox`)", email.recipient, email.subject)
+        if settings.is_production:
+            log.warning("email to %s not delivered: set CARNET_EMAIL_BACKEND=smtp in "
+                        "production (the outbox backend keeps nothing there)", email.recipient)
+        else:
+            log.info("email to %s: %s (outbox; see `carnet outbox`)", email.recipient,
+                     email.subject)
         return
     message = EmailMessage()
     message["From"] = email.sender or settings.email_from

@@ -56,18 +56,17 @@ async def request(user: User, new_email: str, current_password: str, meta: Reque
         raise RateLimited(wait)
     ttl = current_settings().email_change_ttl_seconds
     async with unit_of_work() as uow:
-        plain, _ = await tokens.issue(
+        token = await tokens.issue(
             TokenPurpose.EMAIL_CHANGE, email=email, ttl_seconds=ttl, user=user
         )
-        link = tokens.link("confirm-email-change", plain)
         await queue_email(
             uow,
             template="email_change",
             to=email,
             locale=user.locale,
-            links=[link],
+            token=token,
+            link_path="confirm-email-change",
             name=user.first_name or user.email,
-            link=link,
             new_email=email,
             hours=ttl // 3600,
         )
@@ -77,24 +76,23 @@ async def _notify_old_address(uow: UnitOfWork, user: User, old_email: str) -> Ou
     # The owner of the old address may not be who changed it. A security notice, not
     # rationed by any quota: it goes out with every change, with a way back. Each change's
     # undo link stays valid beside the others (see tokens.revoke_all_but_earlier_undos).
-    plain, _ = await tokens.issue(
+    token = await tokens.issue(
         TokenPurpose.EMAIL_CHANGE_UNDO,
         email=old_email,
         ttl_seconds=int(UNDO_LINK_LIFETIME.total_seconds()),
         user=user,
         replace=False,
     )
-    link = tokens.link("undo-email-change", plain)
     return await queue_email(
         uow,
         template="email_changed",
         to=old_email,
         locale=user.locale,
-        links=[link],
+        token=token,
+        link_path="undo-email-change",
         name=user.first_name or old_email,
         old_email=old_email,
         new_email=user.email,
-        link=link,
         days=UNDO_LINK_LIFETIME.days,
     )
 

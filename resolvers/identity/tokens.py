@@ -1,11 +1,13 @@
 """One-time tokens (verification, reset, email change and its undo, invitations): one model.
 
-Random, stored as a digest, single use, expiring. Consuming checks everything at once
-under a row lock, so two concurrent uses cannot both succeed.
+Random, stored as a digest, single use, expiring; the secret is minted only by the job that
+mails it. Consuming checks everything at once under a row lock, so two concurrent uses
+cannot both succeed.
 """
 
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
 
 from tortoise.expressions import Q
@@ -30,23 +32,47 @@ async def issue(
     ttl_seconds: int,
     user: User | None = None,
     replace: bool = True,
-) -> tuple[str, OneTimeToken]:
-    """Creates a token and returns its plain value (only ever mailed, never stored).
+) -> OneTimeToken:
+    """Creates a token that nothing opens yet: its secret is minted by the job that mails
+    it (`mint`, through `resolvers.messaging.email.queue_email`), so no plain value exists
+    before the mail is written, and none is ever stored.
+
+    It exists from now on all the same: whatever cancels a user's links (a reset, an undo,
+    a newer link) cancels this one too, and the mail is then not sent.
 
     A newer link of the same kind replaces the user's older ones, unless `replace` is
     false: links that each belong to a different address and must outlive one another.
     """
     if user is not None and replace:
         await revoke_outstanding(user, purpose)
-    plain = new_token()
-    record = await OneTimeToken.create(
+    return await OneTimeToken.create(
         purpose=purpose,
-        token_hash=token_digest(plain),
+        token_hash=_unminted(),
         user=user,
         email=email,
         expires_at=now() + timedelta(seconds=ttl_seconds),
     )
-    return plain, record
+
+
+def _unminted() -> str:
+    # Unique like a digest, but never equal to one (a digest is hex): nothing matches it.
+    return f"unminted-{secrets.token_hex(16)}"
+
+
+async def mint(token_id: int) -> str | None:
+    """A fresh secret for a live token, returned once; call inside a transaction.
+
+    Its digest replaces the previous one, so a secret minted earlier (by a run that died
+    before or after mailing it) stops working: a token never has two valid secrets. None
+    when the token was used, revoked, expired or deleted meanwhile.
+    """
+    record = await OneTimeToken.filter(id=token_id).select_for_update().first()
+    if record is None or record.used_at or record.revoked_at or record.expires_at <= now():
+        return None
+    plain = new_token()
+    record.token_hash = token_digest(plain)
+    await record.save(update_fields=["token_hash", "updated_at"])
+    return plain
 
 
 async def revoke_outstanding(user: User, purpose: TokenPurpose) -> int:

@@ -40,18 +40,17 @@ async def _send_verification(user: User) -> None:
     """Its own unit of work, joined by the caller's (registration) when there is one."""
     ttl = current_settings().verification_token_ttl_seconds
     async with unit_of_work() as uow:
-        plain, _ = await tokens.issue(
+        token = await tokens.issue(
             TokenPurpose.EMAIL_VERIFICATION, email=user.email, ttl_seconds=ttl, user=user
         )
-        link = tokens.link("verify-email", plain)
         await queue_email(
             uow,
             template="verify_email",
             to=user.email,
             locale=user.locale,
-            links=[link],
+            token=token,
+            link_path="verify-email",
             name=user.first_name or user.email,
-            link=link,
             hours=ttl // 3600,
         )
 
@@ -161,18 +160,17 @@ async def send_password_reset(
     """Mails a reset link to the user's current address (replacing any earlier one), in
     `template`'s words (given `name`, `link` and `hours`)."""
     ttl = current_settings().password_reset_ttl_seconds
-    plain, _ = await tokens.issue(
+    token = await tokens.issue(
         TokenPurpose.PASSWORD_RESET, email=user.email, ttl_seconds=ttl, user=user
     )
-    link = tokens.link("reset-password", plain)
     return await queue_email(
         uow,
         template=template,
         to=user.email,
         locale=user.locale,
-        links=[link],
+        token=token,
+        link_path="reset-password",
         name=user.first_name or user.email,
-        link=link,
         hours=max(ttl // 3600, 1),
     )
 

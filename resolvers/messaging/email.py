@@ -1,16 +1,31 @@
-"""Transactional email: rendered into the outbox in the caller's transaction, sent by a job."""
+"""Transactional email: recorded in the outbox in the caller's transaction, written and sent
+by a job.
+
+A one-time link's token is minted by that job, just before the message goes: the outbox row
+names the token and the page its link opens, never the secret, so a copy of the database
+opens no account. Only the development `outbox` backend keeps each message as sent, links
+included, on its row (for `carnet outbox`); the maintenance cron blanks what a sent message
+kept once `CARNET_OUTBOX_RETENTION_DAYS` have passed.
+"""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 from tortoise.expressions import F
 
 from carnet.providers import email as email_provider
-from carnet.templates_env import render_email
+from carnet.templates_env import RenderedEmail, render_email
+from models.identity import OneTimeToken
 from models.messaging import Channel, OutboxMessage, OutboxStatus
-from resolvers.common.tasks import UnitOfWork, on_give_up
+from resolvers.common.tasks import UnitOfWork, on_give_up, unit_of_work
 from resolvers.common.time import now
+from resolvers.identity import tokens
 
 SEND_EMAIL = "send_email"
+
+# Rows that no job will touch again.
+FINISHED = (OutboxStatus.SENT, OutboxStatus.FAILED, OutboxStatus.SKIPPED)
 
 
 async def queue_email(
@@ -19,61 +34,124 @@ async def queue_email(
     template: str,
     to: str,
     locale: str,
-    links: list[str],
     organization_id: int | None = None,
+    token: OneTimeToken | None = None,
+    link_path: str = "",
     **context: object,
 ) -> OutboxMessage:
-    rendered = render_email(template, locale, **context)
+    """Records an email for the send_email job.
+
+    With `token` (from `tokens.issue`), the template's `link` is the web app's `link_path`
+    page carrying that token, minted when the message is sent. `context` (stored as JSON)
+    holds the template's other values, and nothing secret.
+    """
     message = await OutboxMessage.create(
         organization_id=organization_id,
         channel=Channel.EMAIL,
         template=template,
         recipient=to,
-        subject=rendered.subject,
-        body_text=rendered.text,
-        body_html=rendered.html,
-        links=links,
+        locale=locale,
+        context=context,
+        token=token,
+        link_path=link_path if token is not None else "",
     )
     await uow.defer(SEND_EMAIL, message.id)
     return message
 
 
 async def deliver(message_id: int) -> None:
-    """Sends one outbox email at most once per successful run.
+    """Writes and sends one outbox email, at most once per successful run.
 
-    The claim (PENDING/SENDING → SENDING) happens before the provider call and SENT is
-    written right after it; a second run finds SENT and does nothing. A run killed
-    between the provider's acceptance and SENT would resend: the Message-ID is stable,
-    so the receiving server can recognise the duplicate.
+    The claim (PENDING/SENDING → SENDING) and the minting of its token are committed before
+    the provider is called, and SENT is written right after; a second run finds SENT and
+    does nothing. A token revoked, used or expired before its message went is not minted,
+    and the message is SKIPPED.
+
+    The trade-off of a token that exists only in the mail: a run that dies after the relay
+    accepted the message but before SENT is committed cannot send that same message again.
+    The next run mints a new secret (the first link stops working: "not valid, ask for a
+    new one") and sends a second message, with a Message-ID of its own so that the relay
+    does not drop it as a duplicate of the first. The person may then get two mails of which
+    only the latest works: never two working links, never one readable from the database.
+    Minting and sending in one transaction would not spare that second mail (a commit that
+    fails after the relay's "250" leaves a dead link all the same) and would hold a write
+    lock for a whole SMTP conversation. A message without a token is the same every time and
+    keeps one Message-ID, so that a relay can recognise a resend.
     """
-    claimed = await OutboxMessage.filter(
-        id=message_id, status__in=[OutboxStatus.PENDING, OutboxStatus.SENDING]
-    ).update(status=OutboxStatus.SENDING, attempts=F("attempts") + 1)
-    if not claimed:
+    claimed = await _claim(message_id)
+    if claimed is None:
         return
-    message = await OutboxMessage.get(id=message_id)
+    message, link = claimed
+    values = {**message.context, **({"link": link} if link else {})}
+    rendered = render_email(message.template, message.locale, **values)
     try:
         await email_provider.send(
             email_provider.Email(
-                message_id=f"<outbox-{message.id}@carnet>",
+                message_id=_message_id(message),
                 recipient=message.recipient,
-                subject=message.subject,
-                text=message.body_text,
-                html=message.body_html,
+                subject=rendered.subject,
+                text=rendered.text,
+                html=rendered.html,
             )
         )
     except Exception as exc:
         await OutboxMessage.filter(id=message_id).update(last_error=repr(exc)[:2000])
         raise
-    await OutboxMessage.filter(id=message_id).update(status=OutboxStatus.SENT, sent_at=now())
+    await OutboxMessage.filter(id=message_id).update(
+        status=OutboxStatus.SENT,
+        sent_at=now(),
+        subject=rendered.subject,
+        **_copy_kept(rendered, values.get("link")),
+    )
+
+
+async def _claim(message_id: int) -> tuple[OutboxMessage, str | None] | None:
+    """The message, claimed, with its freshly minted link (None without a token); None when
+    there is nothing to send."""
+    async with unit_of_work():
+        claimed = await OutboxMessage.filter(
+            id=message_id, status__in=[OutboxStatus.PENDING, OutboxStatus.SENDING]
+        ).update(status=OutboxStatus.SENDING, attempts=F("attempts") + 1)
+        if not claimed:
+            return None
+        message = await OutboxMessage.get(id=message_id)
+        if not message.link_path:
+            return message, None
+        plain = await tokens.mint(message.token_id) if message.token_id else None
+        if plain is None:
+            await OutboxMessage.filter(id=message_id).update(status=OutboxStatus.SKIPPED)
+            return None
+        return message, tokens.link(message.link_path, plain)
+
+
+def _message_id(message: OutboxMessage) -> str:
+    if message.link_path:  # a new secret on each attempt: a new message
+        return f"<outbox-{message.id}.{message.attempts}@carnet>"
+    return f"<outbox-{message.id}@carnet>"
+
+
+def _copy_kept(rendered: RenderedEmail, link: object) -> dict[str, object]:
+    if not email_provider.keeps_copy():
+        return {}
+    return {
+        "body_text": rendered.text,
+        "body_html": rendered.html,
+        "links": [link] if isinstance(link, str) else [],
+    }
+
+
+async def purge_finished(older_than: datetime) -> int:
+    """Blanks what finished messages asked for before `older_than` kept (the copy as sent,
+    the template's values); returns how many. Who was sent what, and when, stays."""
+    return await OutboxMessage.filter(
+        status__in=FINISHED, created_at__lt=older_than, purged_at=None
+    ).update(body_text="", body_html="", links=[], context={}, purged_at=now())
 
 
 async def mark_failed(message_id: int) -> None:
-    await (
-        OutboxMessage.filter(id=message_id)
-        .exclude(status=OutboxStatus.SENT)
-        .update(status=OutboxStatus.FAILED)
-    )
+    await OutboxMessage.filter(
+        id=message_id, status__in=[OutboxStatus.PENDING, OutboxStatus.SENDING]
+    ).update(status=OutboxStatus.FAILED)
 
 
 on_give_up(SEND_EMAIL, mark_failed)

@@ -1,8 +1,8 @@
 """Staff invitations: created with the membership, sent by a job, resent, revoked, accepted.
 
-The plain token only ever exists inside the job that mails it: a resend asks for a new
-send, and the job issues a fresh token (the old one dies) and writes the email. The job
-does nothing when the latest request was already sent, so running it twice sends once.
+A resend asks for a new send, and the job issues a fresh token (the old one dies) and
+records the email, whose own job mints the secret as it mails it. The job does nothing when
+the latest request was already sent, so running it twice sends once.
 """
 
 from __future__ import annotations
@@ -87,10 +87,9 @@ async def send(invitation_id: int) -> None:
         await _retire_token(invitation)
         ttl = int((invitation.expires_at - now()).total_seconds())
         # Not bound to the user: their invitations elsewhere keep their own tokens.
-        plain, token = await tokens.issue(
+        token = await tokens.issue(
             TokenPurpose.INVITATION, email=invitation.email, ttl_seconds=max(ttl, 1)
         )
-        link = f"{current_settings().app_url.rstrip('/')}/accept-invitation?token={plain}"
         user = invitation.user
         inviter = invitation.invited_by
         inviter_name = (inviter.full_name or inviter.email) if inviter else None
@@ -100,13 +99,13 @@ async def send(invitation_id: int) -> None:
             template="staff_invitation",
             to=invitation.email,
             locale=user.locale,
-            links=[link],
             organization_id=invitation.organization_id,
+            token=token,
+            link_path="accept-invitation",
             name=user.first_name or invitation.email,
             organization=invitation.organization.name,
             inviter=inviter_name or invitation.organization.name,
             role=role_label(role, user.locale) if role else "",
-            link=link,
             expires_on=invitation.expires_at.date().isoformat(),
             needs_password=not user.email_verified,
         )

@@ -125,7 +125,6 @@ async def _add(actor: Actor, email: str, first_name: str, last_name: str, role: 
                 template="staff_access_granted",
                 to=user.email,
                 locale=user.locale,
-                links=[_app_link()],
                 organization_id=actor.organization_id,
                 name=user.first_name or user.email,
                 organization=actor.organization.name,

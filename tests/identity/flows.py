@@ -1,7 +1,8 @@
 """What a client of the identity API does, step by step: the documents and small helpers.
 
-Tokens are read from the outbox exactly as a person reads them from the email: the link's
-`token=` query parameter.
+Tokens are read from the mail as a person reads them: the link's `token=` query parameter.
+The mail is the copy of it as sent that the development `outbox` backend (the tests') keeps
+on its outbox row; the worker writes and sends it, so reading one runs the worker first.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from models.identity import OneTimeToken, Session, User
 from models.messaging import OutboxMessage
 from models.tasks import Task
 from tests.support.api import Api, Result
+from tests.support.mail import send_queued_mail
 from tests.support.world import PASSWORD
 
 ERRORS = "errors { code field message }"
@@ -78,6 +80,7 @@ async def signed_in(api: Api, email: str, password: str, **fields) -> SignedIn:
 
 
 async def last_email(to: str, template: str | None = None) -> OutboxMessage:
+    await send_queued_mail()
     query = OutboxMessage.filter(recipient=to)
     if template is not None:
         query = query.filter(template=template)

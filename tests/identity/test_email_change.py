@@ -27,6 +27,7 @@ from tests.identity.flows import (
     signed_in,
     token_in,
 )
+from tests.support.mail import send_queued_mail
 from tests.support.world import PASSWORD
 
 
@@ -297,6 +298,7 @@ class TestOldAddressNotice:
     async def test_each_change_tells_the_address_it_left(self, api, world):
         await self.change(api, world, "second@example.test")
         await self.change(api, world, "third@example.test")
+        await send_queued_mail()
         notices = await OutboxMessage.filter(template="email_changed").order_by("id")
         assert [(n.recipient, "third@example.test" in n.body_text) for n in notices] == [
             ("loner@example.test", False),

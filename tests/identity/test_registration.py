@@ -65,14 +65,19 @@ async def test_registering_creates_an_unverified_user_and_mails_a_link(api):
     assert await AuditEvent.filter(action="user.register", actor_id=stored.id).count() == 1
 
 
-async def test_the_verification_email_is_sent_by_the_worker(api, settings):
+async def test_the_verification_email_is_written_and_sent_by_the_worker(api, settings):
     await register(api, "alice@example.test")
-    message = await last_email("alice@example.test", "verify_email")
+    # Recorded with the registration, but no message exists yet, nor a link to open.
+    message = await OutboxMessage.get(recipient="alice@example.test", template="verify_email")
     assert message.status is OutboxStatus.PENDING
+    assert (message.subject, message.body_text, message.links) == ("", "", [])
+    assert (await OneTimeToken.get()).token_hash.startswith("unminted-")
     await run_worker(settings)
     await message.refresh_from_db()
     assert message.status is OutboxStatus.SENT
     assert message.sent_at is not None
+    assert message.subject == "Confirm your email address"
+    assert token_in(message)
 
 
 async def test_the_link_verifies_the_address_once(api):

@@ -6,6 +6,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from models.messaging import OutboxMessage
 from schema import ids
+from tests.support.mail import send_queued_mail
 
 STAFF_ADD = """
 mutation($input: StaffAddInput!) {
@@ -50,7 +51,8 @@ def member_gid(membership) -> str:
 
 
 async def invitation_links(email: str) -> list[str]:
-    """The invitation links mailed to `email`, oldest first."""
+    """The invitation links mailed to `email`, oldest first (the queued ones sent first)."""
+    await send_queued_mail()
     rows = await OutboxMessage.filter(recipient=email, template="staff_invitation").order_by("id")
     return [link for row in rows for link in row.links]
 

@@ -6,6 +6,7 @@ from models.messaging import OutboxMessage
 from models.organizations import StaffMembership
 from models.staff import Invitation
 from tests.staff.flows import ACCEPT, ORGANIZATION, STAFF_ADD, add_input, invitation_links, token_of
+from tests.support.mail import send_queued_mail
 from tests.support.worker import run_worker
 
 
@@ -16,6 +17,7 @@ async def test_a_verified_user_gets_access_at_once_with_the_same_login(api, worl
     assert await User.filter(email=world.loner.user.email).count() == 1
     # The same token they already had now reaches the organization.
     assert (await api.as_(world.loner).execute(ORGANIZATION, {"id": world.org_gid})).data
+    await send_queued_mail()
     notice = await OutboxMessage.get(
         recipient=world.loner.user.email, template="staff_access_granted"
     )
@@ -241,6 +243,7 @@ async def test_verifying_an_email_links_the_contacts_that_carry_it(api, world, s
     )
     (await api.execute(register)).ok("userRegister")
     assert (await Contact.get(email="zoe@example.test")).user_id is None  # not proven yet
+    await send_queued_mail()
     mail = await OutboxMessage.get(recipient="zoe@example.test", template="verify_email")
     verify = "mutation($t: String!) { emailVerify(input: {token: $t}) { errors { code } } }"
     (await api.execute(verify, {"t": token(mail.links[0])})).ok("emailVerify")

@@ -76,6 +76,7 @@ def _value(raw: Any, field: Field) -> Any:
     return raw
 
 
+_INT_RANGE = range(-(2**63), 2**63)
 _MALFORMED = (ValueError, TypeError, KeyError, binascii.Error, UnicodeError, RecursionError)
 
 

@@ -259,7 +259,7 @@ async def mark_failed(
     export_id: int, failure: str = N_("The export could not be built. Ask for it again.")
 ) -> None:
     """A failed export keeps no file: the rounds stored so far are deleted."""
-    async with in_transaction():
+    async with unit_of_work():
         failed = (
             await ContactExport.filter(
                 id=export_id, status__in=[TransferStatus.PENDING, TransferStatus.RUNNING]

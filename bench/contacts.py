@@ -42,9 +42,11 @@ from carnet.db import tortoise_config
 from carnet.seed_contacts import seed_contacts
 from carnet.settings import Environment, Settings
 from carnet.statements import count_statements
-from models.contacts import ConsentChannel, ConsentStatus, Contact, Group
+from models.contacts import ConsentChannel, ConsentStatus, Contact
+from models.groups import Group
 from models.identity import User
-from models.organizations import MembershipStatus, Organization, Role, StaffMembership
+from models.organizations import Organization
+from models.staff import MembershipStatus, Role, StaffMembership
 from resolvers.common.actor import Actor, RequestMeta
 from resolvers.common.time import now
 from resolvers.contacts import search

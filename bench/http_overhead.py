@@ -44,7 +44,8 @@ from carnet.db import tortoise_config
 from carnet.settings import Settings
 from carnet.statements import count_statements
 from models.identity import Session, User
-from models.organizations import MembershipStatus, Organization, Role, StaffMembership
+from models.organizations import Organization
+from models.staff import MembershipStatus, Role, StaffMembership
 from resolvers.common.actor import RequestMeta
 from resolvers.common.time import now
 from resolvers.identity.sessions import LAST_USED_RESOLUTION, IssuedTokens, start_session

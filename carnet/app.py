@@ -30,8 +30,8 @@ from carnet.persisted_queries import PersistedQueryStore
 from carnet.settings import Settings, configure
 from carnet.websocket import CarnetTransportWSHandler
 from resolvers.common.actor import RequestMeta
-from resolvers.contacts import exports
 from resolvers.identity.sessions import authenticate
+from resolvers.transfers import exports
 from schema import build_schema
 from schema.context import Context
 
@@ -141,7 +141,7 @@ async def healthz(request: Request) -> JSONResponse:
 
 async def contact_export_download(request: Request) -> Response:
     """GET /exports/{token}: an export's CSV through its short-lived link. No session: the
-    link is the credential (see resolvers.contacts.exports); never cached, never sniffed."""
+    link is the credential (see resolvers.transfers.exports); never cached, never sniffed."""
     meta = _meta(request)
     private = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
     try:

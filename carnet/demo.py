@@ -12,8 +12,8 @@ from carnet.auth import hash_password
 from carnet.demo_contacts import seed_demo_contacts
 from models.identity import User
 from models.messaging import OutboxMessage, OutboxStatus
-from models.organizations import MembershipStatus, Organization, Role, StaffMembership
-from models.staff import Invitation, InvitationKind
+from models.organizations import Organization
+from models.staff import Invitation, InvitationKind, MembershipStatus, Role, StaffMembership
 from models.tasks import Task
 from resolvers.common.time import now, today_in
 from resolvers.staff.invitations import SEND_INVITATION

@@ -9,18 +9,17 @@ from __future__ import annotations
 import random
 from datetime import date, timedelta
 
+from models.affiliations import Affiliation
+from models.colours import Colour
 from models.contacts import (
-    Affiliation,
-    Colour,
     ConsentChannel,
     ConsentRecord,
     ConsentStatus,
     Contact,
     ContactKind,
     ContactSource,
-    Group,
-    GroupMember,
 )
+from models.groups import Group, GroupMember
 from models.organizations import Organization
 from resolvers.common.time import now
 from resolvers.contacts.records import refresh_derived

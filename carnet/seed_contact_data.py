@@ -16,8 +16,8 @@ from typing import Any
 from models.contacts import ConsentChannel, ConsentStatus, ContactKind, ContactSource
 from models.custom_fields import CustomFieldType
 from resolvers.contacts.consent import ImpliedBasis, implied_expiry
-from resolvers.contacts.custom_field_answers import stored_answer
 from resolvers.contacts.records import refresh_derived
+from resolvers.custom_fields.answers import stored_answer
 
 FIRST_FR = (
     "Marie-Ève Léa Zoé Émile Chloé Félix Camille Raphaël Juliette Éloïse Maëlle Océane Jérémie "

@@ -35,8 +35,11 @@ from carnet.seed_contact_data import (
     draw,
     midnight_utc,
 )
-from models.contacts import Affiliation, Colour, ConsentRecord, Contact, Group, GroupMember
+from models.affiliations import Affiliation
+from models.colours import Colour
+from models.contacts import ConsentRecord, Contact
 from models.custom_fields import CustomField, CustomFieldAnswer
+from models.groups import Group, GroupMember
 from models.organizations import Organization
 from resolvers.common.time import now
 
@@ -280,7 +283,7 @@ async def refresh_statistics(progress: Callable[[str], None] = print) -> float:
 async def _refresh_duplicate_suggestions(
     organization: Organization, progress: Callable[[str], None]
 ) -> None:
-    from resolvers.contacts import duplicates
+    from resolvers.duplicates import suggestions as duplicates
 
     refresh = getattr(duplicates, "refresh_all_suggestions", None)
     if refresh is None:

@@ -1,13 +1,20 @@
-"""Contact export jobs: building an export's CSV, and deleting files past their retention."""
+"""Contact transfer jobs: running an import (one task per import, and per continuation of
+a long one), building an export's CSV, and deleting export files past their retention."""
 
 from __future__ import annotations
 
 import logging
 
 from resolvers.common.tasks import run_job
-from resolvers.contacts import exports
+from resolvers.transfers import exports, import_job
 
 log = logging.getLogger(__name__)
+
+
+async def import_contacts(ctx: dict, task_id: int) -> None:
+    # Each chunk commits with its resume point, so a retry carries on after the last
+    # committed chunk; the last try marks the import FAILED (`import_job._give_up`).
+    await run_job(ctx, task_id, import_job.run_import)
 
 
 async def export_contacts(ctx: dict, task_id: int) -> None:

@@ -15,11 +15,10 @@ from tortoise import Tortoise
 from carnet import queue
 from carnet.db import tortoise_config
 from carnet.settings import Settings, configure, current_settings
-from jobs.contact_exports import export_contacts, purge_contact_export_files
-from jobs.contact_imports import import_contacts
 from jobs.email import send_email
 from jobs.maintenance import purge_outbox, sweep_tasks
 from jobs.staff import apply_scheduled_deactivations, send_invitation
+from jobs.transfers import export_contacts, import_contacts, purge_contact_export_files
 
 log = logging.getLogger("carnet.worker")
 

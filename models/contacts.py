@@ -1,5 +1,5 @@
-"""The address book: contacts (people and organizations), consent, groups, colours, and
-affiliations of people to organization contacts.
+"""The address book: contacts (people and organizations) and their consent. Groups,
+colours, affiliations and duplicate pairs have their own modules.
 
 The current consent per channel is kept on the contact (for filters and audiences); every
 change is also a `ConsentRecord` row, the readable history and proof.
@@ -8,7 +8,6 @@ change is also a `ConsentRecord` row, the readable history and proof.
 from enum import StrEnum
 
 from tortoise import fields
-from tortoise.migrations.constraints import UniqueConstraint
 from tortoise.models import Model
 
 from models.base import TimestampedModel
@@ -44,19 +43,6 @@ class ConsentStatus(StrEnum):
         "IMPLIED"  # with an expiry (CASL: 2 years after a purchase, 6 months after an inquiry)
     )
     WITHDRAWN = "WITHDRAWN"
-
-
-class Colour(TimestampedModel):
-    id = fields.BigIntField(primary_key=True)
-    organization = fields.ForeignKeyField(
-        "models.Organization", related_name="colours", on_delete=fields.CASCADE
-    )
-    name = fields.CharField(max_length=50)
-    hex = fields.CharField(max_length=7)  # "#1e90ff"
-
-    class Meta:
-        table = "colour"
-        constraints = (UniqueConstraint(fields=("organization_id", "name"), name="colour_name"),)
 
 
 class Contact(TimestampedModel):
@@ -136,86 +122,3 @@ class ConsentRecord(Model):
     class Meta:
         table = "consent_record"
         indexes = (("contact_id", "channel", "recorded_at"),)
-
-
-class Group(TimestampedModel):
-    id = fields.BigIntField(primary_key=True)
-    organization = fields.ForeignKeyField(
-        "models.Organization", related_name="contact_groups", on_delete=fields.CASCADE
-    )
-    name = fields.CharField(max_length=100)
-    description = fields.TextField(default="")
-
-    class Meta:
-        table = "contact_group"
-        constraints = (UniqueConstraint(fields=("organization_id", "name"), name="group_name"),)
-
-
-class GroupMember(Model):
-    id = fields.BigIntField(primary_key=True)
-    group = fields.ForeignKeyField("models.Group", related_name="members", on_delete=fields.CASCADE)
-    contact = fields.ForeignKeyField(
-        "models.Contact", related_name="group_memberships", on_delete=fields.CASCADE
-    )
-    added_at = fields.DatetimeField(auto_now_add=True)
-
-    class Meta:
-        table = "contact_group_member"
-        constraints = (
-            UniqueConstraint(fields=("group_id", "contact_id"), name="group_member_unique"),
-        )
-        indexes = (("contact_id",),)
-
-
-class Affiliation(TimestampedModel):
-    """A person belongs to an organization contact with a role title (coach, principal…)."""
-
-    id = fields.BigIntField(primary_key=True)
-    person = fields.ForeignKeyField(
-        "models.Contact", related_name="affiliations", on_delete=fields.CASCADE
-    )
-    organization_contact = fields.ForeignKeyField(
-        "models.Contact", related_name="affiliated_people", on_delete=fields.CASCADE
-    )
-    role_title = fields.CharField(max_length=100, default="")
-
-    class Meta:
-        table = "affiliation"
-        constraints = (
-            UniqueConstraint(
-                fields=("person_id", "organization_contact_id"), name="affiliation_unique"
-            ),
-        )
-        indexes = (("organization_contact_id",),)
-
-
-class DuplicateSuggestion(TimestampedModel):
-    """A likely pair of duplicate contacts, kept current as contacts change (see
-    `resolvers.contacts.duplicates`), so listing them never scans the address book.
-    A pair staff marked as not duplicates stays dismissed while it still matches."""
-
-    id = fields.BigIntField(primary_key=True)
-    organization = fields.ForeignKeyField(
-        "models.Organization", related_name="duplicate_suggestions", on_delete=fields.CASCADE
-    )
-    older = fields.ForeignKeyField(  # the smaller id of the two
-        "models.Contact", related_name="duplicates_as_older", on_delete=fields.CASCADE
-    )
-    newer = fields.ForeignKeyField(
-        "models.Contact", related_name="duplicates_as_newer", on_delete=fields.CASCADE
-    )
-    reasons = fields.JSONField(default=list)  # ["EMAIL", "PHONE", "NAME_AND_BIRTH_DATE"]
-    dismissed_at = fields.DatetimeField(null=True)
-    dismissed_by = fields.ForeignKeyField(
-        "models.User", related_name="dismissed_duplicates", null=True, on_delete=fields.SET_NULL
-    )
-
-    class Meta:
-        table = "duplicate_suggestion"
-        constraints = (
-            UniqueConstraint(fields=("older_id", "newer_id"), name="duplicate_suggestion_pair"),
-        )
-        indexes = (
-            ("organization_id", "dismissed_at", "older_id", "newer_id"),
-            ("newer_id",),
-        )

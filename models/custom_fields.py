@@ -1,7 +1,7 @@
 """Custom fields of the address book: per organization, forms of sections of typed,
 bilingual questions, and each contact's answers (one row per contact and field).
 
-What a value may be for each type is checked by resolvers/contacts/custom_fields.py.
+What a value may be for each type is checked by resolvers/custom_fields/fields.py.
 """
 
 from enum import StrEnum

@@ -1,7 +1,7 @@
 """Identity: platform-wide users, their sign-in sessions and one-time tokens.
 
 A user is global (one login for every organization); membership lives in
-`models.organizations` and the address book in a later domain.
+`models.staff` and the address book in `models.contacts`.
 """
 
 from enum import StrEnum

@@ -1,26 +1,9 @@
-"""Tenancy: organizations with their profile, and staff memberships with a role."""
-
-from enum import StrEnum
+"""Tenancy: organizations with their profile. Staff memberships are in models/staff.py."""
 
 from tortoise import fields
-from tortoise.migrations.constraints import UniqueConstraint
 
 from models.base import TimestampedModel
 from models.identity import Locale
-
-
-class Role(StrEnum):
-    OWNER = "OWNER"
-    ADMIN = "ADMIN"
-    BILLING_ADMIN = "BILLING_ADMIN"
-    AGENT = "AGENT"
-    VIEWER = "VIEWER"
-
-
-class MembershipStatus(StrEnum):
-    INVITED = "INVITED"
-    ACTIVE = "ACTIVE"
-    DEACTIVATED = "DEACTIVATED"
 
 
 class Organization(TimestampedModel):
@@ -43,24 +26,3 @@ class Organization(TimestampedModel):
 
     class Meta:
         table = "organization"
-
-
-class StaffMembership(TimestampedModel):
-    id = fields.BigIntField(primary_key=True)
-    organization = fields.ForeignKeyField(
-        "models.Organization", related_name="staff", on_delete=fields.CASCADE
-    )
-    user = fields.ForeignKeyField(
-        "models.User", related_name="memberships", on_delete=fields.CASCADE
-    )
-    role = fields.CharEnumField(Role, max_length=16)
-    status = fields.CharEnumField(MembershipStatus, max_length=16, default=MembershipStatus.ACTIVE)
-    # Access ends at the start of this date in the organization's timezone.
-    deactivate_on = fields.DateField(null=True)
-    deactivated_at = fields.DatetimeField(null=True)
-
-    class Meta:
-        table = "staff_membership"
-        constraints = (
-            UniqueConstraint(fields=("organization_id", "user_id"), name="staff_membership_unique"),
-        )

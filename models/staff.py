@@ -1,4 +1,5 @@
-"""Invitations: one model for staff, team and account-activation invitations.
+"""Staff: memberships (user + organization + role) and invitations — one model for staff,
+team and account-activation invitations.
 
 The secret lives in a `OneTimeToken` (stored hashed); a resend replaces the token. An
 invitation is EXPIRED when still pending past `expires_at` (derived, never stale).
@@ -7,8 +8,44 @@ invitation is EXPIRED when still pending past `expires_at` (derived, never stale
 from enum import StrEnum
 
 from tortoise import fields
+from tortoise.migrations.constraints import UniqueConstraint
 
 from models.base import TimestampedModel
+
+
+class Role(StrEnum):
+    OWNER = "OWNER"
+    ADMIN = "ADMIN"
+    BILLING_ADMIN = "BILLING_ADMIN"
+    AGENT = "AGENT"
+    VIEWER = "VIEWER"
+
+
+class MembershipStatus(StrEnum):
+    INVITED = "INVITED"
+    ACTIVE = "ACTIVE"
+    DEACTIVATED = "DEACTIVATED"
+
+
+class StaffMembership(TimestampedModel):
+    id = fields.BigIntField(primary_key=True)
+    organization = fields.ForeignKeyField(
+        "models.Organization", related_name="staff", on_delete=fields.CASCADE
+    )
+    user = fields.ForeignKeyField(
+        "models.User", related_name="memberships", on_delete=fields.CASCADE
+    )
+    role = fields.CharEnumField(Role, max_length=16)
+    status = fields.CharEnumField(MembershipStatus, max_length=16, default=MembershipStatus.ACTIVE)
+    # Access ends at the start of this date in the organization's timezone.
+    deactivate_on = fields.DateField(null=True)
+    deactivated_at = fields.DatetimeField(null=True)
+
+    class Meta:
+        table = "staff_membership"
+        constraints = (
+            UniqueConstraint(fields=("organization_id", "user_id"), name="staff_membership_unique"),
+        )
 
 
 class InvitationKind(StrEnum):

@@ -16,13 +16,11 @@ from strawberry.tools import merge_types
 from carnet.settings import Settings
 from schema.audit import AuditQuery, AuditSubscription
 from schema.connection_arguments import ConnectionArguments
-from schema.contact_duplicates import ContactDuplicatesMutation, ContactDuplicatesQuery
-from schema.contact_exports import ContactExportsMutation, ContactExportsQuery
-from schema.contact_groups import ContactGroupsMutation, ContactGroupsQuery
-from schema.contact_imports import ContactImportsMutation, ContactImportsQuery
 from schema.contacts import ContactMutation, ContactQuery
 from schema.custom_fields import CustomFieldsMutation, CustomFieldsQuery
+from schema.duplicates import ContactDuplicatesMutation, ContactDuplicatesQuery
 from schema.errors import format_errors
+from schema.groups import ContactGroupsMutation, ContactGroupsQuery
 from schema.identity import IdentityMutation, IdentityQuery
 from schema.limits import CostLimit
 from schema.node import NodeQuery
@@ -30,6 +28,8 @@ from schema.organizations import OrganizationMutation, OrganizationQuery
 from schema.permissions import RequiresPermission
 from schema.staff import StaffMutation, StaffQuery
 from schema.text_arguments import CleanTextArguments
+from schema.transfers.exports import ContactExportsMutation, ContactExportsQuery
+from schema.transfers.imports import ContactImportsMutation, ContactImportsQuery
 from schema.types import ExecutionContext
 
 Query = merge_types(

@@ -1,7 +1,7 @@
 """Contacts: people and organization contacts, their consent, the list with its search box
 and filters, and links to platform users.
 
-Groups, colours and affiliations have their types in schema/contact_groups.py; both
+Groups, colours and affiliations have their types in schema/groups.py; both
 modules refer to each other's types lazily.
 """
 
@@ -17,9 +17,10 @@ from strawberry.scalars import JSON
 from models.contacts import ConsentChannel, ConsentStatus, Contact, ContactKind, ContactSource
 from resolvers.common.errors import NotFound
 from resolvers.common.permissions import Permission
-from resolvers.contacts import consent, contacts, custom_field_answers, links, loaders
+from resolvers.contacts import consent, contacts, links, loaders
 from resolvers.contacts import search as contact_search
 from resolvers.contacts.records import display_name
+from resolvers.custom_fields import answers as custom_field_answers
 from schema import ids
 from schema.identity import LocaleEnum, UserType
 from schema.organizations import PostalAddress
@@ -29,12 +30,12 @@ from schema.scope import scoped_id
 from schema.types import Connection, Node, SortDirection, model_node
 
 if TYPE_CHECKING:
-    from schema.contact_groups import AffiliationType, ColourType, GroupType
     from schema.custom_fields import CustomFieldAnswerType
+    from schema.groups import AffiliationType, ColourType, GroupType
 
-GroupRef = Annotated["GroupType", strawberry.lazy("schema.contact_groups")]
-ColourRef = Annotated["ColourType", strawberry.lazy("schema.contact_groups")]
-AffiliationRef = Annotated["AffiliationType", strawberry.lazy("schema.contact_groups")]
+GroupRef = Annotated["GroupType", strawberry.lazy("schema.groups")]
+ColourRef = Annotated["ColourType", strawberry.lazy("schema.groups")]
+AffiliationRef = Annotated["AffiliationType", strawberry.lazy("schema.groups")]
 CustomFieldAnswerRef = Annotated["CustomFieldAnswerType", strawberry.lazy("schema.custom_fields")]
 
 ContactKindEnum = strawberry.enum(ContactKind, name="ContactKind")

@@ -21,8 +21,9 @@ from models.custom_fields import (
     CustomSection,
 )
 from resolvers.common.permissions import Permission
-from resolvers.contacts import custom_field_answers, custom_fields
-from resolvers.contacts.custom_fields import Choice, localized
+from resolvers.custom_fields import answers as custom_field_answers
+from resolvers.custom_fields import fields as custom_fields
+from resolvers.custom_fields.fields import Choice, localized
 from schema import ids
 from schema.payloads import Payload
 from schema.permissions import describe, requires

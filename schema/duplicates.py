@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from resolvers.common.permissions import Permission
-from resolvers.contacts import duplicates
+from resolvers.duplicates import suggestions as duplicates
 from schema.payloads import Payload
 from schema.permissions import describe, requires
 from schema.scope import scoped_id, scoped_ids_or_none

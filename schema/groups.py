@@ -13,9 +13,13 @@ from typing import Annotated
 import strawberry
 from strawberry.dataloader import DataLoader
 
-from models.contacts import Affiliation, Colour, Group
+from models.affiliations import Affiliation
+from models.colours import Colour
+from models.groups import Group
+from resolvers.affiliations import affiliations
+from resolvers.colours import colours
 from resolvers.common.permissions import Permission
-from resolvers.contacts import affiliations, colours, groups
+from resolvers.groups import groups
 from schema import ids
 from schema.payloads import Payload
 from schema.permissions import describe, requires

@@ -7,7 +7,8 @@ from datetime import datetime
 import strawberry
 
 from carnet.i18n import translate
-from models.organizations import Organization, Role
+from models.organizations import Organization
+from models.staff import Role
 from resolvers.common.permissions import (
     PERMISSION_DESCRIPTIONS,
     ROLE_DESCRIPTIONS,

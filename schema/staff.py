@@ -7,8 +7,7 @@ from datetime import date, datetime
 import strawberry
 from strawberry.dataloader import DataLoader
 
-from models.organizations import MembershipStatus, Role, StaffMembership
-from models.staff import Invitation, InvitationState
+from models.staff import Invitation, InvitationState, MembershipStatus, Role, StaffMembership
 from resolvers.common.permissions import Permission
 from resolvers.common.time import today_in
 from resolvers.staff import deactivation, invitations, members

@@ -9,7 +9,7 @@ from itertools import count
 
 from models.custom_fields import CustomField, CustomFieldType, CustomForm, CustomSection
 from schema import ids
-from tests.contact_groups_authz_examples import new_contact
+from tests.groups_authz_examples import new_contact
 from tests.support.authz import example
 
 _serial = count()

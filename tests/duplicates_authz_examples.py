@@ -5,8 +5,8 @@ Each merge acts on two contacts of its own, so allowed calls never collide.
 
 from __future__ import annotations
 
-from resolvers.contacts import duplicates
-from tests.contact_groups_authz_examples import gid, new_contact, organization_id
+from resolvers.duplicates import suggestions as duplicates
+from tests.groups_authz_examples import gid, new_contact, organization_id
 from tests.support.authz import example
 
 

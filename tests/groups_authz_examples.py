@@ -9,7 +9,10 @@ from __future__ import annotations
 
 from itertools import count
 
-from models.contacts import Affiliation, Colour, Contact, ContactKind, Group, GroupMember
+from models.affiliations import Affiliation
+from models.colours import Colour
+from models.contacts import Contact, ContactKind
+from models.groups import Group, GroupMember
 from models.organizations import Organization
 from resolvers.common.time import now
 from schema import ids

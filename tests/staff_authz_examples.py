@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from itertools import count
 
-from models.organizations import MembershipStatus, Role, StaffMembership
-from models.staff import Invitation, InvitationKind
+from models.staff import Invitation, InvitationKind, MembershipStatus, Role, StaffMembership
 from resolvers.common.time import now
 from schema import ids
 from tests.support.authz import example

@@ -12,15 +12,15 @@ import pytest
 from tortoise import connections
 
 import tests.authz_examples
-import tests.contact_duplicates_authz_examples
-import tests.contact_exports_authz_examples
-import tests.contact_groups_authz_examples
-import tests.contact_imports_authz_examples
 import tests.contacts_authz_examples
 import tests.custom_fields_authz_examples
-import tests.staff_authz_examples  # noqa: F401
+import tests.duplicates_authz_examples
+import tests.groups_authz_examples
+import tests.staff_authz_examples
+import tests.transfers_exports_authz_examples
+import tests.transfers_imports_authz_examples  # noqa: F401
 from carnet.settings import Settings
-from models.organizations import Role
+from models.staff import Role
 from resolvers.common.permissions import ROLE_PERMISSIONS, Permission, Relationship
 from schema import build_schema
 from schema.permissions import RequiresPermission

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 
-from tests.contacts.test_import import upload
+from tests.transfers.test_import import upload
 
 ME = "{ __typename }"
 JSON_HEADERS = {"content-type": "application/json", "accept": "application/json"}

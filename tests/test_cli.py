@@ -10,7 +10,7 @@ from carnet import cli
 from carnet.demo import seed_demo
 from carnet.settings import Environment, Settings
 from models.identity import User
-from models.organizations import StaffMembership
+from models.staff import StaffMembership
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,7 +37,8 @@ async def test_demo_seed_is_idempotent(app):
 
     assert await Invitation.filter(email="invited@club.demo.carnet.test").count() == 1
     assert await StaffMembership.filter(deactivate_on__isnull=False).count() == 1
-    from models.contacts import Contact, GroupMember
+    from models.contacts import Contact
+    from models.groups import GroupMember
 
     contacts = await Contact.all().count()
     assert contacts > 300 and await GroupMember.all().count() > 100

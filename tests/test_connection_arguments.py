@@ -4,7 +4,7 @@ runs: a mutation that selects a badly paged connection in its payload writes not
 import pytest
 
 from models.audit import AuditEvent
-from models.contacts import Group
+from models.groups import Group
 
 GROUP_CREATE = """mutation($input: GroupCreateInput!VARIABLES) {
   groupCreate(input: $input) {

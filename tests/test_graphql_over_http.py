@@ -26,7 +26,8 @@ from carnet.http import APPLICATION_JSON, GRAPHQL_RESPONSE_JSON, negotiate_media
 from carnet.persisted_queries import PersistedQueryStore
 from carnet.settings import configure
 from models.audit import AuditEvent
-from models.organizations import Organization, Role
+from models.organizations import Organization
+from models.staff import Role
 from tests.support.live_server import live_server
 
 GRAPHQL_PATH = "/graphql"

@@ -14,7 +14,7 @@ import pytest
 from tortoise import connections
 
 from models.contacts import Contact, ContactSource
-from models.organizations import MembershipStatus, Role, StaffMembership
+from models.staff import MembershipStatus, Role, StaffMembership
 from resolvers.common import audit
 from resolvers.contacts.interactions import record_interaction
 from resolvers.staff import members

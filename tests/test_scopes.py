@@ -8,11 +8,14 @@ import pytest
 import strawberry
 
 from carnet.settings import Settings
-from models.contacts import Affiliation, Colour, Contact, ContactKind, Group
+from models.affiliations import Affiliation
+from models.colours import Colour
+from models.contacts import Contact, ContactKind
+from models.groups import Group
 from resolvers.common.permissions import Permission
 from schema import build_schema
 from schema.permissions import Guard, requires
-from tests.contact_groups_authz_examples import gid, new_contact
+from tests.groups_authz_examples import gid, new_contact
 from tests.test_authorization import database_state
 
 

@@ -6,15 +6,7 @@ from copy import copy
 
 from carnet.seed_contacts import seed_contacts
 from carnet.statements import count_statements
-from models.contacts import (
-    ConsentChannel,
-    ConsentRecord,
-    ConsentStatus,
-    Contact,
-    ContactKind,
-    Group,
-    GroupMember,
-)
+from models.contacts import ConsentChannel, ConsentRecord, ConsentStatus, Contact, ContactKind
 from models.custom_fields import (
     CustomField,
     CustomFieldAnswer,
@@ -22,6 +14,7 @@ from models.custom_fields import (
     CustomForm,
     CustomSection,
 )
+from models.groups import Group, GroupMember
 from resolvers.contacts.records import fold, refresh_derived
 from schema import ids
 from tests.contacts.contact_flows import LIST, gid

@@ -6,7 +6,7 @@ job would leave it, so an allowed call mints a link.
 
 from __future__ import annotations
 
-from models.contact_transfers import ContactExport, TransferStatus
+from models.transfers import ContactExport, TransferStatus
 from resolvers.common.time import now
 from schema import ids
 from tests.support.authz import example

@@ -2,12 +2,12 @@
 
 The matrix speaks JSON, not multipart: its `file` is a plain string, which the mutation
 answers with a payload error once the permission has let it through. Real uploads, and
-the same permission over multipart, are in tests/contacts/test_import.py.
+the same permission over multipart, are in tests/transfers/test_import.py.
 """
 
 from __future__ import annotations
 
-from models.contact_transfers import ContactImport
+from models.transfers import ContactImport
 from schema import ids
 from tests.support.authz import example
 from tests.support.files import a_stored_file

@@ -4,7 +4,7 @@ import functools
 from json import dumps, loads
 from models.identity import Locale, TokenPurpose
 from models.messaging import Channel, OutboxStatus
-from models.organizations import MembershipStatus, Role
+from models.staff import MembershipStatus, Role
 from models.tasks import TaskStatus
 from tortoise.fields.base import OnDelete
 from tortoise import fields

@@ -2,7 +2,7 @@ from tortoise import migrations
 from tortoise.migrations import operations as ops
 import functools
 from json import dumps, loads
-from models.contact_transfers import OnExisting
+from models.transfers import OnExisting
 from tortoise import fields
 
 class Migration(migrations.Migration):

@@ -10,7 +10,8 @@ from __future__ import annotations
 from tortoise.exceptions import IntegrityError
 
 from carnet.i18n import N_
-from models.contacts import Affiliation, Contact, ContactKind
+from models.affiliations import Affiliation
+from models.contacts import Contact, ContactKind
 from resolvers.common import audit
 from resolvers.common.actor import Actor
 from resolvers.common.errors import ErrorCollector, FieldPath, NotFound, UserErrorCode, UserErrors

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from models.audit import AuditEvent
-from models.organizations import Role
+from models.staff import Role
 from resolvers.common.actor import Actor
 from resolvers.common.pagination import Page, paginate
 

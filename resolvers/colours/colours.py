@@ -9,14 +9,15 @@ from collections.abc import Sequence
 from tortoise.exceptions import IntegrityError
 
 from carnet.i18n import N_
-from models.contacts import Colour, Contact
+from models.colours import Colour
+from models.contacts import Contact
 from resolvers.common import audit
 from resolvers.common.actor import Actor
 from resolvers.common.errors import ErrorCollector, FieldPath, NotFound, UserErrorCode, UserErrors
 from resolvers.common.tasks import unit_of_work
 from resolvers.common.time import now
 from resolvers.common.validation import clean_text
-from resolvers.contacts.groups import selected_contacts
+from resolvers.groups.groups import selected_contacts
 
 NAME_MAX_LENGTH = 50
 # A palette is for telling contacts apart at a glance: it stays small enough to be read

@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from models.identity import User
-from models.organizations import Organization, Role, StaffMembership
+from models.organizations import Organization
+from models.staff import Role, StaffMembership
 from resolvers.common.permissions import ROLE_PERMISSIONS, Permission, Relationship
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from carnet.i18n import N_
-from models.organizations import Role
+from models.staff import Role
 
 
 class Permission(StrEnum):

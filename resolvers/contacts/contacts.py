@@ -27,8 +27,9 @@ from resolvers.common.errors import ErrorCollector, FieldPath, UserErrorCode, Us
 from resolvers.common.tasks import unit_of_work
 from resolvers.common.time import now, today_in
 from resolvers.common.validation import clean_country, clean_text, normalize_email
-from resolvers.contacts import duplicates, links
+from resolvers.contacts import links
 from resolvers.contacts.records import contact_in, jsonable, locked_contact, refresh_derived
+from resolvers.duplicates import suggestions as duplicates
 
 TEXT_LIMITS = {
     "first_name": 100,

@@ -24,10 +24,11 @@ from resolvers.common.tasks import unit_of_work
 from resolvers.common.time import now
 from resolvers.common.validation import normalize_email
 from resolvers.contacts import consent as consent_rules
-from resolvers.contacts import duplicates, links
+from resolvers.contacts import links
 from resolvers.contacts.consent import ConsentChange
 from resolvers.contacts.contacts import clean_phone
 from resolvers.contacts.records import jsonable, refresh_derived
+from resolvers.duplicates import suggestions as duplicates
 
 _CANDIDATES = 20
 

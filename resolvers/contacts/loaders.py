@@ -6,7 +6,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from models.contacts import Affiliation, Colour, ConsentChannel, ConsentRecord, Group, GroupMember
+from models.affiliations import Affiliation
+from models.colours import Colour
+from models.contacts import ConsentChannel, ConsentRecord
+from models.groups import Group, GroupMember
 from resolvers.contacts import consent
 from resolvers.contacts.contacts import is_subscriber
 

@@ -25,25 +25,19 @@ from tortoise.filters import Like, escape_like
 from tortoise.queryset import QuerySet
 
 from carnet.i18n import N_
-from models.contacts import (
-    Affiliation,
-    Colour,
-    ConsentChannel,
-    ConsentStatus,
-    Contact,
-    ContactKind,
-    Group,
-    GroupMember,
-)
+from models.affiliations import Affiliation
+from models.colours import Colour
+from models.contacts import ConsentChannel, ConsentStatus, Contact, ContactKind
 from models.custom_fields import CustomField, CustomFieldAnswer, CustomFieldType
+from models.groups import Group, GroupMember
 from resolvers.common.actor import Actor
 from resolvers.common.errors import BadUserInput, NotFound
 from resolvers.common.pagination import DEFAULT_PAGE_SIZE, Page, check_page_size, paginate
 from resolvers.common.sql import Sql, Where
 from resolvers.common.time import now, today_in
 from resolvers.contacts.contacts import subscriber_condition, years_before
-from resolvers.contacts.custom_field_answers import _Refused, clean_value
 from resolvers.contacts.records import fold
+from resolvers.custom_fields.answers import _Refused, clean_value
 
 MAX_SEARCH_TERMS = 5
 MAX_SEARCH_LENGTH = 200

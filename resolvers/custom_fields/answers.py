@@ -22,8 +22,8 @@ from models.custom_fields import CustomField, CustomFieldAnswer, CustomFieldType
 from resolvers.common.actor import Actor
 from resolvers.common.errors import ErrorCollector, UserErrorCode, UserErrors
 from resolvers.common.tasks import unit_of_work
-from resolvers.contacts.custom_fields import audit_event, form_in, localized, section_in
 from resolvers.contacts.records import fold, locked_contact
+from resolvers.custom_fields.fields import audit_event, form_in, localized, section_in
 
 TEXT_MAX_LENGTH = 2000
 MAX_ANSWERS_PER_SAVE = 200

@@ -1,7 +1,7 @@
 """Custom fields: the organization's forms, their sections and typed, bilingual questions
 (organization.manage), with the batch loaders that read them.
 
-Answers live in resolvers/contacts/custom_field_answers.py.
+Answers live in resolvers/custom_fields/answers.py.
 """
 
 from __future__ import annotations

@@ -28,17 +28,11 @@ from tortoise.expressions import Q
 from tortoise.functions import Count
 
 from carnet.i18n import N_
-from models.contacts import (
-    Affiliation,
-    ConsentChannel,
-    ConsentRecord,
-    ConsentStatus,
-    Contact,
-    ContactKind,
-    DuplicateSuggestion,
-    GroupMember,
-)
+from models.affiliations import Affiliation
+from models.contacts import ConsentChannel, ConsentRecord, ConsentStatus, Contact, ContactKind
 from models.custom_fields import CustomFieldAnswer
+from models.duplicates import DuplicateSuggestion
+from models.groups import GroupMember
 from resolvers.common import audit
 from resolvers.common.actor import Actor
 from resolvers.common.errors import (

@@ -15,7 +15,8 @@ from tortoise.exceptions import IntegrityError
 from tortoise.functions import Count
 
 from carnet.i18n import N_
-from models.contacts import Contact, Group, GroupMember
+from models.contacts import Contact
+from models.groups import Group, GroupMember
 from resolvers.common import audit
 from resolvers.common.actor import Actor
 from resolvers.common.errors import ErrorCollector, FieldPath, NotFound, UserErrorCode, UserErrors

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from models.identity import User
-from models.organizations import MembershipStatus, StaffMembership
+from models.staff import MembershipStatus, StaffMembership
 from resolvers.common.actor import Actor, RequestMeta
 from resolvers.common.time import today_in
 

@@ -8,7 +8,8 @@ from zoneinfo import available_timezones
 from carnet.i18n import N_
 from models.contacts import ContactSource
 from models.identity import Locale, User
-from models.organizations import MembershipStatus, Organization, Role, StaffMembership
+from models.organizations import Organization
+from models.staff import MembershipStatus, Role, StaffMembership
 from resolvers.common import audit
 from resolvers.common.actor import Actor, RequestMeta
 from resolvers.common.errors import ErrorCollector, UserErrorCode

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 from carnet.i18n import N_
-from models.organizations import MembershipStatus, StaffMembership
+from models.staff import MembershipStatus, StaffMembership
 from resolvers.common.actor import Actor
 from resolvers.common.errors import UserErrorCode, UserErrors
 from resolvers.common.tasks import unit_of_work

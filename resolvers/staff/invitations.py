@@ -15,8 +15,13 @@ from carnet.i18n import N_
 from carnet.settings import current_settings
 from models.contacts import ContactSource
 from models.identity import OneTimeToken, TokenPurpose, User
-from models.organizations import MembershipStatus, StaffMembership
-from models.staff import Invitation, InvitationKind, InvitationState
+from models.staff import (
+    Invitation,
+    InvitationKind,
+    InvitationState,
+    MembershipStatus,
+    StaffMembership,
+)
 from resolvers.common import audit
 from resolvers.common.actor import Actor, RequestMeta
 from resolvers.common.errors import ErrorCollector, NotFound, UserErrorCode, UserErrors

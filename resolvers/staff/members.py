@@ -17,8 +17,7 @@ from tortoise.expressions import Q
 from carnet.i18n import N_
 from models.contacts import ContactSource
 from models.identity import User
-from models.organizations import MembershipStatus, Role, StaffMembership
-from models.staff import Invitation, InvitationState
+from models.staff import Invitation, InvitationState, MembershipStatus, Role, StaffMembership
 from resolvers.common import audit
 from resolvers.common.actor import Actor
 from resolvers.common.errors import ErrorCollector, UserErrorCode, UserErrors

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from carnet.i18n import N_
-from models.organizations import MembershipStatus, Role, StaffMembership
+from models.staff import MembershipStatus, Role, StaffMembership
 from resolvers.common import audit
 from resolvers.common.actor import Actor
 from resolvers.common.errors import FieldPath, Forbidden, NotFound, UserErrorCode, UserErrors

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from models.organizations import MembershipStatus, Organization, StaffMembership
+from models.organizations import Organization
+from models.staff import MembershipStatus, StaffMembership
 from resolvers.common import audit
 from resolvers.common.actor import RequestMeta
 from resolvers.common.time import now, today_in

@@ -23,14 +23,16 @@ from enum import Enum
 from time import monotonic
 from typing import Any, TextIO
 
-from models.contacts import Colour, ConsentStatus, Contact, GroupMember
+from models.colours import Colour
+from models.contacts import ConsentStatus, Contact
 from models.custom_fields import CustomField, CustomFieldAnswer
+from models.groups import GroupMember
 from resolvers.common.actor import Actor
 from resolvers.common.pagination import after_condition
 from resolvers.common.time import now
 from resolvers.contacts.consent import effective_status
-from resolvers.contacts.csv_columns import COLUMNS, GROUP_SEPARATOR, ContactColumn
 from resolvers.contacts.search import ContactFilter, matching
+from resolvers.transfers.csv_columns import COLUMNS, GROUP_SEPARATOR, ContactColumn
 
 BATCH_SIZE = 1000
 # Name order, as the list; each batch starts where the last ended with a row comparison,

@@ -30,9 +30,9 @@ from carnet.auth import token_digest
 from carnet.i18n import N_
 from carnet.settings import current_settings
 from carnet.storage import current_storage, new_key
-from models.contact_transfers import ContactExport, TransferStatus
 from models.contacts import ConsentChannel, ConsentStatus, ContactKind
 from models.identity import User
+from models.transfers import ContactExport, TransferStatus
 from resolvers.common import audit
 from resolvers.common.actor import Actor, RequestMeta
 from resolvers.common.errors import BadUserInput, NotFound, UserErrorCode, UserErrors
@@ -40,7 +40,6 @@ from resolvers.common.pagination import Page, paginate
 from resolvers.common.permissions import Permission
 from resolvers.common.tasks import on_give_up, run_budget_seconds, unit_of_work
 from resolvers.common.time import now
-from resolvers.contacts.export_csv import Written, write_contacts
 from resolvers.contacts.search import (
     ContactFilter,
     CustomFieldCondition,
@@ -49,6 +48,7 @@ from resolvers.contacts.search import (
     matching,
 )
 from resolvers.organizations.access import actor_for
+from resolvers.transfers.export_csv import Written, write_contacts
 
 EXPORT_CONTACTS = "export_contacts"
 # Exports waiting or running per organization: each is a full pass over the address book,

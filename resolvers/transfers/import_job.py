@@ -25,39 +25,34 @@ from tortoise.expressions import Q
 from carnet.i18n import N_
 from carnet.storage import current_storage
 from models.audit import AuditEvent
-from models.contact_transfers import (
-    ContactImport,
-    ContactImportRowError,
-    OnExisting,
-    TransferStatus,
-)
+from models.colours import Colour
 from models.contacts import (
-    Colour,
     ConsentChannel,
     ConsentRecord,
     ConsentStatus,
     Contact,
     ContactKind,
     ContactSource,
-    Group,
-    GroupMember,
 )
 from models.custom_fields import CustomField, CustomFieldAnswer
+from models.groups import Group, GroupMember
 from models.identity import User
 from models.organizations import Organization
+from models.transfers import ContactImport, ContactImportRowError, OnExisting, TransferStatus
 from resolvers.common import audit
 from resolvers.common.actor import RequestMeta
 from resolvers.common.errors import UserErrorCode
 from resolvers.common.tasks import on_give_up, run_budget_seconds, unit_of_work
 from resolvers.common.time import now
 from resolvers.contacts import consent as consent_rules
-from resolvers.contacts import duplicates, links
-from resolvers.contacts.csv_columns import ContactColumn
-from resolvers.contacts.csv_records import CsvRecord
-from resolvers.contacts.custom_field_answers import stored_answer
-from resolvers.contacts.import_rows import ImportRow, RowProblem, parse_row
-from resolvers.contacts.imports import CONSENT_SOURCE, JOB, csv_rows
+from resolvers.contacts import links
 from resolvers.contacts.records import fold, jsonable, refresh_derived
+from resolvers.custom_fields.answers import stored_answer
+from resolvers.duplicates import suggestions as duplicates
+from resolvers.transfers.csv_columns import ContactColumn
+from resolvers.transfers.csv_records import CsvRecord
+from resolvers.transfers.import_rows import ImportRow, RowProblem, parse_row
+from resolvers.transfers.imports import CONSENT_SOURCE, JOB, csv_rows
 
 CHUNK_ROWS = 500
 FAILURE = N_("The import stopped after repeated errors; the rows before it were imported.")

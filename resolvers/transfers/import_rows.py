@@ -23,11 +23,11 @@ from models.organizations import Organization
 from resolvers.common.errors import ErrorCollector, UserErrorCode
 from resolvers.common.validation import clean_text
 from resolvers.contacts.contacts import clean_values
-from resolvers.contacts.csv_columns import BY_COLUMN, GROUP_SEPARATOR, ContactColumn, header_key
-from resolvers.contacts.csv_records import CsvRecord
-from resolvers.contacts.custom_field_answers import _Refused, clean_value
-from resolvers.contacts.groups import NAME_MAX_LENGTH as GROUP_NAME_MAX_LENGTH
 from resolvers.contacts.records import fold
+from resolvers.custom_fields.answers import _Refused, clean_value
+from resolvers.groups.groups import NAME_MAX_LENGTH as GROUP_NAME_MAX_LENGTH
+from resolvers.transfers.csv_columns import BY_COLUMN, GROUP_SEPARATOR, ContactColumn, header_key
+from resolvers.transfers.csv_records import CsvRecord
 
 _WORDS = {
     ContactColumn.KIND: {

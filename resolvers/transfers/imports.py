@@ -15,9 +15,9 @@ from typing import Any, Protocol
 from carnet.i18n import N_
 from carnet.settings import current_settings
 from carnet.storage import current_storage, new_key
-from models.contact_transfers import ContactImport, ContactImportRowError, OnExisting
 from models.contacts import ConsentChannel, ConsentStatus
 from models.custom_fields import CustomField
+from models.transfers import ContactImport, ContactImportRowError, OnExisting
 from resolvers.common import audit
 from resolvers.common.actor import Actor
 from resolvers.common.errors import ErrorCollector, FieldPath, NotFound, UserErrorCode
@@ -25,8 +25,8 @@ from resolvers.common.pagination import Page, paginate
 from resolvers.common.tasks import unit_of_work
 from resolvers.common.time import now
 from resolvers.contacts import consent as consent_rules
-from resolvers.contacts.csv_columns import ContactColumn, column_for_header, header_key
-from resolvers.contacts.csv_records import CsvRecord, csv_records
+from resolvers.transfers.csv_columns import ContactColumn, column_for_header, header_key
+from resolvers.transfers.csv_records import CsvRecord, csv_records
 
 JOB = "import_contacts"
 CONSENT_SOURCE = "import"

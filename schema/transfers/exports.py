@@ -1,7 +1,7 @@
 """Contact exports: `contactsExport` queues a CSV of a filter's contacts, `contactExport(s)`
 follow it, `contactExportLink` mints the short-lived download link.
 
-The link is shown only in `contactExportLink`'s payload (see resolvers.contacts.exports):
+The link is shown only in `contactExportLink`'s payload (see resolvers.transfers.exports):
 reads of an export never mint one.
 """
 
@@ -12,16 +12,16 @@ from datetime import datetime
 import strawberry
 
 from carnet.i18n import translate
-from models.contact_transfers import ContactExport
+from models.transfers import ContactExport
 from resolvers.common.errors import BadUserInput, NotFound
 from resolvers.common.permissions import Permission
-from resolvers.contacts import exports
-from schema.contact_imports import TransferStatusEnum
+from resolvers.transfers import exports
 from schema.contacts import ContactFilterInput, _filter
 from schema.identity import UserType
 from schema.payloads import Payload
 from schema.permissions import describe, requires
 from schema.scope import scoped_id
+from schema.transfers.imports import TransferStatusEnum
 from schema.types import Connection, Node, model_node, related
 
 

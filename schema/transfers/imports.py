@@ -13,11 +13,11 @@ import strawberry
 from strawberry.file_uploads import Upload
 
 from carnet.i18n import translate
-from models.contact_transfers import ContactImport, OnExisting, TransferStatus
+from models.transfers import ContactImport, OnExisting, TransferStatus
 from resolvers.common.permissions import Permission
-from resolvers.contacts import imports
 from resolvers.contacts.consent import ImpliedBasis
-from resolvers.contacts.csv_columns import ContactColumn
+from resolvers.transfers import imports
+from resolvers.transfers.csv_columns import ContactColumn
 from schema import ids
 from schema.contacts import ConsentChannelEnum, ConsentStatusEnum, ImpliedBasisEnum
 from schema.errors import UserErrorCodeEnum

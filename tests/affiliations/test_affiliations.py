@@ -1,9 +1,10 @@
 """Affiliations: a person belongs to an organization contact with a role title."""
 
+from models.affiliations import Affiliation
 from models.audit import AuditEvent
-from models.contacts import Affiliation, ContactKind
+from models.contacts import ContactKind
 from schema import ids
-from tests.contact_groups_authz_examples import gid, new_contact
+from tests.groups_authz_examples import gid, new_contact
 
 ERRORS = "errors { code field message }"
 AFFILIATION = "affiliation { id roleTitle person { id } organizationContact { id } }"

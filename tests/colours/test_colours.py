@@ -1,12 +1,13 @@
 """The colour palette, and the one colour a contact carries, set one by one or many at once."""
 
 from models.audit import AuditEvent
-from models.contacts import Colour, Contact
-from models.organizations import MembershipStatus, Role, StaffMembership
-from resolvers.contacts.colours import PALETTE_LIMIT
-from resolvers.contacts.groups import MAX_CONTACTS_PER_CALL
+from models.colours import Colour
+from models.contacts import Contact
+from models.staff import MembershipStatus, Role, StaffMembership
+from resolvers.colours.colours import PALETTE_LIMIT
+from resolvers.groups.groups import MAX_CONTACTS_PER_CALL
 from schema import ids as global_ids
-from tests.contact_groups_authz_examples import gid, new_contact
+from tests.groups_authz_examples import gid, new_contact
 
 ERRORS = "errors { code field message }"
 PALETTE = "query($o: ID!) { colours(organizationId: $o) { id name hex } }"

@@ -1,1 +1,1 @@
-"""The address book: contacts, consent, groups, colours, affiliations."""
+"""The address book: contacts, consent, search, user links, interactions."""

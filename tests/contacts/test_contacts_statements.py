@@ -2,17 +2,10 @@
 whether it holds 10 contacts or 100 (DataLoaders, one query per related list)."""
 
 from carnet.statements import count_statements
-from models.contacts import (
-    Affiliation,
-    Colour,
-    ConsentChannel,
-    ConsentRecord,
-    ConsentStatus,
-    Contact,
-    ContactKind,
-    Group,
-    GroupMember,
-)
+from models.affiliations import Affiliation
+from models.colours import Colour
+from models.contacts import ConsentChannel, ConsentRecord, ConsentStatus, Contact, ContactKind
+from models.groups import Group, GroupMember
 from resolvers.contacts.records import refresh_derived
 
 PAGE = """query($o: ID!, $first: Int!) {

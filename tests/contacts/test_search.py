@@ -4,7 +4,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from models.contacts import Affiliation, Colour, Contact, ContactKind, Group, GroupMember
+from models.affiliations import Affiliation
+from models.colours import Colour
+from models.contacts import Contact, ContactKind
+from models.groups import Group, GroupMember
 from resolvers.common.time import today_in
 from resolvers.contacts.contacts import years_before
 from schema import ids

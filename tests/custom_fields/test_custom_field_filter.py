@@ -10,7 +10,7 @@ from models.custom_fields import (
     CustomForm,
     CustomSection,
 )
-from resolvers.contacts.custom_field_answers import stored_answer
+from resolvers.custom_fields.answers import stored_answer
 from schema import ids
 from tests.contacts.contact_flows import LIST, make_contact, names
 from tests.custom_fields_authz_examples import a_fresh_field

@@ -4,7 +4,7 @@ required ones enforced there and nowhere else."""
 
 from carnet.statements import count_statements
 from models.audit import AuditEvent
-from models.contacts import Colour, Group
+from models.colours import Colour
 from models.custom_fields import (
     CustomField,
     CustomFieldAnswer,
@@ -12,9 +12,10 @@ from models.custom_fields import (
     CustomForm,
     CustomSection,
 )
+from models.groups import Group
 from schema import ids
-from tests.contact_groups_authz_examples import new_contact
 from tests.custom_fields_authz_examples import a_fresh_field, a_fresh_section
+from tests.groups_authz_examples import new_contact
 
 ERRORS = "errors { code field message }"
 QUESTION = "id key label labelEn labelFr type required archivedAt choices { value label }"

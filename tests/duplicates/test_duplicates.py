@@ -4,21 +4,15 @@ import random
 from datetime import date
 
 from carnet.statements import count_statements
+from models.affiliations import Affiliation
 from models.audit import AuditEvent
-from models.contacts import (
-    Affiliation,
-    ConsentRecord,
-    Contact,
-    ContactKind,
-    DuplicateSuggestion,
-    Group,
-    GroupMember,
-)
+from models.contacts import ConsentRecord, Contact, ContactKind
 from models.custom_fields import CustomFieldAnswer, CustomFieldType
+from models.duplicates import DuplicateSuggestion
+from models.groups import Group, GroupMember
 from resolvers.common.time import now
-from resolvers.contacts import duplicates
-from resolvers.contacts.duplicates import comparable_name, levenshtein, similar_names
-from tests.contact_groups_authz_examples import new_contact
+from resolvers.duplicates import suggestions as duplicates
+from resolvers.duplicates.suggestions import comparable_name, levenshtein, similar_names
 from tests.contacts.contact_flows import (
     ARCHIVE,
     CONSENT_SET,
@@ -30,6 +24,7 @@ from tests.contacts.contact_flows import (
     pk,
 )
 from tests.custom_fields_authz_examples import a_fresh_field
+from tests.groups_authz_examples import new_contact
 from tests.support.world import make_member
 
 ERRORS = "errors { code field message }"

@@ -4,9 +4,11 @@ import asyncio
 
 from carnet.statements import count_statements
 from models.audit import AuditEvent
-from models.contacts import Colour, Contact, ContactKind, Group, GroupMember
+from models.colours import Colour
+from models.contacts import Contact, ContactKind
+from models.groups import Group, GroupMember
 from schema import ids
-from tests.contact_groups_authz_examples import gid, new_contact
+from tests.groups_authz_examples import gid, new_contact
 
 ERRORS = "errors { code field message }"
 GROUP = "group { id name description memberCount }"

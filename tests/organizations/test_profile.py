@@ -1,7 +1,8 @@
 """Organizations: creating one makes you its OWNER; the profile is validated and audited."""
 
 from models.audit import AuditEvent
-from models.organizations import MembershipStatus, Organization, Role, StaffMembership
+from models.organizations import Organization
+from models.staff import MembershipStatus, Role, StaffMembership
 
 CREATE = """
 mutation($input: OrganizationCreateInput!) {

@@ -2,8 +2,7 @@
 
 from models.audit import AuditEvent
 from models.identity import OneTimeToken, Session, TokenPurpose, User
-from models.organizations import MembershipStatus, StaffMembership
-from models.staff import Invitation, InvitationState
+from models.staff import Invitation, InvitationState, MembershipStatus, StaffMembership
 from tests.identity.flows import (
     ME,
     confirm_change,

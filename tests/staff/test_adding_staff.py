@@ -3,8 +3,7 @@
 from models.audit import AuditEvent
 from models.identity import User
 from models.messaging import OutboxMessage
-from models.organizations import StaffMembership
-from models.staff import Invitation
+from models.staff import Invitation, StaffMembership
 from tests.staff.flows import ACCEPT, ORGANIZATION, STAFF_ADD, add_input, invitation_links, token_of
 from tests.support.mail import send_queued_mail
 from tests.support.worker import run_worker

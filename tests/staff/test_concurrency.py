@@ -7,8 +7,7 @@ import asyncio
 import contextvars
 
 from models.identity import User
-from models.organizations import MembershipStatus, Role, StaffMembership
-from models.staff import Invitation
+from models.staff import Invitation, MembershipStatus, Role, StaffMembership
 from resolvers.common.locks import Purpose, advisory_lock
 from resolvers.common.tasks import unit_of_work
 from tests.staff.flows import REMOVE, ROLE_CHANGE, STAFF_ADD, add_input, member_gid

@@ -6,8 +6,7 @@ from carnet import queue
 from jobs.maintenance import sweep_tasks
 from models.identity import OneTimeToken, TokenPurpose
 from models.messaging import OutboxMessage
-from models.organizations import StaffMembership
-from models.staff import Invitation
+from models.staff import Invitation, StaffMembership
 from models.tasks import Task, TaskStatus
 from resolvers.common.tasks import job_id
 from resolvers.common.time import now

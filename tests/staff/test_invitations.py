@@ -4,8 +4,7 @@ from datetime import timedelta
 
 from carnet.statements import count_statements
 from models.audit import AuditEvent
-from models.organizations import StaffMembership
-from models.staff import Invitation
+from models.staff import Invitation, StaffMembership
 from resolvers.common.time import now
 from tests.staff.flows import (
     ACCEPT,

@@ -3,7 +3,7 @@
 from datetime import timedelta
 
 from models.audit import AuditEvent
-from models.organizations import MembershipStatus, Role, StaffMembership
+from models.staff import MembershipStatus, Role, StaffMembership
 from resolvers.common.time import today_in
 from tests.staff.flows import (
     CANCEL,

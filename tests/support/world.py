@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from models.identity import User
-from models.organizations import MembershipStatus, Organization, Role, StaffMembership
+from models.organizations import Organization
+from models.staff import MembershipStatus, Role, StaffMembership
 from resolvers.common.actor import RequestMeta
 from resolvers.common.time import now
 from resolvers.identity.sessions import start_session

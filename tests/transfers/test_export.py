@@ -10,16 +10,17 @@ from datetime import timedelta
 import pytest
 
 from carnet.statements import count_statements
-from jobs.contact_exports import purge_contact_export_files
+from jobs.transfers import purge_contact_export_files
 from models.audit import AuditEvent
-from models.contact_transfers import ContactExport, TransferStatus
-from models.contacts import ConsentStatus, Contact, Group, GroupMember
+from models.contacts import ConsentStatus, Contact
 from models.custom_fields import CustomFieldAnswer, CustomFieldType
+from models.groups import Group, GroupMember
 from models.identity import Locale
-from models.organizations import Role, StaffMembership
+from models.staff import Role, StaffMembership
 from models.tasks import Task, TaskStatus
+from models.transfers import ContactExport, TransferStatus
 from resolvers.common.time import now
-from resolvers.contacts import export_csv, exports
+from resolvers.transfers import export_csv, exports
 from schema import ids
 from tests.contacts.contact_flows import make_contact
 from tests.custom_fields_authz_examples import a_fresh_field

@@ -8,23 +8,17 @@ import pytest
 
 from carnet import queue
 from models.audit import AuditEvent
-from models.contact_transfers import ContactImport, ContactImportRowError
-from models.contacts import (
-    Colour,
-    ConsentRecord,
-    ConsentStatus,
-    Contact,
-    ContactSource,
-    Group,
-    GroupMember,
-)
+from models.colours import Colour
+from models.contacts import ConsentRecord, ConsentStatus, Contact, ContactSource
 from models.custom_fields import CustomFieldAnswer, CustomFieldType
+from models.groups import Group, GroupMember
 from models.identity import Locale
 from models.tasks import Task, TaskStatus
+from models.transfers import ContactImport, ContactImportRowError
 from resolvers.common.tasks import enqueue_task, job_id
 from resolvers.common.time import now
-from resolvers.contacts import import_job
-from resolvers.contacts.custom_field_answers import stored_answer
+from resolvers.custom_fields.answers import stored_answer
+from resolvers.transfers import import_job
 from schema import ids
 from tests.contacts.contact_flows import LIST as CONTACTS
 from tests.contacts.contact_flows import names

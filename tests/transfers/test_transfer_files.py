@@ -12,18 +12,18 @@ from pydantic import SecretStr
 from carnet.statements import count_statements
 from carnet.storage import current_storage
 from carnet.storage.s3 import S3Storage
-from models.contact_transfers import ContactExport, ContactImport, TransferStatus
 from models.tasks import Task
+from models.transfers import ContactExport, ContactImport, TransferStatus
 from resolvers.common.tasks import give_up
 from resolvers.common.time import now
-from resolvers.contacts import exports
+from resolvers.transfers import exports
 from schema import ids
 from tests.contacts.contact_flows import make_contact
-from tests.contacts.test_export import _small_batches, ask, link_for, path_of, rows_of
-from tests.contacts.test_import import upload
 from tests.support.files import stored_text
 from tests.support.s3 import KEYS, REGION
 from tests.support.worker import run_worker
+from tests.transfers.test_export import _small_batches, ask, link_for, path_of, rows_of
+from tests.transfers.test_import import upload
 
 CP1252_CSV = "First name,Email\r\nZoé,zoe@example.test\r\nRené,rene@example.test\r\n"
 READS = [

@@ -1,0 +1,1 @@
+"""Affiliations of PERSON contacts to ORGANIZATION contacts, with a role title."""

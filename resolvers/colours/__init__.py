@@ -1,0 +1,1 @@
+"""The organization's colour palette, and the colour each contact carries."""

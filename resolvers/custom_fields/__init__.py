@@ -1,0 +1,1 @@
+"""Custom fields: forms, sections and typed questions, and contacts' answers to them."""

@@ -1,0 +1,1 @@
+"""Duplicate contacts: the likely pairs, kept current, and merging."""

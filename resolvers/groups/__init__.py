@@ -1,0 +1,1 @@
+"""Contact groups: their definitions and who is in them."""

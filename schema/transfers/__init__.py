@@ -1,0 +1,1 @@
+"""Contact transfers: CSV imports and exports (contacts.import_export)."""

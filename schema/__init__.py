@@ -14,13 +14,15 @@ from strawberry.extensions import (
 from strawberry.tools import merge_types
 
 from carnet.settings import Settings
+from schema.affiliations import AffiliationsMutation
 from schema.audit import AuditQuery, AuditSubscription
+from schema.colours import ColoursMutation, ColoursQuery
 from schema.connection_arguments import ConnectionArguments
 from schema.contacts import ContactMutation, ContactQuery
 from schema.custom_fields import CustomFieldsMutation, CustomFieldsQuery
 from schema.duplicates import ContactDuplicatesMutation, ContactDuplicatesQuery
 from schema.errors import format_errors
-from schema.groups import ContactGroupsMutation, ContactGroupsQuery
+from schema.groups import GroupsMutation, GroupsQuery
 from schema.identity import IdentityMutation, IdentityQuery
 from schema.limits import CostLimit
 from schema.node import NodeQuery
@@ -41,7 +43,8 @@ Query = merge_types(
         StaffQuery,
         AuditQuery,
         ContactQuery,
-        ContactGroupsQuery,
+        ColoursQuery,
+        GroupsQuery,
         ContactDuplicatesQuery,
         ContactImportsQuery,
         ContactExportsQuery,
@@ -55,7 +58,9 @@ Mutation = merge_types(
         OrganizationMutation,
         StaffMutation,
         ContactMutation,
-        ContactGroupsMutation,
+        ColoursMutation,
+        GroupsMutation,
+        AffiliationsMutation,
         ContactDuplicatesMutation,
         ContactImportsMutation,
         ContactExportsMutation,

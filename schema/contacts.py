@@ -1,8 +1,8 @@
 """Contacts: people and organization contacts, their consent, the list with its search box
 and filters, and links to platform users.
 
-Groups, colours and affiliations have their types in schema/groups.py; both
-modules refer to each other's types lazily.
+Groups, colours and affiliations have their types in schema/{groups,colours,affiliations}.py;
+those modules and this one refer to each other's types lazily.
 """
 
 from __future__ import annotations
@@ -30,12 +30,14 @@ from schema.scope import scoped_id
 from schema.types import Connection, Node, SortDirection, model_node
 
 if TYPE_CHECKING:
+    from schema.affiliations import AffiliationType
+    from schema.colours import ColourType
     from schema.custom_fields import CustomFieldAnswerType
-    from schema.groups import AffiliationType, ColourType, GroupType
+    from schema.groups import GroupType
 
 GroupRef = Annotated["GroupType", strawberry.lazy("schema.groups")]
-ColourRef = Annotated["ColourType", strawberry.lazy("schema.groups")]
-AffiliationRef = Annotated["AffiliationType", strawberry.lazy("schema.groups")]
+ColourRef = Annotated["ColourType", strawberry.lazy("schema.colours")]
+AffiliationRef = Annotated["AffiliationType", strawberry.lazy("schema.affiliations")]
 CustomFieldAnswerRef = Annotated["CustomFieldAnswerType", strawberry.lazy("schema.custom_fields")]
 
 ContactKindEnum = strawberry.enum(ContactKind, name="ContactKind")

@@ -1,8 +1,7 @@
-"""Groups, the colour palette and affiliations of the address book: types and operations.
+"""Contact groups: types and operations.
 
-Defining groups and colours needs organization.manage; putting contacts in groups, giving
-them a colour and affiliating people needs contacts.write. The Contact type itself lives
-in schema/contacts.py and is referenced lazily both ways.
+Defining groups needs organization.manage; putting contacts in groups needs contacts.write.
+The Contact type itself lives in schema/contacts.py and is referenced lazily both ways.
 """
 
 from __future__ import annotations
@@ -13,26 +12,17 @@ from typing import Annotated
 import strawberry
 from strawberry.dataloader import DataLoader
 
-from models.affiliations import Affiliation
-from models.colours import Colour
 from models.groups import Group
-from resolvers.affiliations import affiliations
-from resolvers.colours import colours
 from resolvers.common.permissions import Permission
+from resolvers.contacts import records
 from resolvers.groups import groups
 from schema import ids
 from schema.payloads import Payload
 from schema.permissions import describe, requires
-from schema.scope import scoped_id, scoped_id_or_none, scoped_ids
-from schema.types import Connection, Node, model_node, related
+from schema.scope import scoped_id, scoped_ids
+from schema.types import Connection, Node, model_node
 
 ContactRef = Annotated["ContactType", strawberry.lazy("schema.contacts")]  # noqa: F821
-
-
-@model_node("Colour", Colour, Permission.CONTACTS_READ)
-class ColourType(Node):
-    name: str
-    hex: str = strawberry.field(description='"#rrggbb", in lower case.')
 
 
 @model_node("Group", Group, Permission.CONTACTS_READ)
@@ -63,63 +53,6 @@ class GroupType(Node):
         return Connection.of(page)
 
 
-@model_node(
-    "Affiliation",
-    Affiliation,
-    Permission.CONTACTS_READ,
-    organization_path="person__organization_id",
-)
-class AffiliationType(Node):
-    role_title: str = strawberry.field(description="Coach, principal, treasurer…")
-    created_at: datetime
-
-    @strawberry.field(description="The PERSON contact.")
-    async def person(self) -> ContactRef:
-        return await related(self, "person")
-
-    @strawberry.field(description="The ORGANIZATION contact the person belongs to.")
-    async def organization_contact(self) -> ContactRef:
-        return await related(self, "organization_contact")
-
-
-@strawberry.input
-class ColourCreateInput:
-    organization_id: strawberry.ID
-    name: str
-    hex: str = strawberry.field(description='"#rrggbb".')
-
-
-@strawberry.input
-class ColourUpdateInput:
-    id: strawberry.ID
-    name: str | None = None
-    hex: str | None = None
-
-
-@strawberry.input
-class ColourDeleteInput:
-    id: strawberry.ID
-
-
-@strawberry.input
-class ContactColourSetInput:
-    contact_id: strawberry.ID
-    colour_id: strawberry.ID | None = strawberry.field(
-        default=None, description="Null clears the contact's colour."
-    )
-
-
-@strawberry.input
-class ContactsColourSetInput:
-    organization_id: strawberry.ID
-    contact_ids: list[strawberry.ID] = strawberry.field(
-        description=f"At most {groups.MAX_CONTACTS_PER_CALL}."
-    )
-    colour_id: strawberry.ID | None = strawberry.field(
-        default=None, description="Null clears the contacts' colour."
-    )
-
-
 @strawberry.input
 class GroupCreateInput:
     organization_id: strawberry.ID
@@ -143,49 +76,7 @@ class GroupDeleteInput:
 class GroupContactsInput:
     group_id: strawberry.ID
     contact_ids: list[strawberry.ID] = strawberry.field(
-        description=f"People or organization contacts, at most {groups.MAX_CONTACTS_PER_CALL}."
-    )
-
-
-@strawberry.input
-class AffiliationCreateInput:
-    person_id: strawberry.ID = strawberry.field(description="A PERSON contact.")
-    organization_contact_id: strawberry.ID = strawberry.field(
-        description="An ORGANIZATION contact of the same organization."
-    )
-    role_title: str = ""
-
-
-@strawberry.input
-class AffiliationUpdateInput:
-    id: strawberry.ID
-    role_title: str
-
-
-@strawberry.input
-class AffiliationDeleteInput:
-    id: strawberry.ID
-
-
-@strawberry.type
-class ColourPayload(Payload):
-    colour: ColourType | None = None
-
-
-@strawberry.type
-class ColourDeletePayload(Payload):
-    deleted_colour_id: strawberry.ID | None = None
-
-
-@strawberry.type
-class ContactColourSetPayload(Payload):
-    contact: ContactRef | None = None
-
-
-@strawberry.type
-class ContactsColourSetPayload(Payload):
-    contacts: list[ContactRef] = strawberry.field(
-        default_factory=list, description="The contacts, in the order given."
+        description=f"People or organization contacts, at most {records.MAX_CONTACTS_PER_CALL}."
     )
 
 
@@ -212,27 +103,7 @@ class GroupRemoveContactsPayload(Payload):
 
 
 @strawberry.type
-class AffiliationPayload(Payload):
-    affiliation: AffiliationType | None = None
-
-
-@strawberry.type
-class AffiliationDeletePayload(Payload):
-    deleted_affiliation_id: strawberry.ID | None = None
-
-
-@strawberry.type
-class ContactGroupsQuery:
-    @strawberry.field(
-        **describe(
-            "The organization's colour palette, by name.", requires(Permission.CONTACTS_READ)
-        )
-    )
-    async def colours(
-        self, info: strawberry.Info, organization_id: strawberry.ID
-    ) -> list[ColourType]:
-        return await colours.palette(info.context.actor(info))
-
+class GroupsQuery:
     @strawberry.field(
         **describe(
             "The organization's contact groups, by name; `search` matches part of a name.",
@@ -261,65 +132,7 @@ class ContactGroupsQuery:
 
 
 @strawberry.type
-class ContactGroupsMutation:
-    @strawberry.mutation(
-        **describe("Adds a colour to the palette.", requires(Permission.ORGANIZATION_MANAGE))
-    )
-    async def colour_create(self, info: strawberry.Info, input: ColourCreateInput) -> ColourPayload:
-        colour = await colours.create(info.context.actor(info), input.name, input.hex)
-        return ColourPayload(colour=colour)
-
-    @strawberry.mutation(
-        **describe("Renames or recolours a colour.", requires(Permission.ORGANIZATION_MANAGE))
-    )
-    async def colour_update(self, info: strawberry.Info, input: ColourUpdateInput) -> ColourPayload:
-        pk = await scoped_id(info, input.id, "Colour", ("input", "id"))
-        colour = await colours.update(info.context.actor(info), pk, input.name, input.hex)
-        return ColourPayload(colour=colour)
-
-    @strawberry.mutation(
-        **describe(
-            "Removes a colour from the palette; its contacts are left without a colour.",
-            requires(Permission.ORGANIZATION_MANAGE),
-        )
-    )
-    async def colour_delete(
-        self, info: strawberry.Info, input: ColourDeleteInput
-    ) -> ColourDeletePayload:
-        pk = await scoped_id(info, input.id, "Colour", ("input", "id"))
-        deleted = await colours.delete(info.context.actor(info), pk)
-        return ColourDeletePayload(deleted_colour_id=ids.encode("Colour", deleted))
-
-    @strawberry.mutation(
-        **describe(
-            "Gives a contact one of the palette's colours, or none.",
-            requires(Permission.CONTACTS_WRITE, scope="input.contactId"),
-        )
-    )
-    async def contact_colour_set(
-        self, info: strawberry.Info, input: ContactColourSetInput
-    ) -> ContactColourSetPayload:
-        contact_id = await scoped_id(info, input.contact_id, "Contact", ("input", "contactId"))
-        colour_id = await scoped_id_or_none(info, input.colour_id, "Colour", ("input", "colourId"))
-        contact = await colours.set_contact_colour(info.context.actor(info), contact_id, colour_id)
-        return ContactColourSetPayload(contact=contact)
-
-    @strawberry.mutation(
-        **describe(
-            "Gives several contacts one colour, or none: all of them or, on any error, none.",
-            requires(Permission.CONTACTS_WRITE, scope="input.organizationId"),
-        )
-    )
-    async def contacts_colour_set(
-        self, info: strawberry.Info, input: ContactsColourSetInput
-    ) -> ContactsColourSetPayload:
-        colour_id = await scoped_id_or_none(info, input.colour_id, "Colour", ("input", "colourId"))
-        contact_ids = await scoped_ids(info, input.contact_ids, "Contact", ("input", "contactIds"))
-        contacts = await colours.set_contacts_colour(
-            info.context.actor(info), contact_ids, colour_id
-        )
-        return ContactsColourSetPayload(contacts=contacts)
-
+class GroupsMutation:
     @strawberry.mutation(
         **describe("Creates a contact group.", requires(Permission.ORGANIZATION_MANAGE))
     )
@@ -378,42 +191,6 @@ class ContactGroupsMutation:
             info.context.actor(info), group_id, contact_ids
         )
         return GroupRemoveContactsPayload(group=group, removed_count=removed)
-
-    @strawberry.mutation(
-        **describe(
-            "Affiliates a person with an organization contact, with a role title.",
-            requires(Permission.CONTACTS_WRITE, scope="input.personId"),
-        )
-    )
-    async def affiliation_create(
-        self, info: strawberry.Info, input: AffiliationCreateInput
-    ) -> AffiliationPayload:
-        person_id = await scoped_id(info, input.person_id, "Contact", ("input", "personId"))
-        organization_contact_id = await scoped_id(
-            info, input.organization_contact_id, "Contact", ("input", "organizationContactId")
-        )
-        affiliation = await affiliations.create(
-            info.context.actor(info), person_id, organization_contact_id, input.role_title
-        )
-        return AffiliationPayload(affiliation=affiliation)
-
-    @strawberry.mutation(
-        **describe("Changes an affiliation's role title.", requires(Permission.CONTACTS_WRITE))
-    )
-    async def affiliation_update(
-        self, info: strawberry.Info, input: AffiliationUpdateInput
-    ) -> AffiliationPayload:
-        pk = await scoped_id(info, input.id, "Affiliation", ("input", "id"))
-        affiliation = await affiliations.update(info.context.actor(info), pk, input.role_title)
-        return AffiliationPayload(affiliation=affiliation)
-
-    @strawberry.mutation(**describe("Ends an affiliation.", requires(Permission.CONTACTS_WRITE)))
-    async def affiliation_delete(
-        self, info: strawberry.Info, input: AffiliationDeleteInput
-    ) -> AffiliationDeletePayload:
-        pk = await scoped_id(info, input.id, "Affiliation", ("input", "id"))
-        deleted = await affiliations.delete(info.context.actor(info), pk)
-        return AffiliationDeletePayload(deleted_affiliation_id=ids.encode("Affiliation", deleted))
 
 
 async def _group_and_contacts(

@@ -17,7 +17,7 @@ from resolvers.common.errors import ErrorCollector, FieldPath, NotFound, UserErr
 from resolvers.common.tasks import unit_of_work
 from resolvers.common.time import now
 from resolvers.common.validation import clean_text
-from resolvers.groups.groups import selected_contacts
+from resolvers.contacts.records import selected_contacts
 
 NAME_MAX_LENGTH = 50
 # A palette is for telling contacts apart at a glance: it stays small enough to be read

@@ -7,16 +7,21 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from enum import Enum
 from typing import Any
 
 import phonenumbers
 
+from carnet.i18n import N_
 from models.contacts import Contact, ContactKind
 from resolvers.common.actor import Actor
-from resolvers.common.errors import FieldPath, NotFound
+from resolvers.common.errors import ErrorCollector, FieldPath, NotFound, UserErrorCode, UserErrors
 
 SORT_NAME_MAX_LENGTH = 300
+# One call handles at most this many contacts; bigger selections go through the bulk
+# operations of the segments issue, which run in a job and report progress.
+MAX_CONTACTS_PER_CALL = 500
 
 
 def fold(text: str) -> str:
@@ -109,3 +114,32 @@ def jsonable(values: dict[str, Any]) -> dict[str, Any]:
         return value
 
     return {key: one(value) for key, value in values.items()}
+
+
+async def selected_contacts(
+    actor: Actor, contact_ids: Sequence[int | None], field: FieldPath
+) -> list[int]:
+    """The distinct contact ids, in the given order, all of the actor's organization.
+
+    `None` stands for an id that did not decode as a Contact's. Each id that does not
+    resolve here — missing, another organization's, malformed — is a NOT_FOUND on its own
+    index, e.g. ["input", "contactIds", 3], all reported together.
+    """
+    if len(contact_ids) > MAX_CONTACTS_PER_CALL:
+        raise UserErrors.single(
+            UserErrorCode.INVALID,
+            field,
+            N_("At most {max} contacts at a time: use a bulk operation for more."),
+            max=MAX_CONTACTS_PER_CALL,
+        )
+    wanted = {pk for pk in contact_ids if pk is not None}
+    found: set[int] = set()
+    if wanted:
+        mine = Contact.filter(organization_id=actor.organization_id, id__in=wanted)
+        found = set(await mine.values_list("id", flat=True))
+    errors = ErrorCollector()
+    for index, pk in enumerate(contact_ids):
+        if pk not in found:
+            errors.add(UserErrorCode.NOT_FOUND, (*field, index), N_("Not found."))
+    errors.raise_if_any()
+    return list(dict.fromkeys(pk for pk in contact_ids if pk is not None))

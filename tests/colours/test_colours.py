@@ -5,7 +5,7 @@ from models.colours import Colour
 from models.contacts import Contact
 from models.staff import MembershipStatus, Role, StaffMembership
 from resolvers.colours.colours import PALETTE_LIMIT
-from resolvers.groups.groups import MAX_CONTACTS_PER_CALL
+from resolvers.contacts.records import MAX_CONTACTS_PER_CALL
 from schema import ids as global_ids
 from tests.groups_authz_examples import gid, new_contact
 

@@ -19,6 +19,7 @@ from schema.audit import AuditQuery, AuditSubscription
 from schema.colours import ColoursMutation, ColoursQuery
 from schema.connection_arguments import ConnectionArguments
 from schema.contacts import ContactMutation, ContactQuery
+from schema.custom_field_answers import CustomFieldAnswersMutation
 from schema.custom_fields import CustomFieldsMutation, CustomFieldsQuery
 from schema.duplicates import ContactDuplicatesMutation, ContactDuplicatesQuery
 from schema.errors import format_errors
@@ -65,6 +66,7 @@ Mutation = merge_types(
         ContactImportsMutation,
         ContactExportsMutation,
         CustomFieldsMutation,
+        CustomFieldAnswersMutation,
     ),
 )
 Subscription = merge_types("Subscription", (AuditSubscription,))

@@ -32,13 +32,15 @@ from schema.types import Connection, Node, SortDirection, model_node
 if TYPE_CHECKING:
     from schema.affiliations import AffiliationType
     from schema.colours import ColourType
-    from schema.custom_fields import CustomFieldAnswerType
+    from schema.custom_field_answers import CustomFieldAnswerType
     from schema.groups import GroupType
 
 GroupRef = Annotated["GroupType", strawberry.lazy("schema.groups")]
 ColourRef = Annotated["ColourType", strawberry.lazy("schema.colours")]
 AffiliationRef = Annotated["AffiliationType", strawberry.lazy("schema.affiliations")]
-CustomFieldAnswerRef = Annotated["CustomFieldAnswerType", strawberry.lazy("schema.custom_fields")]
+CustomFieldAnswerRef = Annotated[
+    "CustomFieldAnswerType", strawberry.lazy("schema.custom_field_answers")
+]
 
 ContactKindEnum = strawberry.enum(ContactKind, name="ContactKind")
 ContactSourceEnum = strawberry.enum(

@@ -1,8 +1,5 @@
 """Custom fields: forms, sections and typed questions (organization.manage to define,
-contacts.read to read) and a contact's answers (contacts.write to save).
-
-The Contact type's `customFields` lives in schema/contacts.py and returns the
-`CustomFieldAnswer`s defined here; both refer to each other's types lazily.
+contacts.read to read). A contact's answers are in schema/custom_field_answers.py.
 """
 
 from __future__ import annotations
@@ -12,7 +9,6 @@ from typing import Annotated
 
 import strawberry
 from strawberry.dataloader import DataLoader
-from strawberry.scalars import JSON
 
 from models.custom_fields import (
     CustomField,
@@ -21,13 +17,13 @@ from models.custom_fields import (
     CustomSection,
 )
 from resolvers.common.permissions import Permission
-from resolvers.custom_fields import answers as custom_field_answers
-from resolvers.custom_fields import fields as custom_fields
-from resolvers.custom_fields.fields import Choice, localized
+from resolvers.custom_fields import fields, forms
+from resolvers.custom_fields.fields import Choice
+from resolvers.custom_fields.forms import localized
 from schema import ids
 from schema.payloads import Payload
 from schema.permissions import describe, requires
-from schema.scope import scoped_id, scoped_id_or_none, scoped_ids
+from schema.scope import scoped_id
 from schema.types import Node, model_node
 
 ContactRef = Annotated["ContactType", strawberry.lazy("schema.contacts")]  # noqa: F821
@@ -92,7 +88,7 @@ class CustomSectionNode(Node):
     async def fields(
         self, info: strawberry.Info, include_archived: bool = False
     ) -> list[CustomFieldNode]:
-        found = await _loader(info, "fields_of", custom_fields.fields_of).load(self.id)
+        found = await _loader(info, "fields_of", fields.fields_of).load(self.id)
         return [f for f in found if include_archived or f.archived_at is None]
 
 
@@ -108,19 +104,7 @@ class CustomFormNode(Node):
 
     @strawberry.field(description="The form's sections by position.")
     async def sections(self, info: strawberry.Info) -> list[CustomSectionNode]:
-        return await _loader(info, "sections_of", custom_fields.sections_of).load(self.id)
-
-
-@strawberry.type(name="CustomFieldAnswer", description="A contact's answer to one question.")
-class CustomFieldAnswerType:
-    value: JSON = strawberry.field(
-        description="Text, a number, an ISO date, a boolean, a choice's value or a list of them."
-    )
-    updated_at: datetime
-
-    @strawberry.field
-    def field(self) -> CustomFieldNode:
-        return self.field  # fetched with the answer
+        return await _loader(info, "sections_of", forms.sections_of).load(self.id)
 
 
 @strawberry.input
@@ -196,24 +180,6 @@ class CustomFieldUpdateInput:
     position: int | None = None
 
 
-@strawberry.input
-class CustomFieldAnswerInput:
-    field_id: strawberry.ID
-    value: JSON | None = strawberry.field(
-        description="Null, empty text or an empty list removes the answer."
-    )
-
-
-@strawberry.input(description="Give exactly one of sectionId and formId.")
-class ContactCustomFieldsSaveInput:
-    contact_id: strawberry.ID
-    section_id: strawberry.ID | None = None
-    form_id: strawberry.ID | None = None
-    answers: list[CustomFieldAnswerInput] = strawberry.field(
-        description="Questions of that section or form; those left out keep their answer."
-    )
-
-
 @strawberry.type
 class CustomFormPayload(Payload):
     form: CustomFormNode | None = None
@@ -239,11 +205,6 @@ class CustomFieldPayload(Payload):
     field: CustomFieldNode | None = None
 
 
-@strawberry.type
-class ContactCustomFieldsSavePayload(Payload):
-    contact: ContactRef | None = None
-
-
 def _choices(given: list[CustomFieldChoiceInput] | None) -> list[Choice] | None:
     if given is None:
         return None
@@ -261,7 +222,7 @@ class CustomFieldsQuery:
     async def custom_forms(
         self, info: strawberry.Info, organization_id: strawberry.ID
     ) -> list[CustomFormNode]:
-        return await custom_fields.forms(info.context.actor(info))
+        return await forms.forms(info.context.actor(info))
 
 
 MANAGE = Permission.ORGANIZATION_MANAGE
@@ -273,7 +234,7 @@ class CustomFieldsMutation:
     async def custom_form_create(
         self, info: strawberry.Info, input: CustomFormCreateInput
     ) -> CustomFormPayload:
-        form = await custom_fields.form_create(
+        form = await forms.form_create(
             info.context.actor(info), input.name_en, input.name_fr, input.position
         )
         return CustomFormPayload(form=form)
@@ -283,7 +244,7 @@ class CustomFieldsMutation:
         self, info: strawberry.Info, input: CustomFormUpdateInput
     ) -> CustomFormPayload:
         pk = await scoped_id(info, input.id, "CustomForm", ("input", "id"))
-        form = await custom_fields.form_update(
+        form = await forms.form_update(
             info.context.actor(info), pk, input.name_en, input.name_fr, input.position
         )
         return CustomFormPayload(form=form)
@@ -299,7 +260,7 @@ class CustomFieldsMutation:
         self, info: strawberry.Info, input: CustomRecordInput
     ) -> CustomFormDeletePayload:
         pk = await scoped_id(info, input.id, "CustomForm", ("input", "id"))
-        deleted = await custom_fields.form_delete(info.context.actor(info), pk)
+        deleted = await forms.form_delete(info.context.actor(info), pk)
         return CustomFormDeletePayload(deleted_form_id=ids.encode("CustomForm", deleted))
 
     @strawberry.mutation(**describe("Adds a section to a form.", requires(MANAGE)))
@@ -307,7 +268,7 @@ class CustomFieldsMutation:
         self, info: strawberry.Info, input: CustomSectionCreateInput
     ) -> CustomSectionPayload:
         form_id = await scoped_id(info, input.form_id, "CustomForm", ("input", "formId"))
-        section = await custom_fields.section_create(
+        section = await forms.section_create(
             info.context.actor(info), form_id, input.name_en, input.name_fr, input.position
         )
         return CustomSectionPayload(section=section)
@@ -317,7 +278,7 @@ class CustomFieldsMutation:
         self, info: strawberry.Info, input: CustomSectionUpdateInput
     ) -> CustomSectionPayload:
         pk = await scoped_id(info, input.id, "CustomSection", ("input", "id"))
-        section = await custom_fields.section_update(
+        section = await forms.section_update(
             info.context.actor(info), pk, input.name_en, input.name_fr, input.position
         )
         return CustomSectionPayload(section=section)
@@ -332,7 +293,7 @@ class CustomFieldsMutation:
         self, info: strawberry.Info, input: CustomRecordInput
     ) -> CustomSectionDeletePayload:
         pk = await scoped_id(info, input.id, "CustomSection", ("input", "id"))
-        deleted = await custom_fields.section_delete(info.context.actor(info), pk)
+        deleted = await forms.section_delete(info.context.actor(info), pk)
         return CustomSectionDeletePayload(deleted_section_id=ids.encode("CustomSection", deleted))
 
     @strawberry.mutation(**describe("Adds a question to a section.", requires(MANAGE)))
@@ -342,7 +303,7 @@ class CustomFieldsMutation:
         section_id = await scoped_id(
             info, input.section_id, "CustomSection", ("input", "sectionId")
         )
-        field = await custom_fields.field_create(
+        field = await fields.field_create(
             info.context.actor(info),
             section_id,
             input.key,
@@ -373,7 +334,7 @@ class CustomFieldsMutation:
             "required": input.required,
             "position": input.position,
         }
-        field = await custom_fields.field_update(info.context.actor(info), pk, changes)
+        field = await fields.field_update(info.context.actor(info), pk, changes)
         return CustomFieldPayload(field=field)
 
     @strawberry.mutation(
@@ -386,37 +347,5 @@ class CustomFieldsMutation:
         self, info: strawberry.Info, input: CustomRecordInput
     ) -> CustomFieldPayload:
         pk = await scoped_id(info, input.id, "CustomField", ("input", "id"))
-        field = await custom_fields.field_archive(info.context.actor(info), pk)
+        field = await fields.field_archive(info.context.actor(info), pk)
         return CustomFieldPayload(field=field)
-
-    @strawberry.mutation(
-        **describe(
-            "Saves a contact's answers to one section or form: every answer is checked "
-            "against its question, and every required question of that section or form "
-            "must end up answered; on any error nothing is saved.",
-            requires(Permission.CONTACTS_WRITE, scope="input.contactId"),
-        )
-    )
-    async def contact_custom_fields_save(
-        self, info: strawberry.Info, input: ContactCustomFieldsSaveInput
-    ) -> ContactCustomFieldsSavePayload:
-        contact_id = await scoped_id(info, input.contact_id, "Contact", ("input", "contactId"))
-        section_id = await scoped_id_or_none(
-            info, input.section_id, "CustomSection", ("input", "sectionId")
-        )
-        form_id = await scoped_id_or_none(info, input.form_id, "CustomForm", ("input", "formId"))
-        field_ids = await scoped_ids(
-            info,
-            [a.field_id for a in input.answers],
-            "CustomField",
-            ("input", "answers"),
-            then=("fieldId",),
-        )
-        answers = [
-            custom_field_answers.Answer(field_id, a.value)
-            for field_id, a in zip(field_ids, input.answers, strict=True)
-        ]
-        contact = await custom_field_answers.save_answers(
-            info.context.actor(info), contact_id, section_id, form_id, answers
-        )
-        return ContactCustomFieldsSavePayload(contact=contact)

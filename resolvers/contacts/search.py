@@ -37,7 +37,7 @@ from resolvers.common.sql import Sql, Where
 from resolvers.common.time import now, today_in
 from resolvers.contacts.contacts import subscriber_condition, years_before
 from resolvers.contacts.records import fold
-from resolvers.custom_fields.answers import _Refused, clean_value
+from resolvers.custom_fields.answers import AnswerRefused, clean_value
 
 MAX_SEARCH_TERMS = 5
 MAX_SEARCH_LENGTH = 200
@@ -206,7 +206,7 @@ def _clean(field: CustomField, value: Any) -> Any:
             cleaned = cleaned[0] if cleaned else None
         else:
             cleaned = clean_value(field, value)
-    except _Refused as refused:
+    except AnswerRefused as refused:
         raise BadUserInput(refused.message, **refused.params) from None
     if cleaned is None:
         raise BadUserInput(N_("Give a value to compare the answers with."))

@@ -23,7 +23,7 @@ from resolvers.common.actor import Actor
 from resolvers.common.errors import ErrorCollector, UserErrorCode, UserErrors
 from resolvers.common.tasks import unit_of_work
 from resolvers.contacts.records import fold, locked_contact
-from resolvers.custom_fields.fields import audit_event, form_in, localized, section_in
+from resolvers.custom_fields.forms import audit_event, form_in, localized, section_in
 
 TEXT_MAX_LENGTH = 2000
 MAX_ANSWERS_PER_SAVE = 200
@@ -35,7 +35,9 @@ class Answer:
     value: Any
 
 
-class _Refused(Exception):
+class AnswerRefused(Exception):
+    """A value that is not a valid answer to its question (imports and filters too)."""
+
     def __init__(self, message: str, **params: Any):
         self.message = message
         self.params = params
@@ -43,34 +45,34 @@ class _Refused(Exception):
 
 def _text(value: Any) -> str | None:
     if not isinstance(value, str):
-        raise _Refused(N_("Enter text."))
+        raise AnswerRefused(N_("Enter text."))
     # Several lines are fine; other control characters (NUL breaks PostgreSQL) are not.
     text = "".join(
         ch for ch in value if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs")
     ).strip()
     if len(text) > TEXT_MAX_LENGTH:
-        raise _Refused(N_("Use at most {max} characters."), max=TEXT_MAX_LENGTH)
+        raise AnswerRefused(N_("Use at most {max} characters."), max=TEXT_MAX_LENGTH)
     return text or None
 
 
 def _number(value: Any) -> int | float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise _Refused(N_("Enter a number."))
+        raise AnswerRefused(N_("Enter a number."))
     return value
 
 
 def _date(value: Any) -> str:
     if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
-        raise _Refused(N_("Enter a date as YYYY-MM-DD."))
+        raise AnswerRefused(N_("Enter a date as YYYY-MM-DD."))
     try:
         return date.fromisoformat(value.strip()).isoformat()
     except ValueError:
-        raise _Refused(N_("Enter a date as YYYY-MM-DD.")) from None
+        raise AnswerRefused(N_("Enter a date as YYYY-MM-DD.")) from None
 
 
 def _boolean(value: Any) -> bool:
     if not isinstance(value, bool):
-        raise _Refused(N_("Enter true or false."))
+        raise AnswerRefused(N_("Enter true or false."))
     return value
 
 
@@ -78,19 +80,19 @@ def _choice(field: CustomField, value: Any) -> str | None:
     if value == "":
         return None
     if not isinstance(value, str) or value not in {c["value"] for c in field.choices}:
-        raise _Refused(N_("Pick one of the question's choices."))
+        raise AnswerRefused(N_("Pick one of the question's choices."))
     return value
 
 
 def _choice_list(field: CustomField, value: Any) -> list[str] | None:
     if not isinstance(value, list):
-        raise _Refused(N_("Pick a list of the question's choices."))
+        raise AnswerRefused(N_("Pick a list of the question's choices."))
     picked = [_choice(field, item) for item in value]
     return list(dict.fromkeys(p for p in picked if p is not None)) or None
 
 
 def clean_value(field: CustomField, value: Any) -> Any:
-    """The value to store for the field's type; None for no answer; _Refused if invalid."""
+    """The value to store for the field's type; None for no answer; AnswerRefused if invalid."""
     if value is None:
         return None
     match field.type:
@@ -154,7 +156,7 @@ def _check_answers(actor: Actor, fields, answers: Sequence[Answer], stored: dict
         else:
             try:
                 cleaned[field.id] = clean_value(field, answer.value)
-            except _Refused as refusal:
+            except AnswerRefused as refusal:
                 refused.add(field.id)
                 errors.add(
                     UserErrorCode.INVALID, (*path, "value"), refusal.message, **refusal.params

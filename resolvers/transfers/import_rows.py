@@ -24,7 +24,7 @@ from resolvers.common.errors import ErrorCollector, UserErrorCode
 from resolvers.common.validation import clean_text
 from resolvers.contacts.contacts import clean_values
 from resolvers.contacts.records import fold
-from resolvers.custom_fields.answers import _Refused, clean_value
+from resolvers.custom_fields.answers import AnswerRefused, clean_value
 from resolvers.groups.groups import NAME_MAX_LENGTH as GROUP_NAME_MAX_LENGTH
 from resolvers.transfers.csv_columns import BY_COLUMN, GROUP_SEPARATOR, ContactColumn, header_key
 from resolvers.transfers.csv_records import CsvRecord
@@ -161,7 +161,7 @@ def parse_row(
             continue  # no answer given: the stored one, if any, stays
         try:
             answer = custom_value(question, value)
-        except _Refused as refusal:
+        except AnswerRefused as refusal:
             row.problems.append(
                 RowProblem(header, UserErrorCode.INVALID, refusal.message, refusal.params)
             )
@@ -217,7 +217,7 @@ def _cell(cells: list[str], index: int) -> str:
 def custom_value(question: CustomField, text: str) -> Any:
     """The cell as the question's answer (None for none), as an export writes it: ISO
     dates, true/false (or yes/no, oui/non, 1/0), choice values, several joined with "|",
-    numbers (a decimal comma is fine). `_Refused` when it is not a valid answer."""
+    numbers (a decimal comma is fine). `AnswerRefused` when it is not a valid answer."""
     value: Any = text
     match question.type:
         case CustomFieldType.NUMBER:

@@ -1,5 +1,5 @@
-"""Contacts: people and organization contacts, their consent, the list with its search box
-and filters, and links to platform users.
+"""Contacts: people and organization contacts, the list, and links to platform users.
+Consent's types are in schema/contact_consent.py, the list's filter in contact_filters.py.
 
 Groups, colours and affiliations have their types in schema/{groups,colours,affiliations}.py;
 those modules and this one refer to each other's types lazily.
@@ -12,17 +12,22 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import strawberry
 from strawberry.dataloader import DataLoader
-from strawberry.scalars import JSON
 
 from models.contacts import ConsentChannel, ConsentStatus, Contact, ContactKind, ContactSource
-from resolvers.common.errors import NotFound
 from resolvers.common.permissions import Permission
 from resolvers.contacts import consent, contacts, links, loaders
 from resolvers.contacts import search as contact_search
 from resolvers.contacts.records import display_name
 from resolvers.custom_fields import answers as custom_field_answers
-from schema import ids
-from schema.identity import LocaleEnum, UserType
+from schema.contact_consent import (
+    ChannelConsent,
+    ConsentChannelEnum,
+    ConsentRecordType,
+    ContactConsentSetInput,
+    MarketingAllowed,
+)
+from schema.contact_filters import ContactFilterInput, ContactSortInput, contact_filter
+from schema.identity import LocaleEnum
 from schema.organizations import PostalAddress
 from schema.payloads import Payload
 from schema.permissions import describe, requires
@@ -46,48 +51,6 @@ ContactKindEnum = strawberry.enum(ContactKind, name="ContactKind")
 ContactSourceEnum = strawberry.enum(
     ContactSource, name="ContactSource", description="How a contact arrived in the address book."
 )
-ConsentChannelEnum = strawberry.enum(ConsentChannel, name="ConsentChannel")
-ConsentStatusEnum = strawberry.enum(ConsentStatus, name="ConsentStatus")
-ImpliedBasisEnum = strawberry.enum(
-    consent.ImpliedBasis,
-    name="ImpliedConsentBasis",
-    description="What implied consent rests on: a purchase (2 years) or an inquiry (6 months).",
-)
-GroupMatchEnum = strawberry.enum(contact_search.GroupMatch, name="GroupMatch")
-ContactSortEnum = strawberry.enum(contact_search.ContactSort, name="ContactSortField")
-
-
-@strawberry.type(description="Marketing consent on one channel.")
-class ChannelConsent:
-    status: ConsentStatusEnum = strawberry.field(
-        description="In force now: an implied consent past its expiry reads NOT_ASKED."
-    )
-    recorded_status: ConsentStatusEnum = strawberry.field(description="As last recorded.")
-    expires_at: datetime | None = strawberry.field(description="When implied consent ends.")
-    lapsed: bool = strawberry.field(description="An implied consent that has expired.")
-
-
-@strawberry.type(description="Whether marketing may be sent now, per channel.")
-class MarketingAllowed:
-    email: bool
-    sms: bool
-
-
-@strawberry.type(name="ConsentRecord", description="One change of consent, with its proof.")
-class ConsentRecordType:
-    channel: ConsentChannelEnum
-    status: ConsentStatusEnum
-    source: str
-    proof: str
-    expires_at: datetime | None
-    recorded_at: datetime
-
-    @strawberry.field(
-        description="The staff member who recorded it; null when the person gave it themself "
-        "(a form, a purchase)."
-    )
-    def recorded_by(self) -> UserType | None:
-        return self.recorded_by  # fetched with the record
 
 
 def _channel_consent(contact: Contact, channel: ConsentChannel) -> ChannelConsent:
@@ -252,22 +215,6 @@ class ContactInput:
 
 
 @strawberry.input
-class ContactConsentSetInput:
-    contact_id: strawberry.ID
-    channel: ConsentChannelEnum
-    status: ConsentStatusEnum
-    source: str = strawberry.field(description='How it was given: "web form", "phone call"…')
-    proof: str = strawberry.field(default="", description="The wording agreed to, a reference…")
-    implied_basis: ImpliedBasisEnum | None = strawberry.field(
-        default=None, description="Required for IMPLIED."
-    )
-    implied_at: datetime | None = strawberry.field(
-        default=None,
-        description="When the purchase or inquiry happened (IMPLIED); now if not given.",
-    )
-
-
-@strawberry.input
 class ContactUserLinkInput:
     contact_id: strawberry.ID
     user_id: strawberry.ID = strawberry.field(description="A user whose email is verified.")
@@ -276,93 +223,6 @@ class ContactUserLinkInput:
 @strawberry.input
 class ContactUserUnlinkInput:
     contact_id: strawberry.ID
-
-
-@strawberry.input
-class GroupsFilterInput:
-    ids: list[strawberry.ID]
-    mode: GroupMatchEnum = contact_search.GroupMatch.ANY
-
-
-@strawberry.input
-class ConsentFilterInput:
-    channel: ConsentChannelEnum
-    statuses: list[ConsentStatusEnum] = strawberry.field(
-        description="Effective statuses: an expired implied consent counts as NOT_ASKED."
-    )
-
-
-@strawberry.input(description="Whole years, in the organization's timezone; both ends included.")
-class AgeRangeInput:
-    min: int | None = None
-    max: int | None = None
-
-
-@strawberry.input(description="Calendar days in the organization's timezone, both included.")
-class DateRangeInput:
-    from_: date | None = strawberry.field(default=None, name="from")
-    to: date | None = None
-
-
-@strawberry.input(
-    description="Conditions on one custom field's answer, all of which must hold. Which fit "
-    "which type: TEXT contains; NUMBER and DATE equals, in, min, max; BOOLEAN and "
-    "SINGLE_CHOICE equals, in; MULTIPLE_CHOICE in (any of the choices); isSet for all. "
-    "Another condition raises BAD_USER_INPUT."
-)
-class CustomFieldFilterInput:
-    field_id: strawberry.ID
-    equals: JSON | None = strawberry.field(
-        default=strawberry.UNSET,
-        description="The answer is this value; null: the contact has no answer.",
-    )
-    in_: list[JSON] | None = strawberry.field(
-        default=None, name="in", description="The answer is one of these values."
-    )
-    contains: str | None = strawberry.field(
-        default=None, description="Text answers containing this, ignoring case."
-    )
-    is_set: bool | None = strawberry.field(
-        default=None, description="True: answered; false: not answered."
-    )
-    min: JSON | None = strawberry.field(
-        default=None, description="At least this number or date (YYYY-MM-DD)."
-    )
-    max: JSON | None = strawberry.field(
-        default=None, description="At most this number or date (YYYY-MM-DD)."
-    )
-
-
-@strawberry.input
-class ContactFilterInput:
-    kind: ContactKindEnum | None = None
-    colour_ids: list[strawberry.ID] | None = strawberry.field(
-        default=None, description="Any of these colours."
-    )
-    groups: GroupsFilterInput | None = None
-    is_user: bool | None = None
-    is_subscriber: bool | None = None
-    consent: ConsentFilterInput | None = None
-    age: AgeRangeInput | None = strawberry.field(
-        default=None, description="Contacts without a birth date never match."
-    )
-    created_at: DateRangeInput | None = None
-    last_activity_at: DateRangeInput | None = None
-    affiliated_to: strawberry.ID | None = strawberry.field(
-        default=None, description="People affiliated with this organization contact."
-    )
-    custom_fields: list[CustomFieldFilterInput] | None = strawberry.field(
-        default=None, description="Custom field answers; every condition must hold."
-    )
-    archived: bool = strawberry.field(
-        default=False, description="True lists the archived contacts instead of the others."
-    )
-
-
-@strawberry.input
-class ContactSortInput:
-    field: ContactSortEnum = contact_search.ContactSort.NAME
-    direction: SortDirection = SortDirection.ASC
 
 
 @strawberry.type
@@ -387,61 +247,6 @@ def _given(input_: Any, exclude: tuple[str, ...]) -> dict[str, Any]:
         for name, value in vars(input_).items()
         if value is not strawberry.UNSET and name not in exclude
     }
-
-
-def _range(days: DateRangeInput | None) -> contact_search.DateRange | None:
-    return contact_search.DateRange(days.from_, days.to) if days is not None else None
-
-
-def _custom_field_condition(
-    given: CustomFieldFilterInput,
-) -> contact_search.CustomFieldCondition:
-    has_equals = given.equals is not strawberry.UNSET
-    return contact_search.CustomFieldCondition(
-        field_id=ids.decode_as(given.field_id, "CustomField"),
-        has_equals=has_equals,
-        equals=given.equals if has_equals else None,
-        in_=given.in_,
-        contains=given.contains,
-        is_set=given.is_set,
-        min=given.min,
-        max=given.max,
-    )
-
-
-def _filter(text: str | None, given: ContactFilterInput | None) -> contact_search.ContactFilter:
-    given = given or ContactFilterInput()
-    affiliated_to = None
-    if given.affiliated_to is not None:
-        affiliated_to = ids.decode_as(given.affiliated_to, "Contact")
-        if affiliated_to is None:
-            raise NotFound(("filter", "affiliatedTo"))
-    return contact_search.ContactFilter(
-        search=text,
-        kind=given.kind,
-        colour_ids=(
-            [ids.decode_as(g, "Colour") for g in given.colour_ids]
-            if given.colour_ids is not None
-            else None
-        ),
-        group_ids=[ids.decode_as(g, "Group") for g in given.groups.ids] if given.groups else None,
-        group_match=given.groups.mode if given.groups else contact_search.GroupMatch.ANY,
-        is_user=given.is_user,
-        is_subscriber=given.is_subscriber,
-        consent_channel=given.consent.channel if given.consent else None,
-        consent_statuses=given.consent.statuses if given.consent else None,
-        age_min=given.age.min if given.age else None,
-        age_max=given.age.max if given.age else None,
-        created=_range(given.created_at),
-        last_activity=_range(given.last_activity_at),
-        affiliated_to=affiliated_to,
-        custom_fields=(
-            [_custom_field_condition(c) for c in given.custom_fields]
-            if given.custom_fields is not None
-            else None
-        ),
-        archived=given.archived,
-    )
 
 
 @strawberry.type
@@ -476,7 +281,7 @@ class ContactQuery:
         sort = sort or ContactSortInput()
         page = await contact_search.contacts(
             info.context.actor(info),
-            _filter(search, filter),
+            contact_filter(search, filter),
             contact_search.ContactSort(sort.field),
             sort.direction is SortDirection.DESC,
             first=first,

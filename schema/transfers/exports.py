@@ -16,7 +16,7 @@ from models.transfers import ContactExport
 from resolvers.common.errors import BadUserInput, NotFound
 from resolvers.common.permissions import Permission
 from resolvers.transfers import exports
-from schema.contacts import ContactFilterInput, _filter
+from schema.contact_filters import ContactFilterInput, contact_filter
 from schema.identity import UserType
 from schema.payloads import Payload
 from schema.permissions import describe, requires
@@ -143,7 +143,7 @@ class ContactExportsMutation:
         self, info: strawberry.Info, input: ContactsExportInput
     ) -> ContactsExportPayload:
         try:
-            filters = _filter(input.search, input.filter)
+            filters = contact_filter(input.search, input.filter)
         except NotFound as not_found:
             raise NotFound(("input", *not_found.field)) from None
         except BadUserInput as refused:  # a malformed id in the filter

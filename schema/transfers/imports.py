@@ -19,7 +19,7 @@ from resolvers.contacts.consent import ImpliedBasis
 from resolvers.transfers import imports
 from resolvers.transfers.csv_columns import ContactColumn
 from schema import ids
-from schema.contacts import ConsentChannelEnum, ConsentStatusEnum, ImpliedBasisEnum
+from schema.contact_consent import ConsentChannelEnum, ConsentStatusEnum, ImpliedBasisEnum
 from schema.errors import UserErrorCodeEnum
 from schema.identity import UserType
 from schema.payloads import Payload

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from resolvers.common.permissions import Permission
-from resolvers.duplicates import suggestions as duplicates
+from resolvers.duplicates import merge, suggestions
 from schema.payloads import Payload
 from schema.permissions import describe, requires
 from schema.scope import scoped_id, scoped_ids_or_none
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 ContactRef = Annotated["ContactType", strawberry.lazy("schema.contacts")]
 
 DuplicateReasonEnum = strawberry.enum(
-    duplicates.DuplicateReason,
+    suggestions.DuplicateReason,
     name="ContactDuplicateReason",
     description="Why two contacts look like the same one.",
 )
@@ -36,7 +36,7 @@ class ContactDuplicate:
     )
 
     @classmethod
-    def of(cls, pair: duplicates.DuplicatePair) -> ContactDuplicate:
+    def of(cls, pair: suggestions.DuplicatePair) -> ContactDuplicate:
         return cls(
             first=pair.first,
             second=pair.second,
@@ -49,7 +49,7 @@ class ContactDuplicate:
 class ContactMergeInput:
     survivor_id: strawberry.ID = strawberry.field(description="The contact that remains.")
     other_ids: list[strawberry.ID] = strawberry.field(
-        description=f"The contacts merged into it, then deleted; at most {duplicates.MAX_MERGED}."
+        description=f"The contacts merged into it, then deleted; at most {merge.MAX_MERGED}."
         " Their empty fields fill the survivor's in this order."
     )
 
@@ -92,7 +92,7 @@ class ContactDuplicatesQuery:
         after: str | None = None,
         dismissed: bool = False,
     ) -> Connection[ContactDuplicate]:
-        page = await duplicates.duplicates(
+        page = await suggestions.duplicates(
             info.context.actor(info), first=first, after=after, dismissed=dismissed
         )
         page.items = [ContactDuplicate.of(pair) for pair in page.items]
@@ -115,7 +115,7 @@ class ContactDuplicatesMutation:
         survivor_id = await scoped_id(info, input.survivor_id, "Contact", ("input", "survivorId"))
         # The merge reports the others' problems together, NOT_FOUND among them (None).
         other_ids = await scoped_ids_or_none(info, input.other_ids, "Contact")
-        contact = await duplicates.merge(info.context.actor(info), survivor_id, other_ids)
+        contact = await merge.merge(info.context.actor(info), survivor_id, other_ids)
         return ContactMergePayload(contact=contact)
 
     @strawberry.mutation(
@@ -130,7 +130,7 @@ class ContactDuplicatesMutation:
     ) -> ContactDuplicateDismissPayload:
         first_id = await scoped_id(info, input.first_id, "Contact", ("input", "firstId"))
         second_id = await scoped_id(info, input.second_id, "Contact", ("input", "secondId"))
-        pair = await duplicates.dismiss(
+        pair = await suggestions.dismiss(
             info.context.actor(info), first_id, second_id, input.dismissed
         )
         return ContactDuplicateDismissPayload(duplicate=ContactDuplicate.of(pair))

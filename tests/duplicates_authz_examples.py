@@ -5,7 +5,7 @@ Each merge acts on two contacts of its own, so allowed calls never collide.
 
 from __future__ import annotations
 
-from resolvers.duplicates import suggestions as duplicates
+from resolvers.duplicates import suggestions
 from tests.groups_authz_examples import gid, new_contact, organization_id
 from tests.support.authz import example
 
@@ -36,7 +36,7 @@ async def a_fresh_suggested_pair(world, caller):
     for contact in (first, second):
         contact.email = f"pair{first.id}@example.test"
         await contact.save(update_fields=["email"])
-    await duplicates.refresh_suggestions(world.organization.id, [first.id, second.id])
+    await suggestions.refresh_suggestions(world.organization.id, [first.id, second.id])
     return {"firstId": gid(first), "secondId": gid(second)}
 
 

@@ -48,7 +48,7 @@ from resolvers.contacts import consent as consent_rules
 from resolvers.contacts import links
 from resolvers.contacts.records import fold, jsonable, refresh_derived
 from resolvers.custom_fields.answers import stored_answer
-from resolvers.duplicates import suggestions as duplicates
+from resolvers.duplicates import suggestions
 from resolvers.transfers.csv_columns import ContactColumn
 from resolvers.transfers.csv_records import CsvRecord
 from resolvers.transfers.import_rows import ImportRow, RowProblem, parse_row
@@ -157,7 +157,7 @@ async def _chunk(import_id: int, records: _Records) -> bool:
             fields.append("finished_at")
         await state.save(update_fields=fields)
         if writer.touched:
-            await duplicates.refresh_suggestions(state.organization_id, sorted(writer.touched))
+            await suggestions.refresh_suggestions(state.organization_id, sorted(writer.touched))
         if done:
             await audit.record(
                 "contact.import.finished",

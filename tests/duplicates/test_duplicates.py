@@ -11,7 +11,7 @@ from models.custom_fields import CustomFieldAnswer, CustomFieldType
 from models.duplicates import DuplicateSuggestion
 from models.groups import Group, GroupMember
 from resolvers.common.time import now
-from resolvers.duplicates import suggestions as duplicates
+from resolvers.duplicates import suggestions
 from resolvers.duplicates.suggestions import comparable_name, levenshtein, similar_names
 from tests.contacts.contact_flows import (
     ARCHIVE,
@@ -413,7 +413,7 @@ async def test_rebuilding_every_suggestion_finds_what_edits_found(api, world):
             )
         )
     assert await suggested(api, world) == []
-    count = await duplicates.refresh_all_suggestions(world.organization.id, batch_size=3)
+    count = await suggestions.refresh_all_suggestions(world.organization.id, batch_size=3)
     rebuilt = await suggested(api, world)
     assert count == 3 and rebuilt == [
         ("Marie Tremblay", "Marie Tremblai", ["EMAIL", "NAME_AND_BIRTH_DATE"]),
@@ -421,7 +421,7 @@ async def test_rebuilding_every_suggestion_finds_what_edits_found(api, world):
         ("Jean-Éric Dupont", "jean eric DUPOND", ["NAME_AND_BIRTH_DATE"]),
     ]
     await DuplicateSuggestion.all().delete()
-    await duplicates.refresh_suggestions(world.organization.id, [c.id for c in made])
+    await suggestions.refresh_suggestions(world.organization.id, [c.id for c in made])
     assert await suggested(api, world) == rebuilt
 
 
@@ -445,7 +445,7 @@ def test_the_segment_prefilter_never_hides_a_close_name():
         b = "".join(b)
         limit = min(2, max(len(a), len(b)) // 4)
         if levenshtein(a, b, limit) <= limit:
-            assert duplicates._shares_a_segment(a, b, limit), (a, b)
+            assert suggestions._shares_a_segment(a, b, limit), (a, b)
 
 
 async def test_listing_ten_or_a_hundred_pairs_costs_the_same_statements(api, world):
@@ -456,7 +456,7 @@ async def test_listing_ten_or_a_hundred_pairs_costs_the_same_statements(api, wor
                 world.organization, first_name=f"Twin{n:03}", last_name=last_name, email=email
             )
     ids = await Contact.filter(organization_id=world.organization.id).values_list("id", flat=True)
-    await duplicates.refresh_suggestions(world.organization.id, ids)
+    await suggestions.refresh_suggestions(world.organization.id, ids)
     query = """query($o: ID!, $first: Int) { contactDuplicates(organizationId: $o, first: $first) {
       edges { node { reasons first { displayName email } second { displayName } } } } }"""
     counts = {}

@@ -31,7 +31,7 @@ from carnet.settings import Settings, configure
 from carnet.websocket import CarnetTransportWSHandler
 from resolvers.common.actor import RequestMeta
 from resolvers.identity.sessions import authenticate
-from resolvers.transfers import exports
+from resolvers.transfers import export_downloads
 from schema import build_schema
 from schema.context import Context
 
@@ -145,8 +145,8 @@ async def contact_export_download(request: Request) -> Response:
     meta = _meta(request)
     private = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
     try:
-        found = await exports.download(request.path_params["token"], meta)
-    except exports.LinkRefused as refused:
+        found = await export_downloads.download(request.path_params["token"], meta)
+    except export_downloads.LinkRefused as refused:
         return PlainTextResponse(
             translate(refused.message, meta.locale), status_code=refused.status, headers=private
         )

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 from resolvers.common.tasks import run_job
-from resolvers.transfers import exports, import_job
+from resolvers.transfers import export_downloads, exports, import_job
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +24,7 @@ async def export_contacts(ctx: dict, task_id: int) -> None:
 
 
 async def purge_contact_export_files(ctx: dict) -> int:
-    purged = await exports.purge_files()
+    purged = await export_downloads.purge_files()
     if purged:
         log.info("deleted the file of %d contact export(s) past their retention", purged)
     return purged

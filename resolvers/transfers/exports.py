@@ -6,27 +6,17 @@ export_csv) with the requester's rights as they are when it runs, in rounds: eac
 stores its rows as one more part of the file in storage (carnet.storage), numbered by the
 rows before it, so a round run again rewrites its own part instead of appending twice.
 
-The download link is a bearer secret. It is minted only by `issue_link` (the
-`contactExportLink` mutation), shown once in that mutation's payload, and never readable
-again: only its SHA-256 is kept, each new link kills the previous one, and it dies after
-`export_link_ttl_seconds`. Reads of an export (queries, `node`, lists) never mint a link,
-so they stay side-effect free and cannot leak one. Minting and each download are audited.
-The file itself is kept `export_retention_days` after it was built, then deleted from
-storage; the download streams it from storage, never whole in memory.
+Download links, downloads and the deletion of old files are in export_downloads.py.
 """
 
 from __future__ import annotations
 
 import io
-import secrets
-from collections.abc import AsyncIterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from time import monotonic
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from carnet.auth import token_digest
 from carnet.i18n import N_
 from carnet.settings import current_settings
 from carnet.storage import current_storage, new_key
@@ -55,7 +45,6 @@ EXPORT_CONTACTS = "export_contacts"
 # so one impatient double-click is fine, a loop of requests is not.
 MAX_EXPORTS_IN_PROGRESS = 3
 FILE_KIND = "contact-exports"  # the files' folder in storage
-_MAX_TOKEN_LENGTH = 100
 # The columns lists and reads show (the file itself is in storage, never in a row).
 _LISTED = (
     "id",
@@ -294,131 +283,3 @@ async def exports(actor: Actor, *, first: int | None = None, after: str | None =
     """The organization's exports, newest first."""
     listed = ContactExport.filter(organization_id=actor.organization_id).only(*_LISTED)
     return await paginate(listed, order=("-created_at",), first=first, after=after)
-
-
-@dataclass(frozen=True)
-class DownloadLink:
-    url: str
-    expires_at: datetime
-
-
-def download_url(token: str) -> str:
-    return f"{current_settings().public_url.rstrip('/')}/exports/{token}"
-
-
-async def issue_link(actor: Actor, export_id: int | None) -> tuple[ContactExport, DownloadLink]:
-    """A fresh download link for a built export whose file is still kept; the previous
-    link stops working."""
-    field = ("input", "id")
-    ttl = timedelta(seconds=current_settings().export_link_ttl_seconds)
-    async with unit_of_work():
-        export = None
-        if export_id is not None:
-            export = (
-                await ContactExport.filter(id=export_id, organization_id=actor.organization_id)
-                .only(*_LISTED)
-                .select_for_update()
-                .first()
-            )
-        if export is None:
-            raise NotFound(field)
-        if export.status is TransferStatus.FAILED:
-            raise UserErrors.single(
-                UserErrorCode.INVALID, field, N_("This export failed: ask for a new one.")
-            )
-        if export.status is not TransferStatus.DONE:
-            raise UserErrors.single(
-                UserErrorCode.INVALID, field, N_("This export is not ready yet.")
-            )
-        if not downloadable(export):
-            raise UserErrors.single(
-                UserErrorCode.TOKEN_EXPIRED,
-                field,
-                N_("This export's file has been deleted: ask for a new export."),
-            )
-        token = secrets.token_urlsafe(32)
-        export.download_token_hash = token_digest(token)
-        export.expires_at = now() + ttl
-        await ContactExport.filter(id=export.id).update(
-            download_token_hash=export.download_token_hash, expires_at=export.expires_at
-        )
-        await audit.record(
-            "contact.export.link",
-            actor=actor.user,
-            meta=actor.meta,
-            organization_id=actor.organization_id,
-            target=("ContactExport", export.id),
-            after={"expires_at": export.expires_at.isoformat()},
-        )
-    return export, DownloadLink(download_url(token), export.expires_at)
-
-
-class LinkRefused(Exception):
-    """The download route's refusal: 404 for a link that never existed (or was replaced),
-    410 for one that expired or whose file was deleted."""
-
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
-@dataclass(frozen=True)
-class Download:
-    filename: str
-    size: int  # bytes, for Content-Length
-    chunks: AsyncIterator[bytes]  # the file, streamed from storage
-
-
-async def download(token: str, meta: RequestMeta) -> Download:
-    """The file a link points at, audited as `contact.export.download`."""
-    unknown = LinkRefused(404, N_("This download link is not valid."))
-    if not token or len(token) > _MAX_TOKEN_LENGTH:
-        raise unknown
-    export = await ContactExport.get_or_none(
-        download_token_hash=token_digest(token)
-    ).select_related("organization")
-    if export is None:
-        raise unknown
-    moment = now()
-    expired = LinkRefused(410, N_("This download link has expired. Ask for a new one in Carnet."))
-    if (
-        export.expires_at is None
-        or export.expires_at <= moment
-        or export.file_key is None
-        or not downloadable(export)
-    ):
-        raise expired
-    storage = current_storage()
-    size = await storage.size(export.file_key)
-    if size is None:
-        raise expired
-    await audit.record(
-        "contact.export.download",
-        actor=None,
-        meta=meta,
-        organization_id=export.organization_id,
-        target=("ContactExport", export.id),
-        after={"row_count": export.row_count},
-    )
-    day = export.finished_at.astimezone(ZoneInfo(export.organization.timezone)).date()
-    return Download(f"contacts-{day.isoformat()}.csv", size, storage.open(export.file_key))
-
-
-async def purge_files() -> int:
-    """Deletes the file (and clears any link) of exports built more than the retention ago.
-    Each row is cleared before its file goes: no download starts on a file being deleted."""
-    cutoff = now() - timedelta(days=current_settings().export_retention_days)
-    expired = await ContactExport.filter(file_key__isnull=False, finished_at__lte=cutoff).only(
-        "id", "file_key"
-    )
-    storage = current_storage()
-    purged = 0
-    for export in expired:
-        cleared = await ContactExport.filter(id=export.id, file_key=export.file_key).update(
-            file_key=None, download_token_hash=None, expires_at=None
-        )
-        if cleared:
-            await storage.delete(export.file_key)
-            purged += 1
-    return purged

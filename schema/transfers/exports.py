@@ -15,7 +15,7 @@ from carnet.i18n import translate
 from models.transfers import ContactExport
 from resolvers.common.errors import BadUserInput, NotFound
 from resolvers.common.permissions import Permission
-from resolvers.transfers import exports
+from resolvers.transfers import export_downloads, exports
 from schema.contact_filters import ContactFilterInput, contact_filter
 from schema.identity import UserType
 from schema.payloads import Payload
@@ -163,6 +163,6 @@ class ContactExportsMutation:
         self, info: strawberry.Info, input: ContactExportLinkInput
     ) -> ContactExportLinkPayload:
         pk = await scoped_id(info, input.id, "ContactExport", ("input", "id"))
-        export, link = await exports.issue_link(info.context.actor(info), pk)
+        export, link = await export_downloads.issue_link(info.context.actor(info), pk)
         export._minted_link = link
         return ContactExportLinkPayload(export=export)

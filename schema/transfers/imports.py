@@ -16,7 +16,7 @@ from carnet.i18n import translate
 from models.transfers import ContactImport, OnExisting, TransferStatus
 from resolvers.common.permissions import Permission
 from resolvers.contacts.consent import ImpliedBasis
-from resolvers.transfers import imports
+from resolvers.transfers import import_file, import_mapping, imports
 from resolvers.transfers.csv_columns import ContactColumn
 from schema import ids
 from schema.contact_consent import ConsentChannelEnum, ConsentStatusEnum, ImpliedBasisEnum
@@ -33,7 +33,7 @@ ContactColumnEnum = strawberry.enum(
     description="A contact field a CSV column can fill (imports) or hold (exports).",
 )
 CsvEncodingEnum = strawberry.enum(
-    imports.CsvEncoding,
+    import_file.CsvEncoding,
     name="CsvEncoding",
     description="How the file's text is encoded. Excel's plain \"CSV\" on Windows is "
     'WINDOWS_1252; "CSV UTF-8" is UTF_8 (its byte-order mark is accepted).',
@@ -177,7 +177,7 @@ class ContactsImportInput:
         "(those of its own exports, in English or French, and the keys of the custom fields "
         "not archived) map themselves.",
     )
-    encoding: CsvEncodingEnum = imports.CsvEncoding.UTF_8
+    encoding: CsvEncodingEnum = import_file.CsvEncoding.UTF_8
     consent: list[ContactImportConsentInput] = strawberry.field(
         default_factory=list,
         description="Consent the organization declares for the rows; a row's own consent "
@@ -242,7 +242,7 @@ class ContactImportsMutation:
                 "CustomField",
             )
             mapping = [
-                imports.ColumnChoice(
+                import_mapping.ColumnChoice(
                     m.column, m.field, None if m.custom_field_id is None else field_ids.pop(0) or 0
                 )
                 for m in input.mapping

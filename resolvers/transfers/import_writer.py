@@ -1,0 +1,396 @@
+"""Writing one chunk of an import's rows. A row matches an existing contact by normalized
+email, else by phone (the one in the lists first, then the oldest), among the
+organization's contacts and the rows before it in the same file. Unknown group names are
+created (imports come from managers, who may create groups); an unknown colour is a row
+error (a colour needs its code). Consent follows `import_consent`. `last_activity_at` is
+left alone: being imported is not an interaction of the person's.
+Custom-field answers follow `on_existing` like the contact's own fields (FILL_BLANKS only
+answers questions not answered yet); their required rules are a form's, not an import's.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tortoise.expressions import Q
+
+from carnet.i18n import N_
+from models.audit import AuditEvent
+from models.colours import Colour
+from models.contacts import (
+    ConsentChannel,
+    ConsentRecord,
+    ConsentStatus,
+    Contact,
+    ContactKind,
+    ContactSource,
+)
+from models.custom_fields import CustomField, CustomFieldAnswer
+from models.groups import Group, GroupMember
+from models.identity import User
+from models.organizations import Organization
+from models.transfers import ContactImport, ContactImportRowError, OnExisting
+from resolvers.common.actor import RequestMeta
+from resolvers.common.errors import UserErrorCode
+from resolvers.common.time import now
+from resolvers.contacts import consent as consent_rules
+from resolvers.contacts import links
+from resolvers.contacts.records import fold, jsonable, refresh_derived
+from resolvers.custom_fields.answers import stored_answer
+from resolvers.transfers import import_consent
+from resolvers.transfers.csv_columns import ContactColumn
+from resolvers.transfers.csv_records import CsvRecord
+from resolvers.transfers.import_rows import ImportRow, RowProblem, parse_row
+from resolvers.transfers.imports import CONSENT_SOURCE
+
+COUNTERS = ("processed_rows", "created_count", "updated_count", "error_count", "skipped_count")
+
+
+class ChunkWriter:
+    """Writes one chunk's rows: contacts one by one (their ids are needed), everything
+    else — memberships, consent records, custom-field answers, audit events, row errors —
+    in bulk."""
+
+    def __init__(
+        self,
+        state: ContactImport,
+        organization: Organization,
+        user: User | None,
+        questions: dict[int, CustomField] | None = None,
+    ):
+        self.state, self.organization, self.user = state, organization, user
+        self.mode = OnExisting(state.on_existing)
+        self.columns = [
+            (c["index"], c["column"], ContactColumn(c["field"]))
+            for c in state.mapping.get("columns", [])
+        ]
+        self.header_of = {field: header for _, header, field in self.columns}
+        # Custom-field columns whose question is still asked (archived since: ignored).
+        questions = questions or {}
+        self.custom = [
+            (c["index"], c["column"], questions[c["field_id"]])
+            for c in state.mapping.get("custom_fields", [])
+            if c["field_id"] in questions
+        ]
+        self.questions = questions
+        self.answers: dict[tuple[int, int], CustomFieldAnswer] = {}  # stored or pending
+        self.new_answers: list[CustomFieldAnswer] = []
+        self.changed_answers: dict[int, CustomFieldAnswer] = {}
+        self.declared = {ConsentChannel(k): v for k, v in (state.consent or {}).items()}
+        self.counts = dict.fromkeys(COUNTERS[1:], 0)
+        self.touched: set[int] = set()
+        self.palette: dict[str, int] = {}
+        self.groups: dict[str, Group] | None = None
+        self.memberships: set[tuple[int, int]] = set()
+        self.new_memberships: list[GroupMember] = []
+        self.consent_records: list[ConsentRecord] = []
+        self.events: list[AuditEvent] = []
+        self.row_errors: list[ContactImportRowError] = []
+        self.to_link: list[Contact] = []
+        self.by_email: dict[str, Contact] = {}
+        self.by_phone: dict[str, Contact] = {}
+
+    @classmethod
+    async def for_import(cls, state: ContactImport) -> ChunkWriter:
+        organization = await Organization.get(id=state.organization_id)
+        user = await User.get_or_none(id=state.created_by_id) if state.created_by_id else None
+        field_ids = [c["field_id"] for c in state.mapping.get("custom_fields", [])]
+        questions = {}
+        if field_ids:
+            found = await CustomField.filter(
+                id__in=field_ids, organization_id=organization.id, archived_at__isnull=True
+            )
+            questions = {q.id: q for q in found}
+        writer = cls(state, organization, user, questions)
+        if ContactColumn.COLOUR in writer.header_of:
+            colours = await Colour.filter(organization_id=organization.id).values_list("name", "id")
+            writer.palette = {fold(name): pk for name, pk in colours}
+        return writer
+
+    def parse(self, numbered: list[tuple[int, CsvRecord]]) -> list[ImportRow]:
+        implied = {
+            channel
+            for channel, declared in self.declared.items()
+            if declared["status"] == ConsentStatus.IMPLIED.value
+        }
+        return [
+            parse_row(
+                number, record, self.columns, self.organization, self.palette, implied, self.custom
+            )
+            for number, record in numbered
+        ]
+
+    async def write(self, rows: list[ImportRow]) -> None:
+        await self._load_matches([r for r in rows if not r.problems and not r.blank])
+        for row in rows:
+            if row.blank:
+                self.counts["skipped_count"] += 1
+            elif row.problems or not await self._write_row(row):
+                self.counts["error_count"] += 1
+                self._errors(row)
+        await GroupMember.bulk_create(self.new_memberships)
+        await ConsentRecord.bulk_create(self.consent_records)
+        await CustomFieldAnswer.bulk_create(self.new_answers)
+        if self.changed_answers:
+            changed = list(self.changed_answers.values())
+            for answer in changed:
+                answer.updated_at = now()
+            await CustomFieldAnswer.bulk_update(
+                changed, fields=["content", "search_text", "updated_at"]
+            )
+        await AuditEvent.bulk_create(self.events)
+        await ContactImportRowError.bulk_create(self.row_errors)
+        await self._link_verified_users()
+
+    async def _load_matches(self, rows: list[ImportRow]) -> None:
+        emails = {r.values["email"] for r in rows if r.values.get("email")}
+        phones = {r.values["phone"] for r in rows if r.values.get("phone")}
+        conditions = [Q(email__in=emails)] if emails else []
+        conditions += [Q(phone__in=phones)] if phones else []
+        if not conditions:
+            return
+        found = (
+            await Contact.filter(
+                Q(*conditions, join_type="OR"), organization_id=self.organization.id
+            )
+            .select_for_update()
+            .order_by("id")
+        )
+        # The oldest contact in the lists wins, archived ones last.
+        for contact in sorted(found, key=lambda c: (c.archived_at is not None, c.id)):
+            self._remember(contact)
+        if any(r.groups for r in rows) and found:
+            pairs = await GroupMember.filter(contact_id__in=[c.id for c in found]).values_list(
+                "contact_id", "group_id"
+            )
+            self.memberships = set(pairs)
+        if self.custom and found and self.mode is not OnExisting.SKIP:
+            stored = await CustomFieldAnswer.filter(
+                contact_id__in=[c.id for c in found], field_id__in=list(self.questions)
+            )
+            for answer in stored:
+                self.answers[(answer.contact_id, answer.field_id)] = answer
+
+    def _remember(self, contact: Contact) -> None:
+        if contact.email:
+            self.by_email.setdefault(contact.email, contact)
+        if contact.phone:
+            self.by_phone.setdefault(contact.phone, contact)
+
+    def _errors(self, row: ImportRow) -> None:
+        for problem in row.problems:
+            self.row_errors.append(
+                ContactImportRowError(
+                    contact_import_id=self.state.id,
+                    row=row.number,
+                    column=problem.column[:255],
+                    code=problem.code.value,
+                    message=problem.message,
+                    params=problem.params,
+                )
+            )
+
+    async def _write_row(self, row: ImportRow) -> bool:
+        """False when the row turns out invalid (its problem added to the row)."""
+        email, phone = row.values.get("email"), row.values.get("phone")
+        match = (email and self.by_email.get(email)) or (phone and self.by_phone.get(phone))
+        if match is None:
+            if not self._has_organization_name(row, None):
+                return False
+            await self._create(row)
+            self.counts["created_count"] += 1
+        elif self.mode is OnExisting.SKIP:
+            self.counts["skipped_count"] += 1
+        elif not self._has_organization_name(row, match):
+            return False
+        elif await self._update(match, row):
+            self.counts["updated_count"] += 1
+        else:
+            self.counts["skipped_count"] += 1
+        return True
+
+    def _has_organization_name(self, row: ImportRow, contact: Contact | None) -> bool:
+        kind = row.values.get("kind") if self._overwrites("kind", contact) else None
+        kind = kind or (contact.kind if contact else ContactKind.PERSON)
+        name = row.values.get("organization_name") or (contact and contact.organization_name)
+        if kind is ContactKind.ORGANIZATION and not name:
+            header = self.header_of.get(ContactColumn.ORGANIZATION_NAME, "")
+            row.problems.append(
+                RowProblem(header, UserErrorCode.REQUIRED, N_("This field is required."))
+            )
+            return False
+        return True
+
+    def _overwrites(self, name: str, contact: Contact | None) -> bool:
+        if contact is None or self.mode is OnExisting.OVERWRITE:
+            return True
+        return name not in ("kind", "locale") and getattr(contact, name) in (None, "")
+
+    async def _create(self, row: ImportRow) -> None:
+        contact = Contact(
+            organization_id=self.organization.id,
+            source=ContactSource.IMPORT,
+            colour_id=row.colour_id,
+            **{"locale": self.organization.locale, **row.values},
+        )
+        changes = import_consent.consent_changes(contact, row, self.declared)
+        refresh_derived(contact)
+        await contact.save()
+        self._remember(contact)
+        self.touched.add(contact.id)
+        _, answers = self._answer(contact, row)
+        self._event(
+            "contact.create",
+            contact,
+            after=jsonable(
+                {
+                    "source": contact.source,
+                    "row": row.number,
+                    **row.values,
+                    **({"custom_fields": answers} if answers else {}),
+                }
+            ),
+        )
+        self._record_consent(contact, changes)
+        await self._add_to_groups(contact, row)
+        if contact.email:
+            self.to_link.append(contact)
+
+    async def _update(self, contact: Contact, row: ImportRow) -> bool:
+        changes: dict[str, Any] = {}
+        for name, value in row.values.items():
+            if name == "do_not_contact" and self.mode is OnExisting.FILL_BLANKS:
+                if value and not contact.do_not_contact:  # a restriction always applies
+                    changes[name] = True
+            elif self._overwrites(name, contact) and getattr(contact, name) != value:
+                changes[name] = value
+        if row.colour_id and row.colour_id != contact.colour_id:
+            if self.mode is OnExisting.OVERWRITE or contact.colour_id is None:
+                changes["colour_id"] = row.colour_id
+        before = {name: getattr(contact, name) for name in changes}
+        contact.update_from_dict(changes)
+        consent_changes = import_consent.consent_changes(contact, row, self.declared)
+        fields = list(changes)
+        if changes:
+            refresh_derived(contact)
+            fields += ["sort_name", "search_text"]
+        for channel in consent_changes:
+            fields += list(consent_rules._columns(channel))
+        if fields:
+            await contact.save(update_fields=[*fields, "updated_at"])
+            self._remember(contact)
+            self.touched.add(contact.id)
+        answers_before, answers = self._answer(contact, row)
+        if changes or answers:
+            answered = ({"custom_fields": answers_before}, {"custom_fields": answers})
+            self._event(
+                "contact.update",
+                contact,
+                before=jsonable({**before, **(answered[0] if answers else {})}),
+                after=jsonable({**changes, **(answered[1] if answers else {}), "row": row.number}),
+            )
+            if "email" in changes:
+                self.to_link.append(contact)
+        self._record_consent(contact, consent_changes)
+        added = await self._add_to_groups(contact, row)
+        return bool(changes or consent_changes or added or answers)
+
+    def _answer(self, contact: Contact, row: ImportRow) -> tuple[dict, dict]:
+        """Queues the row's answers for the contact (all of them when OVERWRITE, else only
+        questions not answered yet); returns the answers replaced and given, by key."""
+        before: dict[str, Any] = {}
+        after: dict[str, Any] = {}
+        for field_id, value in row.answers.items():
+            question = self.questions[field_id]
+            answer = self.answers.get((contact.id, field_id))
+            if answer is None:
+                answer = CustomFieldAnswer(
+                    contact_id=contact.id,
+                    field_id=field_id,
+                    **stored_answer(question.type, value),
+                )
+                self.answers[(contact.id, field_id)] = answer
+                self.new_answers.append(answer)
+                before[question.key] = None
+            elif self.mode is OnExisting.OVERWRITE and answer.value != value:
+                before[question.key] = answer.value
+                answer.update_from_dict(stored_answer(question.type, value))
+                if answer.id is not None:
+                    self.changed_answers[answer.id] = answer
+            else:
+                continue
+            after[question.key] = value
+        return before, after
+
+    def _record_consent(self, contact: Contact, changes: dict[ConsentChannel, Any]) -> None:
+        for channel, ((before_status, before_expiry), status, expires_at) in changes.items():
+            declared = self.declared.get(channel) or {}
+            self.consent_records.append(
+                ConsentRecord(
+                    contact_id=contact.id,
+                    channel=channel,
+                    status=status,
+                    source=CONSENT_SOURCE,
+                    proof=declared.get("proof", ""),
+                    expires_at=expires_at,
+                    recorded_by=self.user,
+                )
+            )
+            self._event(
+                "contact.consent_set",
+                contact,
+                **consent_rules.change_audit(
+                    channel, (before_status, before_expiry), (status, expires_at), CONSENT_SOURCE
+                ),
+            )
+
+    async def _add_to_groups(self, contact: Contact, row: ImportRow) -> bool:
+        added = False
+        for name in row.groups:
+            group = await self._group(name)
+            if (contact.id, group.id) in self.memberships:
+                continue
+            self.memberships.add((contact.id, group.id))
+            self.new_memberships.append(GroupMember(group_id=group.id, contact_id=contact.id))
+            added = True
+        return added
+
+    async def _group(self, name: str) -> Group:
+        if self.groups is None:
+            existing = await Group.filter(organization_id=self.organization.id)
+            self.groups = {fold(group.name): group for group in existing}
+        group = self.groups.get(fold(name))
+        if group is None:
+            group = await Group.create(organization_id=self.organization.id, name=name)
+            self.groups[fold(name)] = group
+            self._event(
+                "group.create",
+                group,
+                after={"name": name, "description": "", "import_id": self.state.id},
+                target_type="Group",
+            )
+        return group
+
+    def _event(self, action: str, record, *, before=None, after=None, target_type="Contact"):
+        self.events.append(
+            AuditEvent(
+                organization_id=self.organization.id,
+                actor=self.user,
+                action=action,
+                target_type=target_type,
+                target_id=str(record.id),
+                before=before,
+                after={**(after or {}), "import_id": self.state.id},
+            )
+        )
+
+    async def _link_verified_users(self) -> None:
+        emails = {contact.email for contact in self.to_link}
+        if not emails:
+            return
+        users = await User.filter(email__in=emails, email_verified_at__isnull=False, is_active=True)
+        by_email = {user.email: user for user in users}
+        for contact in self.to_link:
+            user = by_email.get(contact.email)
+            if user is not None:
+                await links.auto_link(contact, self.user, RequestMeta(), user=user)

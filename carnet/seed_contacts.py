@@ -27,14 +27,13 @@ from tortoise.fields import JSONField
 from tortoise.transactions import in_transaction
 
 from carnet.seed_contact_data import (
-    COLOURS,
-    GROUPS,
     Generator,
     Layout,
     Question,
     draw,
     midnight_utc,
 )
+from carnet.seed_words import COLOURS, GROUPS
 from models.affiliations import Affiliation
 from models.colours import Colour
 from models.contacts import ConsentRecord, Contact

@@ -9,8 +9,8 @@ from itertools import count
 
 from models.custom_fields import CustomField, CustomFieldType, CustomForm, CustomSection
 from schema import ids
-from tests.groups_authz_examples import new_contact
 from tests.support.authz import example
+from tests.support.contacts import new_contact
 
 _serial = count()
 ERRORS = "errors { code field }"

@@ -6,8 +6,8 @@ Each merge acts on two contacts of its own, so allowed calls never collide.
 from __future__ import annotations
 
 from resolvers.duplicates import suggestions
-from tests.groups_authz_examples import gid, new_contact, organization_id
 from tests.support.authz import example
+from tests.support.contacts import gid, new_contact, organization_id
 
 
 async def two_fresh_contacts(world, caller):

@@ -11,7 +11,9 @@ import json
 import pytest
 from tortoise import connections
 
+import tests.affiliations_authz_examples
 import tests.authz_examples
+import tests.colours_authz_examples
 import tests.contacts_authz_examples
 import tests.custom_fields_authz_examples
 import tests.duplicates_authz_examples

@@ -20,7 +20,7 @@ from resolvers.common.permissions import Permission, Relationship
 from schema import ids
 from schema.context import Context
 from schema.permissions import RequiresPermission, requires
-from tests.groups_authz_examples import gid, new_contact
+from tests.support.contacts import gid, new_contact
 
 
 @strawberry.type

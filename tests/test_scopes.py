@@ -15,7 +15,7 @@ from models.groups import Group
 from resolvers.common.permissions import Permission
 from schema import build_schema
 from schema.permissions import Guard, requires
-from tests.groups_authz_examples import gid, new_contact
+from tests.support.contacts import gid, new_contact
 from tests.test_authorization import database_state
 
 

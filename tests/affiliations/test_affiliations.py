@@ -4,7 +4,7 @@ from models.affiliations import Affiliation
 from models.audit import AuditEvent
 from models.contacts import ContactKind
 from schema import ids
-from tests.groups_authz_examples import gid, new_contact
+from tests.support.contacts import gid, new_contact
 
 ERRORS = "errors { code field message }"
 AFFILIATION = "affiliation { id roleTitle person { id } organizationContact { id } }"

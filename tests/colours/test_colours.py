@@ -7,7 +7,7 @@ from models.staff import MembershipStatus, Role, StaffMembership
 from resolvers.colours.colours import PALETTE_LIMIT
 from resolvers.contacts.records import MAX_CONTACTS_PER_CALL
 from schema import ids as global_ids
-from tests.groups_authz_examples import gid, new_contact
+from tests.support.contacts import gid, new_contact
 
 ERRORS = "errors { code field message }"
 PALETTE = "query($o: ID!) { colours(organizationId: $o) { id name hex } }"

@@ -15,7 +15,7 @@ from models.custom_fields import (
 from models.groups import Group
 from schema import ids
 from tests.custom_fields_authz_examples import a_fresh_field, a_fresh_section
-from tests.groups_authz_examples import new_contact
+from tests.support.contacts import new_contact
 
 ERRORS = "errors { code field message }"
 QUESTION = "id key label labelEn labelFr type required archivedAt choices { value label }"

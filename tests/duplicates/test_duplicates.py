@@ -24,7 +24,7 @@ from tests.contacts.contact_flows import (
     pk,
 )
 from tests.custom_fields_authz_examples import a_fresh_field
-from tests.groups_authz_examples import new_contact
+from tests.support.contacts import new_contact
 from tests.support.world import make_member
 
 ERRORS = "errors { code field message }"

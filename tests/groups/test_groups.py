@@ -8,7 +8,7 @@ from models.colours import Colour
 from models.contacts import Contact, ContactKind
 from models.groups import Group, GroupMember
 from schema import ids
-from tests.groups_authz_examples import gid, new_contact
+from tests.support.contacts import gid, new_contact
 
 ERRORS = "errors { code field message }"
 GROUP = "group { id name description memberCount }"

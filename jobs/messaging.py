@@ -1,4 +1,4 @@
-"""Email delivery jobs."""
+"""Messaging jobs: delivering an email from the outbox."""
 
 from __future__ import annotations
 

@@ -15,8 +15,8 @@ from tortoise import Tortoise
 from carnet import queue
 from carnet.db import tortoise_config
 from carnet.settings import Settings, configure, current_settings
-from jobs.email import send_email
 from jobs.maintenance import purge_outbox, sweep_tasks
+from jobs.messaging import send_email
 from jobs.staff import apply_scheduled_deactivations, send_invitation
 from jobs.transfers import export_contacts, import_contacts, purge_contact_export_files
 

@@ -1,7 +1,7 @@
 """Contact exports: asked for through the API, built by a job, downloaded through a link.
 
 `request_export` checks the filter as the contacts list does, records the export and its
-job, and audits `contact.export`. The job (`build`) writes the CSV (resolvers.contacts.
+job, and audits `contact.export`. The job (`build`) writes the CSV (resolvers.transfers.
 export_csv) with the requester's rights as they are when it runs, in rounds: each round
 stores its rows as one more part of the file in storage (carnet.storage), numbered by the
 rows before it, so a round run again rewrites its own part instead of appending twice.

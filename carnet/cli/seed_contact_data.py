@@ -1,5 +1,5 @@
 """What `carnet seed-contacts` writes: realistic Quebec address-book rows, drawn from one
-seeded random generator, as plain dicts of column values (carnet/seed_contacts.py writes
+seeded random generator, as plain dicts of column values (carnet/cli/seed_contacts.py writes
 them with COPY or executemany). The derived columns come from the app's own
 `refresh_derived`, so search and sort see seeded rows exactly as app-created ones.
 """

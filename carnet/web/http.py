@@ -110,7 +110,7 @@ from strawberry.types.execution import ExecutionResult, PreExecutionError
 from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET
 
-from carnet.persisted_queries import PersistedQueryStore
+from carnet.web.persisted_queries import PersistedQueryStore
 
 if TYPE_CHECKING:
     from strawberry.schema import BaseSchema

@@ -23,8 +23,8 @@ from redis.asyncio import Redis
 
 from carnet.settings import configure
 from carnet.web.app import create_app
-from carnet.web.http import APPLICATION_JSON, GRAPHQL_RESPONSE_JSON, negotiate_media_type
 from carnet.web.persisted_queries import PersistedQueryStore
+from carnet.web.protocol import APPLICATION_JSON, GRAPHQL_RESPONSE_JSON, negotiate_media_type
 from models.audit import AuditEvent
 from models.organizations import Organization, Role
 from tests.support.live_server import live_server

@@ -35,13 +35,13 @@ from tortoise import Tortoise
 from tortoise.backends.asyncpg.client import AsyncpgDBClient
 from tortoise.migrations.api.migrate import migrate
 
-from carnet import embedded_redis
-from carnet.app import create_app
 from carnet.auth import hash_password
+from carnet.cli import embedded_redis
+from carnet.cli.seed_contacts import seed_contacts
 from carnet.db import tortoise_config
-from carnet.seed_contacts import seed_contacts
 from carnet.settings import Environment, Settings
 from carnet.statements import count_statements
+from carnet.web.app import create_app
 from models.contacts import ConsentChannel, ConsentStatus, Contact
 from models.groups import Group
 from models.identity import User

@@ -26,7 +26,7 @@ import asyncpg
 import httpx
 
 import carnet
-from carnet import embedded_redis
+from carnet.cli import embedded_redis
 from carnet.settings import Environment, Settings
 
 BENCH_DIR = Path(__file__).resolve().parent

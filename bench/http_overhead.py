@@ -38,11 +38,11 @@ from loadgen import CLIENTS, LoadError, Run, Summary, run_load
 from tortoise import Tortoise
 from tortoise.migrations.api.migrate import migrate
 
-from carnet.app import create_app
 from carnet.auth import hash_password
 from carnet.db import tortoise_config
 from carnet.settings import Settings
 from carnet.statements import count_statements
+from carnet.web.app import create_app
 from models.identity import Session, User
 from models.organizations import Organization
 from models.staff import MembershipStatus, Role, StaffMembership

@@ -11,6 +11,7 @@ from strawberry.extensions import (
     QueryDepthLimiter,
     ValidationCache,
 )
+from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from carnet.settings import Settings
@@ -22,7 +23,7 @@ from schema.contacts import ContactMutation, ContactQuery
 from schema.custom_field_answers import CustomFieldAnswersMutation
 from schema.custom_fields import CustomFieldsMutation, CustomFieldsQuery
 from schema.duplicates import ContactDuplicatesMutation, ContactDuplicatesQuery
-from schema.errors import format_errors
+from schema.errors import FIELD_PATH_SEGMENT, FieldPathSegment, format_errors
 from schema.groups import GroupsMutation, GroupsQuery
 from schema.identity import IdentityMutation, IdentityQuery
 from schema.limits import CostLimit
@@ -90,6 +91,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         subscription=Subscription,
         schema_directives=[RequiresPermission],
         execution_context_class=ExecutionContext,
+        config=StrawberryConfig(scalar_map={FieldPathSegment: FIELD_PATH_SEGMENT}),
         # Factories, not instances: extensions keep per-request state (the cost, say).
         # The depth and alias limiters' rule classes are made once: ValidationCache keys
         # on the rules, and a limiter built per request made every lookup a miss.

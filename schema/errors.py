@@ -29,14 +29,15 @@ def _segment(value: object) -> str | int:
     return value
 
 
-FieldPathSegment = strawberry.scalar(
-    NewType("FieldPathSegment", object),
+FieldPathSegment = NewType("FieldPathSegment", object)
+FIELD_PATH_SEGMENT = strawberry.scalar(
     name="FieldPathSegment",
     description="One step of a path into the input: a field name (a String) or, into a list, "
     "an index (an Int).",
     serialize=_segment,
     parse_value=_segment,
 )
+"""Maps ``FieldPathSegment`` to its GraphQL scalar (the schema's ``scalar_map``)."""
 
 
 @strawberry.type(description="A problem with the input; nothing was written.")

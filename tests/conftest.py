@@ -7,10 +7,10 @@ import pytest
 from tortoise import Tortoise, connections
 from tortoise.migrations.api.migrate import migrate
 
-from carnet.app import create_app
 from carnet.auth import hash_password
 from carnet.db import tortoise_config
 from carnet.settings import Settings, configure
+from carnet.web.app import create_app
 from tests.support.api import Api
 from tests.support.s3 import S3Server
 from tests.support.services import TestServices

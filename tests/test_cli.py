@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from carnet import cli
-from carnet.demo import seed_demo
+from carnet.cli.demo import seed_demo
 from carnet.settings import Environment, Settings
 from models.identity import User
 from models.staff import StaffMembership
@@ -56,7 +56,7 @@ async def test_demo_users_can_sign_in(api, app):
 
 
 async def test_the_outbox_listing_shows_a_link_once_its_mail_is_sent(api, world):
-    from carnet.demo import recent_outbox
+    from carnet.cli.demo import recent_outbox
     from tests.identity.flows import RESET_REQUEST, reset
     from tests.support.mail import send_queued_mail, token_of
 

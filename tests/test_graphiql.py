@@ -1,4 +1,4 @@
-"""The offline GraphiQL page (carnet/graphiql.py) as the real app serves it, and its assets.
+"""The offline GraphiQL page (carnet/web/graphiql.py) as the real app serves it, and its assets.
 
 The page is what a browser gets from GET /graphql; every file it references must come
 from the app's own static mount, so GraphiQL works with no network access.
@@ -12,7 +12,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from carnet.graphiql import ASSET_VERSIONS, STATIC_DIR, graphiql_html
+from carnet.web.graphiql import ASSET_VERSIONS, STATIC_DIR, graphiql_html
 
 STATIC_PREFIX = "/static/graphiql"
 REMOTE_URL = re.compile(r"(?:https?:)?//[a-z0-9.-]+", re.IGNORECASE)

@@ -1,4 +1,4 @@
-"""GraphQL-over-HTTP behaviour of the real app's endpoint (``carnet.http.CarnetGraphQL``).
+"""GraphQL-over-HTTP behaviour of the real app's endpoint (``carnet.web.http.CarnetGraphQL``).
 
 Requests go through the ``client`` fixture (httpx on the app, lifespan entered, test
 database and Redis); ``test_graphql_http_audit`` runs the ``graphql-http`` conformance
@@ -21,10 +21,10 @@ import httpx
 import pytest
 from redis.asyncio import Redis
 
-from carnet.app import create_app
-from carnet.http import APPLICATION_JSON, GRAPHQL_RESPONSE_JSON, negotiate_media_type
-from carnet.persisted_queries import PersistedQueryStore
 from carnet.settings import configure
+from carnet.web.app import create_app
+from carnet.web.persisted_queries import PersistedQueryStore
+from carnet.web.protocol import APPLICATION_JSON, GRAPHQL_RESPONSE_JSON, negotiate_media_type
 from models.audit import AuditEvent
 from models.organizations import Organization
 from models.staff import Role

@@ -4,7 +4,7 @@ costs the same SQL statements as one of app-created contacts."""
 
 from copy import copy
 
-from carnet.seed_contacts import seed_contacts
+from carnet.cli.seed_contacts import seed_contacts
 from carnet.statements import count_statements
 from models.contacts import ConsentChannel, ConsentRecord, ConsentStatus, Contact, ContactKind
 from models.custom_fields import (

@@ -1,7 +1,7 @@
 """The service starts, answers health checks, and serves the schema."""
 
 import schema
-from carnet.app import create_app
+from carnet.web.app import create_app
 
 
 def test_schema_package_is_ours():

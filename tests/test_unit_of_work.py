@@ -57,25 +57,16 @@ async def test_a_nested_defer_is_enqueued_only_after_the_outer_commit(app):
         assert (await Task.get(id=task.id)).enqueued_at is not None
 
 
-async def test_nothing_is_enqueued_when_the_outer_block_rolls_back(app):
+@pytest.mark.parametrize("raised_in", ["outer block", "nested block"])
+async def test_an_exception_in_either_block_rolls_everything_back(app, raised_in):
     with pytest.raises(Refused):
         async with unit_of_work() as outer:
             first = await outer.defer(JOB, 1)
             async with unit_of_work() as inner:
                 nested = await inner.defer(JOB, 2)
+                if raised_in == "nested block":
+                    raise Refused
             raise Refused
-    assert not await queued(first)
-    assert not await queued(nested)
-    assert await Task.all().count() == 0
-
-
-async def test_an_exception_from_a_nested_block_rolls_everything_back(app):
-    with pytest.raises(Refused):
-        async with unit_of_work() as outer:
-            first = await outer.defer(JOB, 1)
-            async with unit_of_work() as inner:
-                nested = await inner.defer(JOB, 2)
-                raise Refused
     assert not await queued(first)
     assert not await queued(nested)
     assert await Task.all().count() == 0

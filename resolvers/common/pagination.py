@@ -55,16 +55,23 @@ def _encode(values: list[Any]) -> str:
     return base64.urlsafe_b64encode(_COMPACT_JSON.encode(plain).encode()).decode()
 
 
-def _value(raw: Any, field: Field) -> Any:
+# What some list's cursor could hold before we know which list: any int8, any datetime.
+_ANY_INT = (-(2**63), 2**63 - 1)
+
+
+def _value(raw: Any, field: Field | None = None) -> Any:
     """A cursor value checked against its sort field, so it can only reach SQL as that type,
     within its column's range (int4 is narrower than int8 on PostgreSQL) and as text the
-    column could hold (no NUL, no lone surrogate, not longer than the column)."""
-    if isinstance(field, DatetimeField):
+    column could hold (no NUL, no lone surrogate, not longer than the column). Without a
+    field, the value is checked against what any sort field could hold."""
+    if isinstance(field, DatetimeField) or (field is None and isinstance(raw, dict)):
         if not isinstance(raw, dict) or not isinstance(raw.get("dt"), str):
             raise ValueError(raw)
         return datetime.fromisoformat(raw["dt"])
-    if isinstance(field, IntField | BigIntField | SmallIntField):
-        low, high = field.constraints["ge"], field.constraints["le"]
+    if isinstance(field, IntField | BigIntField | SmallIntField) or (
+        field is None and isinstance(raw, int)
+    ):
+        low, high = (field.constraints["ge"], field.constraints["le"]) if field else _ANY_INT
         if isinstance(raw, bool) or not isinstance(raw, int) or not low <= raw <= high:
             raise ValueError(raw)
         return raw
@@ -76,22 +83,16 @@ def _value(raw: Any, field: Field) -> Any:
     return raw
 
 
-_INT_RANGE = range(-(2**63), 2**63)
 _MALFORMED = (ValueError, TypeError, KeyError, binascii.Error, UnicodeError, RecursionError)
 
 
 def _key_values(cursor: str) -> list[Any]:
-    """The sort-key values a cursor holds: integers, strings and `{"dt": ...}` datetimes."""
+    """The sort-key values a cursor holds, each one a value some sort field could hold."""
     values = json.loads(base64.urlsafe_b64decode(cursor.encode()))
     if not isinstance(values, list) or not values:
         raise ValueError(cursor)
     for raw in values:
-        if isinstance(raw, dict):
-            datetime.fromisoformat(raw["dt"])
-        elif isinstance(raw, bool) or not isinstance(raw, int | str):
-            raise ValueError(raw)
-        elif isinstance(raw, int) and raw not in _INT_RANGE:
-            raise ValueError(raw)
+        _value(raw)
     return values
 
 

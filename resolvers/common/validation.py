@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import date
 from functools import cache
 
@@ -26,8 +25,9 @@ _NOT_ISO_3166 = frozenset(
 PASSWORD_MIN_LENGTH = 10
 PASSWORD_MAX_LENGTH = 256
 # Unicode's control characters (category Cc), exactly: C0, DEL and C1.
-_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f]")
-_CONTROLS_BUT_LINE_BREAKS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Control characters, and lone surrogates (no encoder or database accepts them).
+_CONTROLS = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_CONTROLS_BUT_LINE_BREAKS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def normalize_email(value: str, errors: ErrorCollector, field: FieldPath) -> str:
@@ -66,7 +66,7 @@ def check_password(value: str, errors: ErrorCollector, field: FieldPath, email: 
 
 def without_control_characters(text: str, *, keep_lines: bool = False) -> str:
     """`text` without control characters (NUL breaks PostgreSQL; escape sequences rewrite a
-    terminal); `keep_lines` keeps newlines and tabs, for multi-line text."""
+    terminal) nor lone surrogates; `keep_lines` keeps newlines and tabs, for multi-line text."""
     return (_CONTROLS_BUT_LINE_BREAKS if keep_lines else _CONTROLS).sub("", text)
 
 
@@ -77,11 +77,11 @@ def clean_text(
     *,
     max_length: int,
     required: bool = False,
+    multiline: bool = False,
 ) -> str:
     # Control characters (NUL breaks PostgreSQL) and lone surrogates (not encodable) never
-    # belong in a name or a title; newlines and tabs neither, in a one-line field.
-    text = without_control_characters(value or "")
-    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cs").strip()
+    # belong in a name or a title; newlines and tabs neither, unless the text is `multiline`.
+    text = without_control_characters(value or "", keep_lines=multiline).strip()
     if required and not text:
         errors.add(UserErrorCode.REQUIRED, field, N_("This field is required."))
     elif len(text) > max_length:

@@ -13,7 +13,6 @@ contact row keeps the current status and expiry for filters.
 from __future__ import annotations
 
 import calendar
-import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -101,14 +100,7 @@ def marketing_allowed(
 
 
 def _clean_proof(value: str, errors: ErrorCollector, field: FieldPath) -> str:
-    text = "".join(
-        ch for ch in value if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs")
-    ).strip()
-    if len(text) > PROOF_MAX_LENGTH:
-        errors.add(
-            UserErrorCode.TOO_LONG, field, N_("Use at most {max} characters."), max=PROOF_MAX_LENGTH
-        )
-    return text
+    return clean_text(value, errors, field, max_length=PROOF_MAX_LENGTH, multiline=True)
 
 
 def _utc(moment: datetime) -> datetime:

@@ -9,7 +9,6 @@ later — so writes allow it and return the look-alikes as `possible_duplicates`
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Iterable
 from datetime import date
 from typing import Any
@@ -82,15 +81,7 @@ def clean_phone(
 
 
 def clean_notes(value: str | None, errors: ErrorCollector, field: FieldPath) -> str:
-    # Several lines are fine; other control characters (NUL breaks PostgreSQL) are not.
-    text = "".join(
-        ch for ch in (value or "") if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs")
-    ).strip()
-    if len(text) > NOTES_MAX_LENGTH:
-        errors.add(
-            UserErrorCode.TOO_LONG, field, N_("Use at most {max} characters."), max=NOTES_MAX_LENGTH
-        )
-    return text
+    return clean_text(value, errors, field, max_length=NOTES_MAX_LENGTH, multiline=True)
 
 
 def years_before(day: date, years: int) -> date:

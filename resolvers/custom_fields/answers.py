@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ from models.custom_fields import CustomField, CustomFieldAnswer, CustomFieldType
 from resolvers.common.actor import Actor
 from resolvers.common.errors import ErrorCollector, UserErrorCode, UserErrors
 from resolvers.common.tasks import unit_of_work
+from resolvers.common.validation import without_control_characters
 from resolvers.contacts.records import fold, locked_contact
 from resolvers.custom_fields.forms import audit_event, form_in, localized, section_in
 
@@ -47,9 +47,7 @@ def _text(value: Any) -> str | None:
     if not isinstance(value, str):
         raise AnswerRefused(N_("Enter text."))
     # Several lines are fine; other control characters (NUL breaks PostgreSQL) are not.
-    text = "".join(
-        ch for ch in value if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs")
-    ).strip()
+    text = without_control_characters(value, keep_lines=True).strip()
     if len(text) > TEXT_MAX_LENGTH:
         raise AnswerRefused(N_("Use at most {max} characters."), max=TEXT_MAX_LENGTH)
     return text or None

@@ -8,7 +8,6 @@ Group prices and booking quotas come with billing.
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 
 from tortoise.exceptions import IntegrityError
@@ -31,18 +30,7 @@ MAX_SEARCH_TERMS = 5
 
 
 def clean_description(value: str | None, errors: ErrorCollector, field: FieldPath) -> str:
-    # Several lines are fine here; other control characters (NUL breaks PostgreSQL) are not.
-    text = "".join(
-        ch for ch in (value or "") if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs")
-    ).strip()
-    if len(text) > DESCRIPTION_MAX_LENGTH:
-        errors.add(
-            UserErrorCode.TOO_LONG,
-            field,
-            N_("Use at most {max} characters."),
-            max=DESCRIPTION_MAX_LENGTH,
-        )
-    return text
+    return clean_text(value, errors, field, max_length=DESCRIPTION_MAX_LENGTH, multiline=True)
 
 
 def snapshot(group: Group) -> dict[str, object]:

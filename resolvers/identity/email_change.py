@@ -21,7 +21,7 @@ from models.messaging import OutboxMessage
 from resolvers.common import audit
 from resolvers.common.actor import RequestMeta
 from resolvers.common.errors import ErrorCollector, RateLimited, UserErrorCode, UserErrors
-from resolvers.common.tasks import UnitOfWork, unit_of_work
+from resolvers.common.tasks import unit_of_work
 from resolvers.common.time import now
 from resolvers.common.validation import normalize_email
 from resolvers.identity import sessions, tokens, users
@@ -55,12 +55,11 @@ async def request(user: User, new_email: str, current_password: str, meta: Reque
     if wait:
         raise RateLimited(wait)
     ttl = current_settings().email_change_ttl_seconds
-    async with unit_of_work() as uow:
+    async with unit_of_work():
         token = await tokens.issue(
             TokenPurpose.EMAIL_CHANGE, email=email, ttl_seconds=ttl, user=user
         )
         await queue_email(
-            uow,
             template="email_change",
             to=email,
             locale=user.locale,
@@ -72,7 +71,7 @@ async def request(user: User, new_email: str, current_password: str, meta: Reque
         )
 
 
-async def _notify_old_address(uow: UnitOfWork, user: User, old_email: str) -> OutboxMessage:
+async def _notify_old_address(user: User, old_email: str) -> OutboxMessage:
     # The owner of the old address may not be who changed it. A security notice, not
     # rationed by any quota: it goes out with every change, with a way back. Each change's
     # undo link stays valid beside the others (see tokens.revoke_all_but_earlier_undos).
@@ -84,7 +83,6 @@ async def _notify_old_address(uow: UnitOfWork, user: User, old_email: str) -> Ou
         replace=False,
     )
     return await queue_email(
-        uow,
         template="email_changed",
         to=old_email,
         locale=user.locale,
@@ -99,7 +97,7 @@ async def _notify_old_address(uow: UnitOfWork, user: User, old_email: str) -> Ou
 
 async def confirm(token: str, meta: RequestMeta) -> User:
     try:
-        async with unit_of_work() as uow:
+        async with unit_of_work():
             record, user = await tokens.consume_for_user(
                 token, TokenPurpose.EMAIL_CHANGE, ("input", "token")
             )
@@ -107,7 +105,7 @@ async def confirm(token: str, meta: RequestMeta) -> User:
             user.email = record.email
             user.email_verified_at = now()
             await user.save(update_fields=["email", "email_verified_at", "updated_at"])
-            notice = await _notify_old_address(uow, user, before)
+            notice = await _notify_old_address(user, before)
             await audit.record(
                 "user.email_change",
                 actor=user,
@@ -144,7 +142,7 @@ async def undo(token: str, meta: RequestMeta) -> User:
     # A password nobody knows, hashed before any row is locked (hashing is slow on purpose).
     unknowable = await hash_password(new_token())
     try:
-        async with unit_of_work() as uow:
+        async with unit_of_work():
             record, user = await tokens.consume_for_user(
                 token, TokenPurpose.EMAIL_CHANGE_UNDO, ("input", "token")
             )
@@ -161,7 +159,7 @@ async def undo(token: str, meta: RequestMeta) -> User:
             )
             signed_out = await sessions.revoke_all(user)
             cancelled = await tokens.revoke_all_but_earlier_undos(user, record)
-            reset_mail = await users.send_password_reset(uow, user, "email_change_undone")
+            reset_mail = await users.send_password_reset(user, "email_change_undone")
             await audit.record(
                 "user.email_change_undo",
                 actor=user,

@@ -19,7 +19,7 @@ from models.messaging import OutboxMessage
 from resolvers.common import audit
 from resolvers.common.actor import RequestMeta
 from resolvers.common.errors import ErrorCollector, RateLimited, UserErrorCode, UserErrors
-from resolvers.common.tasks import UnitOfWork, unit_of_work
+from resolvers.common.tasks import unit_of_work
 from resolvers.common.time import now
 from resolvers.common.validation import check_password, clean_text, normalize_email
 from resolvers.contacts.links import link_verified_user
@@ -39,12 +39,11 @@ class Registration:
 async def _send_verification(user: User) -> None:
     """Its own unit of work, joined by the caller's (registration) when there is one."""
     ttl = current_settings().verification_token_ttl_seconds
-    async with unit_of_work() as uow:
+    async with unit_of_work():
         token = await tokens.issue(
             TokenPurpose.EMAIL_VERIFICATION, email=user.email, ttl_seconds=ttl, user=user
         )
         await queue_email(
-            uow,
             template="verify_email",
             to=user.email,
             locale=user.locale,
@@ -150,12 +149,12 @@ async def request_password_reset(email: str) -> None:
     user = await User.get_or_none(email=normalized, is_active=True)
     if user is None or await throttle.allow((throttle.PASSWORD_RESET_MAIL, user.email)):
         return
-    async with unit_of_work() as uow:
-        await send_password_reset(uow, user)
+    async with unit_of_work():
+        await send_password_reset(user)
 
 
 async def send_password_reset(
-    uow: UnitOfWork, user: User, template: str = "password_reset"
+    user: User, template: str = "password_reset"
 ) -> OutboxMessage:
     """Mails a reset link to the user's current address (replacing any earlier one), in
     `template`'s words (given `name`, `link` and `hours`)."""
@@ -164,7 +163,6 @@ async def send_password_reset(
         TokenPurpose.PASSWORD_RESET, email=user.email, ttl_seconds=ttl, user=user
     )
     return await queue_email(
-        uow,
         template=template,
         to=user.email,
         locale=user.locale,

@@ -18,7 +18,7 @@ from carnet.providers import email as email_provider
 from carnet.templates_env import RenderedEmail, render_email
 from models.identity import OneTimeToken
 from models.messaging import Channel, OutboxMessage, OutboxStatus
-from resolvers.common.tasks import UnitOfWork, on_give_up, unit_of_work
+from resolvers.common.tasks import current_unit_of_work, on_give_up, unit_of_work
 from resolvers.common.time import now
 from resolvers.identity import tokens
 
@@ -29,7 +29,6 @@ FINISHED = (OutboxStatus.SENT, OutboxStatus.FAILED, OutboxStatus.SKIPPED)
 
 
 async def queue_email(
-    uow: UnitOfWork,
     *,
     template: str,
     to: str,
@@ -39,7 +38,7 @@ async def queue_email(
     link_path: str = "",
     **context: object,
 ) -> OutboxMessage:
-    """Records an email for the send_email job.
+    """Records an email for the send_email job, sent once the current unit of work commits.
 
     With `token` (from `tokens.issue`), the template's `link` is the web app's `link_path`
     page carrying that token, minted when the message is sent. `context` (stored as JSON)
@@ -55,7 +54,7 @@ async def queue_email(
         token=token,
         link_path=link_path if token is not None else "",
     )
-    await uow.defer(SEND_EMAIL, message.id)
+    await current_unit_of_work().defer(SEND_EMAIL, message.id)
     return message
 
 

@@ -27,7 +27,7 @@ from resolvers.common.actor import Actor, RequestMeta
 from resolvers.common.errors import ErrorCollector, NotFound, UserErrorCode, UserErrors
 from resolvers.common.pagination import Page, paginate
 from resolvers.common.permissions import role_label
-from resolvers.common.tasks import UnitOfWork, unit_of_work
+from resolvers.common.tasks import current_unit_of_work, unit_of_work
 from resolvers.common.time import now
 from resolvers.common.validation import check_password, clean_text
 from resolvers.contacts.interactions import record_interaction
@@ -51,7 +51,6 @@ def state_of(invitation: Invitation) -> InvitationState:
 
 
 async def create_for_staff(
-    uow: UnitOfWork,
     actor: Actor,
     membership: StaffMembership,
     user: User,
@@ -68,7 +67,7 @@ async def create_for_staff(
         expires_at=_expiry(),
         send_requested_at=now(),
     )
-    await uow.defer(SEND_INVITATION, invitation.id)
+    await current_unit_of_work().defer(SEND_INVITATION, invitation.id)
     await audit.record(
         "staff.invitation_send",
         actor=actor.user,
@@ -82,7 +81,7 @@ async def create_for_staff(
 
 async def send(invitation_id: int) -> None:
     """The send_invitation job: a fresh token and the email, once per send request."""
-    async with unit_of_work() as uow:
+    async with unit_of_work():
         invitation = await Invitation.filter(id=invitation_id).select_for_update().first()
         if invitation is None or state_of(invitation) is not InvitationState.PENDING:
             return
@@ -100,7 +99,6 @@ async def send(invitation_id: int) -> None:
         inviter_name = (inviter.full_name or inviter.email) if inviter else None
         role = invitation.membership.role if invitation.membership else None
         await queue_email(
-            uow,
             template="staff_invitation",
             to=invitation.email,
             locale=user.locale,

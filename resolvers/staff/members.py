@@ -80,7 +80,7 @@ async def add(actor: Actor, data: StaffAddition) -> AddedStaff:
 
 
 async def _add(actor: Actor, email: str, first_name: str, last_name: str, role: Role) -> AddedStaff:
-    async with unit_of_work() as uow:
+    async with unit_of_work():
         actor = await lock_staff(actor, ("input", "organization_id"))
         check_may_manage(actor, role, ("input", "role"))
         user = await User.get_or_none(email=email)
@@ -120,7 +120,6 @@ async def _add(actor: Actor, email: str, first_name: str, last_name: str, role: 
                 meta=actor.meta,
             )
             await queue_email(
-                uow,
                 template="staff_access_granted",
                 to=user.email,
                 locale=user.locale,
@@ -133,7 +132,7 @@ async def _add(actor: Actor, email: str, first_name: str, last_name: str, role: 
             )
         else:
             invitation = await invitations.create_for_staff(
-                uow, actor, membership, user, first_name, last_name
+                actor, membership, user, first_name, last_name
             )
     return AddedStaff(membership, invitation)
 

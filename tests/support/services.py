@@ -15,7 +15,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
-from carnet import embedded_redis
+from carnet.cli import embedded_redis
 from carnet.settings import Environment, Settings
 
 RUN_ID = uuid.uuid4().hex[:10]

@@ -5,7 +5,7 @@ COPY (asyncpg's `copy_records_to_table` on Tortoise's own connection), SQLite wi
 `executemany` per table. Contact ids are reserved from the table's sequence before a batch
 is drawn (`nextval` on PostgreSQL, `sqlite_sequence` on SQLite), so the app can keep
 inserting meanwhile; the next batch is drawn in a thread while the database ingests the
-current one. The rows themselves come from carnet/seed_contact_data.py.
+current one. The rows themselves come from carnet/cli/seed_contact_data.py.
 """
 
 from __future__ import annotations
@@ -26,14 +26,14 @@ from tortoise import connections
 from tortoise.fields import JSONField
 from tortoise.transactions import in_transaction
 
-from carnet.seed_contact_data import (
+from carnet.cli.seed_contact_data import (
     Generator,
     Layout,
     Question,
     draw,
     midnight_utc,
 )
-from carnet.seed_words import COLOURS, GROUPS
+from carnet.cli.seed_words import COLOURS, GROUPS
 from models.affiliations import Affiliation
 from models.colours import Colour
 from models.contacts import ConsentRecord, Contact

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from carnet.auth import hash_password
-from carnet.demo_contacts import seed_demo_contacts
+from carnet.cli.demo_contacts import seed_demo_contacts
 from models.identity import User
 from models.messaging import OutboxMessage, OutboxStatus
 from models.organizations import Organization

@@ -42,7 +42,7 @@ Methods [``execute_single``, ``run``]
     "Cannot return null"); Strawberry's streaming transports, when enabled,
     still serve subscriptions before this check.
 
-File uploads [``parse_multipart``, ``_UploadRequestAdapter``]
+File uploads [``parse_multipart``, ``request_limits.LimitedRequestAdapter``]
     The GraphQL multipart request spec
     (https://github.com/jaydenseric/graphql-multipart-request-spec), when the
     view is built with ``multipart_uploads_enabled=True``. A body larger than
@@ -51,12 +51,12 @@ File uploads [``parse_multipart``, ``_UploadRequestAdapter``]
     malformed multipart body, ``operations`` or ``map`` (wrong types, paths
     into nothing, a missing file part) is a 400, never a 500.
 
-Body size [``_UploadRequestAdapter.get_body``]
+Body size [``request_limits.LimitedRequestAdapter.get_body``]
     A JSON body larger than ``max_body_bytes`` is a 413 (``PAYLOAD_TOO_LARGE``),
     from its ``Content-Length`` or, streamed, as soon as that much has arrived: the
     rest is never read. Multipart uploads have ``max_upload_bytes`` instead.
 
-Automatic persisted queries [``parse_http_body``, ``execute_single``]
+Automatic persisted queries [``apq.resolve_persisted_query``, ``execute_single``]
     ``extensions.persistedQuery = {"version": 1, "sha256Hash": ...}``, over
     POST or GET (``extensions`` as a JSON query parameter):
 
@@ -85,17 +85,11 @@ at once since their results bypass ``execute_single``).
 
 from __future__ import annotations
 
-import hashlib
 import json
-import re
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from http import HTTPStatus
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
-from cross_web.request import FormData, StarletteRequestAdapter
-from graphql import GraphQLError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.formparsers import MultiPartException
 from starlette.requests import Request
@@ -106,180 +100,34 @@ from strawberry.exceptions import MissingQueryError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.typevars import Context, RootValue
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
-from strawberry.types.execution import ExecutionResult, PreExecutionError
+from strawberry.types.execution import ExecutionResult
 from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET
 
-from carnet.persisted_queries import PersistedQueryStore
+from carnet.web.apq import (
+    NO_CACHE,
+    PersistedQueryRequest,
+    persisted_query_not_found,
+    resolve_persisted_query,
+)
+from carnet.web.persisted_queries import PersistedQueryStore
+from carnet.web.protocol import (
+    APPLICATION_JSON,
+    GRAPHQL_RESPONSE_JSON,
+    GraphQLHTTPError,
+    check_parameters,
+    is_request_error,
+    negotiate_media_type,
+    request_error,
+    status_code_name,
+    too_large,
+)
+from carnet.web.request_limits import BodyTooLarge, LimitedRequestAdapter
 
 if TYPE_CHECKING:
     from strawberry.schema import BaseSchema
 
-__all__ = [
-    "APPLICATION_JSON",
-    "GRAPHQL_RESPONSE_JSON",
-    "CarnetGraphQL",
-    "GraphQLHTTPError",
-    "is_request_error",
-    "negotiate_media_type",
-]
-
-GRAPHQL_RESPONSE_JSON = "application/graphql-response+json"
-APPLICATION_JSON = "application/json"
-
-PERSISTED_QUERY_NOT_FOUND = "PERSISTED_QUERY_NOT_FOUND"
-# Apollo's header for the not-found answer: a cache in between must not
-# replay it once the client has registered the query.
-_NO_CACHE = "private, no-cache, must-revalidate"
-_SHA256_HEX = re.compile(r"[0-9a-fA-F]{64}")
-
-
-class GraphQLHTTPError(HTTPException):
-    """An HTTP-level failure rendered as a GraphQL response body.
-
-    Subclasses Strawberry's ``HTTPException`` so Strawberry code that catches
-    that still works; ``code`` goes to ``errors[0].extensions.code`` (default:
-    the status name, e.g. ``BAD_REQUEST``) and ``headers`` to the response.
-    """
-
-    def __init__(
-        self,
-        status_code: int,
-        reason: str,
-        *,
-        code: str | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> None:
-        super().__init__(status_code, reason)
-        self.code = code
-        self.headers = dict(headers or {})
-
-
-def negotiate_media_type(accept: str | None) -> str:
-    """Pick the response media type for an ``Accept`` header.
-
-    ``application/graphql-response+json`` only when it is named explicitly
-    with a quality > 0 and at least that of ``application/json``: wildcards
-    mean a legacy client (``fetch`` sends ``*/*``), which the spec serves
-    ``application/json``. Ties go to the new type, as clients that list both
-    (Apollo Client, urql) prefer it. Anything unparsable falls back to JSON.
-    """
-    if not accept:
-        return APPLICATION_JSON
-    graphql_q: float | None = None
-    json_q: float | None = None
-    type_wildcard_q: float | None = None  # application/*
-    any_q: float | None = None  # */*
-    for media_range in accept.split(","):
-        mime, _, params = media_range.partition(";")
-        mime = mime.strip().lower()
-        q = _quality(params)
-        if mime == GRAPHQL_RESPONSE_JSON:
-            graphql_q = max(graphql_q or 0.0, q)
-        elif mime == APPLICATION_JSON:
-            json_q = max(json_q or 0.0, q)
-        elif mime == "application/*":
-            type_wildcard_q = max(type_wildcard_q or 0.0, q)
-        elif mime == "*/*":
-            any_q = max(any_q or 0.0, q)
-    # RFC 9110 12.5.1: the most specific range that matches sets the quality.
-    for candidate in (json_q, type_wildcard_q, any_q):
-        if candidate is not None:
-            json_quality = candidate
-            break
-    else:
-        json_quality = 0.0
-    if graphql_q and graphql_q >= json_quality:
-        return GRAPHQL_RESPONSE_JSON
-    return APPLICATION_JSON
-
-
-def _quality(params: str) -> float:
-    for param in params.split(";"):
-        name, _, value = param.partition("=")
-        if name.strip().lower() == "q":
-            try:
-                q = float(value.strip())
-            except ValueError:
-                return 1.0
-            # Out of range (or NaN) is a client bug; RFC default is 1.
-            return q if 0.0 <= q <= 1.0 else 1.0
-    return 1.0
-
-
-def is_request_error(result: object) -> bool:
-    """Whether ``result`` failed before execution started (a *request error*).
-
-    Strawberry returns those as a ``PreExecutionError`` (parse, validation) or,
-    when graphql-core refuses to start (variable coercion, unknown operation
-    type), as a ``data: None`` result whose errors have no ``path``. A field
-    error bubbling ``null`` up to the root always has a ``path``, which keeps
-    it a (200) execution result.
-    """
-    errors = getattr(result, "errors", None)
-    if not errors or getattr(result, "data", None) is not None:
-        return False
-    return isinstance(result, PreExecutionError) or all(
-        getattr(error, "path", None) is None for error in errors
-    )
-
-
-class _BodyTooLarge(Exception):
-    pass
-
-
-class _UploadRequestAdapter(StarletteRequestAdapter):
-    """Parses multipart bodies from a stream that stops at ``max_upload_bytes``, so a
-    chunked upload without ``Content-Length`` cannot fill the disk; reads other bodies
-    (JSON) up to ``max_body_bytes``, so none fills memory."""
-
-    max_upload_bytes: int | None = None
-    max_body_bytes: int | None = None
-
-    async def get_body(self) -> bytes:
-        limit = self.max_body_bytes
-        if limit is None:
-            return await super().get_body()
-        length = self.headers.get("content-length")
-        if length and (not length.isdigit() or int(length) > limit):
-            raise _BodyTooLarge()
-        body = bytearray()
-        async for chunk in self._request.stream():
-            body += chunk
-            if len(body) > limit:
-                raise _BodyTooLarge()
-        return bytes(body)
-
-    async def get_form_data(self) -> FormData:
-        request = self._request
-        limit = self.max_upload_bytes
-        if limit is None:
-            return await super().get_form_data()
-        received = 0
-        upstream = request.receive
-
-        async def receive():
-            nonlocal received
-            message = await upstream()
-            received += len(message.get("body", b""))
-            if received > limit:
-                raise _BodyTooLarge()
-            return message
-
-        form = await Request(request.scope, receive).form()
-        return FormData(files=form, form=form)
-
-
-@dataclass
-class _PersistedQueryRequest(GraphQLRequestData):
-    """Request data whose ``query`` came from, or goes to, the APQ store.
-
-    ``query is None`` means the hash was unknown; ``register`` means the
-    client sent the text along, to be stored once it validates.
-    """
-
-    sha256_hash: str = ""
-    register: bool = False
+__all__ = ["CarnetGraphQL"]
 
 
 class CarnetGraphQL(GraphQL[Context, RootValue]):
@@ -314,7 +162,7 @@ class CarnetGraphQL(GraphQL[Context, RootValue]):
         self.max_body_bytes = max_body_bytes
         self.request_adapter_class = type(
             "UploadRequestAdapter",
-            (_UploadRequestAdapter,),
+            (LimitedRequestAdapter,),
             {"max_upload_bytes": max_upload_bytes, "max_body_bytes": max_body_bytes},
         )
         if graphiql_html is not None and not self.graphql_ide:
@@ -379,7 +227,7 @@ class CarnetGraphQL(GraphQL[Context, RootValue]):
 
     def _error_response(self, request: Request, exc: HTTPException) -> Response:
         media_type = negotiate_media_type(request.headers.get("accept"))
-        code = getattr(exc, "code", None) or _status_code_name(exc.status_code)
+        code = getattr(exc, "code", None) or status_code_name(exc.status_code)
         headers = dict(getattr(exc, "headers", {}))
         if exc.status_code == 405:
             # RFC 9110 15.5.6: a 405 MUST list the allowed methods.
@@ -419,11 +267,11 @@ class CarnetGraphQL(GraphQL[Context, RootValue]):
         length = request.headers.get("content-length")
         limit = self.max_upload_bytes
         if limit is not None and length and (not length.isdigit() or int(length) > limit):
-            raise _too_large(limit, "uploads")
+            raise too_large(limit, "uploads")
         try:
             return await super().parse_multipart(request)
-        except _BodyTooLarge:
-            raise _too_large(limit or 0, "uploads") from None
+        except BodyTooLarge:
+            raise too_large(limit or 0, "uploads") from None
         except HTTPException as exc:
             raise GraphQLHTTPError(400, exc.reason) from exc
         except (
@@ -449,8 +297,8 @@ class CarnetGraphQL(GraphQL[Context, RootValue]):
     ) -> GraphQLRequestData | list[GraphQLRequestData]:
         try:
             parsed = await super().parse_http_body(request)
-        except _BodyTooLarge:
-            raise _too_large(self.max_body_bytes or 0, "request bodies") from None
+        except BodyTooLarge:
+            raise too_large(self.max_body_bytes or 0, "request bodies") from None
         except AttributeError as exc:
             # Strawberry calls `.get()` on the decoded JSON: a scalar body
             # (`1`, `"x"`, `null`) or a non-object batch item lands here.
@@ -460,43 +308,10 @@ class CarnetGraphQL(GraphQL[Context, RootValue]):
         items = parsed if isinstance(parsed, list) else [parsed]
         resolved = []
         for item in items:
-            _check_parameters(item)
-            resolved.append(await self._resolve_persisted_query(item))
+            check_parameters(item)
+            resolved.append(await resolve_persisted_query(self.persisted_queries, item))
         return resolved if isinstance(parsed, list) else resolved[0]
 
-    async def _resolve_persisted_query(self, data: GraphQLRequestData) -> GraphQLRequestData:
-        persisted = (data.extensions or {}).get("persistedQuery")
-        if persisted is None:
-            return data
-        sha256_hash = _check_persisted_query(persisted)
-        streaming = data.protocol != "http"
-        if data.query is None:
-            query = await self.persisted_queries.get(sha256_hash)
-            if query is None and streaming:
-                # A stream has no per-operation results to carry the error.
-                raise _persisted_query_not_found_http()
-            register = False
-        else:
-            digest = hashlib.sha256(data.query.encode("utf-8", "surrogatepass")).hexdigest()
-            if digest != sha256_hash:
-                raise GraphQLHTTPError(
-                    400, "provided sha does not match query", code="BAD_USER_INPUT"
-                )
-            query = data.query
-            register = True
-            if streaming:
-                # Streams skip execute_single(), where registration happens.
-                await self.persisted_queries.set(sha256_hash, query)
-                register = False
-        return _PersistedQueryRequest(
-            query=query,
-            variables=data.variables,
-            operation_name=data.operation_name,
-            extensions=data.extensions,
-            protocol=data.protocol,
-            sha256_hash=sha256_hash,
-            register=register,
-        )
 
     def should_render_graphql_ide(self, request: Any) -> bool:
         # A GET with only a persisted-query hash has no `query` parameter and,
@@ -517,13 +332,13 @@ class CarnetGraphQL(GraphQL[Context, RootValue]):
         root_value: RootValue | None,
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
-        apq = request_data if isinstance(request_data, _PersistedQueryRequest) else None
+        apq = request_data if isinstance(request_data, PersistedQueryRequest) else None
         if apq is not None and apq.query is None:
             # An explicit status wins in create_response(): this answer must
             # be a 2xx for Apollo clients to retry with the full query.
             sub_response.status_code = 200
-            sub_response.headers["cache-control"] = _NO_CACHE
-            return ExecutionResult(data=None, errors=[_persisted_query_not_found()])
+            sub_response.headers["cache-control"] = NO_CACHE
+            return ExecutionResult(data=None, errors=[persisted_query_not_found()])
         method = request_adapter.method
         # Strawberry's execute_single() would allow GET subscriptions (meant
         # for its multipart transport, which never reaches this method) and
@@ -548,14 +363,14 @@ class CarnetGraphQL(GraphQL[Context, RootValue]):
                 raise GraphQLHTTPError(
                     405, exc.as_http_error_reason(method), headers={"allow": "POST"}
                 ) from exc
-            return _request_error(
+            return request_error(
                 "Subscriptions are served over WebSocket (graphql-transport-ws), not POST.", exc
             )
         except CannotGetOperationTypeError as exc:
             # No operation matches `operationName`: a GraphQL request error,
             # so its status follows the media type like the others
             # (Strawberry: always 400).
-            return _request_error(exc.as_http_error_reason(), exc)
+            return request_error(exc.as_http_error_reason(), exc)
         except MissingQueryError as exc:
             raise GraphQLHTTPError(400, "No GraphQL query found in the request") from exc
         if apq is not None and apq.register and not is_request_error(result):
@@ -571,72 +386,3 @@ class CarnetGraphQL(GraphQL[Context, RootValue]):
             response = HTMLResponse(self.graphiql_html())
         response.headers.add_vary_header("Accept")
         return response
-
-
-def _check_parameters(data: GraphQLRequestData) -> None:
-    """Reject wrongly-typed parameters with a 400 before they reach the schema.
-
-    Strawberry checks ``query``, ``variables`` and ``extensions`` for single
-    requests only, and ``operationName`` never (a number becomes "Unknown
-    operation named 5"); batch items would fail later with a 500.
-    """
-    checks = (
-        ("query", data.query, str, "a string"),
-        ("variables", data.variables, dict, "an object"),
-        ("operationName", data.operation_name, str, "a string"),
-        ("extensions", data.extensions, dict, "an object"),
-    )
-    for name, value, expected, description in checks:
-        if value is not None and not isinstance(value, expected):
-            raise GraphQLHTTPError(
-                400,
-                f"The GraphQL operation's `{name}` must be {description} or null, if provided.",
-            )
-
-
-def _check_persisted_query(persisted: object) -> str:
-    """Validate ``extensions.persistedQuery``; return its lowercase hash."""
-    if not isinstance(persisted, dict):
-        raise GraphQLHTTPError(400, "`extensions.persistedQuery` must be an object.")
-    version = persisted.get("version")
-    # bool is an int in Python: `true == 1`.
-    if isinstance(version, bool) or version != 1:
-        raise GraphQLHTTPError(400, "Unsupported persisted query version")
-    sha256_hash = persisted.get("sha256Hash")
-    if not isinstance(sha256_hash, str) or not _SHA256_HEX.fullmatch(sha256_hash):
-        raise GraphQLHTTPError(
-            400, "`extensions.persistedQuery.sha256Hash` must be a hex SHA-256 digest."
-        )
-    return sha256_hash.lower()
-
-
-def _too_large(limit: int, what: str) -> GraphQLHTTPError:
-    return GraphQLHTTPError(
-        413,
-        f"The request is too large: {what} are limited to {limit // (1024 * 1024) or 1} MB.",
-        code="PAYLOAD_TOO_LARGE",
-    )
-
-
-def _request_error(message: str, cause: Exception) -> PreExecutionError:
-    return PreExecutionError(data=None, errors=[GraphQLError(message, original_error=cause)])
-
-
-def _persisted_query_not_found() -> GraphQLError:
-    return GraphQLError("PersistedQueryNotFound", extensions={"code": PERSISTED_QUERY_NOT_FOUND})
-
-
-def _persisted_query_not_found_http() -> GraphQLHTTPError:
-    return GraphQLHTTPError(
-        200,
-        "PersistedQueryNotFound",
-        code=PERSISTED_QUERY_NOT_FOUND,
-        headers={"cache-control": _NO_CACHE},
-    )
-
-
-def _status_code_name(status_code: int) -> str:
-    try:
-        return HTTPStatus(status_code).name  # e.g. BAD_REQUEST, METHOD_NOT_ALLOWED
-    except ValueError:
-        return f"HTTP_{status_code}"

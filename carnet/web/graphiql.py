@@ -17,7 +17,7 @@ from pathlib import Path
 
 __all__ = ["ASSET_VERSIONS", "DEFAULT_QUERY", "STATIC_DIR", "graphiql_html"]
 
-STATIC_DIR = Path(__file__).resolve().parent / "static" / "graphiql"
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static" / "graphiql"
 """Directory to mount with ``StaticFiles`` at the page's ``static_prefix``."""
 
 ASSET_VERSIONS = {

@@ -1,7 +1,7 @@
 """Storage for Automatic Persisted Queries (Apollo APQ).
 
 A client sends ``extensions.persistedQuery.sha256Hash`` instead of the query
-text; the server looks the text up by that hash. ``carnet.http.CarnetGraphQL``
+text; the server looks the text up by that hash. ``carnet.web.http.CarnetGraphQL``
 does the protocol (hash checks, error codes); this module only stores
 ``sha256 hex digest -> query text``.
 

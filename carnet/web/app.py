@@ -23,12 +23,12 @@ from tortoise.contrib.starlette import RegisterTortoise
 
 from carnet import queue
 from carnet.db import tortoise_config
-from carnet.graphiql import STATIC_DIR, graphiql_html
-from carnet.http import CarnetGraphQL
 from carnet.i18n import negotiate, translate
-from carnet.persisted_queries import PersistedQueryStore
 from carnet.settings import Settings, configure
-from carnet.websocket import CarnetTransportWSHandler
+from carnet.web.graphiql import STATIC_DIR, graphiql_html
+from carnet.web.http import CarnetGraphQL
+from carnet.web.persisted_queries import PersistedQueryStore
+from carnet.web.websocket import CarnetTransportWSHandler
 from resolvers.common.actor import RequestMeta
 from resolvers.identity.sessions import authenticate
 from resolvers.transfers import export_downloads

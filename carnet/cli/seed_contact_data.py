@@ -1,6 +1,6 @@
 """What `carnet seed-contacts` writes: realistic Quebec address-book rows, drawn from one
-seeded random generator, as plain dicts of column values (carnet/seed_contacts.py writes
-them with COPY or executemany); the words are carnet/seed_words.py's. The derived columns
+seeded random generator, as plain dicts of column values (carnet/cli/seed_contacts.py writes
+them with COPY or executemany); the words are carnet/cli/seed_words.py's. The derived columns
 come from the app's own `refresh_derived`, so search and sort see seeded rows exactly as
 app-created ones.
 """
@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from carnet.seed_words import (
+from carnet.cli.seed_words import (
     AREA_CODES,
     CITIES,
     DOMAINS,

@@ -14,14 +14,14 @@ from pathlib import Path
 
 from carnet.settings import Settings, configure, current_settings
 
-SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schema" / "schema.graphql"
+SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schema" / "schema.graphql"
 
 
 def _serve(settings: Settings, reload: bool = False) -> None:
     import uvicorn
 
     uvicorn.run(
-        "carnet.asgi:app",
+        "carnet.web.asgi:app",
         host=settings.host,
         port=settings.port,
         reload=reload,
@@ -86,7 +86,7 @@ def _seed_demo(settings: Settings) -> int:
     if settings.is_production:
         print("seed-demo is refused in production (CARNET_ENVIRONMENT=production)", file=sys.stderr)
         return 2
-    from carnet.demo import seed_demo
+    from carnet.cli.demo import seed_demo
 
     lines = asyncio.run(_with_db(settings, seed_demo))
     print("\n".join(lines))
@@ -103,7 +103,7 @@ def _seed_contacts(settings: Settings, args: argparse.Namespace) -> int:
         return 2
 
     async def work() -> int:
-        from carnet.seed_contacts import find_organization, seed_contacts
+        from carnet.cli.seed_contacts import find_organization, seed_contacts
 
         organization = await find_organization(args.organization)
         if organization is None:
@@ -122,7 +122,7 @@ def _seed_contacts(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _outbox(settings: Settings, limit: int) -> int:
-    from carnet.demo import recent_outbox
+    from carnet.cli.demo import recent_outbox
 
     lines = asyncio.run(_with_db(settings, lambda: recent_outbox(limit)))
     print("\n".join(lines) or "the outbox is empty")
@@ -135,7 +135,7 @@ def banner(settings: Settings) -> str:
 
 def _dev(settings: Settings) -> int:
     """Migrate, seed the demo, then run redis-server, the worker and the API until Ctrl-C."""
-    from carnet import embedded_redis
+    from carnet.cli import embedded_redis
 
     migrate(settings)
     _seed_demo(settings)
@@ -223,6 +223,3 @@ def main(argv: list[str] | None = None) -> int:
             return _outbox(settings, args.limit)
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -102,6 +102,8 @@ class ContactExport(TimestampedModel):
     resume_after = fields.JSONField(null=True)
     download_token_hash = fields.CharField(max_length=64, null=True, unique=True)
     expires_at = fields.DatetimeField(null=True)
+    # When the current link served the file: a link works once (null until then).
+    link_used_at = fields.DatetimeField(null=True)
     failure = fields.TextField(default="")
     finished_at = fields.DatetimeField(null=True)
 

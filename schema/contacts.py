@@ -217,7 +217,10 @@ class ContactInput:
 @strawberry.input
 class ContactUserLinkInput:
     contact_id: strawberry.ID
-    user_id: strawberry.ID = strawberry.field(description="A user whose email is verified.")
+    user_id: strawberry.ID = strawberry.field(
+        description="A verified user on this organization's staff, or whose verified email "
+        "is the contact's; any other user is NOT_FOUND, as an unknown id."
+    )
 
 
 @strawberry.input

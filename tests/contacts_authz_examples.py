@@ -39,8 +39,10 @@ async def a_fresh_archived_contact(world, caller):
 
 
 async def a_fresh_contact_and_user(world, caller):
+    # The contact has the login's (verified) address: a user one may link.
     member = await make_member(f"linkable{next(_serial)}@example.test", "", None, None)
-    return {"id": ids.encode("Contact", (await _contact(world)).id), "userId": member.gid}
+    contact = await _contact(world, email=member.user.email)
+    return {"id": ids.encode("Contact", contact.id), "userId": member.gid}
 
 
 async def a_fresh_linked_contact(world, caller):

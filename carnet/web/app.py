@@ -22,6 +22,7 @@ from tortoise import connections
 from tortoise.contrib.starlette import RegisterTortoise
 
 from carnet import queue
+from carnet.auth import token_digest
 from carnet.db import tortoise_config
 from carnet.i18n import negotiate, translate
 from carnet.settings import Settings, configure
@@ -139,13 +140,28 @@ async def healthz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
+def _hide_download_token(request: Request, token: str) -> None:
+    """Puts the token's digest in place of the token in the request's path, which uvicorn's
+    access log (and whatever logs the path once the route has run) reads: a link is a
+    credential, so logs name it only by the first characters of its keyed digest."""
+    shown = f"/exports/sha256:{token_digest(token)[:16]}"
+    request.scope["path"] = shown
+    request.scope["raw_path"] = shown.encode("ascii")
+
+
 async def contact_export_download(request: Request) -> Response:
-    """GET /exports/{token}: an export's CSV through its short-lived link. No session: the
-    link is the credential (see resolvers.transfers.exports); never cached, never sniffed."""
+    """GET /exports/{token}: an export's CSV through its short-lived, single-use link. No
+    session: the link is the credential (see resolvers.transfers.export_downloads); never
+    cached, never sniffed, never logged."""
+    token = request.path_params["token"]
+    _hide_download_token(request, token)
     meta = _meta(request)
     private = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+    if request.method != "GET":
+        # Starlette adds HEAD to a GET route: a link checker's HEAD must not use it up.
+        return PlainTextResponse("", status_code=405, headers={**private, "Allow": "GET"})
     try:
-        found = await export_downloads.download(request.path_params["token"], meta)
+        found = await export_downloads.download(token, meta)
     except export_downloads.LinkRefused as refused:
         return PlainTextResponse(
             translate(refused.message, meta.locale), status_code=refused.status, headers=private

@@ -19,6 +19,7 @@ class Purpose(IntEnum):
 
     STAFF = 1  # memberships and invitations: an active owner always remains
     CONTACT_MATCHING = 2  # `record_interaction` finds or adds a person once
+    CONTACT_EXPORTS = 3  # at most `MAX_EXPORTS_IN_PROGRESS` exports under way
 
 
 async def advisory_lock(organization_id: int, purpose: Purpose) -> None:

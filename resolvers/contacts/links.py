@@ -1,11 +1,17 @@
 """Contact ↔ User links: a contact "is a user" when linked to a platform login.
 
 Linking is automatic when a User whose email is *verified* has the contact's email — when
-the contact is created, when its email changes, when that user interacts with the
-organization, and when a user verifies an address (`link_verified_user`). Staff can also
-link and unlink explicitly. A link never changes the User's login email, and a user is
-linked to at most one contact per organization. An explicit unlink is not undone by later
-unrelated edits: only the events above link again.
+that user interacts with the organization, when a user verifies an address
+(`link_verified_user`), and, if the user is already tied to the organization (its staff,
+resolvers.common.relationships), when the contact is created or its email changes. Staff
+can also link and unlink explicitly. A link never changes the User's login email, and a
+user is linked to at most one contact per organization. An explicit unlink is not undone
+by later unrelated edits: only the events above link again.
+
+Staff never learn through a contact whether an address or a user id has a login: adding
+or editing a contact links no stranger (`isUser` stays false), and an explicit link to a
+user who is neither tied here nor the owner of the contact's address, verified, answers
+NOT_FOUND exactly as an unknown id.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from models.identity import User
 from resolvers.common import audit
 from resolvers.common.actor import Actor, RequestMeta
 from resolvers.common.errors import NotFound, UserErrorCode, UserErrors
+from resolvers.common.relationships import tied_to_organization
 from resolvers.common.tasks import unit_of_work
 from resolvers.contacts.records import locked_contact
 
@@ -49,18 +56,28 @@ async def _attach(
     )
 
 
+async def _may_link(contact: Contact, user: User) -> bool:
+    """Whether naming `user` on this contact tells staff nothing they may not know."""
+    if user.email_verified and contact.email and user.email == contact.email:
+        return True
+    return user.id in await tied_to_organization(contact.organization_id, [user.id])
+
+
 async def auto_link(
     contact: Contact, by: User | None, meta: RequestMeta, user: User | None = None
 ) -> bool:
     """Links the contact to the verified User with its email, if any and if neither is
-    linked already here. Runs inside the caller's transaction; True when it linked."""
+    linked already here. `user` is the person interacting with the organization; without
+    one, the User found by the email must be tied to the organization already. Runs inside
+    the caller's transaction; True when it linked."""
     if contact.user_id is not None:
         return False
     if user is None:
         user = await verified_user(contact.email)
+        tied = user is not None and await tied_to_organization(contact.organization_id, [user.id])
+        if not tied:
+            return False
     elif not (user.email_verified and user.is_active and user.email == contact.email):
-        return False
-    if user is None:
         return False
     # The user's row serializes concurrent links of one user, so a user never ends up
     # linked to two contacts of one organization.
@@ -77,7 +94,9 @@ async def link(actor: Actor, contact_id: int | None, user_id: int | None) -> Con
         user = None
         if user_id is not None:
             user = await User.filter(id=user_id, is_active=True).select_for_update().first()
-        if user is None:
+        if user is None or not await _may_link(contact, user):
+            # A stranger's id answers as an unknown one: no user id, and no address
+            # behind it, is ever confirmed to staff who have no business with it.
             raise NotFound(("input", "user_id"))
         if contact.user_id == user.id:
             return contact

@@ -3,10 +3,11 @@
 The download link is a bearer secret. It is minted only by `issue_link` (the
 `contactExportLink` mutation), shown once in that mutation's payload, and never readable
 again: only its SHA-256 is kept, each new link kills the previous one, and it dies after
-`export_link_ttl_seconds`. Reads of an export (queries, `node`, lists) never mint a link,
-so they stay side-effect free and cannot leak one. Minting and each download are audited.
-The file itself is kept `export_retention_days` after it was built, then deleted from
-storage; the download streams it from storage, never whole in memory.
+`export_link_ttl_seconds` or once it has served the file. Reads of an export (queries,
+`node`, lists) never mint a link, so they stay side-effect free and cannot leak one.
+Minting and each download are audited. The file itself is kept `export_retention_days`
+after it was built, then deleted from storage; the download streams it from storage,
+never whole in memory.
 """
 
 from __future__ import annotations
@@ -76,7 +77,9 @@ async def issue_link(actor: Actor, export_id: int | None) -> tuple[ContactExport
         export.download_token_hash = token_digest(token)
         export.expires_at = now() + ttl
         await ContactExport.filter(id=export.id).update(
-            download_token_hash=export.download_token_hash, expires_at=export.expires_at
+            download_token_hash=export.download_token_hash,
+            expires_at=export.expires_at,
+            link_used_at=None,
         )
         await audit.record(
             "contact.export.link",
@@ -91,7 +94,7 @@ async def issue_link(actor: Actor, export_id: int | None) -> tuple[ContactExport
 
 class LinkRefused(Exception):
     """The download route's refusal: 404 for a link that never existed (or was replaced),
-    410 for one that expired or whose file was deleted."""
+    410 for one that expired, was used, or whose file was deleted."""
 
     def __init__(self, status: int, message: str):
         super().__init__(message)
@@ -107,13 +110,16 @@ class Download:
 
 
 async def download(token: str, meta: RequestMeta) -> Download:
-    """The file a link points at, audited as `contact.export.download`."""
+    """The file a link points at, audited as `contact.export.download`. The link is used up
+    as the file starts to stream, by one guarded update: of requests at once, one gets the
+    file. A download cut short used it up too; `contactExportLink` gives a new one."""
     unknown = LinkRefused(404, N_("This download link is not valid."))
     if not token or len(token) > _MAX_TOKEN_LENGTH:
         raise unknown
-    export = await ContactExport.get_or_none(
-        download_token_hash=token_digest(token)
-    ).select_related("organization")
+    digest = token_digest(token)
+    export = await ContactExport.get_or_none(download_token_hash=digest).select_related(
+        "organization"
+    )
     if export is None:
         raise unknown
     moment = now()
@@ -125,18 +131,29 @@ async def download(token: str, meta: RequestMeta) -> Download:
         or not downloadable(export)
     ):
         raise expired
+    used = LinkRefused(
+        410, N_("This download link has already been used. Ask for a new one in Carnet.")
+    )
+    if export.link_used_at is not None:
+        raise used
     storage = current_storage()
     size = await storage.size(export.file_key)
     if size is None:
         raise expired
-    await audit.record(
-        "contact.export.download",
-        actor=None,
-        meta=meta,
-        organization_id=export.organization_id,
-        target=("ContactExport", export.id),
-        after={"row_count": export.row_count},
-    )
+    async with unit_of_work():
+        taken = await ContactExport.filter(
+            id=export.id, download_token_hash=digest, link_used_at__isnull=True
+        ).update(link_used_at=moment)
+        if not taken:
+            raise used
+        await audit.record(
+            "contact.export.download",
+            actor=None,
+            meta=meta,
+            organization_id=export.organization_id,
+            target=("ContactExport", export.id),
+            after={"row_count": export.row_count},
+        )
     day = export.finished_at.astimezone(ZoneInfo(export.organization.timezone)).date()
     return Download(f"contacts-{day.isoformat()}.csv", size, storage.open(export.file_key))
 

@@ -26,6 +26,7 @@ from models.transfers import ContactExport, TransferStatus
 from resolvers.common import audit
 from resolvers.common.actor import Actor, RequestMeta
 from resolvers.common.errors import BadUserInput, NotFound, UserErrorCode, UserErrors
+from resolvers.common.locks import Purpose, advisory_lock
 from resolvers.common.pagination import Page, paginate
 from resolvers.common.permissions import Permission
 from resolvers.common.tasks import on_give_up, run_budget_seconds, unit_of_work
@@ -116,19 +117,22 @@ async def request_export(actor: Actor, filters: ContactFilter) -> ContactExport:
         raise UserErrors.single(
             UserErrorCode.INVALID, ("input", "filter"), refused.message, **refused.params
         ) from None
-    in_progress = ContactExport.filter(
-        organization_id=actor.organization_id,
-        status__in=[TransferStatus.PENDING, TransferStatus.RUNNING],
-    )
-    if await in_progress.count() >= MAX_EXPORTS_IN_PROGRESS:
-        raise UserErrors.single(
-            UserErrorCode.RATE_LIMITED,
-            ("input", "organizationId"),
-            N_("{max} exports are already under way: wait for one to finish."),
-            max=MAX_EXPORTS_IN_PROGRESS,
-        )
     stored = filter_to_json(filters)
     async with unit_of_work() as uow:
+        # Counted and added under the organization's lock: requests sent at once queue
+        # here, so the limit holds however many arrive together.
+        await advisory_lock(actor.organization_id, Purpose.CONTACT_EXPORTS)
+        in_progress = ContactExport.filter(
+            organization_id=actor.organization_id,
+            status__in=[TransferStatus.PENDING, TransferStatus.RUNNING],
+        )
+        if await in_progress.count() >= MAX_EXPORTS_IN_PROGRESS:
+            raise UserErrors.single(
+                UserErrorCode.RATE_LIMITED,
+                ("input", "organizationId"),
+                N_("{max} exports are already under way: wait for one to finish."),
+                max=MAX_EXPORTS_IN_PROGRESS,
+            )
         export = await ContactExport.create(
             organization_id=actor.organization_id, created_by=actor.user, filters=stored
         )

@@ -32,6 +32,7 @@ from models.organizations import Organization
 from models.transfers import ContactImport, ContactImportRowError, OnExisting
 from resolvers.common.actor import RequestMeta
 from resolvers.common.errors import UserErrorCode
+from resolvers.common.relationships import tied_to_organization
 from resolvers.common.time import now
 from resolvers.contacts import consent as consent_rules
 from resolvers.contacts import links
@@ -389,7 +390,9 @@ class ChunkWriter:
         if not emails:
             return
         users = await User.filter(email__in=emails, email_verified_at__isnull=False, is_active=True)
-        by_email = {user.email: user for user in users}
+        # Only users tied to the organization: an import tells no address's owner apart.
+        tied = await tied_to_organization(self.organization.id, [user.id for user in users])
+        by_email = {user.email: user for user in users if user.id in tied}
         for contact in self.to_link:
             user = by_email.get(contact.email)
             if user is not None:

@@ -62,6 +62,8 @@ class Settings(BaseSettings):
     invitation_ttl_days: int = Field(default=7, ge=1, le=30)
     login_max_failures: int = 5
     login_failure_window_seconds: int = 15 * 60
+    # Failed sign-ins and lockouts in each user's history (`mySignInAttempts`).
+    sign_in_attempt_retention_days: int = Field(default=90, ge=1, le=3650)
     # argon2id cost; the defaults follow RFC 9106's second recommendation (64 MiB, t=3).
     argon2_time_cost: int = 3
     argon2_memory_cost_kib: int = 64 * 1024

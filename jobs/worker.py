@@ -18,7 +18,7 @@ from carnet.settings import Settings, configure, current_settings
 from jobs.contact_exports import export_contacts, purge_contact_export_files
 from jobs.contact_imports import import_contacts
 from jobs.email import send_email
-from jobs.maintenance import purge_outbox, sweep_tasks
+from jobs.maintenance import purge_outbox, purge_sign_in_attempts, sweep_tasks
 from jobs.staff import apply_scheduled_deactivations, send_invitation
 
 log = logging.getLogger("carnet.worker")
@@ -72,6 +72,15 @@ def cron_jobs(prefix: str) -> list:
             purge_outbox,
             name=f"{prefix}:purge_outbox",
             minute=50,
+            second=0,
+            run_at_startup=True,
+            unique=True,
+        ),
+        # Hourly: retention is counted in days.
+        cron(
+            purge_sign_in_attempts,
+            name=f"{prefix}:purge_sign_in_attempts",
+            minute=55,
             second=0,
             run_at_startup=True,
             unique=True,

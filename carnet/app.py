@@ -27,6 +27,7 @@ from carnet.graphiql import STATIC_DIR, graphiql_html
 from carnet.http import CarnetGraphQL
 from carnet.i18n import negotiate, translate
 from carnet.persisted_queries import PersistedQueryStore
+from carnet.proxies import client_address_middleware
 from carnet.settings import Settings, configure
 from carnet.websocket import CarnetTransportWSHandler
 from resolvers.common.actor import RequestMeta
@@ -211,6 +212,7 @@ def create_app(settings: Settings) -> Starlette:
             Route("/exports/{token}", contact_export_download, methods=["GET"]),
         ],
         middleware=[
+            *client_address_middleware(settings),
             Middleware(RequestIdMiddleware),
             Middleware(
                 CORSMiddleware,

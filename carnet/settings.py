@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, IPvAnyNetwork, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEV_SECRET_KEY = "dev-only-secret-key-change-me-in-production"
 
@@ -38,6 +39,9 @@ class Settings(BaseSettings):
     # public URL.
     app_url: str = ""
     cors_origins: list[str] = Field(default_factory=list)
+    # Load balancers and reverse proxies (networks, comma-separated) whose X-Forwarded-For
+    # names the client; from any other peer the header is ignored (carnet.web.proxies).
+    trusted_proxies: Annotated[list[IPvAnyNetwork], NoDecode] = Field(default_factory=list)
     host: str = "127.0.0.1"
     port: int = 8000
 
@@ -62,6 +66,8 @@ class Settings(BaseSettings):
     invitation_ttl_days: int = Field(default=7, ge=1, le=30)
     login_max_failures: int = 5
     login_failure_window_seconds: int = 15 * 60
+    # Failed sign-ins and lockouts in each user's history (`mySignInAttempts`).
+    sign_in_attempt_retention_days: int = Field(default=90, ge=1, le=3650)
     # argon2id cost; the defaults follow RFC 9106's second recommendation (64 MiB, t=3).
     argon2_time_cost: int = 3
     argon2_memory_cost_kib: int = 64 * 1024
@@ -98,6 +104,16 @@ class Settings(BaseSettings):
     job_timeout_seconds: int = 60
     job_max_tries: int = 4
     job_keep_result_seconds: int = 24 * 3600
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_networks(cls, value: object) -> object:
+        # Comma-separated, as documented; a JSON list (as for the other list settings) too.
+        if isinstance(value, str):
+            if value.strip().startswith("["):
+                return json.loads(value)
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
     @model_validator(mode="after")
     def _derive_urls(self) -> Settings:

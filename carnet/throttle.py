@@ -1,5 +1,6 @@
-"""Counters in Redis: sign-in failures (per address and per client) → RATE_LIMITED, and
-quotas on the mail that public or self-service mutations send (per address, per user).
+"""Counters in Redis: sign-in failures (per address, per client, per client for an address)
+→ RATE_LIMITED, and quotas on the mail that public or self-service mutations send (per
+address, per user).
 
 Every window is fixed, started by its first count, not sliding.
 """
@@ -7,48 +8,135 @@ Every window is fixed, started by its first count, not sliding.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 
 from carnet import queue
 from carnet.settings import current_settings
 
+# A client gets more room than one address: several people may share an IP.
+CLIENT_FACTOR = 4
+# A locked address still checks one password from each client that has not failed for it
+# (its owner, elsewhere); past this many failures in all, it checks none, from anyone.
+CEILING_FACTOR = 10
+
+
+# How long a password check may take: an attempt whose process died mid-check stops
+# counting as under way after this.
+CHECK_TIMEOUT_SECONDS = 30
+
 
 def _keys(email: str, client: str) -> list[str]:
-    prefix = current_settings().redis_prefix
-    return [f"{prefix}:login-fail:email:{email}", f"{prefix}:login-fail:client:{client}"]
+    prefix = f"{current_settings().redis_prefix}:login-fail"
+    return [
+        # Failures: of the address, of the client, of the client for the address.
+        f"{prefix}:email:{email}",
+        f"{prefix}:client:{client}",
+        f"{prefix}:pair:{client}:{email}",
+        # Set once a refusal of this client for this address has been told about.
+        f"{prefix}:told:{client}:{email}",
+        # Checks under way, counted the same three ways.
+        f"{prefix}:checking:email:{email}",
+        f"{prefix}:checking:client:{client}",
+        f"{prefix}:checking:pair:{client}:{email}",
+    ]
 
 
-async def retry_after(email: str, client: str) -> int:
-    """Seconds until another attempt is allowed; 0 when allowed now."""
+@dataclass(frozen=True)
+class Admission:
+    wait: int  # seconds until the client may try again; 0 when its password is checked now
+    first_refusal: bool = False  # the first refusal of this client for this address
+    # Refused only because the checks under way would reach a limit if they all failed.
+    busy: bool = False
+
+
+# Decides and counts in one step: a check under way counts as the failure it may turn out
+# to be, so attempts arriving together cannot all pass a limit none of them has reached
+# yet. A refused attempt counts nothing.
+# KEYS: see _keys. ARGV: the limit, the client's limit, the address's ceiling, the window,
+# CHECK_TIMEOUT_SECONDS.
+# A script rather than `EXPIRE ... NX`, which needs Redis 7 (the embedded server is 6.2).
+_ADMIT = """
+local limit, client_limit, ceiling, window, timeout =
+  tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
+local function count(key) return tonumber(redis.call('GET', key) or '0') end
+local function left(key)
+  local ttl = redis.call('TTL', key)
+  if ttl < 0 then redis.call('EXPIRE', key, window) ttl = window end
+  return math.max(ttl, 1)
+end
+local function locked(address, client, pair)
+  return client >= client_limit or pair >= limit or address >= ceiling
+    or (address >= limit and pair > 0)
+end
+local address, client, pair = count(KEYS[1]), count(KEYS[2]), count(KEYS[3])
+if locked(address, client, pair) then
+  local wait = 0
+  if client >= client_limit then wait = math.max(wait, left(KEYS[2])) end
+  if pair >= limit then wait = math.max(wait, left(KEYS[3])) end
+  if address >= ceiling then wait = math.max(wait, left(KEYS[1])) end
+  if address >= limit and pair > 0 then
+    wait = math.max(wait, math.min(left(KEYS[1]), left(KEYS[3])))
+  end
+  local first = redis.call('SET', KEYS[4], '1', 'NX', 'EX', wait) and 1 or 0
+  return {wait, first, 0}
+end
+if locked(address + count(KEYS[5]), client + count(KEYS[6]), pair + count(KEYS[7])) then
+  return {1, 0, 1}
+end
+for i = 5, 7 do
+  redis.call('INCR', KEYS[i])
+  redis.call('EXPIRE', KEYS[i], timeout)
+end
+return {0, 0, 0}
+"""
+
+
+async def admit(email: str, client: str) -> Admission:
+    """Whether this client's password for this address may be checked now; if so, the
+    check counts as under way until `settle`. The rule: README, "Sign-in protection"."""
     settings = current_settings()
-    redis = queue.pool()
-    wait = 0
-    for key in _keys(email, client):
-        failures = int(await redis.get(key) or 0)
-        # A client gets more room than one address: several people may share an IP.
-        limit = settings.login_max_failures * (1 if ":email:" in key else 4)
-        if failures >= limit:
-            wait = max(wait, await redis.ttl(key), 1)
-    return wait
+    limit = settings.login_max_failures
+    keys = _keys(email, client)
+    wait, first, busy = await queue.pool().eval(
+        _ADMIT,
+        len(keys),
+        *keys,
+        limit,
+        limit * CLIENT_FACTOR,
+        limit * CEILING_FACTOR,
+        settings.login_failure_window_seconds,
+        CHECK_TIMEOUT_SECONDS,
+    )
+    return Admission(int(wait), bool(first), bool(busy))
 
 
-# Counts a failure; the first one starts the window.
-# A script rather than `EXPIRE ... NX`, which needs Redis 7 (the embedded server is 6.2),
-# and rather than SET NX + INCR, where a key expiring in between would be counted forever.
-_RECORD_FAILURE = """
-for _, key in ipairs(KEYS) do
-  if redis.call('INCR', key) == 1 then redis.call('EXPIRE', key, ARGV[1]) end
+class Outcome(StrEnum):
+    FAILED = "FAILED"
+    SUCCEEDED = "SUCCEEDED"
+    ABANDONED = "ABANDONED"  # the check itself broke: counts neither way
+
+
+# Ends a check under way (never below zero: its count may have expired). A failure counts
+# three ways, the first of each window starting it; a success forgives the address and
+# this client's failures for it (not the client's failures for other addresses).
+_SETTLE = """
+for i = 5, 7 do
+  if tonumber(redis.call('GET', KEYS[i]) or '0') > 0 then redis.call('DECR', KEYS[i]) end
+end
+if ARGV[1] == 'FAILED' then
+  for i = 1, 3 do
+    if redis.call('INCR', KEYS[i]) == 1 then redis.call('EXPIRE', KEYS[i], ARGV[2]) end
+  end
+elseif ARGV[1] == 'SUCCEEDED' then
+  redis.call('DEL', KEYS[1], KEYS[3], KEYS[4])
 end
 """
 
 
-async def record_failure(email: str, client: str) -> None:
-    window = current_settings().login_failure_window_seconds
+async def settle(email: str, client: str, outcome: Outcome) -> None:
     keys = _keys(email, client)
-    await queue.pool().eval(_RECORD_FAILURE, len(keys), *keys, window)
-
-
-async def reset(email: str) -> None:
-    await queue.pool().delete(_keys(email, "")[0])
+    window = current_settings().login_failure_window_seconds
+    await queue.pool().eval(_SETTLE, len(keys), *keys, outcome.value, window)
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Housekeeping crons: the task sweeper, the outbox purge."""
+"""Housekeeping crons: the task sweeper, the outbox purge, the sign-in history purge."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from resolvers.common import tasks
 from resolvers.common.time import now
+from resolvers.identity import sign_in_attempts
 from resolvers.messaging import email
 
 log = logging.getLogger(__name__)
@@ -34,4 +35,14 @@ async def purge_outbox(ctx: dict) -> int:
     count = await email.purge_finished(older_than=now() - retention)
     if count:
         log.info("blanked %d sent email(s) past the outbox retention", count)
+    return count
+
+
+async def purge_sign_in_attempts(ctx: dict) -> int:
+    """Deletes failed sign-ins and lockouts older than
+    `CARNET_SIGN_IN_ATTEMPT_RETENTION_DAYS`."""
+    retention = timedelta(days=ctx["settings"].sign_in_attempt_retention_days)
+    count = await sign_in_attempts.purge(older_than=now() - retention)
+    if count:
+        log.info("deleted %d sign-in attempt(s) past their retention", count)
     return count

@@ -15,7 +15,7 @@ from tortoise import Tortoise
 from carnet import queue
 from carnet.db import tortoise_config
 from carnet.settings import Settings, configure, current_settings
-from jobs.maintenance import purge_outbox, sweep_tasks
+from jobs.maintenance import purge_outbox, purge_sign_in_attempts, sweep_tasks
 from jobs.messaging import send_email
 from jobs.staff import apply_scheduled_deactivations, send_invitation
 from jobs.transfers import export_contacts, import_contacts, purge_contact_export_files
@@ -71,6 +71,15 @@ def cron_jobs(prefix: str) -> list:
             purge_outbox,
             name=f"{prefix}:purge_outbox",
             minute=50,
+            second=0,
+            run_at_startup=True,
+            unique=True,
+        ),
+        # Hourly: retention is counted in days.
+        cron(
+            purge_sign_in_attempts,
+            name=f"{prefix}:purge_sign_in_attempts",
+            minute=55,
             second=0,
             run_at_startup=True,
             unique=True,

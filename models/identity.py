@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from tortoise import fields
 from tortoise.migrations.constraints import CheckConstraint
+from tortoise.models import Model
 
 from models.base import TimestampedModel
 
@@ -92,3 +93,35 @@ class OneTimeToken(TimestampedModel):
     class Meta:
         table = "one_time_token"
         indexes = (("user_id", "purpose"),)
+
+
+class SignInOutcome(StrEnum):
+    WRONG_PASSWORD = "WRONG_PASSWORD"  # checked, and wrong
+    LOCKED_OUT = "LOCKED_OUT"  # refused unchecked: too many failures (noted once per lock)
+
+
+class SignInStep(StrEnum):
+    SIGN_IN = "SIGN_IN"  # tokenCreate
+    PASSWORD_CONFIRMATION = "PASSWORD_CONFIRMATION"  # asked again by a signed-in device
+
+
+class SignInAttempt(Model):
+    """A failed sign-in to a user's account, or a client locked out of it: the history
+    the user reads (`mySignInAttempts`). Attempts on addresses that match no user are not
+    kept (only logged, hashed). Purged after `CARNET_SIGN_IN_ATTEMPT_RETENTION_DAYS`."""
+
+    id = fields.BigIntField(primary_key=True)
+    user = fields.ForeignKeyField(
+        "models.User", related_name="sign_in_attempts", on_delete=fields.CASCADE
+    )
+    outcome = fields.CharEnumField(SignInOutcome, max_length=16)
+    step = fields.CharEnumField(SignInStep, max_length=24)
+    ip_address = fields.CharField(max_length=64, default="")
+    device = fields.CharField(max_length=255, default="")
+    # For LOCKED_OUT: when that client may try again (unless the owner signs in first).
+    locked_until = fields.DatetimeField(null=True)
+    created_at = fields.DatetimeField(auto_now_add=True)
+
+    class Meta:
+        table = "sign_in_attempt"
+        indexes = (("user_id", "id"), ("created_at",))

@@ -7,16 +7,28 @@ from typing import Any
 
 import strawberry
 
-from models.identity import Locale, Session, User
+from models.identity import Locale, Session, SignInAttempt, SignInOutcome, SignInStep, User
 from resolvers.common.pagination import paginate
 from resolvers.common.permissions import Relationship
-from resolvers.identity import email_change, sessions, users
+from resolvers.identity import email_change, sessions, sign_in_attempts, users
 from schema.payloads import Payload
 from schema.permissions import describe, requires
 from schema.scope import scoped_id
 from schema.types import Connection, Node, model_node
 
 LocaleEnum = strawberry.enum(Locale, name="Locale")
+SignInOutcomeEnum = strawberry.enum(
+    SignInOutcome,
+    name="SignInOutcome",
+    description="WRONG_PASSWORD: a password was checked and was wrong. LOCKED_OUT: after too "
+    "many failures, that client's attempts were refused unchecked (noted once per lock).",
+)
+SignInStepEnum = strawberry.enum(
+    SignInStep,
+    name="SignInStep",
+    description="SIGN_IN: `tokenCreate`. PASSWORD_CONFIRMATION: the password asked again of a "
+    "signed-in device (`emailChangeRequest`).",
+)
 
 
 # Functions, not shared constants: `requires` makes a Guard that learns its field's payload
@@ -55,6 +67,18 @@ class SessionType(Node):
     @strawberry.field(description="True for the session making this request.")
     def current(self, info: strawberry.Info) -> bool:
         return info.context.session is not None and info.context.session.id == self.id
+
+
+@model_node("SignInAttempt", SignInAttempt, Relationship.SELF)
+class SignInAttemptType(Node):
+    outcome: SignInOutcomeEnum
+    step: SignInStepEnum
+    ip_address: str = strawberry.field(description="The client's address.")
+    device: str = strawberry.field(description="The device name sent, or its User-Agent.")
+    created_at: datetime
+    locked_until: datetime | None = strawberry.field(
+        description="For LOCKED_OUT: when that client may try again (sooner if you sign in)."
+    )
 
 
 @strawberry.input
@@ -168,6 +192,30 @@ class IdentityQuery:
     ) -> Connection[SessionType]:
         page = await paginate(
             sessions.sessions_of(info.context.user),
+            first=first,
+            after=after,
+            last=last,
+            before=before,
+        )
+        return Connection.of(page)
+
+    @strawberry.field(
+        **describe(
+            "Failed sign-ins to your account and clients locked out of it, newest first "
+            "(kept `CARNET_SIGN_IN_ATTEMPT_RETENTION_DAYS`).",
+            self_only(),
+        )
+    )
+    async def my_sign_in_attempts(
+        self,
+        info: strawberry.Info,
+        first: int | None = None,
+        after: str | None = None,
+        last: int | None = None,
+        before: str | None = None,
+    ) -> Connection[SignInAttemptType]:
+        page = await paginate(
+            sign_in_attempts.attempts_of(info.context.user),
             first=first,
             after=after,
             last=last,

@@ -47,6 +47,10 @@ example(
 )
 example("Query.me", "{ me { id email } }")
 example("Query.mySessions", "{ mySessions(first: 5) { edges { node { id device } } } }")
+example(
+    "Query.mySignInAttempts",
+    "{ mySignInAttempts(first: 5) { edges { node { id outcome ipAddress } } } }",
+)
 example("Query.organization", "query($id: ID!) { organization(id: $id) { id name } }", org_id)
 example("Query.myOrganizations", "{ myOrganizations { id } }")
 example("Query.roles", "{ roles { role label permissions } }")

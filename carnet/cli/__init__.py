@@ -25,7 +25,8 @@ def _serve(settings: Settings, reload: bool = False) -> None:
         host=settings.host,
         port=settings.port,
         reload=reload,
-        proxy_headers=True,
+        # Forwarded headers are read by the app, from CARNET_TRUSTED_PROXIES only.
+        proxy_headers=False,
         log_level="info",
     )
 

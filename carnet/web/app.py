@@ -29,6 +29,7 @@ from carnet.settings import Settings, configure
 from carnet.web.graphiql import STATIC_DIR, graphiql_html
 from carnet.web.http import CarnetGraphQL
 from carnet.web.persisted_queries import PersistedQueryStore
+from carnet.web.proxies import client_address_middleware
 from carnet.web.websocket import CarnetTransportWSHandler
 from resolvers.common.actor import RequestMeta
 from resolvers.identity.sessions import authenticate
@@ -227,6 +228,7 @@ def create_app(settings: Settings) -> Starlette:
             Route("/exports/{token}", contact_export_download, methods=["GET"]),
         ],
         middleware=[
+            *client_address_middleware(settings),
             Middleware(RequestIdMiddleware),
             Middleware(
                 CORSMiddleware,

@@ -16,7 +16,7 @@ from carnet import throttle
 from carnet.auth import new_token, token_digest, verify_password
 from carnet.i18n import N_
 from carnet.settings import current_settings
-from models.identity import Session, User
+from models.identity import Session, SignInStep, User
 from resolvers.common import audit, relationships
 from resolvers.common.actor import RequestMeta
 from resolvers.common.errors import (
@@ -31,6 +31,7 @@ from resolvers.common.permissions import Relationship
 from resolvers.common.tasks import unit_of_work
 from resolvers.common.time import now
 from resolvers.common.validation import normalize_email
+from resolvers.identity import sign_in_attempts
 
 # Writing last_used_at on every request would make each read a write.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
@@ -64,36 +65,64 @@ async def sign_in(email: str, password: str, device: str, meta: RequestMeta) -> 
     errors = ErrorCollector()
     normalized = normalize_email(email, errors, ("input", "email"))
     errors.raise_if_any()
-    client = _client(meta)
-    wait = await throttle.retry_after(normalized, client)
-    if wait:
-        raise RateLimited(wait)
     user = await User.get_or_none(email=normalized, is_active=True)
-    if not await verify_password(user.password_hash if user else None, password) or user is None:
-        await throttle.record_failure(normalized, client)
-        raise UserErrors.single(
-            UserErrorCode.INVALID_CREDENTIALS, ("input", "password"), N_("Wrong email or password.")
-        )
-    await throttle.reset(normalized)
+    await _check_password(
+        user,
+        normalized,
+        password,
+        SignInStep.SIGN_IN,
+        meta,
+        _device_name(device, meta.user_agent),
+        ("input", "password"),
+        N_("Wrong email or password."),
+    )
     return await start_session(user, device, meta)
-
-
-def _client(meta: RequestMeta) -> str:
-    return meta.ip_address or "unknown"
 
 
 async def confirm_password(user: User, password: str, field: FieldPath, meta: RequestMeta) -> None:
     """Asks a signed-in user for their password again, before a change that takes the
     account over. Failures count with sign-in's (same address, same client), so this is no
     side door for guessing a password with a stolen access token."""
-    client = _client(meta)
-    wait = await throttle.retry_after(user.email, client)
-    if wait:
-        raise RateLimited(wait)
-    if not await verify_password(user.password_hash, password):
-        await throttle.record_failure(user.email, client)
-        raise UserErrors.single(UserErrorCode.INVALID_CREDENTIALS, field, N_("Wrong password."))
-    await throttle.reset(user.email)
+    await _check_password(
+        user,
+        user.email,
+        password,
+        SignInStep.PASSWORD_CONFIRMATION,
+        meta,
+        _device_name("", meta.user_agent),
+        field,
+        N_("Wrong password."),
+    )
+
+
+async def _check_password(
+    user: User | None,
+    email: str,
+    password: str,
+    step: SignInStep,
+    meta: RequestMeta,
+    device: str,
+    field: FieldPath,
+    wrong: str,
+) -> None:
+    """Checks `password` for `email` (`user`, None when no active user has it), within the
+    sign-in limits (carnet.throttle), and records what failed."""
+    client = meta.ip_address or "unknown"
+    admission = await throttle.admit(email, client)
+    if admission.wait:
+        await sign_in_attempts.refused(user, email, step, meta, device, admission)
+        raise RateLimited(admission.wait)
+    outcome = throttle.Outcome.ABANDONED
+    try:
+        # No user: a dummy hash is checked, so an unknown address answers as slowly.
+        hash_ = user.password_hash if user else None
+        right = await verify_password(hash_, password) and user is not None
+        outcome = throttle.Outcome.SUCCEEDED if right else throttle.Outcome.FAILED
+    finally:
+        await throttle.settle(email, client, outcome)
+    if not right:
+        await sign_in_attempts.failed(user, email, step, meta, device)
+        raise UserErrors.single(UserErrorCode.INVALID_CREDENTIALS, field, wrong)
 
 
 def _device_name(device: str, user_agent: str) -> str:

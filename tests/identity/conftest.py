@@ -21,3 +21,18 @@ async def api_elsewhere(app) -> Api:
     transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 40000))
     async with httpx.AsyncClient(transport=transport, base_url="http://carnet.test") as client:
         yield Api(client)
+
+
+@pytest.fixture
+async def api_at(app):
+    """`api_at("198.51.100.4")`: a client calling from that address."""
+    clients: list[httpx.AsyncClient] = []
+
+    def at(address: str) -> Api:
+        transport = httpx.ASGITransport(app=app, client=(address, 40000))
+        clients.append(httpx.AsyncClient(transport=transport, base_url="http://carnet.test"))
+        return Api(clients[-1])
+
+    yield at
+    for client in clients:
+        await client.aclose()

@@ -29,7 +29,7 @@ from schema.node import NodeQuery
 from schema.organizations import OrganizationMutation, OrganizationQuery
 from schema.permissions import RequiresPermission
 from schema.staff import StaffMutation, StaffQuery
-from schema.text_arguments import CleanTextArguments
+from schema.text_arguments import CleanTextArguments, clean_subscription_arguments
 from schema.types import ExecutionContext
 
 Query = merge_types(
@@ -77,7 +77,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
     ]
-    return CarnetSchema(
+    schema = CarnetSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -96,6 +96,8 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             CleanTextArguments,
         ],
     )
+    clean_subscription_arguments(schema._schema)
+    return schema
 
 
 def print_sdl(settings: Settings) -> str:

@@ -89,3 +89,14 @@ async def test_an_export_keeps_the_reachability_filter(api, client, world, setti
     await _people(world)
     rows = await exported(api, client, world, settings, filter={"marketingAllowed": "EMAIL"})
     assert sorted(r["First name"] for r in rows) == ["Implied", "Mailable"]
+
+
+async def test_the_filter_adds_no_statement(api, world):
+    from carnet.statements import count_statements
+
+    await _people(world)
+    with count_statements() as plain:
+        await _list(api, world, {})
+    with count_statements() as filtered:
+        assert len(await _list(api, world, {"marketingAllowed": "SMS"})) == 1
+    assert len(filtered) == len(plain)

@@ -72,6 +72,10 @@ class Invitation(TimestampedModel):
         "models.User", related_name="invitations", on_delete=fields.CASCADE
     )
     email = fields.CharField(max_length=254)
+    # The name the inviter typed: given to the login when the link proves the address, in
+    # place of a name set by whoever registered the address before (which proved nothing).
+    first_name = fields.CharField(max_length=100, default="", db_default="")
+    last_name = fields.CharField(max_length=100, default="", db_default="")
     membership = fields.ForeignKeyField(
         "models.StaffMembership",
         related_name="invitations",

@@ -31,7 +31,7 @@ from schema.node import NodeQuery
 from schema.organizations import OrganizationMutation, OrganizationQuery
 from schema.permissions import RequiresPermission
 from schema.staff import StaffMutation, StaffQuery
-from schema.text_arguments import CleanTextArguments
+from schema.text_arguments import CleanTextArguments, clean_subscription_arguments
 from schema.transfers.exports import ContactExportsMutation, ContactExportsQuery
 from schema.transfers.imports import ContactImportsMutation, ContactImportsQuery
 from schema.types import ExecutionContext
@@ -85,7 +85,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
     ]
-    return CarnetSchema(
+    schema = CarnetSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -105,6 +105,8 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             CleanTextArguments,
         ],
     )
+    clean_subscription_arguments(schema._schema)
+    return schema
 
 
 def print_sdl(settings: Settings) -> str:

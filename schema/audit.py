@@ -13,7 +13,7 @@ from resolvers.audit.queries import AuditFilter, audit_log
 from resolvers.audit.tail import follow
 from resolvers.common.permissions import Permission
 from resolvers.organizations.stream_guard import StreamGuard
-from schema import ids
+from schema import audit_ids, ids
 from schema.identity import UserType
 from schema.permissions import describe, requires
 from schema.types import Connection, Node, model_node
@@ -22,10 +22,26 @@ from schema.types import Connection, Node, model_node
 @model_node("AuditEvent", AuditEvent, Permission.AUDIT_READ)
 class AuditEventType(Node):
     action: str = strawberry.field(description="What happened, e.g. organization.update.")
-    target_type: str
-    target_id: str = strawberry.field(description="The target's database id.")
-    before: JSON | None
-    after: JSON | None
+
+    @strawberry.field(description="The target's node type, e.g. Contact; empty without one.")
+    def target_type(self) -> str:
+        return audit_ids.node_type(self.target_type)
+
+    @strawberry.field(
+        description="The target's global id, as `filter.targetId` and `node(id:)` take it; "
+        "null for an event without a target."
+    )
+    def target_id(self) -> strawberry.ID | None:
+        return audit_ids.target_global_id(self.target_type, self.target_id)
+
+    @strawberry.field(description="The values before, ids of records as global ids.")
+    def before(self) -> JSON | None:
+        return audit_ids.with_global_ids(self.before, self.target_type)
+
+    @strawberry.field(description="The values after, ids of records as global ids.")
+    def after(self) -> JSON | None:
+        return audit_ids.with_global_ids(self.after, self.target_type)
+
     request_id: str
     ip_address: str
     created_at: datetime
@@ -75,7 +91,8 @@ class AuditQuery:
             if filter.actor_id is not None:
                 filters.actor_user_id = ids.decode_as(filter.actor_id, "User") or 0
             if filter.target_id is not None:
-                filters.target_type, pk = ids.decode(filter.target_id)
+                node_type, pk = ids.decode(filter.target_id)
+                filters.target_type = audit_ids.stored_type(node_type)
                 filters.target_id = str(pk)
         page = await audit_log(actor, filters, first=first, after=after, last=last, before=before)
         return Connection.of(page)

@@ -88,7 +88,16 @@ class ContactFilterInput:
     groups: GroupsFilterInput | None = None
     is_user: bool | None = None
     is_subscriber: bool | None = None
-    consent: ConsentFilterInput | None = None
+    consent: ConsentFilterInput | None = strawberry.field(
+        default=None,
+        description="The consent alone, whether or not the contact has an address to use.",
+    )
+    marketing_allowed: ConsentChannelEnum | None = strawberry.field(
+        default=None,
+        description="Contacts that can be messaged on this channel now: those whose "
+        "`marketingAllowed` is true for it (consent in force, an email or a phone to use, "
+        "not doNotContact).",
+    )
     age: AgeRangeInput | None = strawberry.field(
         default=None, description="Contacts without a birth date never match."
     )
@@ -154,6 +163,7 @@ def contact_filter(
         is_subscriber=given.is_subscriber,
         consent_channel=given.consent.channel if given.consent else None,
         consent_statuses=given.consent.statuses if given.consent else None,
+        marketing_allowed=given.marketing_allowed,
         age_min=given.age.min if given.age else None,
         age_max=given.age.max if given.age else None,
         created=_date_range(given.created_at),

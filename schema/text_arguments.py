@@ -9,6 +9,10 @@ where PostgreSQL refuses NUL and SQLite long LIKE patterns.
 
 A refused argument of a mutation answers its payload's `errors` (nothing is written); of
 any other field, a top-level BAD_USER_INPUT.
+
+A subscription's root field is the one exception to "every field": graphql-core starts its
+stream by calling the field's `subscribe` function directly, never through the middleware,
+so `clean_subscription_arguments` wraps those functions with the same cleaning.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from graphql import GraphQLResolveInfo, get_nullable_type
+from graphql import GraphQLResolveInfo, GraphQLSchema, get_nullable_type
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
@@ -50,6 +54,28 @@ class CleanTextArguments(SchemaExtension):
         except _Refused as refused:
             return _refusal(info, refused.error)
         return _next(root, info, *args, **cleaned)
+
+
+def clean_subscription_arguments(schema: GraphQLSchema) -> None:
+    """Wraps the `subscribe` function of every subscription field of `schema` (once built)
+    so its arguments are cleaned, or refused with BAD_USER_INPUT, as `CleanTextArguments`
+    does for every other field."""
+    if schema.subscription_type is None:
+        return
+    for field in schema.subscription_type.fields.values():
+        if field.subscribe is not None:
+            field.subscribe = _cleaning(field.subscribe)
+
+
+def _cleaning(subscribe):
+    def cleaned_subscribe(root, info: GraphQLResolveInfo, *args: Any, **kwargs: Any):
+        try:
+            cleaned = {name: _clean(value, (name,)) for name, value in kwargs.items()}
+        except _Refused as refused:
+            return _refusal(info, refused.error)
+        return subscribe(root, info, *args, **cleaned)
+
+    return cleaned_subscribe
 
 
 def _clean(value: Any, path: tuple[str | int, ...]) -> Any:

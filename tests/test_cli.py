@@ -162,3 +162,30 @@ def test_dev_runs_everything_and_ctrl_c_stops_every_child(tmp_path):
             os.killpg(dev.pid, signal.SIGKILL)
         log.close()
     assert "owner@club.demo.carnet.test" in (tmp_path / "dev.log").read_text()
+
+
+async def test_demo_staff_are_in_the_demo_address_book(api, app):
+    """The README says staff land in the address book; the demo's staff do too, linked to
+    their logins, and seeding again adds nobody."""
+    await seed_demo()
+    await seed_demo()
+    signed_in = await api.execute(
+        'mutation { tokenCreate(input: {email: "owner@club.demo.carnet.test", '
+        'password: "demo-password"}) { accessToken errors { code } } }'
+    )
+    owner = api.as_(type("Owner", (), {"token": signed_in.ok("tokenCreate")["accessToken"]}))
+    orgs = (await owner.execute("{ myOrganizations { id name } }")).payload("myOrganizations")
+    club = next(o["id"] for o in orgs if o["name"] == "Club Demo")
+    result = await owner.execute(
+        "query($org: ID!) { contacts(organizationId: $org, filter: {isUser: true}, first: 50) {"
+        " totalCount edges { node { email source displayName } } } }",
+        {"org": club},
+    )
+    page = result.payload("contacts")
+    emails = sorted(edge["node"]["email"] for edge in page["edges"])
+    assert emails == sorted(
+        f"{who}@club.demo.carnet.test"
+        for who in ("owner", "admin", "billing-admin", "agent", "viewer")
+    )
+    assert {edge["node"]["source"] for edge in page["edges"]} == {"STAFF_MEMBERSHIP"}
+    assert "Owner Club Demo" in {edge["node"]["displayName"] for edge in page["edges"]}

@@ -21,3 +21,16 @@ def test_readme_examples_validate_against_the_schema():
             for error in validate(schema, DocumentNode(definitions=(definition,))):
                 problems.append(f"{error.message} in:\n{block.strip()[:120]}")
     assert not problems, "\n\n".join(problems)
+
+
+def test_readme_lists_every_import_column_with_its_headers():
+    """The import headers table names each column an import reads, in both languages."""
+    from resolvers.transfers.csv_columns import COLUMNS
+
+    rows = {
+        cells[0].strip(" `"): (cells[1].strip(), cells[2].strip())
+        for line in README.read_text().splitlines()
+        if line.startswith("| `") and len(cells := line.strip("|").split(" | ")) >= 3
+    }
+    for info in COLUMNS:
+        assert rows.get(info.column.value) == (info.header, info.header_fr), info.column

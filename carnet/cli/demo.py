@@ -10,12 +10,14 @@ from datetime import timedelta
 
 from carnet.auth import hash_password
 from carnet.cli.demo_contacts import seed_demo_contacts
+from models.contacts import Contact, ContactSource
 from models.identity import User
 from models.messaging import OutboxMessage, OutboxStatus
 from models.organizations import Organization
 from models.staff import Invitation, InvitationKind, MembershipStatus, Role, StaffMembership
 from models.tasks import Task
 from resolvers.common.time import now, today_in
+from resolvers.contacts.interactions import record_interaction
 from resolvers.staff.invitations import SEND_INVITATION
 
 DEMO_PASSWORD = "demo-password"
@@ -67,12 +69,29 @@ async def seed_demo() -> list[str]:
                 user=user,
                 defaults={"role": role, "status": MembershipStatus.ACTIVE},
             )
+            await _in_address_book(organization, user)
             lines.append(f"    {role.value:<14} {email}")
     club = await Organization.get(name=DEMO_ORGANIZATIONS[0][0])
     lines += await _staff_lifecycle(club, "club")
     contacts = await seed_demo_contacts(club)
     lines.append(f"    {contacts} contacts in the address book (search, filters, groups, colours)")
     return lines
+
+
+async def _in_address_book(organization: Organization, user: User) -> None:
+    """Staff land in their organization's address book (source STAFF_MEMBERSHIP), as
+    `staffAdd` and `organizationCreate` put them there; the seed writes memberships directly,
+    so it takes the same path here. Skipped once the login has its contact (idempotent, and
+    it completes a demo database seeded before staff were added)."""
+    if await Contact.filter(organization=organization, user=user).exists():
+        return
+    await record_interaction(
+        organization.id,
+        user=user,
+        first_name=user.first_name,
+        last_name=user.last_name,
+        source=ContactSource.STAFF_MEMBERSHIP,
+    )
 
 
 async def _staff_lifecycle(organization: Organization, slug: str) -> list[str]:

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable, Collection
 from typing import Any
 
 from models.identity import User
-from models.organizations import StaffMembership
+from models.staff import StaffMembership
 from resolvers.common.permissions import CALLER_RELATIONSHIPS, Relationship
 
 Check = Callable[[User, Any], Awaitable[bool]]

@@ -32,6 +32,7 @@ from resolvers.common.errors import BadUserInput, NotFound
 from resolvers.common.pagination import DEFAULT_PAGE_SIZE, Page, check_page_size, paginate
 from resolvers.common.sql import Where
 from resolvers.common.time import now, today_in
+from resolvers.contacts.consent import MARKETABLE
 from resolvers.contacts.contacts import subscriber_condition, years_before
 from resolvers.contacts.records import fold
 from resolvers.custom_fields.filters import CustomFieldCondition, by_custom_fields
@@ -92,6 +93,7 @@ class ContactFilter:
     is_subscriber: bool | None = None
     consent_channel: ConsentChannel | None = None
     consent_statuses: list[ConsentStatus] | None = None
+    marketing_allowed: ConsentChannel | None = None  # reachable: consent and an address
     age_min: int | None = None
     age_max: int | None = None
     created: DateRange | None = None
@@ -121,6 +123,8 @@ async def matching(actor: Actor, filters: ContactFilter) -> QuerySet:
         qs = qs.filter(subscriber_condition(filters.is_subscriber))
     if filters.consent_channel is not None and filters.consent_statuses:
         qs = qs.filter(consent_condition(filters.consent_channel, filters.consent_statuses))
+    if filters.marketing_allowed is not None:
+        qs = qs.filter(marketable_condition(ConsentChannel(filters.marketing_allowed)))
     timezone = actor.organization.timezone
     qs = _by_age(qs, filters.age_min, filters.age_max, today_in(timezone))
     if filters.created is not None:
@@ -192,6 +196,19 @@ def consent_condition(channel: ConsentChannel, statuses: list[ConsentStatus]) ->
         else:
             clauses.append(Q(**{column: status}))
     return Q(*clauses, join_type="OR")
+
+
+def marketable_condition(channel: ConsentChannel) -> Q:
+    """Contacts that can be messaged on `channel` now, as `consent.marketing_allowed` says
+    of one: consent in force, an address on that channel, not blocked nor archived."""
+    address = "email" if channel is ConsentChannel.EMAIL else "phone"
+    return Q(
+        consent_condition(channel, list(MARKETABLE)),
+        Q(**{f"{address}__isnull": False}),
+        Q(**{f"{address}__gt": ""}),
+        Q(do_not_contact=False),
+        Q(archived_at__isnull=True),
+    )
 
 
 def _by_age(qs: QuerySet, age_min: int | None, age_max: int | None, today: date) -> QuerySet:

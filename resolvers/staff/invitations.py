@@ -62,6 +62,8 @@ async def create_for_staff(
         kind=InvitationKind.STAFF,
         user=user,
         email=user.email,
+        first_name=first_name,
+        last_name=last_name,
         membership=membership,
         invited_by=actor.user,
         expires_at=_expiry(),
@@ -250,6 +252,15 @@ async def _claim(user: User, password: str | None, errors: ErrorCollector) -> No
     await tokens.revoke_outstanding(user, TokenPurpose.EMAIL_CHANGE)
 
 
+def _typed_names(invitation: Invitation) -> dict[str, str]:
+    """The name the inviter typed, for a login whose address is proven only now: a name set
+    before (by whoever registered the address first) proved nothing, so it gives way to
+    this one, and this one to the invited person's own answer."""
+    if not invitation.first_name:  # written before invitations kept the typed name
+        return {}
+    return {"first_name": invitation.first_name, "last_name": invitation.last_name}
+
+
 @dataclass
 class Acceptance:
     invitation: Invitation
@@ -312,6 +323,7 @@ async def accept(
         before = snapshot(invitation.membership)
         if not user.email_verified:
             await _claim(user, password, errors)
+            names = {**_typed_names(invitation), **names}
         user.update_from_dict(names)
         user.email_verified_at = user.email_verified_at or now()
         await user.save()

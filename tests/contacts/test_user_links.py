@@ -6,7 +6,7 @@ email is the contact's are ever linked, and anyone else is NOT_FOUND like an unk
 from models.audit import AuditEvent
 from models.contacts import Contact
 from models.identity import User
-from models.organizations import MembershipStatus, Role, StaffMembership
+from models.staff import MembershipStatus, Role, StaffMembership
 from resolvers.common.time import now
 from resolvers.contacts.links import link_verified_user
 from schema import ids

@@ -152,3 +152,61 @@ async def test_a_second_organizations_invitation_needs_no_new_password(api, worl
     joined = await api.execute(ACCEPT, {"input": {"token": token_of(second)}})
     assert joined.ok("invitationAccept")["organization"] == {"name": "Club Beta"}
     assert (await sign_in(api, NEW, PASSWORD)).ok("tokenCreate")
+
+
+CONTACT_BY_EMAIL = """query($org: ID!, $email: String!) {
+  contacts(organizationId: $org, search: $email) {
+    edges { node { firstName lastName email isUser source } } } }"""
+
+
+async def _names_after_takeover(api, world, email) -> tuple:
+    me = await signed_in(api, email, PASSWORD)
+    user = (await api.as_(me).execute("{ me { firstName lastName } }")).payload("me")
+    found = await api.as_(world.admin).execute(
+        CONTACT_BY_EMAIL, {"org": world.org_gid, "email": email}
+    )
+    [edge] = found.payload("contacts")["edges"]
+    assert edge["node"]["isUser"] and edge["node"]["source"] == "STAFF_MEMBERSHIP"
+    contact = edge["node"]
+    return (user["firstName"], user["lastName"]), (contact["firstName"], contact["lastName"])
+
+
+async def test_a_takeover_keeps_the_name_staff_typed_not_the_squatters(api, world, settings):
+    """Registered first under another name, then invited: the squatter's name goes with
+    the squatter; the login and the contact get the name the staff member typed."""
+    squatted = "sq1@example.test"
+    (await register(api, squatted, password="the squatters password", lastName="Squat")).ok(
+        "userRegister"
+    )
+    token = await invited(api, world, settings, squatted)
+    joined = await api.execute(ACCEPT, {"input": {"token": token, "password": PASSWORD}})
+    assert joined.ok("invitationAccept")["user"]["firstName"] == "Nora"
+    assert await _names_after_takeover(api, world, squatted) == (("Nora", "Nouvelle"),) * 2
+
+
+async def test_a_takeover_after_the_invitation_keeps_the_typed_name_too(api, world, settings):
+    """The squatter registers between staffAdd and the acceptance (registering takes an
+    unclaimed login over, names included): the typed name still wins."""
+    squatted = "sq2@example.test"
+    (await api.as_(world.admin).execute(STAFF_ADD, add_input(world, squatted))).ok("staffAdd")
+    (await register(api, squatted, password="the squatters password", lastName="Squat")).ok(
+        "userRegister"
+    )
+    await run_worker(settings)
+    [link] = await invitation_links(squatted)
+    joined = await api.execute(ACCEPT, {"input": {"token": token_of(link), "password": PASSWORD}})
+    joined.ok("invitationAccept")
+    assert await _names_after_takeover(api, world, squatted) == (("Nora", "Nouvelle"),) * 2
+
+
+async def test_in_a_takeover_the_invited_persons_own_answer_wins(api, world, settings):
+    squatted = "sq3@example.test"
+    (await register(api, squatted, password="the squatters password", lastName="Squat")).ok(
+        "userRegister"
+    )
+    token = await invited(api, world, settings, squatted)
+    answer = {"token": token, "password": PASSWORD, "firstName": "Nina"}
+    (await api.execute(ACCEPT, {"input": answer})).ok("invitationAccept")
+    # The person named themselves; the part they left out is the staff member's, never
+    # the squatter's.
+    assert await _names_after_takeover(api, world, squatted) == (("Nina", "Nouvelle"),) * 2

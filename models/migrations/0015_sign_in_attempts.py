@@ -9,7 +9,7 @@ from tortoise.migrations import operations as ops
 from models.identity import SignInOutcome, SignInStep
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0013_outbox_minted_tokens')]
+    dependencies = [('models', '0014_export_link_used')]
 
     initial = False
 

@@ -24,7 +24,7 @@ async def export_contacts(ctx: dict, task_id: int) -> None:
 
 
 async def purge_contact_export_files(ctx: dict) -> int:
-    purged = await export_downloads.purge_files()
+    purged = await export_downloads.purge_files(ctx["settings"])
     if purged:
         log.info("deleted the file of %d contact export(s) past their retention", purged)
     return purged

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.organizations.test_audit_stream import OPERATION, TAIL, rename
+from tests.audit.test_audit_stream import OPERATION, TAIL, rename
 from tests.support.live_server import live_server
 from tests.support.websocket import bearer, graphql_socket, init, receive, send
 

@@ -162,7 +162,7 @@ async def contact_export_download(request: Request) -> Response:
         # Starlette adds HEAD to a GET route: a link checker's HEAD must not use it up.
         return PlainTextResponse("", status_code=405, headers={**private, "Allow": "GET"})
     try:
-        found = await export_downloads.download(token, meta)
+        found = await export_downloads.download(token, meta, request.app.state.settings)
     except export_downloads.LinkRefused as refused:
         return PlainTextResponse(
             translate(refused.message, meta.locale), status_code=refused.status, headers=private
@@ -241,4 +241,5 @@ def create_app(settings: Settings) -> Starlette:
         ],
         lifespan=lifespan,
     )
+    app.state.settings = settings
     return app

@@ -14,15 +14,14 @@ from tortoise.expressions import Q
 
 from carnet.auth import new_token, token_digest
 from carnet.i18n import N_
-from carnet.settings import current_settings
 from models.identity import OneTimeToken, TokenPurpose, User
 from resolvers.common.errors import FieldPath, UserErrorCode, UserErrors
 from resolvers.common.time import now
 
 
-def link(path: str, plain: str) -> str:
-    """The web app's page that reads the token from its query string."""
-    return f"{current_settings().app_url.rstrip('/')}/{path}?token={plain}"
+def link(app_url: str, path: str, plain: str) -> str:
+    """The web app's page (at `app_url`) that reads the token from its query string."""
+    return f"{app_url.rstrip('/')}/{path}?token={plain}"
 
 
 async def issue(

@@ -15,6 +15,7 @@ from datetime import datetime
 from tortoise.expressions import F
 
 from carnet.providers import email as email_provider
+from carnet.settings import Settings
 from carnet.templates_env import RenderedEmail, render_email
 from models.identity import OneTimeToken
 from models.messaging import Channel, OutboxMessage, OutboxStatus
@@ -58,7 +59,7 @@ async def queue_email(
     return message
 
 
-async def deliver(message_id: int) -> None:
+async def deliver(message_id: int, settings: Settings) -> None:
     """Writes and sends one outbox email, at most once per successful run.
 
     The claim (PENDING/SENDING → SENDING) and the minting of its token are committed before
@@ -77,7 +78,7 @@ async def deliver(message_id: int) -> None:
     lock for a whole SMTP conversation. A message without a token is the same every time and
     keeps one Message-ID, so that a relay can recognise a resend.
     """
-    claimed = await _claim(message_id)
+    claimed = await _claim(message_id, settings.app_url)
     if claimed is None:
         return
     message, link = claimed
@@ -104,7 +105,7 @@ async def deliver(message_id: int) -> None:
     )
 
 
-async def _claim(message_id: int) -> tuple[OutboxMessage, str | None] | None:
+async def _claim(message_id: int, app_url: str) -> tuple[OutboxMessage, str | None] | None:
     """The message, claimed, with its freshly minted link (None without a token); None when
     there is nothing to send."""
     async with unit_of_work():
@@ -120,7 +121,7 @@ async def _claim(message_id: int) -> tuple[OutboxMessage, str | None] | None:
         if plain is None:
             await OutboxMessage.filter(id=message_id).update(status=OutboxStatus.SKIPPED)
             return None
-        return message, tokens.link(message.link_path, plain)
+        return message, tokens.link(app_url, message.link_path, plain)
 
 
 def _message_id(message: OutboxMessage) -> str:

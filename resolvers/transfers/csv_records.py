@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from carnet.i18n import N_, NP_
-from carnet.settings import current_settings
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _END_OF_DATA = "unexpected end of data"  # the csv module's words for a quote left open
@@ -51,11 +50,15 @@ class _Lines:
         return line
 
 
+# csv's limit is the C long of the platform; 2**31 - 1 fits everywhere.
+_ANY_CELL = 2**31 - 1
+
+
 def csv_records(source: str | TextIO, delimiter: str) -> Iterator[CsvRecord]:
     """The file's records, header first; a quoted cell may span several lines."""
-    # A cell can be as long as the file: a long note is the row's problem, not the file's.
-    limit = current_settings().import_max_bytes + 1
-    csv.field_size_limit(max(csv.field_size_limit(), limit))
+    # A cell can be as long as the file (whose size the upload bounded): a long note is the
+    # row's problem, not the file's.
+    csv.field_size_limit(_ANY_CELL)
     lines = _Lines(source)
     reader = csv.reader(lines, delimiter=delimiter, strict=True)
     expected: int | None = None

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 from carnet.auth import token_digest
 from carnet.i18n import N_
-from carnet.settings import current_settings
+from carnet.settings import Settings
 from carnet.storage import current_storage
 from models.transfers import ContactExport, TransferStatus
 from resolvers.common import audit
@@ -39,15 +39,17 @@ class DownloadLink:
     expires_at: datetime
 
 
-def download_url(token: str) -> str:
-    return f"{current_settings().public_url.rstrip('/')}/exports/{token}"
+def download_url(token: str, settings: Settings) -> str:
+    return f"{settings.public_url.rstrip('/')}/exports/{token}"
 
 
-async def issue_link(actor: Actor, export_id: int | None) -> tuple[ContactExport, DownloadLink]:
+async def issue_link(
+    actor: Actor, export_id: int | None, settings: Settings
+) -> tuple[ContactExport, DownloadLink]:
     """A fresh download link for a built export whose file is still kept; the previous
     link stops working."""
     field = ("input", "id")
-    ttl = timedelta(seconds=current_settings().export_link_ttl_seconds)
+    ttl = timedelta(seconds=settings.export_link_ttl_seconds)
     async with unit_of_work():
         export = None
         if export_id is not None:
@@ -67,7 +69,7 @@ async def issue_link(actor: Actor, export_id: int | None) -> tuple[ContactExport
             raise UserErrors.single(
                 UserErrorCode.INVALID, field, N_("This export is not ready yet.")
             )
-        if not downloadable(export):
+        if not downloadable(export, settings):
             raise UserErrors.single(
                 UserErrorCode.TOKEN_EXPIRED,
                 field,
@@ -89,7 +91,7 @@ async def issue_link(actor: Actor, export_id: int | None) -> tuple[ContactExport
             target=("ContactExport", export.id),
             after={"expires_at": export.expires_at.isoformat()},
         )
-    return export, DownloadLink(download_url(token), export.expires_at)
+    return export, DownloadLink(download_url(token, settings), export.expires_at)
 
 
 class LinkRefused(Exception):
@@ -109,7 +111,7 @@ class Download:
     chunks: AsyncIterator[bytes]  # the file, streamed from storage
 
 
-async def download(token: str, meta: RequestMeta) -> Download:
+async def download(token: str, meta: RequestMeta, settings: Settings) -> Download:
     """The file a link points at, audited as `contact.export.download`. The link is used up
     as the file starts to stream, by one guarded update: of requests at once, one gets the
     file. A download cut short used it up too; `contactExportLink` gives a new one."""
@@ -128,7 +130,7 @@ async def download(token: str, meta: RequestMeta) -> Download:
         export.expires_at is None
         or export.expires_at <= moment
         or export.file_key is None
-        or not downloadable(export)
+        or not downloadable(export, settings)
     ):
         raise expired
     used = LinkRefused(
@@ -158,10 +160,10 @@ async def download(token: str, meta: RequestMeta) -> Download:
     return Download(f"contacts-{day.isoformat()}.csv", size, storage.open(export.file_key))
 
 
-async def purge_files() -> int:
+async def purge_files(settings: Settings) -> int:
     """Deletes the file (and clears any link) of exports built more than the retention ago.
     Each row is cleared before its file goes: no download starts on a file being deleted."""
-    cutoff = now() - timedelta(days=current_settings().export_retention_days)
+    cutoff = now() - timedelta(days=settings.export_retention_days)
     expired = await ContactExport.filter(file_key__isnull=False, finished_at__lte=cutoff).only(
         "id", "file_key"
     )

@@ -18,7 +18,7 @@ from time import monotonic
 from typing import Any
 
 from carnet.i18n import N_
-from carnet.settings import current_settings
+from carnet.settings import Settings
 from carnet.storage import current_storage, new_key
 from models.contacts import ConsentChannel, ConsentStatus, ContactKind
 from models.identity import User
@@ -148,15 +148,15 @@ async def request_export(actor: Actor, filters: ContactFilter) -> ContactExport:
     return export
 
 
-def file_expires_at(export: ContactExport) -> datetime | None:
+def file_expires_at(export: ContactExport, settings: Settings) -> datetime | None:
     """When the file is (or was) deleted; None until it is built."""
     if export.status is not TransferStatus.DONE or export.finished_at is None:
         return None
-    return export.finished_at + timedelta(days=current_settings().export_retention_days)
+    return export.finished_at + timedelta(days=settings.export_retention_days)
 
 
-def downloadable(export: ContactExport) -> bool:
-    expires = file_expires_at(export)
+def downloadable(export: ContactExport, settings: Settings) -> bool:
+    expires = file_expires_at(export, settings)
     return expires is not None and expires > now()
 
 

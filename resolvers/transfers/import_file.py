@@ -11,7 +11,6 @@ from enum import StrEnum
 from typing import Protocol
 
 from carnet.i18n import N_
-from carnet.settings import current_settings
 from resolvers.common.errors import ErrorCollector, UserErrorCode
 from resolvers.transfers.csv_records import CsvRecord, csv_records
 
@@ -53,11 +52,13 @@ def csv_rows(text: str, delimiter: str) -> Iterator[CsvRecord]:
     return csv_records(text, delimiter)
 
 
-async def read_upload(upload: UploadedFile | None, errors: ErrorCollector) -> bytes | None:
+async def read_upload(
+    upload: UploadedFile | None, errors: ErrorCollector, limit: int
+) -> bytes | None:
+    """The upload's bytes, at most `limit` of them (else an error)."""
     if upload is None or not callable(getattr(upload, "read", None)):
         errors.add(UserErrorCode.REQUIRED, FILE, N_("Attach the CSV file to import."))
         return None
-    limit = current_settings().import_max_bytes
     data = await upload.read(limit + 1)
     if len(data) > limit:
         errors.add(
@@ -114,7 +115,8 @@ def sniff_delimiter(text: str) -> str:
     return best if counts[best] else ","
 
 
-def parse_file(text: str, errors: ErrorCollector) -> ParsedFile | None:
+def parse_file(text: str, errors: ErrorCollector, limit: int) -> ParsedFile | None:
+    """The file's header and rows, at most `limit` of them (else an error)."""
     delimiter = sniff_delimiter(text)
     rows = csv_rows(text, delimiter)
     header = next(rows, CsvRecord(1, []))
@@ -131,7 +133,6 @@ def parse_file(text: str, errors: ErrorCollector) -> ParsedFile | None:
     if total == 0:
         errors.add(UserErrorCode.INVALID, FILE, N_("The file has a header row but no contacts."))
         return None
-    limit = current_settings().import_max_rows
     if total > limit:
         errors.add(
             UserErrorCode.TOO_LONG,

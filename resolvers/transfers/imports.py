@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from carnet.i18n import N_
+from carnet.settings import Settings
 from carnet.storage import current_storage, new_key
 from models.contacts import ConsentChannel, ConsentStatus
 from models.custom_fields import CustomField
@@ -104,16 +105,17 @@ async def request_import(
     encoding: CsvEncoding,
     consent: Sequence[ConsentDeclaration],
     on_existing: OnExisting,
+    settings: Settings,
 ) -> ContactImport:
     """Checks the file and the options (all problems at once), then records the import and
     defers its job. Nothing is written when anything is wrong."""
     errors = ErrorCollector()
     declared = check_consent(consent, errors)
-    data = await read_upload(upload, errors)
+    data = await read_upload(upload, errors, settings.import_max_bytes)
     parsed = None
     if data is not None:
         text = decode(data, encoding, errors)
-        parsed = parse_file(text, errors) if text is not None else None
+        parsed = parse_file(text, errors, settings.import_max_rows) if text is not None else None
     found = Mapping([], [])
     if parsed:
         questions = {

@@ -44,14 +44,14 @@ class ContactExportType(Node):
         description="When the file is deleted (a week after it is built, by default); null "
         "until DONE. Links stop working then."
     )
-    def expires_at(self) -> datetime | None:
-        return exports.file_expires_at(self)
+    def expires_at(self, info: strawberry.Info) -> datetime | None:
+        return exports.file_expires_at(self, info.context.settings)
 
     @strawberry.field(
         description="DONE and the file still kept: `contactExportLink` gives a link to it."
     )
-    def downloadable(self) -> bool:
-        return exports.downloadable(self)
+    def downloadable(self, info: strawberry.Info) -> bool:
+        return exports.downloadable(self, info.context.settings)
 
     @strawberry.field(
         description="The download link, only in the payload of `contactExportLink`, which "
@@ -163,6 +163,8 @@ class ContactExportsMutation:
         self, info: strawberry.Info, input: ContactExportLinkInput
     ) -> ContactExportLinkPayload:
         pk = await scoped_id(info, input.id, "ContactExport", ("input", "id"))
-        export, link = await export_downloads.issue_link(info.context.actor(info), pk)
+        export, link = await export_downloads.issue_link(
+            info.context.actor(info), pk, info.context.settings
+        )
         export._minted_link = link
         return ContactExportLinkPayload(export=export)

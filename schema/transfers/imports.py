@@ -264,5 +264,6 @@ class ContactImportsMutation:
             encoding=input.encoding,
             consent=consent,
             on_existing=input.on_existing,
+            settings=info.context.settings,
         )
         return ContactsImportPayload(contact_import=contact_import)

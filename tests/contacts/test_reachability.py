@@ -5,7 +5,7 @@ blocked), while `filter: {consent}` keeps reading the consent alone."""
 from datetime import UTC, datetime, timedelta
 
 from tests.contacts.contact_flows import make_contact
-from tests.contacts.test_export import exported
+from tests.transfers.test_export import exported
 
 LISTED = """query($o: ID!, $filter: ContactFilterInput) {
   contacts(organizationId: $o, filter: $filter, first: 50) {

@@ -26,6 +26,7 @@ from carnet.db import tortoise_config
 from carnet.graphiql import STATIC_DIR, graphiql_html
 from carnet.http import CarnetGraphQL
 from carnet.i18n import negotiate, translate
+from carnet.observe import operations
 from carnet.persisted_queries import PersistedQueryStore
 from carnet.settings import Settings, configure
 from carnet.websocket import CarnetTransportWSHandler
@@ -62,9 +63,9 @@ def _meta(connection: HTTPConnection, locale: str | None = None) -> RequestMeta:
 class CarnetView(CarnetGraphQL):
     graphql_transport_ws_handler_class = CarnetTransportWSHandler
 
-    def __init__(self, settings: Settings, store: PersistedQueryStore):
+    def __init__(self, settings: Settings, store: PersistedQueryStore, extensions=()):
         super().__init__(
-            build_schema(settings),
+            build_schema(settings, extensions),
             persisted_queries=store,
             graphiql_html=graphiql_html,
             allow_queries_via_get=True,
@@ -187,10 +188,12 @@ async def readyz(request: Request) -> JSONResponse:
     )
 
 
-def create_app(settings: Settings) -> Starlette:
+def create_app(settings: Settings, span_exporter=None) -> Starlette:
+    """`span_exporter` replaces the OTLP exporter when tracing is on (tests)."""
     configure(settings)
+    ops = operations(settings, span_exporter)  # metrics, request logs, tracing (carnet/observe.py)
     store = PersistedQueryStore(key_prefix=f"{settings.redis_prefix}:apq:")
-    view = CarnetView(settings, store)
+    view = CarnetView(settings, store, ops.schema_extensions)
 
     @asynccontextmanager
     async def lifespan(app: Starlette):
@@ -200,6 +203,8 @@ def create_app(settings: Settings) -> Starlette:
                 yield
             finally:
                 await queue.close()
+                if ops.tracing is not None:
+                    ops.tracing.provider.shutdown()  # sends the spans still batched
 
     app = Starlette(
         routes=[
@@ -209,9 +214,12 @@ def create_app(settings: Settings) -> Starlette:
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/exports/{token}", contact_export_download, methods=["GET"]),
+            *ops.routes,
         ],
         middleware=[
+            *ops.outer_middleware,
             Middleware(RequestIdMiddleware),
+            *ops.inner_middleware,
             Middleware(
                 CORSMiddleware,
                 allow_origins=settings.cors_origins,
@@ -223,4 +231,5 @@ def create_app(settings: Settings) -> Starlette:
         ],
         lifespan=lifespan,
     )
+    app.state.operations = ops
     return app

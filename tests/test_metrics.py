@@ -9,6 +9,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from carnet.app import create_app
+from carnet.http import GRAPHQL_RESPONSE_JSON
 from carnet.settings import configure
 from carnet.statements import count_statements
 from tests.support.worker import run_worker
@@ -120,7 +121,7 @@ async def test_outcomes_errors_and_http_statuses(metrics_client, world, settings
     client = await metrics_client()
     await query(client, ME)  # anonymous: `me` needs a session, a field error
     await query(client, "query Broken { nope }")  # does not validate: a 200 in legacy JSON
-    await query(client, "query Broken { nope }", headers={"accept": "application/graphql-response+json"})
+    await query(client, "query Broken { nope }", headers={"accept": GRAPHQL_RESPONSE_JSON})
     await query(client, "{ __typename }")
     too_large = b'{"query": "{ __typename }"}' + b" " * settings.max_body_bytes
     await client.post("/graphql", content=too_large, headers={"content-type": "application/json"})
@@ -128,7 +129,8 @@ async def test_outcomes_errors_and_http_statuses(metrics_client, world, settings
 
     requests = "carnet_graphql_requests_total"
     assert value(samples, requests, operation="Me", outcome="errors") == 1
-    assert value(samples, "carnet_graphql_errors_total", operation="Me", code="UNAUTHENTICATED") == 1
+    errors = "carnet_graphql_errors_total"
+    assert value(samples, errors, operation="Me", code="UNAUTHENTICATED") == 1
     # A name that did not validate is no label: garbage cannot take the label slots.
     assert value(samples, requests, operation="invalid", outcome="errors") == 1
     assert value(samples, requests, operation="invalid", outcome="400") == 1

@@ -18,6 +18,7 @@ import hashlib
 import hmac
 import logging
 import math
+import os
 import re
 import time
 from collections.abc import Iterable, Iterator
@@ -39,6 +40,7 @@ from prometheus_client.core import (
     HistogramMetricFamily,
     Metric,
 )
+from prometheus_client.multiprocess import MultiProcessCollector
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse, Response
 from tortoise.functions import Count, Min
@@ -88,9 +90,17 @@ class Metrics:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.registry = CollectorRegistry()
-        ProcessCollector(registry=self.registry)
-        PlatformCollector(registry=self.registry)
-        GCCollector(registry=self.registry)
+        # What a scrape shows: this process's registry, or with PROMETHEUS_MULTIPROC_DIR
+        # (several processes behind one port) the request metrics of every process, which
+        # prometheus-client then keeps in that directory's files.
+        self.exposed = self.registry
+        if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+            self.exposed = CollectorRegistry()
+            MultiProcessCollector(self.exposed)
+        else:
+            ProcessCollector(registry=self.registry)
+            PlatformCollector(registry=self.registry)
+            GCCollector(registry=self.registry)
         self.requests = Counter(
             "carnet_graphql_requests",
             "GraphQL HTTP requests, by operation name and outcome (ok, errors, or the "
@@ -120,7 +130,7 @@ class Metrics:
         )
         self._operations: set[str] = set()
         self._scraped = _ScrapeTimeValues()
-        self.registry.register(self._scraped)
+        self.exposed.register(self._scraped)
 
     def operation_label(self, summary: RequestSummary) -> str:
         if not summary.reached:
@@ -150,7 +160,7 @@ class Metrics:
         # Read what lives elsewhere first (awaits), then render at once (no await in
         # between, so two scrapes at the same time cannot mix their values).
         self._scraped.values = await _read_scrape_time_values(self.settings)
-        return generate_latest(self.registry)
+        return generate_latest(self.exposed)
 
 
 class _ScrapeTimeValues:

@@ -4,6 +4,10 @@ returns, after real requests (httpx on the ASGI app) and real jobs (a burst work
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -178,3 +182,44 @@ async def test_queue_depth_outbox_backlog_and_job_counters(metrics_client, world
                  le="+Inf") == 1
     # Crons count by their own name, without the deployment's prefix.
     assert value(samples, "carnet_jobs_total", function="sweep_tasks", outcome="ok") >= 1
+
+
+SERVE_ONE = """
+import asyncio, sys
+import httpx
+from carnet.app import create_app
+from carnet.settings import Settings
+
+TOKEN = sys.argv[2]
+app = create_app(Settings(environment="test", metrics_token=TOKEN))
+
+async def main():
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://carnet.test") as client:
+        if sys.argv[1] == "query":
+            await client.post("/graphql", json={"query": "query One { __typename }"})
+        else:
+            response = await client.get("/metrics", headers={"authorization": "Bearer " + TOKEN})
+            print(response.text)
+
+asyncio.run(main())
+"""
+
+
+def test_with_a_multiprocess_directory_a_scrape_adds_up_every_process(tmp_path):
+    """uvicorn --workers N: each process counts its own requests, any of them answers."""
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),
+           "CARNET_VAR_DIR": str(tmp_path)}
+    (tmp_path / "metrics").mkdir()
+
+    def run(command: str) -> str:
+        done = subprocess.run([sys.executable, "-c", SERVE_ONE, command, TOKEN], env=env,
+                              capture_output=True, text=True, cwd=tmp_path, timeout=120)
+        assert done.returncode == 0, done.stderr
+        return done.stdout
+
+    run("query")
+    run("query")
+    samples = scraped(run("scrape"))
+    assert value(samples, "carnet_graphql_requests_total", operation="One", outcome="ok") == 2
+    assert value(samples, "carnet_graphql_request_statements_count", operation="One") == 2

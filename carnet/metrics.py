@@ -209,7 +209,7 @@ async def _redis_values(settings: Settings) -> list[Metric]:
         pipe.hgetall(jobs_key(settings))
         depth, due, counters = await pipe.execute()
     queued = GaugeMetricFamily(
-        "carnet_job_queue_jobs",
+        "carnet_job_queue_depth",
         "Jobs in the arq queue: due now, or deferred (retries waiting for their delay).",
         labels=["state"],
     )

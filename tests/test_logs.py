@@ -161,15 +161,42 @@ async def test_a_last_failure_is_logged_as_an_error(api, world, use_smtp, smtp, 
 
 
 def test_the_cli_logging_setup_writes_json_lines():
+    """`carnet worker` (configure_logging) and `carnet serve` (uvicorn's log_config, which
+    each uvicorn process applies): every record, uvicorn's too, is one JSON line."""
     script = (
-        "import logging; from carnet.logs import configure_logging; "
-        "from carnet.settings import Settings; "
-        "configure_logging(Settings(log_format='json')); "
+        "import logging, logging.config; "
+        "from carnet.logs import configure_logging, uvicorn_log_config; "
+        "from carnet.settings import Settings; settings = Settings(log_format='json'); "
+        "configure_logging(settings); "
         "logging.getLogger('carnet.x').warning('hello\\nworld'); "
-        "logging.getLogger('tortoise.db_client').debug('SELECT 1')"
+        "logging.getLogger('tortoise.db_client').debug('SELECT 1'); "
+        "logging.config.dictConfig(uvicorn_log_config(settings)); "
+        "logging.getLogger('uvicorn.error').info('Started server process'); "
+        "logging.getLogger('carnet.y').info('after uvicorn')"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           check=True)
-    [line] = done.stderr.splitlines()
-    assert json.loads(line) | {"time": None} == {
-        "time": None, "level": "WARNING", "logger": "carnet.x", "message": "hello\nworld"}
+    lines = [json.loads(line) | {"time": None} for line in done.stderr.splitlines()]
+    assert lines == [
+        {"time": None, "level": "WARNING", "logger": "carnet.x", "message": "hello\nworld"},
+        {"time": None, "level": "INFO", "logger": "uvicorn.error",
+         "message": "Started server process"},
+        {"time": None, "level": "INFO", "logger": "carnet.y", "message": "after uvicorn"},
+    ]
+
+
+async def test_concurrent_requests_each_count_their_own_statements(json_client, world):
+    async def me():
+        response = await json_client.post(
+            "/graphql", json={"query": "query Me { me { id } }"},
+            headers={"authorization": f"Bearer {world.owner.token}"})
+        assert response.json()["data"]["me"]["id"]
+
+    await me()  # the session's first use may write more than later ones
+    with json_lines("carnet.request") as alone:
+        await me()
+    with json_lines("carnet.request") as together:
+        await asyncio.gather(*(me() for _ in range(5)))
+    [single] = alone
+    assert single["statements"] >= 1
+    assert [line["statements"] for line in together] == [single["statements"]] * 5

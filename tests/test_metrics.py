@@ -165,14 +165,14 @@ async def test_queue_depth_outbox_backlog_and_job_counters(metrics_client, world
     )
     assert response.json()["data"]["passwordResetRequest"]["ok"] is True
     samples = await scrape(client)
-    assert value(samples, "carnet_job_queue_jobs", state="due") == 1
+    assert value(samples, "carnet_job_queue_depth", state="due") == 1
     assert value(samples, "carnet_outbox_undelivered", channel="email", status="pending") == 1
     assert value(samples, "carnet_outbox_oldest_undelivered_age_seconds") >= 0
     assert value(samples, "carnet_metrics_source_up", source="database") == 1
 
     await run_worker(settings)  # another process's work, as far as /metrics knows
     samples = await scrape(client)
-    assert value(samples, "carnet_job_queue_jobs", state="due") == 0
+    assert value(samples, "carnet_job_queue_depth", state="due") == 0
     assert value(samples, "carnet_outbox_undelivered", channel="email", status="pending") == 0
     assert value(samples, "carnet_outbox_oldest_undelivered_age_seconds") == 0
     assert value(samples, "carnet_jobs_total", function="send_email", outcome="ok") == 1

@@ -32,6 +32,7 @@ from prometheus_client import (
     Histogram,
     PlatformCollector,
     ProcessCollector,
+    disable_created_metrics,
     generate_latest,
 )
 from prometheus_client.core import (
@@ -48,7 +49,7 @@ from tortoise.functions import Count, Min
 from carnet import queue
 from carnet.job_runs import JOB_BUCKETS, jobs_key
 from carnet.settings import Settings
-from models.messaging import OutboxMessage, OutboxStatus
+from models.messaging import Channel, OutboxMessage, OutboxStatus
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +90,7 @@ class Metrics:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
+        disable_created_metrics()  # no `_created` twin of every counter and histogram
         self.registry = CollectorRegistry()
         # What a scrape shows: this process's registry, or with PROMETHEUS_MULTIPROC_DIR
         # (several processes behind one port) the request metrics of every process, which
@@ -268,11 +270,15 @@ async def _database_values() -> list[Metric]:
         "carnet_outbox_oldest_undelivered_age_seconds",
         "Age of the oldest undelivered outbox message (0 when there is none).",
     )
+    # Every series, zeros included: an absent series would make an alert on it silent.
+    counts = {(channel.value, status.value): 0 for channel in Channel for status in UNDELIVERED}
     oldest = None
     for row in rows:
-        backlog.add_metric([str(row["channel"]).lower(), str(row["status"]).lower()], row["count"])
+        counts[(str(row["channel"]), str(row["status"]))] = row["count"]
         if row["oldest"] is not None and (oldest is None or row["oldest"] < oldest):
             oldest = row["oldest"]
+    for (channel, status), count in counts.items():
+        backlog.add_metric([channel.lower(), status.lower()], count)
     age.add_metric([], max(time.time() - oldest.timestamp(), 0.0) if oldest else 0.0)
     return [backlog, age]
 

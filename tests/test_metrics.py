@@ -173,7 +173,13 @@ async def test_queue_depth_outbox_backlog_and_job_counters(metrics_client, world
     await run_worker(settings)  # another process's work, as far as /metrics knows
     samples = await scrape(client)
     assert value(samples, "carnet_job_queue_depth", state="due") == 0
-    assert value(samples, "carnet_outbox_undelivered", channel="email", status="pending") == 0
+    backlog = {labels: v for (name, labels), v in samples.items()
+               if name == "carnet_outbox_undelivered"}
+    assert backlog == {  # every series is there, zeros included
+        (("channel", channel), ("status", status)): 0.0
+        for channel in ("email", "sms") for status in ("pending", "sending")
+    }
+    assert not any(name.endswith("_created") for name, _ in samples)
     assert value(samples, "carnet_outbox_oldest_undelivered_age_seconds") == 0
     assert value(samples, "carnet_jobs_total", function="send_email", outcome="ok") == 1
     assert value(samples, "carnet_jobs_total", function="send_email", outcome="failed") == 0

@@ -105,6 +105,16 @@ class Settings(BaseSettings):
     job_max_tries: int = 4
     job_keep_result_seconds: int = 24 * 3600
 
+    # Operations (carnet/web/metrics.py, carnet/logs.py, carnet/web/tracing.py). `/metrics` exists
+    # only when the token is set, and answers only `Authorization: Bearer <token>`.
+    metrics_token: SecretStr = SecretStr("")
+    # Distinct operation names kept as metric labels; later names count as "other".
+    metrics_max_operations: int = Field(default=100, ge=1, le=10_000)
+    log_format: Literal["text", "json"] = "text"
+    # An OTLP/HTTP collector (e.g. http://127.0.0.1:4318): tracing is off when empty, and
+    # needs the `otel` extra (pip install 'carnet[otel]').
+    otel_endpoint: str = ""
+
     @field_validator("trusted_proxies", mode="before")
     @classmethod
     def _split_networks(cls, value: object) -> object:
@@ -119,6 +129,13 @@ class Settings(BaseSettings):
     def _derive_urls(self) -> Settings:
         self.public_url = (self.public_url or _listening_url(self.host, self.port)).rstrip("/")
         self.app_url = (self.app_url or self.public_url).rstrip("/")
+        return self
+
+    @model_validator(mode="after")
+    def _check_metrics_token(self) -> Settings:
+        token = self.metrics_token.get_secret_value()
+        if token and len(token) < 16:
+            raise ValueError("CARNET_METRICS_TOKEN must be at least 16 characters long")
         return self
 
     @model_validator(mode="after")

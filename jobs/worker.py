@@ -14,6 +14,7 @@ from tortoise import Tortoise
 
 from carnet import queue
 from carnet.db import tortoise_config
+from carnet.job_runs import observed
 from carnet.settings import Settings, configure, current_settings
 from jobs.maintenance import purge_outbox, purge_sign_in_attempts, sweep_tasks
 from jobs.messaging import send_email
@@ -42,7 +43,7 @@ def cron_jobs(prefix: str) -> list:
     # Named per deployment: arq's cron job ids are global to the Redis database.
     return [
         cron(
-            sweep_tasks,
+            observed(sweep_tasks),
             name=f"{prefix}:sweep_tasks",
             second={0, 30},
             run_at_startup=True,
@@ -50,7 +51,7 @@ def cron_jobs(prefix: str) -> list:
         ),
         # Hourly: a date starts at a different hour in each organization's timezone.
         cron(
-            apply_scheduled_deactivations,
+            observed(apply_scheduled_deactivations),
             name=f"{prefix}:apply_scheduled_deactivations",
             minute=5,
             second=0,
@@ -59,7 +60,7 @@ def cron_jobs(prefix: str) -> list:
         ),
         # Hourly: an export's file is deleted within the hour its retention ends.
         cron(
-            purge_contact_export_files,
+            observed(purge_contact_export_files),
             name=f"{prefix}:purge_contact_export_files",
             minute=35,
             second=0,
@@ -68,7 +69,7 @@ def cron_jobs(prefix: str) -> list:
         ),
         # Hourly: retention is counted in days.
         cron(
-            purge_outbox,
+            observed(purge_outbox),
             name=f"{prefix}:purge_outbox",
             minute=50,
             second=0,
@@ -90,7 +91,10 @@ def cron_jobs(prefix: str) -> list:
 class WorkerSettings:
     """The job registry and lifecycle; `worker_settings()` adds what comes from settings."""
 
-    functions = [send_email, send_invitation, export_contacts, import_contacts]
+    # observed(): counted in Redis for /metrics, failures logged (carnet/job_runs.py).
+    functions = [
+        observed(job) for job in (send_email, send_invitation, export_contacts, import_contacts)
+    ]
     cron_jobs = cron_jobs("carnet")
     on_startup = startup
     on_shutdown = shutdown

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 import strawberry
 from strawberry.extensions import (
     AddValidationRules,
@@ -80,7 +83,8 @@ class CarnetSchema(strawberry.Schema):
         format_errors(errors, getattr(execution_context, "context", None))
 
 
-def build_schema(settings: Settings) -> strawberry.Schema:
+def build_schema(settings: Settings, extra_extensions: Sequence[Any] = ()) -> strawberry.Schema:
+    """`extra_extensions`: what the app adds to observe requests (carnet/web/observe.py)."""
     limit_rules = [
         *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
@@ -103,6 +107,7 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             ConnectionArguments,
             lambda: CostLimit(max_cost=settings.max_query_cost),
             CleanTextArguments,
+            *extra_extensions,
         ],
     )
     clean_subscription_arguments(schema._schema)

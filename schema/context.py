@@ -42,6 +42,13 @@ class Context:
     def locale(self) -> str:
         return self.meta.locale
 
+    @property
+    def organization_ids(self) -> set[int]:
+        """The organizations this request acted in, as far as it got (for the logs)."""
+        found = {p.organization_id for p in self.granted.values() if p and p.organization_id}
+        found.update(org for org, actor in self._actors.items() if actor is not None)
+        return found
+
     async def actor_for(self, organization_id: int) -> Actor | None:
         """The caller's role in that organization, resolved once per request."""
         if self.user is None:

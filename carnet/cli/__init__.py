@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import os
 import signal
 import subprocess
@@ -12,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+from carnet.logs import configure_logging
 from carnet.settings import Settings, configure, current_settings
 
 SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schema" / "schema.graphql"
@@ -19,6 +19,8 @@ SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schema" / "schema.graphql"
 
 def _serve(settings: Settings, reload: bool = False) -> None:
     import uvicorn
+
+    from carnet.logs import uvicorn_log_config
 
     uvicorn.run(
         "carnet.web.asgi:app",
@@ -28,6 +30,8 @@ def _serve(settings: Settings, reload: bool = False) -> None:
         # Forwarded headers are read by the app, from CARNET_TRUSTED_PROXIES only.
         proxy_headers=False,
         log_level="info",
+        log_config=uvicorn_log_config(settings),  # CARNET_LOG_FORMAT, in every process
+        access_log=settings.log_format != "json",  # JSON: carnet/web/observe.py logs requests
     )
 
 
@@ -197,10 +201,9 @@ def main(argv: list[str] | None = None) -> int:
     outbox.add_argument("-n", "--limit", type=int, default=10)
     args = parser.parse_args(argv)
 
-    logging.basicConfig(level=logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     settings = current_settings()
     configure(settings)
+    configure_logging(settings)  # text, or JSON lines with CARNET_LOG_FORMAT=json
     match args.command:
         case "dev":
             return _dev(settings)

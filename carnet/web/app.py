@@ -28,6 +28,7 @@ from carnet.i18n import negotiate, translate
 from carnet.settings import Settings, configure
 from carnet.web.graphiql import STATIC_DIR, graphiql_html
 from carnet.web.http import CarnetGraphQL
+from carnet.web.observe import operations
 from carnet.web.persisted_queries import PersistedQueryStore
 from carnet.web.proxies import client_address_middleware
 from carnet.web.websocket import CarnetTransportWSHandler
@@ -64,9 +65,9 @@ def _meta(connection: HTTPConnection, locale: str | None = None) -> RequestMeta:
 class CarnetView(CarnetGraphQL):
     graphql_transport_ws_handler_class = CarnetTransportWSHandler
 
-    def __init__(self, settings: Settings, store: PersistedQueryStore):
+    def __init__(self, settings: Settings, store: PersistedQueryStore, extensions=()):
         super().__init__(
-            build_schema(settings),
+            build_schema(settings, extensions),
             persisted_queries=store,
             graphiql_html=graphiql_html,
             allow_queries_via_get=True,
@@ -204,10 +205,12 @@ async def readyz(request: Request) -> JSONResponse:
     )
 
 
-def create_app(settings: Settings) -> Starlette:
+def create_app(settings: Settings, span_exporter=None) -> Starlette:
+    """`span_exporter` replaces the OTLP exporter when tracing is on (tests)."""
     configure(settings)
+    ops = operations(settings, span_exporter)  # metrics, request logs, tracing (web/observe.py)
     store = PersistedQueryStore(key_prefix=f"{settings.redis_prefix}:apq:")
-    view = CarnetView(settings, store)
+    view = CarnetView(settings, store, ops.schema_extensions)
 
     @asynccontextmanager
     async def lifespan(app: Starlette):
@@ -217,6 +220,8 @@ def create_app(settings: Settings) -> Starlette:
                 yield
             finally:
                 await queue.close()
+                if ops.tracing is not None:
+                    ops.tracing.provider.shutdown()  # sends the spans still batched
 
     app = Starlette(
         routes=[
@@ -226,10 +231,13 @@ def create_app(settings: Settings) -> Starlette:
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/exports/{token}", contact_export_download, methods=["GET"]),
+            *ops.routes,
         ],
         middleware=[
             *client_address_middleware(settings),
+            *ops.outer_middleware,
             Middleware(RequestIdMiddleware),
+            *ops.inner_middleware,
             Middleware(
                 CORSMiddleware,
                 allow_origins=settings.cors_origins,
@@ -242,4 +250,5 @@ def create_app(settings: Settings) -> Starlette:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.operations = ops
     return app

@@ -209,6 +209,6 @@ async def test_imports_and_exports_run_on_an_s3_bucket(
     assert first.row_count == 0 and await current_storage().exists(first.file_key)
     week_ago = now() - timedelta(days=settings.export_retention_days, minutes=1)
     await ContactExport.filter(id=first.id).update(finished_at=week_ago)
-    assert await export_downloads.purge_files() == 1
+    assert await export_downloads.purge_files(settings) == 1
     assert not await current_storage().exists(first.file_key)
     assert _files(settings) == local_before  # nothing went to the local disk

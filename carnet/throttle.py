@@ -67,6 +67,8 @@ PASSWORD_RESET_MAIL = Quota("mail:password-reset", limit=3, window_seconds=3600)
 VERIFICATION_MAIL = Quota("mail:verification", limit=3, window_seconds=3600)
 EMAIL_CHANGE_MAIL = Quota("mail:email-change", limit=3, window_seconds=3600)  # per new address
 EMAIL_CHANGE_BY_USER = Quota("email-change:user", limit=3, window_seconds=3600)  # per user id
+# The note to an address's owner that someone tried to register with it (per address).
+REGISTRATION_ATTEMPT_MAIL = Quota("mail:registration-attempt", limit=3, window_seconds=3600)
 
 # All or nothing, in one step: counts one use against every key only if none is at its
 # limit (a refused request uses nothing up); otherwise answers the longest remaining wait.

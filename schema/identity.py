@@ -178,7 +178,15 @@ class IdentityQuery:
 
 @strawberry.type
 class IdentityMutation:
-    @strawberry.mutation(**describe("Creates an account and emails a verification link.", public()))
+    @strawberry.mutation(
+        **describe(
+            "Creates an account and emails a verification link. When the address already "
+            "has an account, nothing changes and its owner is emailed instead; the answer is "
+            "the same either way (`user` is always null, `errors` only lists invalid input), "
+            "so it reveals nobody's account. Sign in to read your profile.",
+            public(),
+        )
+    )
     async def user_register(self, info: strawberry.Info, input: UserRegisterInput) -> UserPayload:
         data = users.Registration(
             email=input.email,
@@ -187,8 +195,8 @@ class IdentityMutation:
             last_name=input.last_name,
             locale=Locale(input.locale),
         )
-
-        return UserPayload(user=await users.register(data, info.context.meta))
+        await users.register(data, info.context.meta)
+        return UserPayload(user=None)
 
     @strawberry.mutation(
         **describe("Confirms an email address with the mailed link's token.", public())

@@ -77,7 +77,7 @@ async def register(data: Registration, meta: RequestMeta) -> None:
     password_hash = await hash_password(data.password)
     existing = await User.get_or_none(email=email)
     if existing is not None and not is_unclaimed(existing):
-        await _tell_owner(existing)
+        await _tell_owner_once_in_a_while(existing)
         return
     values = {
         "password_hash": password_hash,
@@ -102,21 +102,32 @@ async def register(data: Registration, meta: RequestMeta) -> None:
     except (IntegrityError, _AddressTaken):  # a concurrent registration won the race
         owner = await User.get_or_none(email=email)
         if owner is not None:
-            await _tell_owner(owner)
+            await _tell_owner_once_in_a_while(owner)
 
 
-async def _tell_owner(user: User) -> None:
-    """Mails the address's owner that someone tried to register with it (a few times an
-    hour at most, then quietly nothing). Nothing the caller typed goes into it: the mail
-    must not carry a stranger's words to the owner."""
-    if not user.is_active or await throttle.allow((throttle.REGISTRATION_ATTEMPT_MAIL, user.email)):
+async def _tell_owner_once_in_a_while(user: User) -> None:
+    """A few notes an hour per address at most, then quietly nothing: the answer to the
+    registration must stay the same."""
+    if not await throttle.allow((throttle.REGISTRATION_ATTEMPT_MAIL, user.email)):
+        await tell_owner(user, "register")
+
+
+async def tell_owner(user: User, attempt: str) -> None:
+    """Mails the owner of `user`'s address that someone tried to use it for another account
+    (`attempt`: "register" or "email_change"), instead of telling the caller it is taken.
+
+    Nothing the caller typed goes into it (a stranger's words must not reach the owner
+    through us), and no link: there is nothing to confirm. A disabled login is not mailed.
+    """
+    if not user.is_active:
         return
     async with unit_of_work() as uow:
         await queue_email(
             uow,
-            template="registration_attempt",
+            template="address_in_use",
             to=user.email,
             locale=user.locale,
+            attempt=attempt,
             email=user.email,
             link=current_settings().app_url.rstrip("/") + "/",
         )

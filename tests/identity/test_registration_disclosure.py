@@ -1,7 +1,8 @@
-"""userRegister does not tell an anonymous caller whether an address has an account.
+"""Nobody learns from the API whether an address has an account: not an anonymous caller
+registering, nor a signed-in one moving their account to it.
 
-A taken address gets exactly the answer a free one gets; instead of an account, its owner
-gets an email saying someone tried to register with it (a few an hour at most).
+A taken address gets exactly the answer a free one gets; instead, its owner gets an email
+saying someone tried to use it (a few an hour at most).
 """
 
 import asyncio
@@ -15,13 +16,16 @@ from tests.identity.flows import (
     NEW_PASSWORD,
     REGISTER,
     last_email,
+    rate_limited,
     register,
+    request_change,
+    row_counts,
     sign_in,
     signed_in,
 )
 from tests.support.world import PASSWORD
 
-NOTICE = "registration_attempt"
+NOTICE = "address_in_use"
 NOTICE_LIMIT = throttle.REGISTRATION_ATTEMPT_MAIL.limit
 
 
@@ -116,3 +120,41 @@ async def test_two_registrations_at_once_get_the_same_answer(api):
     assert answer(results[0]) == answer(results[1])
     assert results[0].data == {"userRegister": {"user": None, "errors": []}}
     assert await User.filter(email="race@example.test").count() == 1
+
+
+class TestEmailChange:
+    """emailChangeRequest needs a password, but anyone can register and sign in: it must
+    not tell taken addresses from free ones either."""
+
+    async def test_a_taken_address_gets_the_answer_a_free_one_gets(self, api, world):
+        free = await request_change(api, world.loner, "fresh@example.test")
+        taken = await request_change(api, world.loner, "Admin@Alpha.test")
+        assert answer(taken) == answer(free)
+        assert free.data == {"emailChangeRequest": {"ok": True, "errors": []}}
+
+    async def test_nothing_moves_and_the_owner_is_told(self, api, world):
+        before = await row_counts()
+        (await request_change(api, world.loner, "admin@alpha.test")).ok("emailChangeRequest")
+        counts = await row_counts()
+        # One email (and its job), no link: nothing exists that could move the account.
+        assert counts == {**before, "OutboxMessage": before["OutboxMessage"] + 1,
+                          "Task": before["Task"] + 1}
+        assert (await User.get(id=world.loner.user.id)).email == "loner@example.test"
+        message = await last_email("admin@alpha.test")
+        assert message.template == NOTICE
+        assert message.subject == "Someone tried to move an account to your address"
+        assert "admin@alpha.test" in message.body_text
+        assert "loner" not in message.body_text.lower()
+        assert message.token_id is None and message.link_path == ""
+
+    async def test_the_quotas_answer_alike_too(self, api, world):
+        """The same quotas count a taken address as a free one: RATE_LIMITED comes at the
+        same request for both."""
+        window = throttle.EMAIL_CHANGE_MAIL.window_seconds
+        askers = [world.loner, world.owner, world.viewer, world.agent]
+        limit = throttle.EMAIL_CHANGE_MAIL.limit
+        for address in ("fresh@example.test", "admin@alpha.test"):
+            for asker in askers[:limit]:
+                (await request_change(api, asker, address)).ok("emailChangeRequest")
+            rate_limited(await request_change(api, askers[limit], address), window)
+        assert len(await notices("admin@alpha.test")) == limit

@@ -278,7 +278,8 @@ class IdentityMutation:
         **describe(
             "Emails a confirmation link to the new address; the login email changes only "
             "when it is opened, and the old address is then told. Needs your password; "
-            "a few links per address and per hour.",
+            "a few links per address and per hour. An address another account uses gets a "
+            "note instead of a link, and the answer is the same.",
             self_only(),
         )
     )

@@ -99,7 +99,7 @@ async def register(data: Registration, meta: RequestMeta) -> None:
                 await user.save()
             await audit.record("user.register", actor=user, meta=meta, target=("User", user.id))
             await _send_verification(user)
-    except (IntegrityError, _AddressTaken):  # a concurrent registration won the race
+    except (IntegrityError, _AddressTaken):  # taken meanwhile: a concurrent registration won
         owner = await User.get_or_none(email=email)
         if owner is not None:
             await _tell_owner_once_in_a_while(owner)

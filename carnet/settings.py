@@ -64,6 +64,12 @@ class Settings(BaseSettings):
     email_change_ttl_seconds: int = 24 * 3600
     # Staff (and later team and account) invitations: 7 days unless set, 30 at most.
     invitation_ttl_days: int = Field(default=7, ge=1, le=30)
+    # Mail staff have the platform send in an organization's name (staffAdd's invitation or
+    # access notice, invitationResend): at most this many per organization and per inviter
+    # (across all their organizations) within the window, which starts at the first one.
+    invitation_quota_per_organization: int = Field(default=50, ge=1)
+    invitation_quota_per_inviter: int = Field(default=20, ge=1)
+    invitation_quota_window_seconds: int = Field(default=3600, ge=60, le=7 * 24 * 3600)
     login_max_failures: int = 5
     login_failure_window_seconds: int = 15 * 60
     # Failed sign-ins and lockouts in each user's history (`mySignInAttempts`).

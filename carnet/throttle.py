@@ -155,6 +155,8 @@ PASSWORD_RESET_MAIL = Quota("mail:password-reset", limit=3, window_seconds=3600)
 VERIFICATION_MAIL = Quota("mail:verification", limit=3, window_seconds=3600)
 EMAIL_CHANGE_MAIL = Quota("mail:email-change", limit=3, window_seconds=3600)  # per new address
 EMAIL_CHANGE_BY_USER = Quota("email-change:user", limit=3, window_seconds=3600)  # per user id
+# The note to an address's owner that someone tried to register with it (per address).
+REGISTRATION_ATTEMPT_MAIL = Quota("mail:registration-attempt", limit=3, window_seconds=3600)
 
 # All or nothing, in one step: counts one use against every key only if none is at its
 # limit (a refused request uses nothing up); otherwise answers the longest remaining wait.
@@ -187,3 +189,23 @@ async def allow(*uses: tuple[Quota, str]) -> int:
     keys = [f"{prefix}:{quota.bucket}:{key}" for quota, key in uses]
     limits = [n for quota, _ in uses for n in (quota.limit, quota.window_seconds)]
     return int(await queue.pool().eval(_ALLOW, len(keys), *keys, *limits))
+
+
+def invitation_mail_quotas(organization_id: int, inviter_id: int) -> list[tuple[Quota, str]]:
+    """The uses one email sent in an organization's name at a staff member's request (an
+    invitation, an access notice) counts: the organization's and the inviter's, whichever
+    organization they send from. Limits and window are settings."""
+    settings = current_settings()
+    window = settings.invitation_quota_window_seconds
+    return [
+        (
+            Quota(
+                "mail:invitation:organization", settings.invitation_quota_per_organization, window
+            ),
+            str(organization_id),
+        ),
+        (
+            Quota("mail:invitation:inviter", settings.invitation_quota_per_inviter, window),
+            str(inviter_id),
+        ),
+    ]

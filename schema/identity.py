@@ -226,7 +226,15 @@ class IdentityQuery:
 
 @strawberry.type
 class IdentityMutation:
-    @strawberry.mutation(**describe("Creates an account and emails a verification link.", public()))
+    @strawberry.mutation(
+        **describe(
+            "Creates an account and emails a verification link. When the address already "
+            "has an account, nothing changes and its owner is emailed instead; the answer is "
+            "the same either way (`user` is always null, `errors` only lists invalid input), "
+            "so it reveals nobody's account. Sign in to read your profile.",
+            public(),
+        )
+    )
     async def user_register(self, info: strawberry.Info, input: UserRegisterInput) -> UserPayload:
         data = users.Registration(
             email=input.email,
@@ -235,8 +243,8 @@ class IdentityMutation:
             last_name=input.last_name,
             locale=Locale(input.locale),
         )
-
-        return UserPayload(user=await users.register(data, info.context.meta))
+        await users.register(data, info.context.meta)
+        return UserPayload(user=None)
 
     @strawberry.mutation(
         **describe("Confirms an email address with the mailed link's token.", public())
@@ -318,7 +326,8 @@ class IdentityMutation:
         **describe(
             "Emails a confirmation link to the new address; the login email changes only "
             "when it is opened, and the old address is then told. Needs your password; "
-            "a few links per address and per hour.",
+            "a few links per address and per hour. An address another account uses gets a "
+            "note instead of a link, and the answer is the same.",
             self_only(),
         )
     )

@@ -206,7 +206,8 @@ class OrganizationQuery:
 class OrganizationMutation:
     @strawberry.mutation(
         **describe(
-            "Creates an organization; you become its OWNER.",
+            "Creates an organization; you become its OWNER. Needs a verified email address "
+            "(EMAIL_NOT_VERIFIED otherwise).",
             requires(relationship=Relationship.AUTHENTICATED),
         )
     )

@@ -247,7 +247,9 @@ class StaffMutation:
     @strawberry.mutation(
         **describe(
             "Adds a person as staff with a role. Someone with a verified Carnet login gets access "
-            "at once (same email and password); anyone else gets an invitation by email.",
+            "at once (same email and password); anyone else gets an invitation by email. The "
+            "mail is rationed per organization and per inviter: over the quota, RATE_LIMITED "
+            "with `retryAfter`.",
             requires(Permission.STAFF_MANAGE),
         )
     )
@@ -323,7 +325,8 @@ class StaffMutation:
 
     @strawberry.mutation(
         **describe(
-            "Mails a new invitation link with a new expiry; the previous link stops working.",
+            "Mails a new invitation link with a new expiry; the previous link stops working. "
+            "Counts against the same mail quota as staffAdd.",
             requires(Permission.STAFF_MANAGE),
         )
     )

@@ -151,7 +151,7 @@ async def test_a_job_deferred_in_a_nested_block_runs_and_finds_its_rows(
 ):
     """Registration mails its link from a nested unit of work (`_send_verification`)."""
     result = await register(api, "nested@example.test")
-    assert result.ok("userRegister")["user"]["email"] == "nested@example.test"
+    assert result.ok("userRegister") == {"user": None, "errors": []}
     task = await Task.get(function=JOB)
     assert commit_check == {task.id: True}  # enqueued once, after the commit
     await run_worker(settings)

@@ -33,6 +33,9 @@ UNDO_LINK_LIFETIME = timedelta(days=7)
 
 
 async def request(user: User, new_email: str, current_password: str, meta: RequestMeta) -> None:
+    """Mails a confirmation link to the new address; or, when another account uses it, a
+    note to that account's owner. The answer (and the quotas counted) are the same either
+    way: a caller must not learn which addresses have an account (anyone can register)."""
     errors = ErrorCollector()
     email = normalize_email(new_email, errors, ("input", "new_email"))
     errors.raise_if_any()
@@ -43,17 +46,15 @@ async def request(user: User, new_email: str, current_password: str, meta: Reque
         raise UserErrors.single(
             UserErrorCode.INVALID, ("input", "new_email"), N_("This is already your email address.")
         )
-    if await User.exists(email=email):
-        raise UserErrors.single(
-            UserErrorCode.ALREADY_EXISTS,
-            ("input", "new_email"),
-            N_("Another account uses this email address."),
-        )
+    owner = await User.get_or_none(email=email)
     wait = await throttle.allow(
         (throttle.EMAIL_CHANGE_MAIL, email), (throttle.EMAIL_CHANGE_BY_USER, str(user.id))
     )
     if wait:
         raise RateLimited(wait)
+    if owner is not None:
+        await users.tell_owner(owner, "email_change")
+        return
     ttl = current_settings().email_change_ttl_seconds
     async with unit_of_work():
         token = await tokens.issue(

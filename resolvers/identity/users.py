@@ -54,7 +54,15 @@ async def _send_verification(user: User) -> None:
         )
 
 
-async def register(data: Registration, meta: RequestMeta) -> User:
+class _AddressTaken(Exception):
+    """Raised inside the unit of work to roll back a registration whose address has an
+    account after all; the caller answers as if it had worked."""
+
+
+async def register(data: Registration, meta: RequestMeta) -> None:
+    """Creates the account and mails its verification link; or, when the address already
+    has an account, mails that address a note instead and changes nothing. The caller gets
+    the same answer either way: an anonymous caller must not learn who has an account."""
     errors = ErrorCollector()
     email = normalize_email(data.email, errors, ("input", "email"))
     check_password(data.password, errors, ("input", "password"), email)
@@ -63,10 +71,13 @@ async def register(data: Registration, meta: RequestMeta) -> User:
     )
     last_name = clean_text(data.last_name, errors, ("input", "last_name"), max_length=100)
     errors.raise_if_any()
+    # Hashed whether or not the address is free: the hash is most of the work, and the
+    # time an answer takes should not tell the two apart either.
+    password_hash = await hash_password(data.password)
     existing = await User.get_or_none(email=email)
     if existing is not None and not is_unclaimed(existing):
-        raise _email_taken()
-    password_hash = await hash_password(data.password)
+        await _tell_owner_once_in_a_while(existing)
+        return
     values = {
         "password_hash": password_hash,
         "first_name": first_name,
@@ -82,14 +93,43 @@ async def register(data: Registration, meta: RequestMeta) -> User:
                 # takes the login over; the address is proven, as always, by verifying it.
                 user = await User.filter(id=existing.id).select_for_update().get()
                 if not is_unclaimed(user):
-                    raise _email_taken()
+                    raise _AddressTaken
                 user.update_from_dict(values)
                 await user.save()
             await audit.record("user.register", actor=user, meta=meta, target=("User", user.id))
             await _send_verification(user)
-    except IntegrityError:  # a concurrent registration won the race
-        raise _email_taken() from None
-    return user
+    except (IntegrityError, _AddressTaken):  # taken meanwhile: a concurrent registration won
+        owner = await User.get_or_none(email=email)
+        if owner is not None:
+            await _tell_owner_once_in_a_while(owner)
+
+
+async def _tell_owner_once_in_a_while(user: User) -> None:
+    """A few notes an hour per address at most, then quietly nothing: the answer to the
+    registration must stay the same."""
+    if not await throttle.allow((throttle.REGISTRATION_ATTEMPT_MAIL, user.email)):
+        await tell_owner(user, "register")
+
+
+async def tell_owner(user: User, attempt: str) -> None:
+    """Mails the owner of `user`'s address that someone tried to use it for another account
+    (`attempt`: "register" or "email_change"), instead of telling the caller it is taken.
+
+    Nothing the caller typed goes into it (a stranger's words must not reach the owner
+    through us), and no link: there is nothing to confirm. A disabled login is not mailed.
+    """
+    if not user.is_active:
+        return
+    async with unit_of_work() as uow:
+        await queue_email(
+            uow,
+            template="address_in_use",
+            to=user.email,
+            locale=user.locale,
+            attempt=attempt,
+            email=user.email,
+            link=current_settings().app_url.rstrip("/") + "/",
+        )
 
 
 def is_unclaimed(user: User) -> bool:
@@ -97,14 +137,6 @@ def is_unclaimed(user: User) -> bool:
     address never proven (an undone email change also clears the password, but proves
     the address, so that login is not up for grabs)."""
     return not user.password_hash and not user.email_verified
-
-
-def _email_taken() -> UserErrors:
-    return UserErrors.single(
-        UserErrorCode.ALREADY_EXISTS,
-        ("input", "email"),
-        N_("An account with this email already exists. Sign in or reset your password."),
-    )
 
 
 def _link_not_valid() -> UserErrors:

@@ -109,6 +109,17 @@ def snapshot(organization: Organization, names) -> dict[str, object]:
 
 async def create(user: User, changes: dict[str, object], meta: RequestMeta) -> Organization:
     errors = ErrorCollector()
+    if not user.email_verified:
+        # An organization mails invitations in its own name: whoever creates one must have
+        # proven an address first, so each one leads back to a person who can be reached.
+        errors.add(
+            UserErrorCode.EMAIL_NOT_VERIFIED,
+            (),
+            N_(
+                "Confirm your email address before creating an organization: "
+                "open the link we sent you, or ask for a new one."
+            ),
+        )
     values = _validate({"name": "", **changes}, errors)
     errors.raise_if_any()
     async with unit_of_work():

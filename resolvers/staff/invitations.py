@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
+from carnet import throttle
 from carnet.auth import hash_password, token_digest
 from carnet.i18n import N_
 from carnet.settings import current_settings
@@ -24,7 +25,13 @@ from models.staff import (
 )
 from resolvers.common import audit
 from resolvers.common.actor import Actor, RequestMeta
-from resolvers.common.errors import ErrorCollector, NotFound, UserErrorCode, UserErrors
+from resolvers.common.errors import (
+    ErrorCollector,
+    NotFound,
+    RateLimited,
+    UserErrorCode,
+    UserErrors,
+)
 from resolvers.common.pagination import Page, paginate
 from resolvers.common.permissions import role_label
 from resolvers.common.tasks import current_unit_of_work, unit_of_work
@@ -48,6 +55,17 @@ def state_of(invitation: Invitation) -> InvitationState:
     if invitation.state is InvitationState.PENDING and invitation.expires_at <= now():
         return InvitationState.EXPIRED
     return invitation.state
+
+
+async def ration_mail(actor: Actor) -> None:
+    """Counts one email sent in the organization's name at the actor's request, or raises
+    RateLimited (counting nothing) when the organization or the actor has sent their
+    quota. Called inside the caller's unit of work, once nothing else can refuse the
+    request, so that a refused request uses no quota and a rationed one writes nothing."""
+    uses = throttle.invitation_mail_quotas(actor.organization_id, actor.user.id)
+    wait = await throttle.allow(*uses)
+    if wait:
+        raise RateLimited(wait)
 
 
 async def create_for_staff(
@@ -158,6 +176,7 @@ async def resend(actor: Actor, invitation_id: int | None) -> Invitation:
             raise _not_open(invitation)
         if invitation.membership:
             check_may_manage(actor, invitation.membership.role, ("input", "invitation_id"))
+        await ration_mail(actor)
         await _retire_token(invitation)
         invitation.expires_at = _expiry()
         invitation.send_requested_at = now()

@@ -107,6 +107,8 @@ async def _add(actor: Actor, email: str, first_name: str, last_name: str, role: 
             target=("StaffMembership", membership.id),
             after={**snapshot(membership), "email": email},
         )
+        # Whichever mail goes (an access notice, an invitation), it is rationed.
+        await invitations.ration_mail(actor)
         invitation = None
         if verified:
             # Staff are in the address book too (source STAFF_MEMBERSHIP).

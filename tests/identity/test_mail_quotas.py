@@ -161,10 +161,8 @@ class TestEmailChange:
 
     async def test_refused_requests_use_no_quota(self, api, world):
         for _ in range(PER_USER_LIMIT + 1):
-            taken = await request_change(api, world.loner, "admin@alpha.test")
-            assert error_codes(taken, "emailChangeRequest") == [
-                ("ALREADY_EXISTS", ["input", "newEmail"])
-            ]
+            own = await request_change(api, world.loner, "loner@example.test")
+            assert error_codes(own, "emailChangeRequest") == [("INVALID", ["input", "newEmail"])]
         for i in range(PER_USER_LIMIT):
             (await request_change(api, world.loner, f"new{i}@example.test")).ok(
                 "emailChangeRequest"

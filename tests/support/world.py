@@ -53,14 +53,21 @@ PASSWORD = "correct horse battery"
 
 
 async def make_member(
-    email: str, password_hash: str, organization: Organization | None, role: Role | None
+    email: str,
+    password_hash: str,
+    organization: Organization | None,
+    role: Role | None,
+    *,
+    verified: bool = True,
 ) -> Member:
+    """A user (with `email` proven unless `verified` is false) signed in on one device,
+    active staff with `role` in `organization` when both are given."""
     user = await User.create(
         email=email,
         password_hash=password_hash,
         first_name=email.split("@")[0].title(),
         last_name="Test",
-        email_verified_at=now(),
+        email_verified_at=now() if verified else None,
     )
     membership = None
     if organization is not None and role is not None:

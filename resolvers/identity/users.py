@@ -120,9 +120,8 @@ async def tell_owner(user: User, attempt: str) -> None:
     """
     if not user.is_active:
         return
-    async with unit_of_work() as uow:
+    async with unit_of_work():
         await queue_email(
-            uow,
             template="address_in_use",
             to=user.email,
             locale=user.locale,

@@ -4,7 +4,8 @@ have the platform mail invitations in the name of any organization they make up.
 from models.audit import AuditEvent
 from models.contacts import Contact
 from models.messaging import OutboxMessage
-from models.organizations import Organization, Role, StaffMembership
+from models.organizations import Organization
+from models.staff import Role, StaffMembership
 from models.tasks import Task
 from tests.identity.flows import NEW_PASSWORD, VERIFY, mailed_token, register, signed_in
 from tests.support.world import make_member

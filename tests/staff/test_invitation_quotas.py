@@ -11,8 +11,7 @@ from carnet import queue
 from models.audit import AuditEvent
 from models.identity import OneTimeToken, User
 from models.messaging import OutboxMessage
-from models.organizations import StaffMembership
-from models.staff import Invitation
+from models.staff import Invitation, StaffMembership
 from models.tasks import Task
 from tests.staff.flows import ACCEPT, RESEND, STAFF_ADD, add_input, invitation_links, token_of
 from tests.support.worker import run_worker

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import hmac
 import secrets
 from functools import lru_cache
 
@@ -63,3 +64,11 @@ def new_token() -> str:
 def token_digest(token: str) -> str:
     """What the database stores: a lookup key that cannot be turned back into the token."""
     return hashlib.sha256(_secret_bytes(token)).hexdigest()
+
+
+def email_digest(email: str) -> str:
+    """A keyed hash of a typed address: without the secret key, no list of addresses can be
+    hashed to find out which one was typed."""
+    key = current_settings().secret_key.get_secret_value().encode()
+    typed = email.encode("utf-8", "surrogatepass")
+    return hmac.new(key, b"sign-in-email:" + typed, hashlib.sha256).hexdigest()[:16]

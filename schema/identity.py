@@ -243,7 +243,7 @@ class IdentityMutation:
             last_name=input.last_name,
             locale=Locale(input.locale),
         )
-        await users.register(data, info.context.meta)
+        await users.register(data, info.context.meta, info.context.settings)
         return UserPayload(user=None)
 
     @strawberry.mutation(
@@ -256,7 +256,7 @@ class IdentityMutation:
         **describe("Sends a new verification link to your address (a few per hour).", self_only())
     )
     async def email_verification_resend(self, info: strawberry.Info) -> OkPayload:
-        await users.resend_verification(info.context.user)
+        await users.resend_verification(info.context.user, info.context.settings)
         return OkPayload(ok=True)
 
     @strawberry.mutation(
@@ -310,7 +310,7 @@ class IdentityMutation:
     async def password_reset_request(
         self, info: strawberry.Info, input: PasswordResetRequestInput
     ) -> OkPayload:
-        await users.request_password_reset(input.email)
+        await users.request_password_reset(input.email, info.context.settings)
         return OkPayload(ok=True)
 
     @strawberry.mutation(
@@ -335,7 +335,11 @@ class IdentityMutation:
         self, info: strawberry.Info, input: EmailChangeRequestInput
     ) -> OkPayload:
         await email_change.request(
-            info.context.user, input.new_email, input.current_password, info.context.meta
+            info.context.user,
+            input.new_email,
+            input.current_password,
+            info.context.meta,
+            info.context.settings,
         )
         return OkPayload(ok=True)
 
@@ -360,7 +364,9 @@ class IdentityMutation:
         )
     )
     async def email_change_undo(self, info: strawberry.Info, input: TokenInput) -> UserPayload:
-        return UserPayload(user=await email_change.undo(input.token, info.context.meta))
+        return UserPayload(user=await email_change.undo(
+                input.token, info.context.meta, info.context.settings
+            ))
 
     @strawberry.mutation(**describe("Edits your own name and language.", self_only()))
     async def user_update(self, info: strawberry.Info, input: UserUpdateInput) -> UserPayload:

@@ -260,7 +260,7 @@ class StaffMutation:
             last_name=input.last_name,
             role=Role(input.role),
         )
-        added = await members.add(info.context.actor(info), addition)
+        added = await members.add(info.context.actor(info), addition, info.context.settings)
         return StaffAddPayload(member=added.membership, invitation=added.invitation)
 
     @strawberry.mutation(
@@ -334,7 +334,7 @@ class StaffMutation:
         self, info: strawberry.Info, input: InvitationInput
     ) -> InvitationPayload:
         pk = await scoped_id(info, input.invitation_id, "Invitation", ("input", "invitationId"))
-        invitation = await invitations.resend(info.context.actor(info), pk)
+        invitation = await invitations.resend(info.context.actor(info), pk, info.context.settings)
         return InvitationPayload(invitation=invitation)
 
     @strawberry.mutation(

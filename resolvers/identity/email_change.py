@@ -15,7 +15,7 @@ from tortoise.exceptions import IntegrityError
 from carnet import throttle
 from carnet.auth import hash_password, new_token
 from carnet.i18n import N_
-from carnet.settings import current_settings
+from carnet.settings import Settings
 from models.identity import TokenPurpose, User
 from models.messaging import OutboxMessage
 from resolvers.common import audit
@@ -32,7 +32,9 @@ from resolvers.messaging.email import queue_email
 UNDO_LINK_LIFETIME = timedelta(days=7)
 
 
-async def request(user: User, new_email: str, current_password: str, meta: RequestMeta) -> None:
+async def request(
+    user: User, new_email: str, current_password: str, meta: RequestMeta, settings: Settings
+) -> None:
     """Mails a confirmation link to the new address; or, when another account uses it, a
     note to that account's owner. The answer (and the quotas counted) are the same either
     way: a caller must not learn which addresses have an account (anyone can register)."""
@@ -55,7 +57,7 @@ async def request(user: User, new_email: str, current_password: str, meta: Reque
     if owner is not None:
         await users.tell_owner(owner, "email_change")
         return
-    ttl = current_settings().email_change_ttl_seconds
+    ttl = settings.email_change_ttl_seconds
     async with unit_of_work():
         token = await tokens.issue(
             TokenPurpose.EMAIL_CHANGE, email=email, ttl_seconds=ttl, user=user
@@ -132,7 +134,7 @@ def _address_taken() -> UserErrors:
     )
 
 
-async def undo(token: str, meta: RequestMeta) -> User:
+async def undo(token: str, meta: RequestMeta, settings: Settings) -> User:
     """Puts back the address a change left, from the link mailed there.
 
     Whoever made the change had the password, so it stops working too: every device is
@@ -160,7 +162,9 @@ async def undo(token: str, meta: RequestMeta) -> User:
             )
             signed_out = await sessions.revoke_all(user)
             cancelled = await tokens.revoke_all_but_earlier_undos(user, record)
-            reset_mail = await users.send_password_reset(user, "email_change_undone")
+            reset_mail = await users.send_password_reset(
+                user, settings, "email_change_undone"
+            )
             await audit.record(
                 "user.email_change_undo",
                 actor=user,

@@ -6,12 +6,10 @@ user: the log has a keyed hash of the address, enough to tell one target from ma
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import logging
 from datetime import datetime, timedelta
 
-from carnet.settings import current_settings
+from carnet.auth import email_digest
 from carnet.throttle import Admission
 from models.identity import SignInAttempt, SignInOutcome, SignInStep, User
 from resolvers.common import relationships
@@ -25,14 +23,6 @@ log = logging.getLogger("carnet.sign_in")
 NO_SUCH_USER = "NO_SUCH_USER"
 # ...and for an attempt refused for a moment, while other checks for it are under way.
 BUSY = "BUSY"
-
-
-def email_digest(email: str) -> str:
-    """A keyed hash of a typed address: without the secret key, no list of addresses can be
-    hashed to find out which one was typed."""
-    key = current_settings().secret_key.get_secret_value().encode()
-    typed = email.encode("utf-8", "surrogatepass")
-    return hmac.new(key, b"sign-in-email:" + typed, hashlib.sha256).hexdigest()[:16]
 
 
 def _log(

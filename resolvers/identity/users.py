@@ -13,7 +13,7 @@ from tortoise.exceptions import IntegrityError
 from carnet import throttle
 from carnet.auth import hash_password
 from carnet.i18n import N_
-from carnet.settings import current_settings
+from carnet.settings import Settings
 from models.identity import Locale, TokenPurpose, User
 from models.messaging import OutboxMessage
 from resolvers.common import audit
@@ -36,9 +36,9 @@ class Registration:
     locale: Locale
 
 
-async def _send_verification(user: User) -> None:
+async def _send_verification(user: User, settings: Settings) -> None:
     """Its own unit of work, joined by the caller's (registration) when there is one."""
-    ttl = current_settings().verification_token_ttl_seconds
+    ttl = settings.verification_token_ttl_seconds
     async with unit_of_work():
         token = await tokens.issue(
             TokenPurpose.EMAIL_VERIFICATION, email=user.email, ttl_seconds=ttl, user=user
@@ -59,7 +59,7 @@ class _AddressTaken(Exception):
     account after all; the caller answers as if it had worked."""
 
 
-async def register(data: Registration, meta: RequestMeta) -> None:
+async def register(data: Registration, meta: RequestMeta, settings: Settings) -> None:
     """Creates the account and mails its verification link; or, when the address already
     has an account, mails that address a note instead and changes nothing. The caller gets
     the same answer either way: an anonymous caller must not learn who has an account."""
@@ -97,7 +97,7 @@ async def register(data: Registration, meta: RequestMeta) -> None:
                 user.update_from_dict(values)
                 await user.save()
             await audit.record("user.register", actor=user, meta=meta, target=("User", user.id))
-            await _send_verification(user)
+            await _send_verification(user, settings)
     except (IntegrityError, _AddressTaken):  # taken meanwhile: a concurrent registration won
         owner = await User.get_or_none(email=email)
         if owner is not None:
@@ -127,7 +127,6 @@ async def tell_owner(user: User, attempt: str) -> None:
             locale=user.locale,
             attempt=attempt,
             email=user.email,
-            link=current_settings().app_url.rstrip("/") + "/",
         )
 
 
@@ -146,13 +145,13 @@ def _link_not_valid() -> UserErrors:
     )
 
 
-async def resend_verification(user: User) -> None:
+async def resend_verification(user: User, settings: Settings) -> None:
     if user.email_verified:
         raise UserErrors.single(UserErrorCode.INVALID, (), N_("Your email is already verified."))
     wait = await throttle.allow((throttle.VERIFICATION_MAIL, user.email))
     if wait:
         raise RateLimited(wait)
-    await _send_verification(user)
+    await _send_verification(user, settings)
 
 
 async def verify_email(token: str, meta: RequestMeta) -> User:
@@ -171,7 +170,7 @@ async def verify_email(token: str, meta: RequestMeta) -> User:
     return user
 
 
-async def request_password_reset(email: str) -> None:
+async def request_password_reset(email: str, settings: Settings) -> None:
     """Always succeeds, so the answer does not reveal who has an account: over the
     address's quota too, when it quietly sends nothing."""
     errors = ErrorCollector()
@@ -181,15 +180,15 @@ async def request_password_reset(email: str) -> None:
     if user is None or await throttle.allow((throttle.PASSWORD_RESET_MAIL, user.email)):
         return
     async with unit_of_work():
-        await send_password_reset(user)
+        await send_password_reset(user, settings)
 
 
 async def send_password_reset(
-    user: User, template: str = "password_reset"
+    user: User, settings: Settings, template: str = "password_reset"
 ) -> OutboxMessage:
     """Mails a reset link to the user's current address (replacing any earlier one), in
     `template`'s words (given `name`, `link` and `hours`)."""
-    ttl = current_settings().password_reset_ttl_seconds
+    ttl = settings.password_reset_ttl_seconds
     token = await tokens.issue(
         TokenPurpose.PASSWORD_RESET, email=user.email, ttl_seconds=ttl, user=user
     )

@@ -42,8 +42,8 @@ async def queue_email(
     """Records an email for the send_email job, sent once the current unit of work commits.
 
     With `token` (from `tokens.issue`), the template's `link` is the web app's `link_path`
-    page carrying that token, minted when the message is sent. `context` (stored as JSON)
-    holds the template's other values, and nothing secret.
+    page carrying that token, minted when the message is sent; without, the app's home.
+    `context` (stored as JSON) holds the template's other values, and nothing secret.
     """
     message = await OutboxMessage.create(
         organization_id=organization_id,
@@ -82,7 +82,8 @@ async def deliver(message_id: int, settings: Settings) -> None:
     if claimed is None:
         return
     message, link = claimed
-    values = {**message.context, **({"link": link} if link else {})}
+    # `link`: the message's own page with its token, else the web app's home page.
+    values = {**message.context, "link": link or settings.app_url.rstrip("/") + "/"}
     rendered = render_email(message.template, message.locale, **values)
     try:
         await email_provider.send(

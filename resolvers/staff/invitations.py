@@ -13,7 +13,7 @@ from datetime import timedelta
 from carnet import throttle
 from carnet.auth import hash_password, token_digest
 from carnet.i18n import N_
-from carnet.settings import current_settings
+from carnet.settings import Settings
 from models.contacts import ContactSource
 from models.identity import OneTimeToken, TokenPurpose, User
 from models.staff import (
@@ -47,8 +47,8 @@ from resolvers.staff.rules import check_may_manage, lock_staff, snapshot
 SEND_INVITATION = "send_invitation"
 
 
-def _expiry():
-    return now() + timedelta(days=current_settings().invitation_ttl_days)
+def _expiry(settings: Settings):
+    return now() + timedelta(days=settings.invitation_ttl_days)
 
 
 def state_of(invitation: Invitation) -> InvitationState:
@@ -74,6 +74,7 @@ async def create_for_staff(
     user: User,
     first_name: str,
     last_name: str,
+    settings: Settings,
 ) -> Invitation:
     invitation = await Invitation.create(
         organization_id=actor.organization_id,
@@ -84,7 +85,7 @@ async def create_for_staff(
         last_name=last_name,
         membership=membership,
         invited_by=actor.user,
-        expires_at=_expiry(),
+        expires_at=_expiry(settings),
         send_requested_at=now(),
     )
     await current_unit_of_work().defer(SEND_INVITATION, invitation.id)
@@ -167,7 +168,7 @@ def _not_open(invitation: Invitation) -> UserErrors:
     return UserErrors.single(UserErrorCode.INVALID, ("input", "invitation_id"), message)
 
 
-async def resend(actor: Actor, invitation_id: int | None) -> Invitation:
+async def resend(actor: Actor, invitation_id: int | None, settings: Settings) -> Invitation:
     """A new link with a new expiry; the previous link stops working at once."""
     async with unit_of_work() as uow:
         actor = await lock_staff(actor, ("input", "invitation_id"))
@@ -178,7 +179,7 @@ async def resend(actor: Actor, invitation_id: int | None) -> Invitation:
             check_may_manage(actor, invitation.membership.role, ("input", "invitation_id"))
         await ration_mail(actor)
         await _retire_token(invitation)
-        invitation.expires_at = _expiry()
+        invitation.expires_at = _expiry(settings)
         invitation.send_requested_at = now()
         await invitation.save(update_fields=["expires_at", "send_requested_at", "updated_at"])
         await uow.defer(SEND_INVITATION, invitation.id)

@@ -15,6 +15,7 @@ from tortoise.exceptions import IntegrityError
 from tortoise.expressions import Q
 
 from carnet.i18n import N_
+from carnet.settings import Settings
 from models.contacts import ContactSource
 from models.identity import User
 from models.staff import Invitation, InvitationState, MembershipStatus, Role, StaffMembership
@@ -53,7 +54,7 @@ class AddedStaff:
     invitation: Invitation | None
 
 
-async def add(actor: Actor, data: StaffAddition) -> AddedStaff:
+async def add(actor: Actor, data: StaffAddition, settings: Settings) -> AddedStaff:
     errors = ErrorCollector()
     email = normalize_email(data.email, errors, ("input", "email"))
     first_name = clean_text(
@@ -63,14 +64,14 @@ async def add(actor: Actor, data: StaffAddition) -> AddedStaff:
     errors.raise_if_any()
     check_may_manage(actor, data.role, ("input", "role"))
     try:
-        return await _add(actor, email, first_name, last_name, data.role)
+        return await _add(actor, email, first_name, last_name, data.role, settings)
     except IntegrityError:
         pass
     # A concurrent request created the login between our look-up and our insert (staffAdd
     # in another organization, userRegister); its row is committed now, so a second attempt
     # finds it and goes on from there, as if it had always been there.
     try:
-        return await _add(actor, email, first_name, last_name, data.role)
+        return await _add(actor, email, first_name, last_name, data.role, settings)
     except IntegrityError:
         raise UserErrors.single(
             UserErrorCode.ALREADY_EXISTS,
@@ -79,7 +80,9 @@ async def add(actor: Actor, data: StaffAddition) -> AddedStaff:
         ) from None
 
 
-async def _add(actor: Actor, email: str, first_name: str, last_name: str, role: Role) -> AddedStaff:
+async def _add(
+    actor: Actor, email: str, first_name: str, last_name: str, role: Role, settings: Settings
+) -> AddedStaff:
     async with unit_of_work():
         actor = await lock_staff(actor, ("input", "organization_id"))
         check_may_manage(actor, role, ("input", "role"))
@@ -130,19 +133,12 @@ async def _add(actor: Actor, email: str, first_name: str, last_name: str, role: 
                 organization=actor.organization.name,
                 role=role_label(role, user.locale),
                 inviter=actor.user.full_name or actor.user.email,
-                link=_app_link(),
             )
         else:
             invitation = await invitations.create_for_staff(
-                actor, membership, user, first_name, last_name
+                actor, membership, user, first_name, last_name, settings
             )
     return AddedStaff(membership, invitation)
-
-
-def _app_link() -> str:
-    from carnet.settings import current_settings
-
-    return current_settings().app_url.rstrip("/") + "/"
 
 
 async def _check_not_already_staff(actor: Actor, user: User) -> None:

@@ -17,7 +17,7 @@ from carnet.settings import Settings, configure, current_settings
 SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schema" / "schema.graphql"
 
 
-def _serve(settings: Settings, reload: bool = False) -> None:
+def _serve(settings: Settings, reload: bool = False, workers: int = 1) -> None:
     import uvicorn
 
     uvicorn.run(
@@ -25,7 +25,11 @@ def _serve(settings: Settings, reload: bool = False) -> None:
         host=settings.host,
         port=settings.port,
         reload=reload,
+        workers=workers,
         proxy_headers=True,
+        # On SIGTERM (or Ctrl-C) stop accepting, let requests under way finish, then close
+        # what is still open (websockets) once the grace is over.
+        timeout_graceful_shutdown=settings.shutdown_grace_seconds,
         log_level="info",
     )
 
@@ -35,7 +39,10 @@ def _worker(settings: Settings, burst: bool = False) -> None:
 
     from jobs.worker import worker_settings
 
-    Worker(**worker_settings(settings), burst=burst).run()
+    # On SIGTERM (or Ctrl-C) take no new job and let running ones finish within the grace;
+    # one still running then is cancelled and runs again later (jobs are idempotent).
+    Worker(**worker_settings(settings), burst=burst,
+           job_completion_wait=settings.shutdown_grace_seconds).run()
 
 
 async def _with_db(settings: Settings, work):
@@ -139,13 +146,13 @@ def _dev(settings: Settings) -> int:
 
     migrate(settings)
     _seed_demo(settings)
-    children: list[subprocess.Popen] = []
-    if not settings.redis_url:
-        children.append(embedded_redis.start(settings))
+    redis = None if settings.redis_url else embedded_redis.start(settings)
     env = {**os.environ, "CARNET_VAR_DIR": str(settings.var_dir.resolve())}
     carnet = [sys.executable, "-m", "carnet.cli"]
-    children.append(subprocess.Popen([*carnet, "worker"], env=env))
-    children.append(subprocess.Popen([*carnet, "serve"], env=env))
+    # Each child in its own process group: a terminal's Ctrl-C reaches only this process,
+    # which then stops them in an order where none loses a service it still needs.
+    worker = subprocess.Popen([*carnet, "worker"], env=env, process_group=0)
+    api = subprocess.Popen([*carnet, "serve"], env=env, process_group=0)
     print(banner(settings))
     stopping = False
 
@@ -155,18 +162,26 @@ def _dev(settings: Settings) -> int:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
+    children = [child for child in (worker, api, redis) if child is not None]
     try:
         while not stopping and all(child.poll() is None for child in children):
             time.sleep(0.3)
     finally:
-        for child in reversed(children):  # API and worker first, Redis last
-            if child.poll() is None:
-                child.terminate()
-            try:
-                child.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                child.kill()
+        # The worker first (it needs Redis to finish its jobs and record them), then the
+        # API (its requests may still enqueue jobs), then Redis.
+        for child in children:
+            _stop_child(child, timeout=settings.shutdown_grace_seconds + 15)
     return 0 if stopping else 1
+
+
+def _stop_child(child: subprocess.Popen, timeout: float) -> None:
+    if child.poll() is None:
+        child.terminate()
+    try:
+        child.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -98,6 +98,9 @@ class Settings(BaseSettings):
     job_timeout_seconds: int = 60
     job_max_tries: int = 4
     job_keep_result_seconds: int = 24 * 3600
+    # On SIGTERM, how long `carnet serve` lets requests under way finish and `carnet worker`
+    # lets running jobs finish before closing what remains (0: at once).
+    shutdown_grace_seconds: int = Field(default=30, ge=0)
 
     @model_validator(mode="after")
     def _derive_urls(self) -> Settings:

@@ -150,14 +150,21 @@ def test_dev_runs_everything_and_ctrl_c_stops_every_child(tmp_path):
         )
         assert response.json()["data"]["tokenCreate"]["accessToken"]
         assert len(_session_members(dev.pid)) >= 4  # dev, redis-server, worker, API
-        dev.send_signal(signal.SIGINT)
+        # A terminal's Ctrl-C signals the whole foreground process group, not only `carnet dev`.
+        os.killpg(dev.pid, signal.SIGINT)
         assert dev.wait(timeout=30) == 0
         deadline = time.monotonic() + 10
         while _session_members(dev.pid) and time.monotonic() < deadline:
             time.sleep(0.2)
         assert _session_members(dev.pid) == []
     finally:
-        if dev.poll() is None:
-            os.killpg(dev.pid, signal.SIGKILL)
+        for pid in _session_members(dev.pid):
+            os.kill(pid, signal.SIGKILL)
         log.close()
-    assert "owner@club.demo.carnet.test" in (tmp_path / "dev.log").read_text()
+    output = (tmp_path / "dev.log").read_text()
+    assert "owner@club.demo.carnet.test" in output
+    assert "Traceback" not in output, output
+    # Ctrl-C reached `carnet dev` alone, which stopped the worker while Redis still ran.
+    assert "shutdown on SIGTERM" in output, output
+    redis_log = (tmp_path / "var" / "redis.log").read_text()
+    assert "Received SIGTERM" in redis_log and "SIGINT" not in redis_log, redis_log

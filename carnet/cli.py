@@ -9,12 +9,14 @@ import os
 import signal
 import subprocess
 import sys
+import textwrap
 import time
 from pathlib import Path
 
 from carnet.settings import Settings, configure, current_settings
 
-SCHEMA_FILE = Path(__file__).resolve().parent.parent / "schema" / "schema.graphql"
+ROOT = Path(__file__).resolve().parent.parent
+SCHEMA_FILE = ROOT / "schema" / "schema.graphql"
 
 
 def _serve(settings: Settings, reload: bool = False, workers: int = 1) -> None:
@@ -184,31 +186,106 @@ def _stop_child(child: subprocess.Popen, timeout: float) -> None:
         child.wait()
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="carnet", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("dev", help="migrate, seed the demo, run redis + worker + API")
-    serve = commands.add_parser("serve", help="run the API (uvicorn)")
-    serve.add_argument("--reload", action="store_true")
-    worker = commands.add_parser("worker", help="run the arq worker")
+# What each command reads from the environment (or .env), named in its --help; every
+# command also reads CARNET_ENVIRONMENT. tests/test_cli_help.py checks each name is a setting.
+_DATABASE = ("CARNET_DATABASE_URL", "CARNET_VAR_DIR")
+_API = (*_DATABASE, "CARNET_HOST", "CARNET_PORT", "CARNET_PUBLIC_URL", "CARNET_REDIS_URL",
+        "CARNET_REDIS_PREFIX", "CARNET_SECRET_KEY", "CARNET_SHUTDOWN_GRACE_SECONDS",
+        "CARNET_CORS_ORIGINS", "CARNET_MAX_*", "CARNET_*_TTL_SECONDS", "CARNET_LOGIN_*",
+        "CARNET_STORAGE_*")
+_WORKER = (*_DATABASE, "CARNET_REDIS_URL", "CARNET_REDIS_PREFIX", "CARNET_JOB_*",
+           "CARNET_SHUTDOWN_GRACE_SECONDS", "CARNET_EMAIL_*", "CARNET_SMTP_*", "CARNET_SMS_*",
+           "CARNET_APP_URL", "CARNET_STORAGE_*", "CARNET_OUTBOX_RETENTION_DAYS",
+           "CARNET_EXPORT_RETENTION_DAYS")
+SETTINGS_READ: dict[str, tuple[str, ...]] = {
+    "dev": (*dict.fromkeys(_API + _WORKER),),
+    "serve": _API,
+    "worker": _WORKER,
+    "migrate": (*_DATABASE, "CARNET_STORAGE_*"),
+    "makemigrations": _DATABASE,
+    "schema": (),
+    "seed-demo": (*_DATABASE, "CARNET_ARGON2_*"),
+    "seed-contacts": _DATABASE,
+    "outbox": _DATABASE,
+}
+
+
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Keeps the descriptions' line breaks, and shows each option's default (a flag's
+    False and a missing value are not defaults worth showing)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        shown = not any(action.default is value for value in (None, False, argparse.SUPPRESS))
+        if shown and "%(default)" not in text:
+            text += " (default: %(default)s)"
+        return text
+
+
+def _command(commands, name: str, summary: str, description: str) -> argparse.ArgumentParser:
+    names = SETTINGS_READ[name]
+    read = ", ".join(("CARNET_ENVIRONMENT", *names)) if names else "none (the SDL depends on none)"
+    return commands.add_parser(
+        name, help=summary, description=f"{summary}.\n\n{description}",
+        epilog=textwrap.fill(f"Settings read: {read}. See README.md, Settings.", width=78),
+        formatter_class=_HelpFormatter,
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="carnet", description=__doc__,
+                                     formatter_class=_HelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="<command>")
+    _command(commands, "dev", "Run everything for development",
+             "Migrates the database, seeds the demo, then runs an embedded redis-server\n"
+             "(unless CARNET_REDIS_URL is set), `carnet worker` and `carnet serve` until\n"
+             "Ctrl-C, which stops the worker, then the API, then Redis.")
+    serve = _command(commands, "serve", "Run the API (uvicorn)",
+                     "Serves GraphQL over HTTP and websockets on CARNET_HOST:CARNET_PORT.\n"
+                     "On SIGTERM, requests under way get CARNET_SHUTDOWN_GRACE_SECONDS to finish.")
+    mode = serve.add_mutually_exclusive_group()
+    mode.add_argument("--reload", action="store_true",
+                      help="restart when the code changes (development)")
+    mode.add_argument("--workers", type=int, default=1, metavar="N",
+                      help="API processes sharing the port (uvicorn's process manager)")
+    worker = _command(commands, "worker", "Run an arq worker",
+                      "Runs queued jobs and the crons; start as many as needed, on any\n"
+                      "machine. On SIGTERM it takes no new job and lets running ones finish\n"
+                      "within CARNET_SHUTDOWN_GRACE_SECONDS.")
     worker.add_argument("--burst", action="store_true", help="exit when the queue is empty")
-    commands.add_parser("migrate", help="apply database migrations")
-    makemigrations = commands.add_parser("makemigrations", help="write a migration for model "
-                                         "changes (Tortoise's tool, constraints repaired)")
-    makemigrations.add_argument("--name")
-    schema = commands.add_parser("schema", help="write schema/schema.graphql")
-    schema.add_argument("--check", action="store_true", help="fail if the file is stale")
-    commands.add_parser("seed-demo", help="create the demo organizations (development only)")
-    seed_contacts = commands.add_parser(
-        "seed-contacts", help="fill an organization with many realistic contacts (COPY on "
-        "PostgreSQL; development and benchmarks)")
-    seed_contacts.add_argument("--organization", required=True, help="id, global id or name")
-    seed_contacts.add_argument("--count", type=int, default=1_000_000)
+    _command(commands, "migrate", "Apply database migrations",
+             "Applies models/migrations up to the latest: a release step, run once before\n"
+             "the new version's API and workers start.")
+    makemigrations = _command(commands, "makemigrations", "Write a migration for model changes",
+                              "Tortoise's tool, with its CreateModel's dropped constraints\n"
+                              "repaired (carnet/migrations.py).")
+    makemigrations.add_argument("--name", default=None,
+                                help="the migration's name, e.g. contact_nickname")
+    schema = _command(commands, "schema", "Write or check schema/schema.graphql",
+                      "Without an option, writes the SDL to schema/schema.graphql.")
+    schema.add_argument("--check", action="store_true",
+                        help="fail if schema/schema.graphql is stale")
+    _command(commands, "seed-demo", "Create the demo organizations",
+             "Idempotent; prints the sign-in details. Refused in production.")
+    seed_contacts = _command(commands, "seed-contacts", "Fill an organization with contacts",
+                             "Realistic contacts, fast (COPY on PostgreSQL), for development\n"
+                             "and benchmarks. Refused in production unless --force.")
+    seed_contacts.add_argument("--organization", required=True,
+                               help="the organization's id, global id or name (required)")
+    seed_contacts.add_argument("--count", type=int, default=1_000_000,
+                               help="how many contacts to add")
     seed_contacts.add_argument("--seed", type=int, default=0, help="same seed, same rows")
-    seed_contacts.add_argument("--batch-size", type=int, default=50_000)
+    seed_contacts.add_argument("--batch-size", type=int, default=50_000,
+                               help="rows per transaction")
     seed_contacts.add_argument("--force", action="store_true", help="run even in production")
-    outbox = commands.add_parser("outbox", help="recent emails and SMS with their links")
-    outbox.add_argument("-n", "--limit", type=int, default=10)
+    outbox = _command(commands, "outbox", "Show recent emails and SMS",
+                      "The outbox's latest rows, with their links in development.")
+    outbox.add_argument("-n", "--limit", type=int, default=10, help="how many to show")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.INFO,
@@ -219,7 +296,9 @@ def main(argv: list[str] | None = None) -> int:
         case "dev":
             return _dev(settings)
         case "serve":
-            _serve(settings, reload=args.reload)
+            if args.workers < 1:
+                parser.error("--workers must be at least 1")
+            _serve(settings, reload=args.reload, workers=args.workers)
         case "worker":
             _worker(settings, burst=args.burst)
         case "migrate":

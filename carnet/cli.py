@@ -17,6 +17,8 @@ from carnet.settings import Settings, configure, current_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA_FILE = ROOT / "schema" / "schema.graphql"
+RELEASED_SCHEMA_FILE = ROOT / "schema" / "released.graphql"
+CHANGELOG_FILE = ROOT / "CHANGELOG.md"
 
 
 def _serve(settings: Settings, reload: bool = False, workers: int = 1) -> None:
@@ -89,6 +91,22 @@ def _schema(check: bool) -> int:
         return 0
     print("schema/schema.graphql is stale: run `carnet schema` and commit it", file=sys.stderr)
     return 1
+
+
+def _schema_breaking(released: Path, changelog: Path) -> int:
+    from carnet.schema_changes import compare, report
+
+    for path in (released, SCHEMA_FILE):
+        if not path.exists():
+            print(f"{path} is missing", file=sys.stderr)
+            return 2
+    comparison = compare(released.read_text(), SCHEMA_FILE.read_text(),
+                         changelog.read_text() if changelog.exists() else "")
+    out, err = report(comparison, changelog)
+    print("\n".join(out))
+    if err:
+        print("\n".join(err), file=sys.stderr)
+    return 0 if comparison.ok else 1
 
 
 def _seed_demo(settings: Settings) -> int:
@@ -262,9 +280,18 @@ def build_parser() -> argparse.ArgumentParser:
     makemigrations.add_argument("--name", default=None,
                                 help="the migration's name, e.g. contact_nickname")
     schema = _command(commands, "schema", "Write or check schema/schema.graphql",
-                      "Without an option, writes the SDL to schema/schema.graphql.")
-    schema.add_argument("--check", action="store_true",
+                      "Without an option, writes the SDL to schema/schema.graphql.\n"
+                      "--breaking compares that file with the last released SDL and fails on\n"
+                      "a breaking change the Unreleased section of CHANGELOG.md does not list.")
+    checks = schema.add_mutually_exclusive_group()
+    checks.add_argument("--check", action="store_true",
                         help="fail if schema/schema.graphql is stale")
+    checks.add_argument("--breaking", action="store_true",
+                        help="fail on a breaking change since --released not listed in --changelog")
+    schema.add_argument("--released", type=Path, default=RELEASED_SCHEMA_FILE, metavar="PATH",
+                        help="the SDL of the last release (with --breaking)")
+    schema.add_argument("--changelog", type=Path, default=CHANGELOG_FILE, metavar="PATH",
+                        help="the changelog whose Unreleased section lists breaking changes")
     _command(commands, "seed-demo", "Create the demo organizations",
              "Idempotent; prints the sign-in details. Refused in production.")
     seed_contacts = _command(commands, "seed-contacts", "Fill an organization with contacts",
@@ -308,6 +335,8 @@ def main(argv: list[str] | None = None) -> int:
 
             return makemigrations(args.name)
         case "schema":
+            if args.breaking:
+                return _schema_breaking(args.released, args.changelog)
             return _schema(args.check)
         case "seed-demo":
             return _seed_demo(settings)

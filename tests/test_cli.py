@@ -168,3 +168,19 @@ def test_dev_runs_everything_and_ctrl_c_stops_every_child(tmp_path):
     assert "shutdown on SIGTERM" in output, output
     redis_log = (tmp_path / "var" / "redis.log").read_text()
     assert "Received SIGTERM" in redis_log and "SIGINT" not in redis_log, redis_log
+
+
+def test_serve_workers_runs_that_many_api_processes_and_stops_them(settings):
+    import re
+    import time
+
+    from tests.support.live_server import live_server
+
+    with live_server(settings, arguments=("--workers", "2")) as server:
+        deadline = time.monotonic() + 30
+        while len(set(re.findall(r"Started server process \[(\d+)\]", server.log()))) < 2:
+            assert time.monotonic() < deadline, server.log()
+            time.sleep(0.1)
+    # SIGTERM to the manager stops both, each after its graceful shutdown.
+    finished = set(re.findall(r"Finished server process \[(\d+)\]", server.log()))
+    assert len(finished) == 2, server.log()

@@ -30,6 +30,11 @@ class Settings(BaseSettings):
     redis_url: str = ""
     # Isolates a deployment's (or a test run's) keys and queue on a shared Redis.
     redis_prefix: str = "carnet"
+    # Redis Sentinel, for failover: the sentinels' "host:port"s (a JSON list). Carnet then
+    # asks them for the primary named redis_sentinel_master, follows it when it changes,
+    # and takes only the database and credentials from redis_url.
+    redis_sentinels: list[str] = Field(default_factory=list)
+    redis_sentinel_master: str = "mymaster"
     secret_key: SecretStr = SecretStr(DEV_SECRET_KEY)
     # Where this API is reached (export links, the dev banner); unset, it is where
     # `carnet serve` listens: http://{host}:{port}.

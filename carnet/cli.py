@@ -31,8 +31,8 @@ def _serve(settings: Settings, reload: bool = False, workers: int = 1) -> None:
         reload=reload,
         workers=workers,
         proxy_headers=True,
-        # On SIGTERM (or Ctrl-C) stop accepting, let requests under way finish, then close
-        # what is still open (websockets) once the grace is over.
+        # On SIGTERM (or Ctrl-C) stop accepting and let requests under way finish, cancelling
+        # what is left once the grace is over; websockets are closed at once (code 1012).
         timeout_graceful_shutdown=settings.shutdown_grace_seconds,
         log_level="info",
     )

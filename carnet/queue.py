@@ -20,7 +20,19 @@ _queue_name: str = "arq:queue"
 
 
 def redis_settings(settings: Settings) -> RedisSettings:
-    return RedisSettings.from_dsn(settings.effective_redis_url)
+    redis = RedisSettings.from_dsn(settings.effective_redis_url)
+    if settings.redis_sentinels:
+        # arq asks the sentinels for the primary on each new connection; the URL still
+        # gives the database and credentials.
+        redis.host = [_address(sentinel) for sentinel in settings.redis_sentinels]
+        redis.sentinel = True
+        redis.sentinel_master = settings.redis_sentinel_master
+    return redis
+
+
+def _address(sentinel: str) -> tuple[str, int]:
+    host, _, port = sentinel.strip().rpartition(":")
+    return host.strip("[]"), int(port)
 
 
 async def connect(settings: Settings) -> ArqRedis:

@@ -31,6 +31,11 @@ class Settings(BaseSettings):
     redis_url: str = ""
     # Isolates a deployment's (or a test run's) keys and queue on a shared Redis.
     redis_prefix: str = "carnet"
+    # Redis Sentinel, for failover: the sentinels' "host:port"s (a JSON list). Carnet then
+    # asks them for the primary named redis_sentinel_master, follows it when it changes,
+    # and takes only the database and credentials from redis_url.
+    redis_sentinels: list[str] = Field(default_factory=list)
+    redis_sentinel_master: str = "mymaster"
     secret_key: SecretStr = SecretStr(DEV_SECRET_KEY)
     # Where this API is reached (export links, the dev banner); unset, it is where
     # `carnet serve` listens: http://{host}:{port}.
@@ -110,6 +115,9 @@ class Settings(BaseSettings):
     job_timeout_seconds: int = 60
     job_max_tries: int = 4
     job_keep_result_seconds: int = 24 * 3600
+    # On SIGTERM, how long `carnet serve` lets requests under way finish and `carnet worker`
+    # lets running jobs finish before closing what remains (0: at once).
+    shutdown_grace_seconds: int = Field(default=30, ge=0)
 
     # Operations (carnet/web/metrics.py, carnet/logs.py, carnet/web/tracing.py). `/metrics` exists
     # only when the token is set, and answers only `Authorization: Bearer <token>`.

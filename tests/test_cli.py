@@ -151,17 +151,25 @@ def test_dev_runs_everything_and_ctrl_c_stops_every_child(tmp_path):
         )
         assert response.json()["data"]["tokenCreate"]["accessToken"]
         assert len(_session_members(dev.pid)) >= 4  # dev, redis-server, worker, API
-        dev.send_signal(signal.SIGINT)
+        # A terminal's Ctrl-C signals the whole foreground process group, not only `carnet dev`.
+        os.killpg(dev.pid, signal.SIGINT)
         assert dev.wait(timeout=30) == 0
         deadline = time.monotonic() + 10
         while _session_members(dev.pid) and time.monotonic() < deadline:
             time.sleep(0.2)
         assert _session_members(dev.pid) == []
     finally:
-        if dev.poll() is None:
-            os.killpg(dev.pid, signal.SIGKILL)
+        for pid in _session_members(dev.pid):
+            os.kill(pid, signal.SIGKILL)
         log.close()
-    assert "owner@club.demo.carnet.test" in (tmp_path / "dev.log").read_text()
+    output = (tmp_path / "dev.log").read_text()
+    assert "owner@club.demo.carnet.test" in output
+    assert "Traceback" not in output, output
+    # Ctrl-C reached `carnet dev` alone, which stopped the worker while Redis still ran.
+    assert "shutdown on SIGTERM" in output, output
+    redis_log = (tmp_path / "var" / "redis.log").read_text()
+    assert "Received SIGTERM" in redis_log and "SIGINT" not in redis_log, redis_log
+
 
 
 async def test_demo_staff_are_in_the_demo_address_book(api, app):
@@ -189,3 +197,19 @@ async def test_demo_staff_are_in_the_demo_address_book(api, app):
     )
     assert {edge["node"]["source"] for edge in page["edges"]} == {"STAFF_MEMBERSHIP"}
     assert "Owner Club Demo" in {edge["node"]["displayName"] for edge in page["edges"]}
+
+
+def test_serve_workers_runs_that_many_api_processes_and_stops_them(settings):
+    import re
+    import time
+
+    from tests.support.live_server import live_server
+
+    with live_server(settings, arguments=("--workers", "2")) as server:
+        deadline = time.monotonic() + 30
+        while len(set(re.findall(r"Started server process \[(\d+)\]", server.log()))) < 2:
+            assert time.monotonic() < deadline, server.log()
+            time.sleep(0.1)
+    # SIGTERM to the manager stops both, each after its graceful shutdown.
+    finished = set(re.findall(r"Finished server process \[(\d+)\]", server.log()))
+    assert len(finished) == 2, server.log()

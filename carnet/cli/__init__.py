@@ -8,16 +8,20 @@ import os
 import signal
 import subprocess
 import sys
+import textwrap
 import time
 from pathlib import Path
 
 from carnet.logs import configure_logging
 from carnet.settings import Settings, configure, current_settings
 
-SCHEMA_FILE = Path(__file__).resolve().parents[2] / "schema" / "schema.graphql"
+ROOT = Path(__file__).resolve().parents[2]
+SCHEMA_FILE = ROOT / "schema" / "schema.graphql"
+RELEASED_SCHEMA_FILE = ROOT / "schema" / "released.graphql"
+CHANGELOG_FILE = ROOT / "CHANGELOG.md"
 
 
-def _serve(settings: Settings, reload: bool = False) -> None:
+def _serve(settings: Settings, reload: bool = False, workers: int = 1) -> None:
     import uvicorn
 
     from carnet.logs import uvicorn_log_config
@@ -27,8 +31,12 @@ def _serve(settings: Settings, reload: bool = False) -> None:
         host=settings.host,
         port=settings.port,
         reload=reload,
+        workers=workers,
         # Forwarded headers are read by the app, from CARNET_TRUSTED_PROXIES only.
         proxy_headers=False,
+        # On SIGTERM (or Ctrl-C) stop accepting and let requests under way finish, cancelling
+        # what is left once the grace is over; websockets are closed at once (code 1012).
+        timeout_graceful_shutdown=settings.shutdown_grace_seconds,
         log_level="info",
         log_config=uvicorn_log_config(settings),  # CARNET_LOG_FORMAT, in every process
         access_log=settings.log_format != "json",  # JSON: carnet/web/observe.py logs requests
@@ -40,7 +48,10 @@ def _worker(settings: Settings, burst: bool = False) -> None:
 
     from jobs.worker import worker_settings
 
-    Worker(**worker_settings(settings), burst=burst).run()
+    # On SIGTERM (or Ctrl-C) take no new job and let running ones finish within the grace;
+    # one still running then is cancelled and runs again later (jobs are idempotent).
+    Worker(**worker_settings(settings), burst=burst,
+           job_completion_wait=settings.shutdown_grace_seconds).run()
 
 
 async def _with_db(settings: Settings, work):
@@ -85,6 +96,22 @@ def _schema(check: bool) -> int:
         return 0
     print("schema/schema.graphql is stale: run `carnet schema` and commit it", file=sys.stderr)
     return 1
+
+
+def _schema_breaking(released: Path, changelog: Path) -> int:
+    from carnet.cli.schema_changes import compare, report
+
+    for path in (released, SCHEMA_FILE):
+        if not path.exists():
+            print(f"{path} is missing", file=sys.stderr)
+            return 2
+    comparison = compare(released.read_text(), SCHEMA_FILE.read_text(),
+                         changelog.read_text() if changelog.exists() else "")
+    out, err = report(comparison, changelog)
+    print("\n".join(out))
+    if err:
+        print("\n".join(err), file=sys.stderr)
+    return 0 if comparison.ok else 1
 
 
 def _seed_demo(settings: Settings) -> int:
@@ -144,13 +171,13 @@ def _dev(settings: Settings) -> int:
 
     migrate(settings)
     _seed_demo(settings)
-    children: list[subprocess.Popen] = []
-    if not settings.redis_url:
-        children.append(embedded_redis.start(settings))
+    redis = None if settings.redis_url else embedded_redis.start(settings)
     env = {**os.environ, "CARNET_VAR_DIR": str(settings.var_dir.resolve())}
     carnet = [sys.executable, "-m", "carnet.cli"]
-    children.append(subprocess.Popen([*carnet, "worker"], env=env))
-    children.append(subprocess.Popen([*carnet, "serve"], env=env))
+    # Each child in its own process group: a terminal's Ctrl-C reaches only this process,
+    # which then stops them in an order where none loses a service it still needs.
+    worker = subprocess.Popen([*carnet, "worker"], env=env, process_group=0)
+    api = subprocess.Popen([*carnet, "serve"], env=env, process_group=0)
     print(banner(settings))
     stopping = False
 
@@ -160,45 +187,136 @@ def _dev(settings: Settings) -> int:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
+    children = [child for child in (worker, api, redis) if child is not None]
     try:
         while not stopping and all(child.poll() is None for child in children):
             time.sleep(0.3)
     finally:
-        for child in reversed(children):  # API and worker first, Redis last
-            if child.poll() is None:
-                child.terminate()
-            try:
-                child.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                child.kill()
+        # The worker first (it needs Redis to finish its jobs and record them), then the
+        # API (its requests may still enqueue jobs), then Redis.
+        for child in children:
+            _stop_child(child, timeout=settings.shutdown_grace_seconds + 15)
     return 0 if stopping else 1
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="carnet", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("dev", help="migrate, seed the demo, run redis + worker + API")
-    serve = commands.add_parser("serve", help="run the API (uvicorn)")
-    serve.add_argument("--reload", action="store_true")
-    worker = commands.add_parser("worker", help="run the arq worker")
+def _stop_child(child: subprocess.Popen, timeout: float) -> None:
+    if child.poll() is None:
+        child.terminate()
+    try:
+        child.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
+
+
+# What each command reads from the environment (or .env), named in its --help; every
+# command also reads CARNET_ENVIRONMENT. tests/test_cli_help.py checks each name is a setting.
+_DATABASE = ("CARNET_DATABASE_URL", "CARNET_VAR_DIR")
+_API = (*_DATABASE, "CARNET_HOST", "CARNET_PORT", "CARNET_PUBLIC_URL", "CARNET_REDIS_*",
+        "CARNET_SECRET_KEY", "CARNET_SHUTDOWN_GRACE_SECONDS", "CARNET_CORS_ORIGINS",
+        "CARNET_MAX_*", "CARNET_*_TTL_SECONDS", "CARNET_LOGIN_*", "CARNET_STORAGE_*")
+_WORKER = (*_DATABASE, "CARNET_REDIS_*", "CARNET_JOB_*",
+           "CARNET_SHUTDOWN_GRACE_SECONDS", "CARNET_EMAIL_*", "CARNET_SMTP_*", "CARNET_SMS_*",
+           "CARNET_APP_URL", "CARNET_STORAGE_*", "CARNET_OUTBOX_RETENTION_DAYS",
+           "CARNET_EXPORT_RETENTION_DAYS")
+SETTINGS_READ: dict[str, tuple[str, ...]] = {
+    "dev": (*dict.fromkeys(_API + _WORKER),),
+    "serve": _API,
+    "worker": _WORKER,
+    "migrate": (*_DATABASE, "CARNET_STORAGE_*"),
+    "makemigrations": _DATABASE,
+    "schema": (),
+    "seed-demo": (*_DATABASE, "CARNET_ARGON2_*"),
+    "seed-contacts": _DATABASE,
+    "outbox": _DATABASE,
+}
+
+
+class _HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Keeps the descriptions' line breaks, and shows each option's default (a flag's
+    False and a missing value are not defaults worth showing)."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        shown = not any(action.default is value for value in (None, False, argparse.SUPPRESS))
+        if shown and "%(default)" not in text:
+            text += " (default: %(default)s)"
+        return text
+
+
+def _command(commands, name: str, summary: str, description: str) -> argparse.ArgumentParser:
+    names = SETTINGS_READ[name]
+    read = ", ".join(("CARNET_ENVIRONMENT", *names)) if names else "none (the SDL depends on none)"
+    return commands.add_parser(
+        name, help=summary, description=f"{summary}.\n\n{description}",
+        epilog=textwrap.fill(f"Settings read: {read}. See README.md, Settings.", width=78),
+        formatter_class=_HelpFormatter,
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="carnet", description=__doc__,
+                                     formatter_class=_HelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="<command>")
+    _command(commands, "dev", "Run everything for development",
+             "Migrates the database, seeds the demo, then runs an embedded redis-server\n"
+             "(unless CARNET_REDIS_URL is set), `carnet worker` and `carnet serve` until\n"
+             "Ctrl-C, which stops the worker, then the API, then Redis.")
+    serve = _command(commands, "serve", "Run the API (uvicorn)",
+                     "Serves GraphQL over HTTP and websockets on CARNET_HOST:CARNET_PORT.\n"
+                     "On SIGTERM, requests under way get CARNET_SHUTDOWN_GRACE_SECONDS to finish.")
+    mode = serve.add_mutually_exclusive_group()
+    mode.add_argument("--reload", action="store_true",
+                      help="restart when the code changes (development)")
+    mode.add_argument("--workers", type=int, default=1, metavar="N",
+                      help="API processes sharing the port (uvicorn's process manager)")
+    worker = _command(commands, "worker", "Run an arq worker",
+                      "Runs queued jobs and the crons; start as many as needed, on any\n"
+                      "machine. On SIGTERM it takes no new job and lets running ones finish\n"
+                      "within CARNET_SHUTDOWN_GRACE_SECONDS.")
     worker.add_argument("--burst", action="store_true", help="exit when the queue is empty")
-    commands.add_parser("migrate", help="apply database migrations")
-    makemigrations = commands.add_parser("makemigrations", help="write a migration for model "
-                                         "changes (Tortoise's tool, constraints repaired)")
-    makemigrations.add_argument("--name")
-    schema = commands.add_parser("schema", help="write schema/schema.graphql")
-    schema.add_argument("--check", action="store_true", help="fail if the file is stale")
-    commands.add_parser("seed-demo", help="create the demo organizations (development only)")
-    seed_contacts = commands.add_parser(
-        "seed-contacts", help="fill an organization with many realistic contacts (COPY on "
-        "PostgreSQL; development and benchmarks)")
-    seed_contacts.add_argument("--organization", required=True, help="id, global id or name")
-    seed_contacts.add_argument("--count", type=int, default=1_000_000)
+    _command(commands, "migrate", "Apply database migrations",
+             "Applies models/migrations up to the latest: a release step, run once before\n"
+             "the new version's API and workers start.")
+    makemigrations = _command(commands, "makemigrations", "Write a migration for model changes",
+                              "Tortoise's tool, with its CreateModel's dropped constraints\n"
+                              "repaired (carnet/migrations.py).")
+    makemigrations.add_argument("--name", default=None,
+                                help="the migration's name, e.g. contact_nickname")
+    schema = _command(commands, "schema", "Write or check schema/schema.graphql",
+                      "Without an option, writes the SDL to schema/schema.graphql.\n"
+                      "--breaking compares that file with the last released SDL and fails on\n"
+                      "a breaking change the Unreleased section of CHANGELOG.md does not list.")
+    checks = schema.add_mutually_exclusive_group()
+    checks.add_argument("--check", action="store_true",
+                        help="fail if schema/schema.graphql is stale")
+    checks.add_argument("--breaking", action="store_true",
+                        help="fail on a breaking change since --released not listed in --changelog")
+    schema.add_argument("--released", type=Path, default=RELEASED_SCHEMA_FILE, metavar="PATH",
+                        help="the SDL of the last release (with --breaking)")
+    schema.add_argument("--changelog", type=Path, default=CHANGELOG_FILE, metavar="PATH",
+                        help="the changelog whose Unreleased section lists breaking changes")
+    _command(commands, "seed-demo", "Create the demo organizations",
+             "Idempotent; prints the sign-in details. Refused in production.")
+    seed_contacts = _command(commands, "seed-contacts", "Fill an organization with contacts",
+                             "Realistic contacts, fast (COPY on PostgreSQL), for development\n"
+                             "and benchmarks. Refused in production unless --force.")
+    seed_contacts.add_argument("--organization", required=True,
+                               help="the organization's id, global id or name (required)")
+    seed_contacts.add_argument("--count", type=int, default=1_000_000,
+                               help="how many contacts to add")
     seed_contacts.add_argument("--seed", type=int, default=0, help="same seed, same rows")
-    seed_contacts.add_argument("--batch-size", type=int, default=50_000)
+    seed_contacts.add_argument("--batch-size", type=int, default=50_000,
+                               help="rows per transaction")
     seed_contacts.add_argument("--force", action="store_true", help="run even in production")
-    outbox = commands.add_parser("outbox", help="recent emails and SMS with their links")
-    outbox.add_argument("-n", "--limit", type=int, default=10)
+    outbox = _command(commands, "outbox", "Show recent emails and SMS",
+                      "The outbox's latest rows, with their links in development.")
+    outbox.add_argument("-n", "--limit", type=int, default=10, help="how many to show")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
     args = parser.parse_args(argv)
 
     settings = current_settings()
@@ -208,7 +326,9 @@ def main(argv: list[str] | None = None) -> int:
         case "dev":
             return _dev(settings)
         case "serve":
-            _serve(settings, reload=args.reload)
+            if args.workers < 1:
+                parser.error("--workers must be at least 1")
+            _serve(settings, reload=args.reload, workers=args.workers)
         case "worker":
             _worker(settings, burst=args.burst)
         case "migrate":
@@ -218,6 +338,8 @@ def main(argv: list[str] | None = None) -> int:
 
             return makemigrations(args.name)
         case "schema":
+            if args.breaking:
+                return _schema_breaking(args.released, args.changelog)
             return _schema(args.check)
         case "seed-demo":
             return _seed_demo(settings)

@@ -37,7 +37,10 @@ def start(settings: Settings) -> subprocess.Popen:
             "warning",
             "--logfile",
             str(var_dir / "redis.log"),
-        ]
+        ],
+        # Its own process group: a terminal's Ctrl-C must not stop Redis before the
+        # processes that still need it (`carnet dev` stops it last).
+        process_group=0,
     )
     _wait_for(socket_path, process)
     return process

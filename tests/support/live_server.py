@@ -85,15 +85,18 @@ def _env_value(value: object) -> str:
 
 
 @contextmanager
-def live_server(settings: Settings, host: str = "127.0.0.1") -> Iterator[LiveServer]:
-    """Runs `python -m carnet.cli serve` until the block ends; ready when /healthz answers."""
+def live_server(
+    settings: Settings, host: str = "127.0.0.1", arguments: tuple[str, ...] = ()
+) -> Iterator[LiveServer]:
+    """Runs `python -m carnet.cli serve [arguments]` until the block ends; ready when
+    /healthz answers."""
     port = free_port(host)
     log_file = settings.var_dir.resolve() / f"live-server-{port}.log"
     server = LiveServer(host=host, port=port, log_file=log_file)
     env = {**os.environ, **settings_environment(settings, host=host, port=port)}
     with log_file.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "carnet.cli", "serve"],
+            [sys.executable, "-m", "carnet.cli", "serve", *arguments],
             cwd=REPO_ROOT,
             env=env,
             stdout=log,

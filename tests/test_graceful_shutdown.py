@@ -9,8 +9,7 @@ import re
 import signal
 import time
 
-from models.contact_transfers import ContactImport
-
+from models.transfers import ContactImport
 from tests.contacts.test_import import upload
 from tests.support.live_worker import live_worker
 

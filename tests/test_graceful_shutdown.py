@@ -10,8 +10,8 @@ import signal
 import time
 
 from models.transfers import ContactImport
-from tests.contacts.test_import import upload
 from tests.support.live_worker import live_worker
+from tests.transfers.test_import import upload
 
 ROWS = 40_000  # several seconds of work: still running when the signal comes
 STOP_TIMEOUT_SECONDS = 60

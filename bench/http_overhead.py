@@ -47,7 +47,8 @@ from models.identity import Session, User
 from models.organizations import MembershipStatus, Organization, Role, StaffMembership
 from resolvers.common.actor import RequestMeta
 from resolvers.common.time import now
-from resolvers.identity.sessions import LAST_USED_RESOLUTION, IssuedTokens, start_session
+from resolvers.identity.caller import LAST_USED_RESOLUTION
+from resolvers.identity.sessions import IssuedTokens, start_session
 
 ME = b'{"query": "{ me { id email } }"}'
 HELLO = b'{"query": "{ hello }"}'

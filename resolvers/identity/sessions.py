@@ -31,9 +31,7 @@ from resolvers.common.permissions import Relationship
 from resolvers.common.tasks import unit_of_work
 from resolvers.common.time import now
 from resolvers.common.validation import normalize_email
-
-# Writing last_used_at on every request would make each read a write.
-LAST_USED_RESOLUTION = timedelta(minutes=1)
+from resolvers.identity.caller import look_up
 
 # How long after a swap the refresh token it replaced still swaps (again) instead of
 # ending the session: long enough for a second tab's request sent at the same moment, short
@@ -176,20 +174,8 @@ async def refresh(refresh_token: str, meta: RequestMeta) -> IssuedTokens:
 
 async def authenticate(access_token: str) -> Session | None:
     """The live session an access token belongs to (with its user), or None."""
-    session = (
-        await Session.filter(
-            access_token_hash=token_digest(access_token),
-            revoked_at=None,
-            access_expires_at__gt=now(),
-            user__is_active=True,
-        )
-        .select_related("user")
-        .first()
-    )
-    if session is not None and now() - session.last_used_at > LAST_USED_RESOLUTION:
-        session.last_used_at = now()
-        await Session.filter(id=session.id).update(last_used_at=session.last_used_at)
-    return session
+    caller = await look_up(access_token)
+    return caller.session if caller is not None else None
 
 
 def sessions_of(user: User):

@@ -48,8 +48,9 @@ from models.organizations import MembershipStatus, Organization, Role, StaffMemb
 from resolvers.common.actor import Actor, RequestMeta
 from resolvers.common.time import now
 from resolvers.contacts import search
-from resolvers.identity.sessions import authenticate, start_session
-from resolvers.organizations.access import actor_for
+from resolvers.identity.caller import look_up
+from resolvers.identity.sessions import start_session
+from resolvers.organizations.access import active_actor
 from schema import ids
 
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/carnet_bench"
@@ -234,10 +235,10 @@ async def measure(
     client_kind: str,
 ) -> None:
     async def lookups() -> None:
-        # What a request spends finding its caller before the resolver: the session, then
-        # the role in the organization (the permission check's statement).
-        session = await authenticate(token)
-        if session is None or await actor_for(session.user, actor.organization.id, meta) is None:
+        # What a request spends finding its caller before the resolver: the session, its
+        # user and the role in the organization, in one statement (Context.sign_in's).
+        caller = await look_up(token, actor.organization.id)
+        if caller is None or active_actor(caller.session.user, caller.membership, meta) is None:
             raise RuntimeError("the bench owner cannot sign in")
 
     meta = RequestMeta()

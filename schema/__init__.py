@@ -29,8 +29,8 @@ from schema.node import NodeQuery
 from schema.organizations import OrganizationMutation, OrganizationQuery
 from schema.permissions import RequiresPermission
 from schema.staff import StaffMutation, StaffQuery
-from schema.text_arguments import CleanTextArguments
-from schema.types import ExecutionContext
+from schema.text_arguments import clean_text_arguments
+from schema.types import ExecutionContext, prepare_leaf_reads
 
 Query = merge_types(
     "Query",
@@ -66,6 +66,11 @@ Subscription = merge_types("Subscription", (AuditSubscription,))
 
 
 class CarnetSchema(strawberry.Schema):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        clean_text_arguments(self._schema)
+        prepare_leaf_reads(self._schema)
+
     def process_errors(self, errors, execution_context=None) -> None:
         # Instead of logging every error (most are the client's), format them: codes,
         # translations, and masking of unexpected ones, which format_errors logs.
@@ -93,7 +98,6 @@ def build_schema(settings: Settings) -> strawberry.Schema:
             lambda: ValidationCache(maxsize=1000),
             ConnectionArguments,
             lambda: CostLimit(max_cost=settings.max_query_cost),
-            CleanTextArguments,
         ],
     )
 

@@ -23,6 +23,7 @@ from schema.contact_imports import ContactImportsMutation, ContactImportsQuery
 from schema.contacts import ContactMutation, ContactQuery
 from schema.custom_fields import CustomFieldsMutation, CustomFieldsQuery
 from schema.errors import format_errors
+from schema.execution import ExecutionContext, prepare_direct_reads
 from schema.identity import IdentityMutation, IdentityQuery
 from schema.limits import CostLimit
 from schema.node import NodeQuery
@@ -30,7 +31,6 @@ from schema.organizations import OrganizationMutation, OrganizationQuery
 from schema.permissions import RequiresPermission
 from schema.staff import StaffMutation, StaffQuery
 from schema.text_arguments import clean_text_arguments
-from schema.types import ExecutionContext, prepare_leaf_reads
 
 Query = merge_types(
     "Query",
@@ -69,7 +69,7 @@ class CarnetSchema(strawberry.Schema):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         clean_text_arguments(self._schema)
-        prepare_leaf_reads(self._schema)
+        prepare_direct_reads(self._schema)
 
     def process_errors(self, errors, execution_context=None) -> None:
         # Instead of logging every error (most are the client's), format them: codes,

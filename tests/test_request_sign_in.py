@@ -4,6 +4,8 @@ the next one."""
 
 from datetime import timedelta
 
+import pytest
+
 from carnet.statements import count_statements
 from models.contacts import Contact
 from models.identity import Locale, Session, User
@@ -104,3 +106,26 @@ async def test_an_error_before_any_field_speaks_the_callers_language(api, world)
     assert result.error_codes == ["BAD_USER_INPUT"]
     english = await api.as_(world.agent).execute(PAGE, {"o": world.org_gid, "first": -1})
     assert result.errors[0]["message"] != english.errors[0]["message"]
+
+
+async def test_a_page_makes_two_round_trips_to_postgresql(api, world, monkeypatch):
+    """Each statement outside a transaction once cost a second round trip: the pool's reset
+    of the connection it released (carnet/db.py)."""
+    from asyncpg.connection import Connection
+    from tortoise import connections
+
+    if connections.get("default").capabilities.dialect != "postgres":
+        pytest.skip("PostgreSQL's connection pool")
+    await _address_book(world, 3)
+    sent: list[str] = []
+    for name in ("execute", "fetch", "fetchrow", "fetchval", "executemany"):
+        original = getattr(Connection, name)
+
+        def counting(self, query, *args, _original=original, **kwargs):
+            sent.append(query)
+            return _original(self, query, *args, **kwargs)
+
+        monkeypatch.setattr(Connection, name, counting)
+    result = await api.as_(world.viewer).execute(PAGE, {"o": world.org_gid, "first": 3})
+    assert not result.errors, result.errors
+    assert len(sent) == 2, sent  # the sign-in with the role, then the page

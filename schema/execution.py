@@ -9,6 +9,12 @@
   the GraphQLResolveInfo it builds for every field (found once per schema, by
   `prepare_direct_reads`): of a page's row, only the fields with a resolver of their own
   still get one.
+- An object whose selection is made of such reads only (a page's edge: its cursor, its node
+  and the node's scalars), and a list of them, is completed by a plan made once per request
+  and selection: one plain loop per item instead of graphql-core's calls per field. A value
+  the plan cannot complete exactly as graphql-core would (a null where none may be, an
+  awaitable, an error, a failed type check) sends the object, or the list, back the
+  ordinary way, which completes it again and reports what is wrong.
 """
 
 from __future__ import annotations
@@ -114,12 +120,132 @@ def _reader(field: StrawberryField) -> Any:
     return lambda source: field.get_result(source, None, [], {})
 
 
+class _Fallback(Exception):
+    """A value the plan cannot complete as graphql-core would (null where none may be, an
+    awaitable, an error): the object is completed again the ordinary way, which reports it."""
+
+
+# A plan: per response name, how to complete that field of an object whose selection is
+# made of direct reads only: (name, read, leaf type or None, non-null, object type, subplan).
+_Plan = tuple[tuple[str, Any, Any, bool, Any, Any], ...]
+
+
 class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.is_awaitable = _is_awaitable
         if self.middleware_manager is not None and not self.middleware_manager.middlewares:
             self.middleware_manager = None  # none to wrap resolvers in: skip asking
+        self._plans: dict[tuple[str, int], tuple[Any, _Plan | None]] = {}
+
+    def complete_object_value(
+        self, return_type, field_details_list, info, path, result, position_context
+    ):
+        """An object whose selected fields are all direct reads (a page's edge, with its
+        cursor and node and the node's scalars) is completed by its plan, in one plain
+        loop; anything the plan cannot do goes the ordinary way."""
+        plan = None if self.middleware_manager else self._plan(return_type, field_details_list)
+        if plan is not None:
+            check = return_type.is_type_of
+            if check is None or check(result, info) is True:
+                try:
+                    return self._run(plan, result)
+                except _Fallback:
+                    pass
+        return super().complete_object_value(
+            return_type, field_details_list, info, path, result, position_context
+        )
+
+    def complete_list_value(
+        self, return_type, field_details_list, info, path, result, position_context
+    ):
+        """A list of such objects (a page's edges) is completed item by item by their plan,
+        without graphql-core's per-item path and completion calls."""
+        item_type = return_type.of_type
+        object_type = get_nullable_type(item_type)
+        if (
+            self.middleware_manager is None
+            and isinstance(object_type, GraphQLObjectType)
+            and type(result) in (list, tuple)
+            and not any(details.node.directives for details in field_details_list)  # @stream
+        ):
+            plan = self._plan(object_type, field_details_list)
+            if plan is not None:
+                non_null, check = is_non_null_type(item_type), object_type.is_type_of
+                try:
+                    return [self._run_item(plan, non_null, check, item, info) for item in result]
+                except _Fallback:
+                    pass
+        return super().complete_list_value(
+            return_type, field_details_list, info, path, result, position_context
+        )
+
+    def _run_item(self, plan: _Plan, non_null: bool, check: Any, item: Any, info: Any) -> Any:
+        if item is None or item is Undefined:
+            if non_null:
+                raise _Fallback()
+            return None
+        if check is not None and check(item, info) is not True:
+            raise _Fallback()
+        return self._run(plan, item)
+
+    def _plan(self, object_type: GraphQLObjectType, field_details_list) -> _Plan | None:
+        key = (object_type.name, id(field_details_list))
+        cached = self._plans.get(key)
+        if cached is not None:
+            return cached[1]
+        plan = self._make_plan(object_type, field_details_list, depth=0)
+        self._plans[key] = (field_details_list, plan)  # keeps the list, and so its id
+        return plan
+
+    def _make_plan(self, object_type, field_details_list, depth: int) -> _Plan | None:
+        reads = object_type.extensions.get(_DIRECT_READS)
+        grouped, defers, *_ = self.collect_subfields(object_type, field_details_list)
+        if reads is None or defers or depth > 3:
+            return None
+        plan = []
+        for name, details in grouped.items():
+            node = details[0].node
+            read = None if node.arguments else reads.get(node.name.value)
+            if read is None:
+                return None
+            subplan = None
+            if read.object_type is not None:
+                subplan = self._make_plan(read.object_type, details, depth + 1)
+                if subplan is None:
+                    return None
+            plan.append(
+                (name, read.read, read.leaf_type, read.non_null, read.object_type, subplan)
+            )
+        return tuple(plan)
+
+    def _run(self, plan: _Plan, source: Any) -> dict[str, Any]:
+        completed = {}
+        for name, read, leaf_type, non_null, object_type, subplan in plan:
+            try:
+                value = read(source)
+            except Exception:
+                raise _Fallback() from None
+            if value is None or value is Undefined:
+                if non_null:
+                    raise _Fallback()
+                completed[name] = None
+            elif leaf_type is not None:
+                if self.is_awaitable(value) or isinstance(value, Exception):
+                    raise _Fallback()
+                try:
+                    coerced = leaf_type.coerce_output_value(value)
+                except Exception:
+                    raise _Fallback() from None
+                if coerced is None or coerced is Undefined:
+                    raise _Fallback()
+                completed[name] = coerced
+            else:
+                check = object_type.is_type_of
+                if self.is_awaitable(value) or (check is not None and not check(value, None)):
+                    raise _Fallback()
+                completed[name] = self._run(subplan, value)
+        return completed
 
     def execute_field(self, parent_type, source, field_details_list, path, position_context):
         node = field_details_list[0].node

@@ -45,10 +45,10 @@ class Context:
     # Set by Strawberry from a websocket's connection_init payload.
     connection_params: dict[str, Any] | None = None
     # The bearer token the request came with, until `sign_in` has looked it up.
-    token: str | None = None
+    token: str | None = field(default=None, repr=False)
     # Whether the signed-in user's locale replaces the negotiated one (no Accept-Language).
     user_locale: bool = False
-    _looking_up: asyncio.Lock | None = None
+    _looking_up: asyncio.Lock | None = field(default=None, repr=False)
 
     @property
     def locale(self) -> str:

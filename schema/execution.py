@@ -26,8 +26,10 @@ from typing import Any
 
 from graphql import (
     GraphQLField,
+    GraphQLID,
     GraphQLObjectType,
     GraphQLSchema,
+    GraphQLString,
     Undefined,
     get_nullable_type,
     is_leaf_type,
@@ -118,6 +120,9 @@ def _reader(field: StrawberryField) -> Any:
     if field.base_resolver is None and field.default_resolver is getattr:
         return attrgetter(field.python_name)
     return lambda source: field.get_result(source, None, [], {})
+
+
+_TEXT_TYPES = (GraphQLString, GraphQLID)
 
 
 class _Fallback(Exception):
@@ -231,6 +236,9 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
                     raise _Fallback()
                 completed[name] = None
             elif leaf_type is not None:
+                if type(value) is str and leaf_type in _TEXT_TYPES:
+                    completed[name] = value  # what String and ID serialize a str to
+                    continue
                 if self.is_awaitable(value) or isinstance(value, Exception):
                     raise _Fallback()
                 try:

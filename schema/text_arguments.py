@@ -45,10 +45,10 @@ def clean_text_arguments(schema: GraphQLSchema) -> None:
         if isinstance(named_type, GraphQLObjectType) and not named_type.name.startswith("__"):
             for field in named_type.fields.values():
                 if field.args and field.resolve is not None:
-                    field.resolve = _cleaning(field.resolve)
+                    field.resolve = _cleaning_resolver(field.resolve)
 
 
-def _cleaning(resolve):
+def _cleaning_resolver(resolve):
     def resolve_cleaned(root, info: GraphQLResolveInfo, **kwargs: Any):
         if not kwargs:
             return resolve(root, info)

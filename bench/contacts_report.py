@@ -65,9 +65,9 @@ def report(
     print(
         f"GraphQL-ORM: what a page costs over its resolver call (p50 - p50), through "
         f"{client_kind}; for {first['query']}: {first['graphql_minus_orm_ms']:.2f} ms, of which "
-        f"{lookups:.2f} ms for the session and role look-ups (their two statements, timed "
-        f"alone), and {first['graphql_minus_orm_ms'] - lookups:.2f} ms for the HTTP view, "
-        f"GraphQL and completing {page} nodes."
+        f"{lookups:.2f} ms for looking up the caller (the session and the role, one "
+        f"statement, timed alone), and {first['graphql_minus_orm_ms'] - lookups:.2f} ms for "
+        f"the HTTP view, GraphQL and completing {page} nodes."
     )
     lookups_cpu = first["cpu_p50_ms"]["lookups"]
     print(
@@ -76,8 +76,8 @@ def report(
         f"look-ups and {first['graphql_minus_orm_cpu_ms'] - lookups_cpu:.2f} ms for the rest."
     )
     print(
-        f"a GraphQL request sends {graphql_statements} statements: the session look-up, "
-        "the caller's membership, then the resolver's."
+        f"a GraphQL request sends {graphql_statements} statements: the caller's (session, "
+        "user and role in the organization, joined), then the resolver's."
     )
     if seeding:
         print(

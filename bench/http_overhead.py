@@ -40,7 +40,7 @@ from tortoise.migrations.api.migrate import migrate
 
 from carnet.auth import hash_password
 from carnet.db import tortoise_config
-from carnet.settings import Settings
+from carnet.settings import Settings, current_settings
 from carnet.statements import count_statements
 from carnet.web.app import create_app
 from models.identity import Session, User
@@ -48,7 +48,8 @@ from models.organizations import Organization
 from models.staff import MembershipStatus, Role, StaffMembership
 from resolvers.common.actor import RequestMeta
 from resolvers.common.time import now
-from resolvers.identity.sessions import LAST_USED_RESOLUTION, IssuedTokens, start_session
+from resolvers.identity.caller import LAST_USED_RESOLUTION
+from resolvers.identity.sessions import IssuedTokens, start_session
 
 ME = b'{"query": "{ me { id email } }"}'
 HELLO = b'{"query": "{ hello }"}'
@@ -74,7 +75,7 @@ async def seed_session() -> IssuedTokens:
     organization = await Organization.create(name="Bench Club")
     await StaffMembership.create(organization=organization, user=user, role=Role.OWNER,
                                  status=MembershipStatus.ACTIVE)
-    return await start_session(user, "bench", RequestMeta())
+    return await start_session(user, "bench", RequestMeta(), current_settings())
 
 
 async def seed_and_count(settings: Settings) -> tuple[str, Statements]:

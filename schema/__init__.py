@@ -27,6 +27,7 @@ from schema.custom_field_answers import CustomFieldAnswersMutation
 from schema.custom_fields import CustomFieldsMutation, CustomFieldsQuery
 from schema.duplicates import ContactDuplicatesMutation, ContactDuplicatesQuery
 from schema.errors import FIELD_PATH_SEGMENT, FieldPathSegment, format_errors
+from schema.execution import ExecutionContext, prepare_direct_reads
 from schema.groups import GroupsMutation, GroupsQuery
 from schema.identity import IdentityMutation, IdentityQuery
 from schema.limits import CostLimit
@@ -34,10 +35,9 @@ from schema.node import NodeQuery
 from schema.organizations import OrganizationMutation, OrganizationQuery
 from schema.permissions import RequiresPermission
 from schema.staff import StaffMutation, StaffQuery
-from schema.text_arguments import CleanTextArguments, clean_subscription_arguments
+from schema.text_arguments import clean_subscription_arguments, clean_text_arguments
 from schema.transfers.exports import ContactExportsMutation, ContactExportsQuery
 from schema.transfers.imports import ContactImportsMutation, ContactImportsQuery
-from schema.types import ExecutionContext
 
 Query = merge_types(
     "Query",
@@ -77,6 +77,12 @@ Subscription = merge_types("Subscription", (AuditSubscription,))
 
 
 class CarnetSchema(strawberry.Schema):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        clean_text_arguments(self._schema)
+        clean_subscription_arguments(self._schema)
+        prepare_direct_reads(self._schema)
+
     def process_errors(self, errors, execution_context=None) -> None:
         # Instead of logging every error (most are the client's), format them: codes,
         # translations, and masking of unexpected ones, which format_errors logs.
@@ -89,7 +95,7 @@ def build_schema(settings: Settings, extra_extensions: Sequence[Any] = ()) -> st
         *QueryDepthLimiter(max_depth=settings.max_query_depth).validation_rules,
         *MaxAliasesLimiter(max_alias_count=settings.max_aliases).validation_rules,
     ]
-    schema = CarnetSchema(
+    return CarnetSchema(
         query=Query,
         mutation=Mutation,
         subscription=Subscription,
@@ -106,12 +112,9 @@ def build_schema(settings: Settings, extra_extensions: Sequence[Any] = ()) -> st
             lambda: ValidationCache(maxsize=1000),
             ConnectionArguments,
             lambda: CostLimit(max_cost=settings.max_query_cost),
-            CleanTextArguments,
             *extra_extensions,
         ],
     )
-    clean_subscription_arguments(schema._schema)
-    return schema
 
 
 def print_sdl(settings: Settings) -> str:

@@ -110,7 +110,7 @@ class AuditSubscription:
         self, info: strawberry.Info, organization_id: strawberry.ID
     ) -> AsyncGenerator[AuditEventType, None]:
         context = info.context
-        actor = await context.actor_of(organization_id, "Organization", ("organizationId",))
+        actor = context.actor(info)
         guard = StreamGuard(context.session, actor, Permission.AUDIT_READ)
         async for event in follow(guard, poll_seconds=1.0):
             yield event

@@ -35,7 +35,7 @@ from resolvers.common.pagination import check_cursor, check_page_size
 
 
 class ConnectionArguments(SchemaExtension):
-    def on_execute(self):
+    async def on_execute(self):
         context = self.execution_context
         document = context.graphql_document
         if document is not None and not context.result:
@@ -43,6 +43,11 @@ class ConnectionArguments(SchemaExtension):
                 context.schema._schema, document, context.operation_name, context.variables or {}
             )
             if error is not None:
+                # No field ran, so no one has looked the caller up: their locale is the
+                # message's when the request names none.
+                sign_in = getattr(context.context, "sign_in", None)
+                if sign_in is not None:
+                    await sign_in()
                 context.result = ExecutionResult(data=None, errors=[error])
         yield
 

@@ -1,9 +1,16 @@
 """The per-request context: the caller, their locale, cached roles, what each field was
-granted on, and DataLoaders."""
+granted on, and DataLoaders.
+
+The bearer token is looked up when a field first needs the caller (`sign_in`, which the
+permission directive calls before deciding), together with the caller's role in the
+organization that field concerns: one statement per request for a page of a tenant's
+list. Nothing of it outlives the request.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import asyncio
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from tortoise.models import Model
@@ -12,9 +19,9 @@ from carnet.settings import Settings
 from models.identity import Session, User
 from models.organizations import Organization
 from resolvers.common.actor import Actor, Principal, RequestMeta
-from resolvers.organizations.access import actor_for
+from resolvers.identity.caller import look_up
+from resolvers.organizations.access import active_actor, actor_for
 from resolvers.organizations.stream_guard import still_signs_in
-from schema import ids
 
 # Node type name → model, filled by schema.types.model_node; used to find a record's tenant.
 NODE_MODELS: dict[str, type[Model]] = {}
@@ -37,6 +44,11 @@ class Context:
     granted: dict[tuple, Principal | None] = field(default_factory=dict)
     # Set by Strawberry from a websocket's connection_init payload.
     connection_params: dict[str, Any] | None = None
+    # The bearer token the request came with, until `sign_in` has looked it up.
+    token: str | None = field(default=None, repr=False)
+    # Whether the signed-in user's locale replaces the negotiated one (no Accept-Language).
+    user_locale: bool = False
+    _looking_up: asyncio.Lock | None = field(default=None, repr=False)
 
     @property
     def locale(self) -> str:
@@ -49,13 +61,45 @@ class Context:
         found.update(org for org, actor in self._actors.items() if actor is not None)
         return found
 
+    async def sign_in(self, organization_id: int | None = None) -> None:
+        """Looks the bearer token up, once per request: the session and its user and, given
+        an organization, the caller's role there in the same statement (cached as
+        `actor_for`'s). Fields running side by side wait for the one lookup."""
+        if self.token is None:
+            return
+        async with self._lock():
+            if self.token is None:  # another field signed in meanwhile
+                return
+            caller = await look_up(self.token, organization_id)
+            self.token = None
+            if caller is None:
+                return
+            self.signed_in(caller.session)
+            if organization_id is not None:
+                actor = active_actor(self.user, caller.membership, self.meta)
+                self._actors[organization_id] = actor
+
+    def signed_in(self, session: Session) -> None:
+        self.session, self.user = session, session.user
+        if self.user_locale:
+            self.meta = replace(self.meta, locale=session.user.locale)
+
     async def actor_for(self, organization_id: int) -> Actor | None:
         """The caller's role in that organization, resolved once per request."""
+        await self.sign_in(organization_id)
         if self.user is None:
             return None
         if organization_id not in self._actors:
-            self._actors[organization_id] = await actor_for(self.user, organization_id, self.meta)
+            async with self._lock():  # fields side by side, one lookup
+                if organization_id not in self._actors:
+                    actor = await actor_for(self.user, organization_id, self.meta)
+                    self._actors[organization_id] = actor
         return self._actors[organization_id]
+
+    def _lock(self) -> asyncio.Lock:
+        if self._looking_up is None:
+            self._looking_up = asyncio.Lock()
+        return self._looking_up
 
     async def organization_of_record(self, type_name: str, pk: int) -> int | None:
         key = (type_name, pk)
@@ -72,23 +116,6 @@ class Context:
                 org_id = await model.filter(pk=pk).first().values_list(path, flat=True)
             self._record_orgs[key] = org_id
         return self._record_orgs[key]
-
-    async def actor_of(self, global_id: str, type_name: str, field: tuple = ()) -> Actor:
-        """The caller's role in the organization of the `type_name` record this id names.
-
-        Superseded by `actor(info)`, which hands over what the guard resolved; kept for the
-        audit subscription's body until it moves over.
-        """
-        from resolvers.common.errors import NotFound
-
-        _, pk = ids.decode(global_id)
-        if ids.decode_as(global_id, type_name) is None:
-            raise NotFound(field)
-        organization_id = await self.organization_of_record(type_name, pk)
-        actor = await self.actor_for(organization_id) if organization_id else None
-        if actor is None:
-            raise NotFound(field)
-        return actor
 
     def principal(self, info: Any) -> Principal:
         """Who the permission directive let this field's caller in as (see schema.permissions):

@@ -268,7 +268,7 @@ class IdentityMutation:
     )
     async def token_create(self, info: strawberry.Info, input: TokenCreateInput) -> TokenPayload:
         issued = await sessions.sign_in(
-            input.email, input.password, input.device, info.context.meta
+            input.email, input.password, input.device, info.context.meta, info.context.settings
         )
         return TokenPayload(**_tokens(issued))
 
@@ -282,7 +282,11 @@ class IdentityMutation:
     )
     async def token_refresh(self, info: strawberry.Info, input: TokenRefreshInput) -> TokenPayload:
         return TokenPayload(
-            **_tokens(await sessions.refresh(input.refresh_token, info.context.meta))
+            **_tokens(
+                await sessions.refresh(
+                    input.refresh_token, info.context.meta, info.context.settings
+                )
+            )
         )
 
     @strawberry.mutation(

@@ -30,13 +30,15 @@ from strawberry.schema_directive import Location
 from strawberry.types.base import StrawberryList, StrawberryOptional
 from strawberry.utils.await_maybe import await_maybe
 
+from models.organizations import Organization
 from resolvers.common.actor import Principal
 from resolvers.common.errors import NotFound, Unauthenticated
 from resolvers.common.permissions import Permission, Relationship
+from schema import ids
 from schema.context import field_key
 from schema.errors import camel
 from schema.payloads import INPUT_ERRORS, refused
-from schema.scope import RecordRef, authorize, decode_at
+from schema.scope import MalformedId, RecordRef, authorize, decode_at
 
 PermissionEnum = strawberry.enum(Permission, name="Permission")
 RelationshipEnum = strawberry.enum(Relationship, name="Relationship")
@@ -149,6 +151,8 @@ class Guard(PermissionExtension):
 
     async def admit(self, source: Any, info: strawberry.Info, kwargs: dict) -> Principal | None:
         context = info.context
+        if context.token is not None:  # the first guard of the request: who is calling?
+            await context.sign_in(self._organization_at_hand(source, kwargs))
         permission, relationship = self.allow.permission, self.allow.relationship
         if relationship is Relationship.PUBLIC:
             return Principal(context.user, context.meta) if context.user else None
@@ -162,6 +166,20 @@ class Guard(PermissionExtension):
                 return Principal(context.user, context.meta)  # acts on the caller only
             raise NotFound()
         return await authorize(context, record, permission, relationship)
+
+    def _organization_at_hand(self, source: Any, kwargs: dict) -> int | None:
+        """The organization the call concerns when its id alone tells it (an Organization
+        scope, a parent record with its organization id): the sign-in fetches the role
+        there in the same statement. Never raises: a malformed id is `admit`'s to report."""
+        if source is not None:
+            return source.id if isinstance(source, Organization) else None
+        try:
+            record = self._record_at_hand(None, kwargs)
+        except MalformedId:
+            return None
+        if record is None or record.type_name != "Organization" or record.pk == ids.NO_ROW:
+            return None
+        return record.pk
 
     def _record_at_hand(self, source: Any, kwargs: dict) -> RecordRef | None:
         if source is not None:

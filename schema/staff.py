@@ -360,7 +360,12 @@ class StaffMutation:
         self, info: strawberry.Info, input: InvitationAcceptInput
     ) -> InvitationAcceptPayload:
         accepted = await invitations.accept(
-            input.token, input.password, input.first_name, input.last_name, info.context.meta
+            input.token,
+            input.password,
+            input.first_name,
+            input.last_name,
+            info.context.meta,
+            info.context.settings,
         )
         invitation = accepted.invitation
         return InvitationAcceptPayload(

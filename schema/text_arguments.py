@@ -20,8 +20,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from graphql import GraphQLResolveInfo, GraphQLSchema, get_nullable_type
-from strawberry.extensions import SchemaExtension
+from graphql import GraphQLObjectType, GraphQLResolveInfo, GraphQLSchema, get_nullable_type
 from strawberry.schema.schema_converter import GraphQLCoreConverter
 
 from carnet.i18n import N_, translate
@@ -41,25 +40,35 @@ class _Refused(Exception):
         self.error = error
 
 
-class CleanTextArguments(SchemaExtension):
-    """graphql-core middleware (a SchemaExtension `resolve` hook): it sees each field's
-    arguments as coerced from the document and the variables, before Strawberry turns
-    them into input objects, so one walk covers every way a string can arrive."""
+def clean_text_arguments(schema: GraphQLSchema) -> None:
+    """Wraps the resolver of every field that takes arguments (and of no other) so that it
+    sees them as graphql-core coerced them from the document and the variables, cleaned,
+    before Strawberry turns them into input objects: one walk covers every way a string
+    can arrive. Fields without arguments — every field of a page's rows — run untouched."""
+    for named_type in schema.type_map.values():
+        if isinstance(named_type, GraphQLObjectType) and not named_type.name.startswith("__"):
+            for field in named_type.fields.values():
+                if field.args and field.resolve is not None:
+                    field.resolve = _cleaning_resolver(field.resolve)
 
-    def resolve(self, _next, root, info: GraphQLResolveInfo, *args: Any, **kwargs: Any):
+
+def _cleaning_resolver(resolve):
+    def resolve_cleaned(root, info: GraphQLResolveInfo, **kwargs: Any):
         if not kwargs:
-            return _next(root, info, *args)
+            return resolve(root, info)
         try:
             cleaned = {name: _clean(value, (name,)) for name, value in kwargs.items()}
         except _Refused as refused:
-            return _refusal(info, refused.error)
-        return _next(root, info, *args, **cleaned)
+            return _refusal_in_callers_language(info, refused.error)
+        return resolve(root, info, **cleaned)
+
+    return resolve_cleaned
 
 
 def clean_subscription_arguments(schema: GraphQLSchema) -> None:
     """Wraps the `subscribe` function of every subscription field of `schema` (once built)
-    so its arguments are cleaned, or refused with BAD_USER_INPUT, as `CleanTextArguments`
-    does for every other field."""
+    so its arguments are cleaned, or refused with BAD_USER_INPUT, as `clean_text_arguments`
+    does for every other field: graphql-core calls `subscribe`, not the resolver."""
     if schema.subscription_type is None:
         return
     for field in schema.subscription_type.fields.values():
@@ -72,7 +81,7 @@ def _cleaning(subscribe):
         try:
             cleaned = {name: _clean(value, (name,)) for name, value in kwargs.items()}
         except _Refused as refused:
-            return _refusal(info, refused.error)
+            return _refusal_in_callers_language(info, refused.error)
         return subscribe(root, info, *args, **cleaned)
 
     return cleaned_subscribe
@@ -105,6 +114,15 @@ def _clean_text(text: str, path: tuple[str | int, ...]) -> str:
             FieldError(UserErrorCode.INVALID, path, N_("This text is not valid Unicode."))
         )
     return without_control_characters(text, keep_lines=True)
+
+
+async def _refusal_in_callers_language(info: GraphQLResolveInfo, error: FieldError):
+    # Refused before the field's guard looked the caller up: their locale is the message's
+    # when the request names none.
+    sign_in = getattr(info.context, "sign_in", None)
+    if sign_in is not None:
+        await sign_in()
+    return _refusal(info, error)
 
 
 def _refusal(info: GraphQLResolveInfo, error: FieldError):

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import inspect
 from enum import StrEnum
-from types import GeneratorType
 from typing import Any, Generic, TypeVar
 
 import strawberry
-from strawberry.execution.is_awaitable import optimized_is_awaitable
-from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 from strawberry.types.field import StrawberryField
 from tortoise.models import Model
 
@@ -78,7 +75,12 @@ def model_node(
         for value in vars(cls).values():
             if _needs_only_parent(value):
                 value.__class__ = ParentField  # the same field, resolved without Info
-        cls.is_type_of = classmethod(lambda _cls, obj, _info: isinstance(obj, model))
+
+        def is_type_of(_cls, obj: Any, _info: Any) -> bool:
+            return isinstance(obj, model)
+
+        is_type_of.reads_no_info = True  # schema.execution may call it without one
+        cls.is_type_of = classmethod(is_type_of)
         return strawberry.type(name=type_name)(cls)
 
     return decorate
@@ -130,33 +132,6 @@ class Connection(Generic[T]):
             ),
             _page=page,
         )
-
-
-# Whether values of a type can be awaited, learnt once per type: graphql-core asks of every
-# value it completes (about 15 times per row of a page).
-_AWAITABLE_TYPES: dict[type, bool] = {}
-
-
-def _is_awaitable(value: Any) -> bool:
-    known = _AWAITABLE_TYPES.get(type(value))
-    if known is not None:
-        return known
-    kind = type(value)
-    if kind is GeneratorType:  # an old-style coroutine or not, depending on the generator
-        return optimized_is_awaitable(value)
-    # A Tortoise model is awaitable (`await record` gives the record back, so that a
-    # foreign key reads the same fetched or not), but a resolver that returns one has its
-    # result ready: seen as awaitable, every node of a page became a task to gather.
-    known = _AWAITABLE_TYPES[kind] = not issubclass(kind, Model) and hasattr(kind, "__await__")
-    return known
-
-
-class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
-    """graphql-core's executor, completing returned models at once instead of awaiting them."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.is_awaitable = _is_awaitable
 
 
 async def related(record: Model, name: str) -> Any:

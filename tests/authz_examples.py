@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from carnet.settings import current_settings
 from resolvers.common.actor import RequestMeta
 from resolvers.common.permissions import Permission
 from resolvers.identity.sessions import start_session
@@ -20,12 +21,12 @@ async def organization_id(world, caller):
 
 async def own_fresh_session(world, caller):
     user = caller.user if caller else world.loner.user
-    issued = await start_session(user, "authz", RequestMeta())
+    issued = await start_session(user, "authz", RequestMeta(), current_settings())
     return {"id": ids.encode("Session", issued.session.id)}
 
 
 async def loner_refresh_token(world, caller):
-    issued = await start_session(world.loner.user, "authz", RequestMeta())
+    issued = await start_session(world.loner.user, "authz", RequestMeta(), current_settings())
     return {"token": issued.refresh_token}
 
 

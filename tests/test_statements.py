@@ -1,5 +1,6 @@
 """Statements per request are counted, and do not grow with the page size."""
 
+from carnet.settings import current_settings
 from carnet.statements import assert_max_statements, count_statements
 from resolvers.common.actor import RequestMeta
 from resolvers.identity.sessions import start_session
@@ -15,7 +16,7 @@ async def test_an_authenticated_query_costs_one_statement(api, world):
 
 async def test_page_size_does_not_change_the_statement_count(api, world):
     for _ in range(30):
-        await start_session(world.owner.user, "phone", RequestMeta())
+        await start_session(world.owner.user, "phone", RequestMeta(), current_settings())
     owner = api.as_(world.owner)
     query = "query($n: Int!) { mySessions(first: $n) { edges { node { id device } } } }"
     with count_statements() as small:

@@ -33,7 +33,6 @@ from carnet.web.persisted_queries import PersistedQueryStore
 from carnet.web.proxies import client_address_middleware
 from carnet.web.websocket import CarnetTransportWSHandler
 from resolvers.common.actor import RequestMeta
-from resolvers.identity.sessions import authenticate
 from resolvers.transfers import export_downloads
 from schema import build_schema
 from schema.context import Context
@@ -83,31 +82,28 @@ class CarnetView(CarnetGraphQL):
         self.settings = settings
 
     async def get_context(self, request, response) -> Context:
-        context = Context(
-            settings=self.settings, request=request, response=response, meta=_meta(request)
+        # The token is looked up when a field first needs the caller (Context.sign_in), so
+        # that the role in the organization the field concerns comes in the same statement.
+        return Context(
+            settings=self.settings,
+            request=request,
+            response=response,
+            meta=_meta(request),
+            token=_bearer(request.headers.get("authorization")),
+            user_locale=not request.headers.get("accept-language"),
         )
-        token = _bearer(request.headers.get("authorization"))
-        if token:
-            await self._sign_in(context, token, request)
-        return context
-
-    async def _sign_in(self, context: Context, token: str, connection: HTTPConnection) -> bool:
-        session = await authenticate(token)
-        if session is None:
-            return False
-        context.session, context.user = session, session.user
-        explicit = connection.headers.get("accept-language")
-        context.meta = _meta(connection, None if explicit else session.user.locale)
-        return True
 
     async def on_ws_connect(self, context: Context):
         """Authenticates a websocket in `connection_init` ({"Authorization": "Bearer …"})."""
         params = getattr(context, "connection_params", None) or {}
         token = _bearer(params.get("Authorization") or params.get("authorization"))
-        if token and not await self._sign_in(context, token, context.request):
-            from strawberry.exceptions import ConnectionRejectionError
+        if token:
+            context.token = token
+            await context.sign_in()
+            if context.user is None:
+                from strawberry.exceptions import ConnectionRejectionError
 
-            raise ConnectionRejectionError({"code": "UNAUTHENTICATED"})
+                raise ConnectionRejectionError({"code": "UNAUTHENTICATED"})
         return None
 
 

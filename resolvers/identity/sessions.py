@@ -15,7 +15,7 @@ from tortoise.expressions import Q
 from carnet import throttle
 from carnet.auth import new_token, token_digest, verify_password
 from carnet.i18n import N_
-from carnet.settings import current_settings
+from carnet.settings import Settings
 from models.identity import Session, SignInStep, User
 from resolvers.common import audit, relationships
 from resolvers.common.actor import RequestMeta
@@ -32,9 +32,7 @@ from resolvers.common.tasks import unit_of_work
 from resolvers.common.time import now
 from resolvers.common.validation import normalize_email
 from resolvers.identity import sign_in_attempts
-
-# Writing last_used_at on every request would make each read a write.
-LAST_USED_RESOLUTION = timedelta(minutes=1)
+from resolvers.identity.caller import look_up
 
 # How long after a swap the refresh token it replaced still swaps (again) instead of
 # ending the session: long enough for a second tab's request sent at the same moment, short
@@ -49,8 +47,7 @@ class IssuedTokens:
     refresh_token: str
 
 
-def _fresh_tokens(session: Session) -> tuple[str, str]:
-    settings = current_settings()
+def _fresh_tokens(session: Session, settings: Settings) -> tuple[str, str]:
     access, refresh = new_token(), new_token()
     moment = now()
     session.access_token_hash = token_digest(access)
@@ -61,7 +58,9 @@ def _fresh_tokens(session: Session) -> tuple[str, str]:
     return access, refresh
 
 
-async def sign_in(email: str, password: str, device: str, meta: RequestMeta) -> IssuedTokens:
+async def sign_in(
+    email: str, password: str, device: str, meta: RequestMeta, settings: Settings
+) -> IssuedTokens:
     errors = ErrorCollector()
     normalized = normalize_email(email, errors, ("input", "email"))
     errors.raise_if_any()
@@ -76,7 +75,7 @@ async def sign_in(email: str, password: str, device: str, meta: RequestMeta) -> 
         ("input", "password"),
         N_("Wrong email or password."),
     )
-    return await start_session(user, device, meta)
+    return await start_session(user, device, meta, settings)
 
 
 async def confirm_password(user: User, password: str, field: FieldPath, meta: RequestMeta) -> None:
@@ -132,11 +131,13 @@ def _device_name(device: str, user_agent: str) -> str:
     return name[:255]
 
 
-async def start_session(user: User, device: str, meta: RequestMeta) -> IssuedTokens:
+async def start_session(
+    user: User, device: str, meta: RequestMeta, settings: Settings
+) -> IssuedTokens:
     session = Session(
         user=user, device=_device_name(device, meta.user_agent), ip_address=meta.ip_address[:64]
     )
-    access, refresh = _fresh_tokens(session)
+    access, refresh = _fresh_tokens(session, settings)
     async with unit_of_work():
         await session.save()
         await audit.record(
@@ -155,7 +156,7 @@ def _just_swapped(session: Session) -> bool:
     return now() - session.updated_at <= REFRESH_GRACE
 
 
-async def refresh(refresh_token: str, meta: RequestMeta) -> IssuedTokens:
+async def refresh(refresh_token: str, meta: RequestMeta, settings: Settings) -> IssuedTokens:
     digest = token_digest(refresh_token or "")
     async with unit_of_work():
         # No select_related here: PostgreSQL refuses FOR UPDATE on the outer join it needs.
@@ -190,7 +191,7 @@ async def refresh(refresh_token: str, meta: RequestMeta) -> IssuedTokens:
             # replaced becomes the previous one: the winning tab's refresh token keeps
             # working as well, and the oldest one, presented later, is merely unknown.
             session.previous_refresh_token_hash = session.refresh_token_hash
-            access, new_refresh = _fresh_tokens(session)
+            access, new_refresh = _fresh_tokens(session, settings)
             await session.save()
     if reused:
         # Raised after the commit: raising inside the transaction would roll the revocation
@@ -205,20 +206,8 @@ async def refresh(refresh_token: str, meta: RequestMeta) -> IssuedTokens:
 
 async def authenticate(access_token: str) -> Session | None:
     """The live session an access token belongs to (with its user), or None."""
-    session = (
-        await Session.filter(
-            access_token_hash=token_digest(access_token),
-            revoked_at=None,
-            access_expires_at__gt=now(),
-            user__is_active=True,
-        )
-        .select_related("user")
-        .first()
-    )
-    if session is not None and now() - session.last_used_at > LAST_USED_RESOLUTION:
-        session.last_used_at = now()
-        await Session.filter(id=session.id).update(last_used_at=session.last_used_at)
-    return session
+    caller = await look_up(access_token)
+    return caller.session if caller is not None else None
 
 
 def sessions_of(user: User):

@@ -293,6 +293,7 @@ async def accept(
     first_name: str | None,
     last_name: str | None,
     meta: RequestMeta,
+    settings: Settings,
 ) -> Acceptance:
     """Activates the membership and signs the user in; the link proves the address.
 
@@ -373,7 +374,7 @@ async def accept(
             meta=meta,
         )
         await link_verified_user(user, meta)
-    issued = await start_session(user, "", meta)
+    issued = await start_session(user, "", meta, settings)
     return Acceptance(invitation, issued)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from carnet.settings import current_settings
 from models.identity import User
 from models.organizations import Organization
 from models.staff import MembershipStatus, Role, StaffMembership
@@ -74,7 +75,7 @@ async def make_member(
         membership = await StaffMembership.create(
             organization=organization, user=user, role=role, status=MembershipStatus.ACTIVE
         )
-    issued = await start_session(user, "pytest", RequestMeta())
+    issued = await start_session(user, "pytest", RequestMeta(), current_settings())
     return Member(user, membership, issued.access_token, issued.refresh_token, PASSWORD)
 
 

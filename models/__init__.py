@@ -11,6 +11,7 @@ MODEL_MODULES = [
     "models.duplicates",
     "models.custom_fields",
     "models.transfers",
+    "models.segments",
     "models.audit",
     "models.messaging",
     "models.tasks",

@@ -34,6 +34,7 @@ from schema.limits import CostLimit
 from schema.node import NodeQuery
 from schema.organizations import OrganizationMutation, OrganizationQuery
 from schema.permissions import RequiresPermission
+from schema.segments import SegmentsMutation, SegmentsQuery
 from schema.staff import StaffMutation, StaffQuery
 from schema.text_arguments import clean_subscription_arguments, clean_text_arguments
 from schema.transfers.exports import ContactExportsMutation, ContactExportsQuery
@@ -54,6 +55,7 @@ Query = merge_types(
         ContactImportsQuery,
         ContactExportsQuery,
         CustomFieldsQuery,
+        SegmentsQuery,
     ),
 )
 Mutation = merge_types(
@@ -71,6 +73,7 @@ Mutation = merge_types(
         ContactExportsMutation,
         CustomFieldsMutation,
         CustomFieldAnswersMutation,
+        SegmentsMutation,
     ),
 )
 Subscription = merge_types("Subscription", (AuditSubscription,))

@@ -18,6 +18,7 @@ import tests.contacts_authz_examples
 import tests.custom_fields_authz_examples
 import tests.duplicates_authz_examples
 import tests.groups_authz_examples
+import tests.segments_authz_examples
 import tests.staff_authz_examples
 import tests.transfers_exports_authz_examples
 import tests.transfers_imports_authz_examples  # noqa: F401

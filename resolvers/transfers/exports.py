@@ -12,15 +12,12 @@ Download links, downloads and the deletion of old files are in export_downloads.
 from __future__ import annotations
 
 import io
-from dataclasses import asdict
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from time import monotonic
-from typing import Any
 
 from carnet.i18n import N_
 from carnet.settings import Settings
 from carnet.storage import current_storage, new_key
-from models.contacts import ConsentChannel, ConsentStatus, ContactKind
 from models.identity import User
 from models.transfers import ContactExport, TransferStatus
 from resolvers.common import audit
@@ -31,13 +28,8 @@ from resolvers.common.pagination import Page, paginate
 from resolvers.common.permissions import Permission
 from resolvers.common.tasks import on_give_up, run_budget_seconds, unit_of_work
 from resolvers.common.time import now
-from resolvers.contacts.search import (
-    ContactFilter,
-    CustomFieldCondition,
-    DateRange,
-    GroupMatch,
-    matching,
-)
+from resolvers.contacts.search import ContactFilter
+from resolvers.contacts.stored_filters import check_filter, filter_from_json, filter_to_json
 from resolvers.organizations.access import actor_for
 from resolvers.transfers.export_csv import Written, write_contacts
 
@@ -65,58 +57,9 @@ _LISTED = (
 )
 
 
-def filter_to_json(filters: ContactFilter) -> dict[str, Any]:
-    """The filter as stored with the export and shown in the audit log."""
-
-    def plain(value: Any) -> Any:
-        if isinstance(value, date):
-            return value.isoformat()
-        if isinstance(value, dict):
-            return {k: plain(v) for k, v in value.items()}
-        if isinstance(value, list):
-            return [plain(v) for v in value]
-        return value
-
-    return plain(asdict(filters))
-
-
-def filter_from_json(stored: dict[str, Any]) -> ContactFilter:
-    def days(value: dict | None) -> DateRange | None:
-        if value is None:
-            return None
-        start, end = value.get("start"), value.get("end")
-        return DateRange(
-            date.fromisoformat(start) if start else None, date.fromisoformat(end) if end else None
-        )
-
-    values = dict(stored)
-    kind, channel = values.get("kind"), values.get("consent_channel")
-    statuses = values.get("consent_statuses")
-    conditions = values.get("custom_fields")
-    values.update(
-        kind=ContactKind(kind) if kind else None,
-        group_match=GroupMatch(values.get("group_match", GroupMatch.ANY)),
-        consent_channel=ConsentChannel(channel) if channel else None,
-        consent_statuses=[ConsentStatus(s) for s in statuses] if statuses is not None else None,
-        created=days(values.get("created")),
-        last_activity=days(values.get("last_activity")),
-        custom_fields=(
-            [CustomFieldCondition(**c) for c in conditions] if conditions is not None else None
-        ),
-    )
-    return ContactFilter(**values)
-
-
 async def request_export(actor: Actor, filters: ContactFilter) -> ContactExport:
     """Checks the filter exactly as the contacts list does, then queues the export."""
-    try:
-        await matching(actor, filters)
-    except NotFound as not_found:
-        raise NotFound(("input", *not_found.field)) from None
-    except BadUserInput as refused:
-        raise UserErrors.single(
-            UserErrorCode.INVALID, ("input", "filter"), refused.message, **refused.params
-        ) from None
+    await check_filter(actor, filters)
     stored = filter_to_json(filters)
     async with unit_of_work() as uow:
         # Counted and added under the organization's lock: requests sent at once queue

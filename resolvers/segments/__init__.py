@@ -1,0 +1,1 @@
+"""Saved segments: named contacts filters, evaluated live."""

@@ -7,6 +7,7 @@ from models.contacts import Contact
 from models.groups import Group, GroupMember
 from models.segments import Segment
 from schema import ids
+from tests.custom_fields_authz_examples import a_fresh_field
 from tests.support.contacts import gid, new_contact
 
 ERRORS = "errors { code field message }"
@@ -270,3 +271,23 @@ async def test_five_or_thirty_contacts_cost_the_same_statements(api, world):
         assert len(result.data["segment"]["contacts"]["edges"]) == size
         counts[size] = len(statements)
     assert counts[5] == counts[30], counts
+
+
+async def test_a_deleted_custom_field_is_a_problem_too(api, world):
+    agent = api.as_(world.agent)
+    field = await a_fresh_field(world)
+    field_id = ids.encode("CustomField", field.id)
+    created = await agent.execute(
+        CREATE,
+        create_input(world, filter={"customFields": [{"fieldId": field_id, "isSet": True}]}),
+    )
+    segment_id = created.ok("segmentCreate")["segment"]["id"]
+    count = "query($id: ID!) { segment(id: $id) { count } }"
+    assert (await agent.execute(count, {"id": segment_id})).data == {"segment": {"count": 0}}
+    await field.delete()
+    assert (await agent.execute(count, {"id": segment_id})).error_codes == ["BAD_USER_INPUT"]
+    problems = "query($id: ID!) { segment(id: $id) { problems { code recordId } } }"
+    listed = await agent.execute(problems, {"id": segment_id})
+    assert listed.data["segment"]["problems"] == [
+        {"code": "CUSTOM_FIELD_DELETED", "recordId": field_id}
+    ]

@@ -133,6 +133,9 @@ async def build_records(api, world: World) -> Records:
                               {"sectionId": section, "key": "shirt", "labelEn": "Shirt",
                                "labelFr": "Chandail", "type": "TEXT"},
                               "customFieldCreate", "field")
+    segment = await made("""mutation($input: SegmentCreateInput!) {
+      segmentCreate(input: $input) { segment { id } errors { code field message } } }""",
+                         {"organizationId": org, "name": "Juniors"}, "segmentCreate", "segment")
     export = await made("""mutation($input: ContactsExportInput!) {
       contactsExport(input: $input) { export { id } errors { code field message } } }""",
                         {"organizationId": org}, "contactsExport", "export")
@@ -160,7 +163,8 @@ async def build_records(api, world: World) -> Records:
         "affiliationDelete": affiliation, "contactExportLink": export,
         "customFormUpdate": form, "customFormDelete": form, "customSectionUpdate": section,
         "customSectionDelete": section, "customFieldUpdate": custom_field,
-        "customFieldArchive": custom_field,
+        "customFieldArchive": custom_field, "segment": segment, "segmentUpdate": segment,
+        "segmentDelete": segment,
     }
     fillers = Fillers(
         ids={

@@ -12,24 +12,30 @@ from typing import Annotated
 import strawberry
 from strawberry.scalars import JSON
 
-from carnet.i18n import translate
-from models.segments import Segment
-from resolvers.common.errors import BadUserInput, NotFound
+from carnet.i18n import N_, translate
+from models.segments import Segment, SegmentKind
+from resolvers.common.errors import BadUserInput, NotFound, UserErrorCode, UserErrors
 from resolvers.common.permissions import Permission
 from resolvers.contacts.search import ContactSort
+from resolvers.segments import members, segments
 from resolvers.segments import problems as segment_problems
-from resolvers.segments import segments
 from schema import ids
 from schema.contact_filters import ContactFilterInput, ContactSortInput, contact_filter
 from schema.payloads import Payload
 from schema.permissions import describe, requires
-from schema.scope import scoped_id
+from schema.scope import scoped_id, scoped_ids
 from schema.types import Connection, Node, SortDirection, model_node
 
 ContactRef = Annotated["ContactType", strawberry.lazy("schema.contacts")]  # noqa: F821
 
 SegmentProblemCodeEnum = strawberry.enum(
     segment_problems.SegmentProblemCode, name="SegmentProblemCode"
+)
+
+SegmentKindEnum = strawberry.enum(
+    SegmentKind,
+    name="SegmentKind",
+    description="SAVED: a filter evaluated live. STATIC: a frozen list of contacts.",
 )
 
 
@@ -45,6 +51,7 @@ class SegmentType(Node):
     name: str
     description: str
     search: str
+    kind: SegmentKindEnum
     created_at: datetime
     updated_at: datetime
 
@@ -114,6 +121,23 @@ class SegmentCreateInput:
     description: str = ""
     search: str = strawberry.field(default="", description="As the contacts query's `search`.")
     filter: ContactFilterInput | None = None
+    kind: SegmentKindEnum = strawberry.field(
+        default=SegmentKind.SAVED,
+        description="STATIC freezes the contacts matching the search and filter now, or "
+        "`contactIds` when given.",
+    )
+    contact_ids: list[strawberry.ID] | None = strawberry.field(
+        default=None,
+        description=f"A STATIC segment's members, at most {members.MAX_IDS_PER_CALL}.",
+    )
+
+
+@strawberry.input
+class SegmentMembersInput:
+    id: strawberry.ID
+    contact_ids: list[strawberry.ID] = strawberry.field(
+        description=f"At most {members.MAX_IDS_PER_CALL}."
+    )
 
 
 @strawberry.input
@@ -191,13 +215,53 @@ class SegmentsMutation:
     async def segment_create(
         self, info: strawberry.Info, input: SegmentCreateInput
     ) -> SegmentPayload:
+        contact_ids = None
+        if input.contact_ids is not None:
+            if input.kind is not SegmentKind.STATIC:
+                raise UserErrors.single(
+                    UserErrorCode.INVALID,
+                    ("input", "contactIds"),
+                    N_("Only a static segment is made from a list of contacts."),
+                )
+            members.check_count(input.contact_ids, ("input", "contactIds"))
+            contact_ids = await scoped_ids(
+                info, input.contact_ids, "Contact", ("input", "contactIds")
+            )
         segment = await segments.create(
             info.context.actor(info),
             input.name,
             input.description,
             input.search,
             _filter(input.filter),
+            SegmentKind(input.kind),
+            contact_ids,
         )
+        return SegmentPayload(segment=segment)
+
+    @strawberry.mutation(
+        **describe(
+            "Adds contacts to a static segment; members already in stay as they are.",
+            requires(Permission.SEGMENTS_WRITE, scope="input.id"),
+        )
+    )
+    async def segment_members_add(
+        self, info: strawberry.Info, input: SegmentMembersInput
+    ) -> SegmentPayload:
+        pk, contact_ids = await _segment_and_contacts(info, input)
+        segment = await members.add(info.context.actor(info), pk, contact_ids)
+        return SegmentPayload(segment=segment)
+
+    @strawberry.mutation(
+        **describe(
+            "Removes contacts from a static segment; those not in it are ignored.",
+            requires(Permission.SEGMENTS_WRITE, scope="input.id"),
+        )
+    )
+    async def segment_members_remove(
+        self, info: strawberry.Info, input: SegmentMembersInput
+    ) -> SegmentPayload:
+        pk, contact_ids = await _segment_and_contacts(info, input)
+        segment = await members.remove(info.context.actor(info), pk, contact_ids)
         return SegmentPayload(segment=segment)
 
     @strawberry.mutation(
@@ -225,3 +289,12 @@ class SegmentsMutation:
         pk = await scoped_id(info, input.id, "Segment", ("input", "id"))
         deleted = await segments.delete(info.context.actor(info), pk)
         return SegmentDeletePayload(deleted_segment_id=ids.encode("Segment", deleted))
+
+
+async def _segment_and_contacts(
+    info: strawberry.Info, input: SegmentMembersInput
+) -> tuple[int, list[int]]:
+    pk = await scoped_id(info, input.id, "Segment", ("input", "id"))
+    members.check_count(input.contact_ids, ("input", "contactIds"))
+    contact_ids = await scoped_ids(info, input.contact_ids, "Contact", ("input", "contactIds"))
+    return pk, contact_ids

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from itertools import count
 
-from models.segments import Segment
+from models.segments import Segment, SegmentKind
 from schema import ids
 from tests.support.authz import example
-from tests.support.contacts import a_new_name, organization_id
+from tests.support.contacts import a_new_name, new_contact, organization_id
 
 _serial = count()
 ERRORS = "errors { code field }"
@@ -64,4 +64,27 @@ example(
     "Mutation.segmentDelete",
     f"mutation($id: ID!) {{ segmentDelete(input: {{id: $id}}) {{ deletedSegmentId {ERRORS} }} }}",
     a_fresh_segment,
+)
+
+
+async def a_fresh_static_segment(world, caller):
+    name = f"Static {next(_serial)}"
+    segment = await Segment.create(
+        organization=world.organization, name=name, name_key=name.lower(), kind=SegmentKind.STATIC
+    )
+    contact = await new_contact(world.organization, name)
+    return {"id": ids.encode("Segment", segment.id), "c": ids.encode("Contact", contact.id)}
+
+
+example(
+    "Mutation.segmentMembersAdd",
+    "mutation($id: ID!, $c: ID!) { segmentMembersAdd(input: {id: $id, contactIds: [$c]}) "
+    f"{{ segment {{ id }} {ERRORS} }} }}",
+    a_fresh_static_segment,
+)
+example(
+    "Mutation.segmentMembersRemove",
+    "mutation($id: ID!, $c: ID!) { segmentMembersRemove(input: {id: $id, contactIds: [$c]}) "
+    f"{{ segment {{ id }} {ERRORS} }} }}",
+    a_fresh_static_segment,
 )

@@ -248,9 +248,13 @@ async def contacts(
     after: str | None = None,
     last: int | None = None,
     before: str | None = None,
+    within: Subquery | None = None,
 ) -> Page:
+    """`within`: a subquery of contact ids the list is further restricted to."""
     check_page_size(first, last)
     qs = await matching(actor, filters)
+    if within is not None:
+        qs = qs.filter(id__in=within)
     sign = "-" if descending else ""
     if sort is ContactSort.NAME:
         # A searched list is found through the trigram index, then sorted; walking the name

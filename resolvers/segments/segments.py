@@ -14,7 +14,7 @@ from dataclasses import replace
 from tortoise.exceptions import IntegrityError
 
 from carnet.i18n import N_
-from models.segments import Segment
+from models.segments import Segment, SegmentKind
 from resolvers.common import audit
 from resolvers.common.actor import Actor
 from resolvers.common.errors import (
@@ -31,6 +31,7 @@ from resolvers.common.validation import clean_text
 from resolvers.contacts import search as contact_search
 from resolvers.contacts.search import ContactFilter, ContactSort
 from resolvers.contacts.stored_filters import check_filter, filter_from_json, filter_to_json
+from resolvers.segments import members
 from resolvers.segments.problems import problems
 
 NAME_MAX_LENGTH = 100
@@ -94,7 +95,7 @@ async def _check_name_free(actor: Actor, name: str, keep_id: int | None = None) 
         raise _name_taken()
 
 
-async def _locked(actor: Actor, segment_id: int | None, field: FieldPath) -> Segment:
+async def locked(actor: Actor, segment_id: int | None, field: FieldPath) -> Segment:
     found = None
     if segment_id is not None:
         found = (
@@ -113,7 +114,11 @@ async def create(
     description: str | None,
     search: str | None,
     filters: ContactFilter,
+    kind: SegmentKind = SegmentKind.SAVED,
+    contact_ids: list[int] | None = None,
 ) -> Segment:
+    """A STATIC segment's members are `contact_ids` when given, else the contacts matching
+    the search and filter now."""
     errors = ErrorCollector()
     name, description, search = _clean(errors, name, description or "", search or "")
     errors.raise_if_any()
@@ -128,8 +133,13 @@ async def create(
                 description=description,
                 search=search,
                 filters=stored,
+                kind=kind,
                 created_by=actor.user,
             )
+            if kind is SegmentKind.STATIC and contact_ids is not None:
+                await members.insert(segment, contact_ids)
+            elif kind is SegmentKind.STATIC:
+                await members.freeze(actor, segment, stored_filter(segment))
             await audit.record(
                 "segment.create",
                 actor=actor.user,
@@ -157,7 +167,7 @@ async def update(
     errors.raise_if_any()
     try:
         async with unit_of_work():
-            segment = await _locked(actor, segment_id, ("input", "id"))
+            segment = await locked(actor, segment_id, ("input", "id"))
             before = snapshot(segment)
             if name is not None and name != segment.name:
                 await _check_name_free(actor, name, keep_id=segment.id)
@@ -189,7 +199,7 @@ async def update(
 
 async def delete(actor: Actor, segment_id: int | None) -> int:
     async with unit_of_work():
-        segment = await _locked(actor, segment_id, ("input", "id"))
+        segment = await locked(actor, segment_id, ("input", "id"))
         deleted_id = segment.id
         await segment.delete()
         await audit.record(
@@ -231,11 +241,24 @@ async def _usable_filter(actor: Actor, segment: Segment) -> ContactFilter:
 async def contacts(
     actor: Actor, segment: Segment, sort: ContactSort, descending: bool, **page_args
 ) -> Page:
-    """The segment's contacts now, exactly as the contacts list would give them."""
+    """The segment's contacts now, exactly as the contacts list would give them; a static
+    segment's are its members (archived ones left out as the contacts list does)."""
+    if segment.kind is SegmentKind.STATIC:
+        return await contact_search.contacts(
+            actor,
+            ContactFilter(),
+            sort,
+            descending,
+            within=members.members_only(segment),
+            **page_args,
+        )
     filters = await _usable_filter(actor, segment)
     return await contact_search.contacts(actor, filters, sort, descending, **page_args)
 
 
 async def count(actor: Actor, segment: Segment) -> int:
+    if segment.kind is SegmentKind.STATIC:
+        qs = await contact_search.matching(actor, ContactFilter())
+        return await qs.filter(id__in=members.members_only(segment)).count()
     filters = await _usable_filter(actor, segment)
     return await (await contact_search.matching(actor, filters)).count()

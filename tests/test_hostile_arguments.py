@@ -136,6 +136,10 @@ async def build_records(api, world: World) -> Records:
     segment = await made("""mutation($input: SegmentCreateInput!) {
       segmentCreate(input: $input) { segment { id } errors { code field message } } }""",
                          {"organizationId": org, "name": "Juniors"}, "segmentCreate", "segment")
+    static_segment = await made("""mutation($input: SegmentCreateInput!) {
+      segmentCreate(input: $input) { segment { id } errors { code field message } } }""",
+                                {"organizationId": org, "name": "Board", "kind": "STATIC"},
+                                "segmentCreate", "segment")
     export = await made("""mutation($input: ContactsExportInput!) {
       contactsExport(input: $input) { export { id } errors { code field message } } }""",
                         {"organizationId": org}, "contactsExport", "export")
@@ -164,7 +168,8 @@ async def build_records(api, world: World) -> Records:
         "customFormUpdate": form, "customFormDelete": form, "customSectionUpdate": section,
         "customSectionDelete": section, "customFieldUpdate": custom_field,
         "customFieldArchive": custom_field, "segment": segment, "segmentUpdate": segment,
-        "segmentDelete": segment,
+        "segmentDelete": segment, "segmentMembersAdd": static_segment,
+        "segmentMembersRemove": static_segment,
     }
     fillers = Fillers(
         ids={

@@ -14,6 +14,7 @@ from models.contacts import Contact
 from resolvers.common import audit
 from resolvers.common.actor import Actor
 from resolvers.common.errors import ErrorCollector, FieldPath, NotFound, UserErrorCode, UserErrors
+from resolvers.common.locks import locked_row
 from resolvers.common.tasks import unit_of_work
 from resolvers.common.time import now
 from resolvers.common.validation import clean_text
@@ -56,16 +57,7 @@ async def _check_name_free(actor: Actor, name: str, keep_id: int | None = None) 
 
 async def _locked_colour(actor: Actor, colour_id: int | None, field: FieldPath) -> Colour:
     # Locked, so a colour being assigned cannot be deleted under the assignment.
-    colour = None
-    if colour_id is not None:
-        colour = (
-            await Colour.filter(id=colour_id, organization_id=actor.organization_id)
-            .select_for_update()
-            .first()
-        )
-    if colour is None:
-        raise NotFound(field)
-    return colour
+    return await locked_row(Colour, actor, colour_id, field)
 
 
 async def palette(actor: Actor) -> list[Colour]:

@@ -10,8 +10,13 @@ own: a transaction-scoped advisory lock on PostgreSQL.
 from __future__ import annotations
 
 from enum import IntEnum
+from typing import TypeVar
 
+from resolvers.common.actor import Actor
+from resolvers.common.errors import FieldPath, NotFound
 from resolvers.common.tasks import current_unit_of_work
+
+Record = TypeVar("Record")
 
 
 class Purpose(IntEnum):
@@ -36,3 +41,18 @@ async def advisory_lock(organization_id: int, purpose: Purpose) -> None:
     # formatting them into the statement is safe.
     key = (organization_id & 0xFFFFFFFF) - ((organization_id & 0x80000000) << 1)
     await connection.execute_query(f"SELECT pg_advisory_xact_lock({int(purpose)}, {int(key)})")
+
+
+async def locked_row(model: type[Record], actor: Actor, pk: int | None, field: FieldPath) -> Record:
+    """The actor's organization's `model` row `pk`, locked for the current transaction;
+    NOT_FOUND on `field` when it is missing or another organization's."""
+    row = None
+    if pk is not None:
+        row = (
+            await model.filter(id=pk, organization_id=actor.organization_id)
+            .select_for_update()
+            .first()
+        )
+    if row is None:
+        raise NotFound(field)
+    return row

@@ -17,6 +17,7 @@ from carnet.i18n import N_
 from models.contacts import Contact, ContactKind
 from resolvers.common.actor import Actor
 from resolvers.common.errors import ErrorCollector, FieldPath, NotFound, UserErrorCode, UserErrors
+from resolvers.common.locks import locked_row
 
 SORT_NAME_MAX_LENGTH = 300
 # One call handles at most this many contacts; bigger selections go through the bulk
@@ -91,16 +92,7 @@ async def contact_in(actor: Actor, contact_id: int | None, field: FieldPath) -> 
 
 async def locked_contact(actor: Actor, contact_id: int | None, field: FieldPath) -> Contact:
     """The same, locked for the current transaction."""
-    contact = None
-    if contact_id is not None:
-        contact = (
-            await Contact.filter(id=contact_id, organization_id=actor.organization_id)
-            .select_for_update()
-            .first()
-        )
-    if contact is None:
-        raise NotFound(field)
-    return contact
+    return await locked_row(Contact, actor, contact_id, field)
 
 
 def jsonable(values: dict[str, Any]) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from models.groups import Group, GroupMember
 from resolvers.common import audit
 from resolvers.common.actor import Actor
 from resolvers.common.errors import ErrorCollector, FieldPath, NotFound, UserErrorCode, UserErrors
+from resolvers.common.locks import locked_row
 from resolvers.common.pagination import Page, paginate
 from resolvers.common.tasks import unit_of_work
 from resolvers.common.validation import clean_text
@@ -55,16 +56,7 @@ async def _check_name_free(actor: Actor, name: str, keep_id: int | None = None) 
 
 
 async def _locked_group(actor: Actor, group_id: int | None, field: FieldPath) -> Group:
-    group = None
-    if group_id is not None:
-        group = (
-            await Group.filter(id=group_id, organization_id=actor.organization_id)
-            .select_for_update()
-            .first()
-        )
-    if group is None:
-        raise NotFound(field)
-    return group
+    return await locked_row(Group, actor, group_id, field)
 
 
 async def create(actor: Actor, name: str, description: str | None) -> Group:

@@ -25,6 +25,7 @@ from resolvers.common.errors import (
     UserErrorCode,
     UserErrors,
 )
+from resolvers.common.locks import locked_row
 from resolvers.common.pagination import Page, paginate
 from resolvers.common.tasks import unit_of_work
 from resolvers.common.validation import clean_text
@@ -96,16 +97,7 @@ async def _check_name_free(actor: Actor, name: str, keep_id: int | None = None) 
 
 
 async def locked(actor: Actor, segment_id: int | None, field: FieldPath) -> Segment:
-    found = None
-    if segment_id is not None:
-        found = (
-            await Segment.filter(id=segment_id, organization_id=actor.organization_id)
-            .select_for_update()
-            .first()
-        )
-    if found is None:
-        raise NotFound(field)
-    return found
+    return await locked_row(Segment, actor, segment_id, field)
 
 
 async def create(

@@ -112,6 +112,9 @@ class Settings(BaseSettings):
     # values) is blanked this many days after it was asked for; who was sent what stays.
     outbox_retention_days: int = Field(default=7, ge=1, le=365)
 
+    # Records a bulk operation's chunk (one job, one transaction) takes on.
+    bulk_chunk_size: int = Field(default=500, ge=1, le=10_000)
+
     job_timeout_seconds: int = 60
     job_max_tries: int = 4
     job_keep_result_seconds: int = 24 * 3600

@@ -15,4 +15,5 @@ MODEL_MODULES = [
     "models.audit",
     "models.messaging",
     "models.tasks",
+    "models.bulk",
 ]

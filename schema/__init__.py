@@ -20,6 +20,8 @@ from strawberry.tools import merge_types
 from carnet.settings import Settings
 from schema.affiliations import AffiliationsMutation
 from schema.audit import AuditQuery, AuditSubscription
+from schema.bulk import BulkMutation, BulkQuery
+from schema.bulk_contacts import BulkContactsMutation
 from schema.colours import ColoursMutation, ColoursQuery
 from schema.connection_arguments import ConnectionArguments
 from schema.contacts import ContactMutation, ContactQuery
@@ -56,6 +58,7 @@ Query = merge_types(
         ContactExportsQuery,
         CustomFieldsQuery,
         SegmentsQuery,
+        BulkQuery,
     ),
 )
 Mutation = merge_types(
@@ -74,6 +77,8 @@ Mutation = merge_types(
         CustomFieldsMutation,
         CustomFieldAnswersMutation,
         SegmentsMutation,
+        BulkMutation,
+        BulkContactsMutation,
     ),
 )
 Subscription = merge_types("Subscription", (AuditSubscription,))

@@ -4,6 +4,8 @@
 `@requiresPermission(...)` to the SDL, says "Requires ..." in the field's description,
 and checks it before the resolver runs:
 
+- `also=Permission.Y` makes both required (a batch action: bulk.run AND what the action
+  changes); the SDL shows `andPermission: Y`;
 - anonymous caller on a non-public field → UNAUTHENTICATED;
 - the record at hand is the parent object or, on a root field, the one its declared
   `scope` argument names (by default its only id argument): the caller gets in when their
@@ -32,7 +34,7 @@ from strawberry.utils.await_maybe import await_maybe
 
 from models.organizations import Organization
 from resolvers.common.actor import Principal
-from resolvers.common.errors import NotFound, Unauthenticated
+from resolvers.common.errors import Forbidden, NotFound, Unauthenticated
 from resolvers.common.permissions import Permission, Relationship
 from schema import ids
 from schema.context import field_key
@@ -53,16 +55,25 @@ RelationshipEnum = strawberry.enum(Relationship, name="Relationship")
 class RequiresPermission:
     permission: PermissionEnum | None = strawberry.UNSET
     relationship: RelationshipEnum | None = strawberry.UNSET
+    and_permission: PermissionEnum | None = strawberry.field(
+        default=strawberry.UNSET, description="Also needed, besides `permission`."
+    )
 
 
 class Allow(BasePermission):
     """Carries the directive; the decision is `Guard.admit`'s."""
 
-    def __init__(self, permission: Permission | None, relationship: Relationship | None):
+    def __init__(
+        self,
+        permission: Permission | None,
+        relationship: Relationship | None,
+        also: Permission | None = None,
+    ):
         self.permission = permission
         self.relationship = relationship
+        self.also = also
         # Only the arguments given, so the SDL reads @requiresPermission(permission: X).
-        given = {"permission": permission, "relationship": relationship}
+        given = {"permission": permission, "relationship": relationship, "and_permission": also}
         self._schema_directive = RequiresPermission(
             **{name: value for name, value in given.items() if value is not None}
         )
@@ -110,8 +121,9 @@ class Guard(PermissionExtension):
         permission: Permission | None,
         relationship: Relationship | None,
         scope: str | None,
+        also: Permission | None = None,
     ):
-        self.allow = Allow(permission, relationship)
+        self.allow = Allow(permission, relationship, also)
         super().__init__([self.allow], use_directives=True)
         self.declared_scope = scope
         self.scope: IdArgument | None = None
@@ -165,7 +177,10 @@ class Guard(PermissionExtension):
             if relationship is Relationship.SELF and source is None and permission is None:
                 return Principal(context.user, context.meta)  # acts on the caller only
             raise NotFound()
-        return await authorize(context, record, permission, relationship)
+        principal = await authorize(context, record, permission, relationship)
+        if self.allow.also is not None and not principal.can(self.allow.also):
+            raise Forbidden()
+        return principal
 
     def _organization_at_hand(self, source: Any, kwargs: dict) -> int | None:
         """The organization the call concerns when its id alone tells it (an Organization
@@ -200,6 +215,7 @@ def requires(
     *,
     relationship: Relationship | None = None,
     scope: str | None = None,
+    also: Permission | None = None,
 ) -> dict[str, Any]:
     """`scope` names the argument carrying the record the permission is checked against,
     as a GraphQL path ("organizationId", "input.contactId"); needed when the field takes
@@ -207,8 +223,12 @@ def requires(
     if permission is None and relationship is None:
         raise ValueError("requires() needs a permission or a relationship")
     parts = []
+    if also is not None and (permission is None or relationship is not None):
+        raise ValueError("requires(also=) adds to a permission, without a relationship")
     if permission is not None:
         parts.append(f"Requires {permission.value}")
+    if also is not None:
+        parts.append(f"and {also.value}")
     if relationship is Relationship.PUBLIC:
         parts.append("Public: no sign-in needed")
     elif relationship is Relationship.AUTHENTICATED:
@@ -216,7 +236,7 @@ def requires(
     elif relationship is not None:
         parts.append(f"{'or' if permission else 'Requires'} the {relationship.value} relationship")
     return {
-        "extensions": [Guard(permission, relationship, scope)],
+        "extensions": [Guard(permission, relationship, scope, also)],
         "description": " ".join(parts) + ".",
     }
 

@@ -13,6 +13,7 @@ from tortoise import connections
 
 import tests.affiliations_authz_examples
 import tests.authz_examples
+import tests.bulk_authz_examples
 import tests.colours_authz_examples
 import tests.contacts_authz_examples
 import tests.custom_fields_authz_examples
@@ -87,7 +88,9 @@ def expected(directive: RequiresPermission, caller: str) -> str:
         return "ALLOWED"
     if caller == "OTHER_ORGANIZATION":
         return "NOT_FOUND"
-    return "ALLOWED" if directive.permission in ROLE_PERMISSIONS[Role(caller)] else "FORBIDDEN"
+    granted = ROLE_PERMISSIONS[Role(caller)]
+    needed = [directive.permission, directive.and_permission]
+    return "ALLOWED" if all(p in granted for p in needed if p) else "FORBIDDEN"
 
 
 def outcome(result, field: str) -> str:

@@ -143,6 +143,10 @@ async def build_records(api, world: World) -> Records:
     export = await made("""mutation($input: ContactsExportInput!) {
       contactsExport(input: $input) { export { id } errors { code field message } } }""",
                         {"organizationId": org}, "contactsExport", "export")
+    bulk_operation = await made("""mutation($input: ContactsBulkColourSetInput!) {
+      contactsBulkColourSet(input: $input) { operation { id } errors { code field message } } }""",
+                                {"organizationId": org, "target": {"contactIds": [person]}},
+                                "contactsBulkColourSet", "operation")
     invitation = await made("""mutation($input: StaffAddInput!) { staffAdd(input: $input) {
       invitation { id } errors { code field message } } }""",
                             {"organizationId": org, "email": "invitee@example.test",
@@ -169,7 +173,8 @@ async def build_records(api, world: World) -> Records:
         "customSectionDelete": section, "customFieldUpdate": custom_field,
         "customFieldArchive": custom_field, "segment": segment, "segmentUpdate": segment,
         "segmentDelete": segment, "segmentMembersAdd": static_segment,
-        "segmentMembersRemove": static_segment,
+        "segmentMembersRemove": static_segment, "bulkOperation": bulk_operation,
+        "bulkOperationCancel": bulk_operation,
     }
     fillers = Fillers(
         ids={
@@ -181,7 +186,7 @@ async def build_records(api, world: World) -> Records:
             "affiliatedTo": school, "colourId": colour, "colourIds": colour, "ids": group,
             "groupId": group, "fieldId": custom_field, "customFieldId": custom_field,
             "sectionId": section, "formId": form, "userId": world.loner.gid,
-            "actorId": world.owner.gid,
+            "actorId": world.owner.gid, "segmentId": segment,
         },
         texts={
             "email": lambda n: f"filler{n}@example.test",

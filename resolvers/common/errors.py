@@ -34,6 +34,8 @@ class UserErrorCode(StrEnum):
     LAST_OWNER = "LAST_OWNER"
     FORBIDDEN = "FORBIDDEN"
     RATE_LIMITED = "RATE_LIMITED"
+    EMPTY_TARGET = "EMPTY_TARGET"
+    ALREADY_FINISHED = "ALREADY_FINISHED"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,77 @@
+"""The registry of batch actions: what each kind of operation does to a chunk's records.
+
+    register(BulkOperationKind.CONTACT_COLOUR_SET, Action(
+        record_type="contact", permission=Permission.CONTACTS_WRITE, apply=set_colour,
+        undoable=True))
+
+`apply(context, record_ids)` runs inside the chunk's transaction, on the records still
+PENDING in it (ids of `record_type`, frozen when the operation started; some may have been
+deleted since). It changes them set-based where it can and returns one `RecordResult` per
+record it handled; a record it returns nothing for is SKIPPED as NOT_FOUND. `before` and
+`after` are the values it changed (JSON), kept for undo. Domains register their actions
+from their own resolvers modules (e.g. resolvers.colours.bulk); jobs.bulk imports them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from tortoise.backends.base.client import BaseDBAsyncClient
+
+from models.bulk import BulkItemStatus, BulkOperation
+from models.organizations import Organization
+from resolvers.common.permissions import Permission
+
+
+@dataclass(frozen=True)
+class RecordResult:
+    record_id: int
+    status: BulkItemStatus
+    reason_code: str = ""
+    message: str = ""  # an English msgid (carnet.i18n.N_), translated when read
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class ChunkContext:
+    operation: BulkOperation
+    organization: Organization
+    started_by_id: int | None  # the user who started it (None if their login is gone)
+    params: dict[str, Any]
+    connection: BaseDBAsyncClient  # the chunk's transaction
+    moment: datetime  # "now" for the whole chunk
+
+
+Apply = Callable[[ChunkContext, Sequence[int]], Awaitable[list[RecordResult]]]
+
+
+@dataclass(frozen=True)
+class Action:
+    record_type: str
+    permission: Permission  # besides bulk.run, what starting it requires
+    apply: Apply
+    undoable: bool = False
+
+
+_ACTIONS: dict[str, Action] = {}
+
+
+def register(kind: str, action: Action) -> None:
+    if kind in _ACTIONS and _ACTIONS[kind] is not action:
+        raise ValueError(f"two actions for {kind}")
+    _ACTIONS[kind] = action
+
+
+def action_for(kind: str) -> Action:
+    try:
+        return _ACTIONS[kind]
+    except KeyError:
+        raise LookupError(f"no bulk action registered for {kind}") from None
+
+
+def registered(kind: str) -> bool:
+    return kind in _ACTIONS

@@ -1,0 +1,217 @@
+"""Running one chunk of an operation, exactly once.
+
+A chunk runs in one transaction that locks its chunk row, returns at once if the chunk is
+no longer PENDING, applies the action to its PENDING items, writes their results and the
+operation's counters, and marks itself DONE: a chunk job run twice (a retry, a killed
+worker, a re-enqueue by the sweeper) has the effect of one run. Chunks of one operation
+may run at once on several workers; they meet only on the operation's row, last, for its
+counters. The chunk that finds no chunk left PENDING ends the operation.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime
+
+from tortoise.expressions import F
+
+from carnet.i18n import N_
+from models.bulk import (
+    BulkChunkState,
+    BulkItemStatus,
+    BulkOperation,
+    BulkOperationChunk,
+    BulkOperationItem,
+    BulkOperationState,
+)
+from resolvers.bulk import progress
+from resolvers.bulk.actions import ChunkContext, RecordResult, action_for
+from resolvers.bulk.operations import JOB, counts
+from resolvers.common import audit
+from resolvers.common.actor import RequestMeta
+from resolvers.common.tasks import current_unit_of_work, on_give_up, unit_of_work
+from resolvers.common.time import now
+
+CANCELED = "CANCELED"
+NOT_FOUND = "NOT_FOUND"
+CHUNK_FAILED = "CHUNK_FAILED"
+_MESSAGES = {
+    CANCELED: N_("The operation was canceled before this record's turn."),
+    NOT_FOUND: N_("The record no longer exists."),
+    CHUNK_FAILED: N_("This record's part of the operation failed after repeated errors."),
+}
+# Rows per results statement: well under SQLite's and PostgreSQL's parameter limits.
+_RESULTS_PER_STATEMENT = 1000
+
+
+async def run_chunk(operation_id: int, number: int) -> None:
+    """The `bulk_chunk` job's body."""
+    async with unit_of_work():
+        chunk = await _locked_pending(operation_id, number)
+        if chunk is None:
+            return
+        operation = await BulkOperation.get(id=operation_id).select_related("organization")
+        moment = now()
+        if operation.state is BulkOperationState.CREATED:
+            await BulkOperation.filter(id=operation_id, state=BulkOperationState.CREATED).update(
+                state=BulkOperationState.RUNNING, started_at=moment, updated_at=moment
+            )
+        record_ids = await _pending_records(chunk)
+        if operation.state is BulkOperationState.CANCELED:
+            results = [_reason(pk, BulkItemStatus.SKIPPED, CANCELED) for pk in record_ids]
+        else:
+            context = ChunkContext(
+                operation=operation,
+                organization=operation.organization,
+                started_by_id=operation.started_by_id,
+                params=operation.params or {},
+                connection=current_unit_of_work().connection,
+                moment=moment,
+            )
+            results = await action_for(operation.kind).apply(context, record_ids)
+        operation = await _record(chunk, record_ids, results, BulkChunkState.DONE, moment)
+    await progress.publish(operation)
+
+
+async def fail_chunk(operation_id: int, number: int) -> None:
+    """When the chunk's task is given up: its records FAILED, the operation FAILED once
+    its other chunks are done."""
+    async with unit_of_work():
+        chunk = await _locked_pending(operation_id, number)
+        if chunk is None:
+            return
+        record_ids = await _pending_records(chunk)
+        results = [_reason(pk, BulkItemStatus.FAILED, CHUNK_FAILED) for pk in record_ids]
+        operation = await _record(chunk, record_ids, results, BulkChunkState.FAILED, now())
+    await progress.publish(operation)
+
+
+on_give_up(JOB, fail_chunk)
+
+
+def _reason(record_id: int, status: BulkItemStatus, code: str) -> RecordResult:
+    return RecordResult(record_id, status, code, _MESSAGES[code])
+
+
+async def _locked_pending(operation_id: int, number: int) -> BulkOperationChunk | None:
+    chunk = (
+        await BulkOperationChunk.filter(operation_id=operation_id, number=number)
+        .select_for_update()
+        .first()
+    )
+    return chunk if chunk is not None and chunk.state is BulkChunkState.PENDING else None
+
+
+async def _pending_records(chunk: BulkOperationChunk) -> list[int]:
+    return await (
+        BulkOperationItem.filter(
+            operation_id=chunk.operation_id,
+            position__gte=chunk.first_position,
+            position__lte=chunk.last_position,
+            status=BulkItemStatus.PENDING,
+        )
+        .order_by("position")
+        .values_list("record_id", flat=True)
+    )
+
+
+async def _record(
+    chunk: BulkOperationChunk,
+    record_ids: Sequence[int],
+    results: Sequence[RecordResult],
+    state: BulkChunkState,
+    moment: datetime,
+) -> BulkOperation:
+    """Writes the chunk's results, its state and the operation's counters; ends the
+    operation when no chunk is left. The fresh operation, for progress."""
+    wanted = set(record_ids)
+    given = {r.record_id: r for r in results if r.record_id in wanted}
+    complete = [
+        given.get(pk) or _reason(pk, BulkItemStatus.SKIPPED, NOT_FOUND) for pk in record_ids
+    ]
+    await write_results(chunk.operation_id, complete, moment)
+    await BulkOperationChunk.filter(id=chunk.id).update(state=state, done_at=moment)
+    tally = Counter(r.status for r in complete)
+    # Last: the operation's row is where concurrent chunks meet; hold its lock briefly.
+    await BulkOperation.filter(id=chunk.operation_id).update(
+        processed=F("processed") + len(complete),
+        succeeded=F("succeeded") + tally[BulkItemStatus.SUCCEEDED],
+        skipped=F("skipped") + tally[BulkItemStatus.SKIPPED],
+        failed=F("failed") + tally[BulkItemStatus.FAILED],
+        updated_at=moment,
+    )
+    return await _settle(chunk.operation_id, moment)
+
+
+async def write_results(
+    operation_id: int, results: Sequence[RecordResult], moment: datetime
+) -> None:
+    """One UPDATE … FROM (VALUES …) per thousand records, whatever the results hold."""
+    connection = current_unit_of_work().connection
+    postgres = connection.capabilities.dialect == "postgres"
+    for start in range(0, len(results), _RESULTS_PER_STATEMENT):
+        batch = results[start : start + _RESULTS_PER_STATEMENT]
+        params: list = [moment]
+        rows = []
+        for result in batch:
+            base = len(params)
+            params += [
+                int(result.record_id),
+                BulkItemStatus(result.status).value,
+                result.reason_code,
+                result.message,
+                None if result.before is None else json.dumps(result.before),
+                None if result.after is None else json.dumps(result.after),
+            ]
+            if postgres:
+                rows.append(
+                    f"(${base + 1}::bigint, ${base + 2}::text, ${base + 3}::text, "
+                    f"${base + 4}::text, ${base + 5}::text, ${base + 6}::text)"
+                )
+            else:
+                rows.append("(?, ?, ?, ?, ?, ?)")
+        cast = "::jsonb" if postgres else ""
+        moment_slot = "$1::timestamptz" if postgres else "?"
+        await connection.execute_query(
+            "UPDATE bulk_operation_item SET status = v.column2, reason_code = v.column3, "
+            f'message = v.column4, "before" = v.column5{cast}, "after" = v.column6{cast}, '
+            f"processed_at = {moment_slot} FROM (VALUES {', '.join(rows)}) AS v "
+            f"WHERE bulk_operation_item.operation_id = {int(operation_id)} "
+            "AND bulk_operation_item.record_id = v.column1",
+            params,
+        )
+
+
+async def _settle(operation_id: int, moment: datetime) -> BulkOperation:
+    """The operation, ended if no chunk is left PENDING (run holding its row's lock, so of
+    two last chunks committing at once, the second sees the first's)."""
+    operation = await BulkOperation.get(id=operation_id)
+    if operation.finished_at is not None or await BulkOperationChunk.exists(
+        operation_id=operation_id, state=BulkChunkState.PENDING
+    ):
+        return operation
+    if operation.state is not BulkOperationState.CANCELED:
+        failed = await BulkOperationChunk.exists(
+            operation_id=operation_id, state=BulkChunkState.FAILED
+        )
+        operation.state = BulkOperationState.FAILED if failed else BulkOperationState.COMPLETED
+    operation.finished_at = moment
+    await BulkOperation.filter(id=operation_id).update(
+        state=operation.state, finished_at=moment, updated_at=moment
+    )
+    event = {
+        BulkOperationState.COMPLETED: "bulk_operation.complete",
+        BulkOperationState.FAILED: "bulk_operation.fail",
+        BulkOperationState.CANCELED: "bulk_operation.stop",
+    }[operation.state]
+    await audit.record(
+        event,
+        actor=None,
+        meta=RequestMeta(),
+        organization_id=operation.organization_id,
+        target=("BulkOperation", operation.id),
+        after={"kind": operation.kind, **counts(operation)},
+    )
+    return operation

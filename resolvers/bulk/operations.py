@@ -1,0 +1,148 @@
+"""Starting, canceling and reading bulk operations.
+
+`start` freezes the target, cuts it into chunks and defers one durable task per chunk, all
+in the caller's unit of work: the chunks are enqueued after it commits, and the sweeper
+re-enqueues any whose job died (resolvers.common.tasks). Nothing of the target is read
+into Python. The action's own checks (its arguments, its permission) come first, in the
+action's module (e.g. resolvers.colours.bulk).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tortoise.queryset import QuerySet
+
+from carnet.i18n import N_
+from carnet.settings import current_settings
+from models.bulk import BulkOperation, BulkOperationItem, BulkOperationState
+from resolvers.bulk import progress, targets
+from resolvers.bulk.actions import action_for
+from resolvers.common import audit
+from resolvers.common.actor import Actor
+from resolvers.common.errors import FieldPath, Forbidden, NotFound, UserErrorCode, UserErrors
+from resolvers.common.locks import locked_row
+from resolvers.common.pagination import Page, paginate
+from resolvers.common.permissions import Permission
+from resolvers.common.tasks import unit_of_work
+from resolvers.common.time import now
+
+JOB = "bulk_chunk"
+
+
+def counts(operation: BulkOperation) -> dict[str, int]:
+    return {
+        "total": operation.total,
+        "processed": operation.processed,
+        "succeeded": operation.succeeded,
+        "skipped": operation.skipped,
+        "failed": operation.failed,
+    }
+
+
+async def start(
+    actor: Actor,
+    kind: str,
+    records: QuerySet,
+    *,
+    target: dict[str, Any],
+    params: dict[str, Any],
+    target_field: FieldPath = ("input", "target"),
+    undo_of_id: int | None = None,
+) -> BulkOperation:
+    """A new operation of `kind` on the records `records` selects now; EMPTY_TARGET (and
+    nothing written) when it selects none. Call it inside the caller's unit of work."""
+    action = action_for(kind)
+    if not (actor.can(Permission.BULK_RUN) and actor.can(action.permission)):
+        raise Forbidden()
+    async with unit_of_work() as uow:
+        operation = await BulkOperation.create(
+            organization_id=actor.organization_id,
+            kind=kind,
+            record_type=action.record_type,
+            params=params,
+            target=target,
+            started_by=actor.user,
+            undo_of_id=undo_of_id,
+        )
+        operation.total = await targets.freeze(operation, records)
+        if operation.total == 0:
+            raise UserErrors.single(
+                UserErrorCode.EMPTY_TARGET, target_field, N_("No record matches: nothing to do.")
+            )
+        chunks = await targets.cut(operation, current_settings().bulk_chunk_size)
+        await BulkOperation.filter(id=operation.id).update(total=operation.total)
+        for number in range(1, chunks + 1):
+            await uow.defer(JOB, operation.id, number)
+        await audit.record(
+            "bulk_operation.start",
+            actor=actor.user,
+            meta=actor.meta,
+            organization_id=actor.organization_id,
+            target=("BulkOperation", operation.id),
+            after={"kind": kind, "total": operation.total, "target": target, "params": params},
+        )
+    return operation
+
+
+async def cancel(actor: Actor, operation_id: int | None) -> BulkOperation:
+    """Stops the operation at its next chunk: the chunks not yet run skip their records
+    (reason CANCELED); what was done stays done. ALREADY_FINISHED once it has ended."""
+    async with unit_of_work():
+        operation = await locked_row(BulkOperation, actor, operation_id, ("input", "id"))
+        if BulkOperationState(operation.state).finished:
+            raise UserErrors.single(
+                UserErrorCode.ALREADY_FINISHED,
+                ("input", "id"),
+                N_("This operation has already finished."),
+            )
+        moment = now()
+        operation.state = BulkOperationState.CANCELED
+        operation.canceled_at, operation.canceled_by = moment, actor.user
+        await BulkOperation.filter(id=operation.id).update(
+            state=operation.state,
+            canceled_at=moment,
+            canceled_by_id=actor.user.id,
+            updated_at=moment,
+        )
+        await audit.record(
+            "bulk_operation.cancel",
+            actor=actor.user,
+            meta=actor.meta,
+            organization_id=actor.organization_id,
+            target=("BulkOperation", operation.id),
+            after={"kind": operation.kind, **counts(operation)},
+        )
+    await progress.publish(operation)
+    return operation
+
+
+async def operation(actor: Actor, operation_id: int | None) -> BulkOperation:
+    found = None
+    if operation_id is not None:
+        found = await BulkOperation.get_or_none(
+            id=operation_id, organization_id=actor.organization_id
+        )
+    if found is None:
+        raise NotFound(("id",))
+    return found
+
+
+async def operations(
+    actor: Actor, state: BulkOperationState | None, kind: str | None, **page_args
+) -> Page:
+    """The organization's operations, newest first."""
+    qs = BulkOperation.filter(organization_id=actor.organization_id)
+    if state is not None:
+        qs = qs.filter(state=state)
+    if kind is not None:
+        qs = qs.filter(kind=kind)
+    return await paginate(qs, order=("-id",), **page_args)
+
+
+async def results(operation: BulkOperation, status: str | None, **page_args) -> Page:
+    """The operation's records in target order, with what was done to each."""
+    qs = BulkOperationItem.filter(operation_id=operation.id)
+    if status is not None:
+        qs = qs.filter(status=status)
+    return await paginate(qs, order=("position",), **page_args)

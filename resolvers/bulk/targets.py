@@ -1,0 +1,51 @@
+"""Freezing a target: its record ids written as the operation's items by one
+`INSERT … SELECT` from the target's own query, never read into Python; and cutting the items
+into chunks, set-based too. Item positions run 1..total in record-id order, so a chunk is a
+range of positions (a keyset over the frozen ids)."""
+
+from __future__ import annotations
+
+from tortoise.queryset import QuerySet
+
+from models.bulk import BulkChunkState, BulkItemStatus, BulkOperation
+from resolvers.common.tasks import current_unit_of_work
+
+
+def _select_sql(records: QuerySet) -> tuple[str, list]:
+    query = records.values("id")
+    query._choose_db_if_not_chosen()
+    query._make_query()
+    return query.query.get_parameterized_sql()
+
+
+async def freeze(operation: BulkOperation, records: QuerySet) -> int:
+    """Writes one PENDING item per distinct record `records` selects; how many it wrote."""
+    connection = current_unit_of_work().connection
+    inner, params = _select_sql(records)
+    operation_id = int(operation.id)  # an int: safe to format into the statement
+    await connection.execute_query(
+        "INSERT INTO bulk_operation_item "
+        "(operation_id, position, record_id, status, reason_code, message) "
+        f"SELECT {operation_id}, ROW_NUMBER() OVER (ORDER BY t.id), t.id, "
+        f"'{BulkItemStatus.PENDING.value}', '', '' "
+        f"FROM (SELECT DISTINCT target.id AS id FROM ({inner}) AS target) AS t",
+        params,
+    )
+    _, rows = await connection.execute_query(
+        f"SELECT COUNT(*) AS total FROM bulk_operation_item WHERE operation_id = {operation_id}"
+    )
+    return int(rows[0]["total"])
+
+
+async def cut(operation: BulkOperation, chunk_size: int) -> int:
+    """Cuts the items into chunks of `chunk_size` positions; how many chunks."""
+    connection = current_unit_of_work().connection
+    operation_id, size = int(operation.id), int(chunk_size)
+    await connection.execute_query(
+        "INSERT INTO bulk_operation_chunk "
+        "(operation_id, number, first_position, last_position, state) "
+        f"SELECT {operation_id}, (position - 1) / {size} + 1, MIN(position), MAX(position), "
+        f"'{BulkChunkState.PENDING.value}' FROM bulk_operation_item "
+        f"WHERE operation_id = {operation_id} GROUP BY (position - 1) / {size}"
+    )
+    return -(-operation.total // size)

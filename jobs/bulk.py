@@ -6,6 +6,7 @@ from __future__ import annotations
 import resolvers.colours.bulk  # noqa: F401  (registers CONTACT_COLOUR_SET)
 from resolvers.bulk import chunks
 from resolvers.common.tasks import run_job
+from resolvers.contacts import bulk_actions  # noqa: F401  (update, archive, restore, undo)
 
 
 async def bulk_chunk(ctx: dict, task_id: int) -> None:

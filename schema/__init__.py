@@ -25,6 +25,7 @@ from schema.bulk_contacts import BulkContactsMutation
 from schema.colours import ColoursMutation, ColoursQuery
 from schema.connection_arguments import ConnectionArguments
 from schema.contacts import ContactMutation, ContactQuery
+from schema.contacts_bulk_actions import ContactsBulkActionsMutation
 from schema.custom_field_answers import CustomFieldAnswersMutation
 from schema.custom_fields import CustomFieldsMutation, CustomFieldsQuery
 from schema.duplicates import ContactDuplicatesMutation, ContactDuplicatesQuery
@@ -79,6 +80,7 @@ Mutation = merge_types(
         SegmentsMutation,
         BulkMutation,
         BulkContactsMutation,
+        ContactsBulkActionsMutation,
     ),
 )
 Subscription = merge_types("Subscription", (AuditSubscription,))

@@ -16,7 +16,7 @@ from strawberry.scalars import JSON
 from carnet.i18n import N_, translate
 from models.bulk import BulkItemStatus, BulkOperation, BulkOperationKind, BulkOperationState
 from resolvers.bulk import contact_targets, operations
-from resolvers.bulk.actions import action_for, registered
+from resolvers.bulk import undo as bulk_undo
 from resolvers.bulk.contact_targets import ContactTarget
 from resolvers.common.errors import BadUserInput, NotFound, UserErrorCode, UserErrors
 from resolvers.common.permissions import Permission
@@ -101,12 +101,8 @@ class BulkOperationType(Node):
 
     @strawberry.field(description="Whether `bulkOperationUndo` can undo it now.")
     def can_undo(self) -> bool:
-        undoable = registered(self.kind) and action_for(self.kind).undoable
-        return (
-            undoable
-            and self.undone_by_id is None
-            and self.state in (BulkOperationState.COMPLETED, BulkOperationState.CANCELED)
-        )
+        # Undoers register with resolvers.bulk.undo, which decides (finished, not undone).
+        return bulk_undo.can_undo(self)
 
     @strawberry.field(description="Each record of the target, in target order.")
     async def results(

@@ -174,7 +174,7 @@ async def build_records(api, world: World) -> Records:
         "customFieldArchive": custom_field, "segment": segment, "segmentUpdate": segment,
         "segmentDelete": segment, "segmentMembersAdd": static_segment,
         "segmentMembersRemove": static_segment, "bulkOperation": bulk_operation,
-        "bulkOperationCancel": bulk_operation,
+        "bulkOperationCancel": bulk_operation, "bulkOperationUndo": bulk_operation,
     }
     fillers = Fillers(
         ids={

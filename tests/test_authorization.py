@@ -14,6 +14,7 @@ from tortoise import connections
 import tests.affiliations_authz_examples
 import tests.authz_examples
 import tests.bulk_authz_examples
+import tests.bulk_progress_authz_examples
 import tests.colours_authz_examples
 import tests.contacts_authz_examples
 import tests.custom_fields_authz_examples

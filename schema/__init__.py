@@ -22,6 +22,7 @@ from schema.affiliations import AffiliationsMutation
 from schema.audit import AuditQuery, AuditSubscription
 from schema.bulk import BulkMutation, BulkQuery
 from schema.bulk_contacts import BulkContactsMutation
+from schema.bulk_progress import BulkProgressSubscription
 from schema.colours import ColoursMutation, ColoursQuery
 from schema.connection_arguments import ConnectionArguments
 from schema.contacts import ContactMutation, ContactQuery
@@ -83,7 +84,7 @@ Mutation = merge_types(
         ContactsBulkActionsMutation,
     ),
 )
-Subscription = merge_types("Subscription", (AuditSubscription,))
+Subscription = merge_types("Subscription", (AuditSubscription, BulkProgressSubscription))
 
 
 class CarnetSchema(strawberry.Schema):

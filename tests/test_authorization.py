@@ -15,6 +15,7 @@ import tests.affiliations_authz_examples
 import tests.authz_examples
 import tests.bulk_actions_authz_examples
 import tests.bulk_authz_examples
+import tests.bulk_progress_authz_examples
 import tests.colours_authz_examples
 import tests.contacts_authz_examples
 import tests.custom_fields_authz_examples

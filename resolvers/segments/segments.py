@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Subquery
 
 from carnet.i18n import N_
 from models.segments import Segment, SegmentKind
@@ -254,3 +255,12 @@ async def count(actor: Actor, segment: Segment) -> int:
         return await qs.filter(id__in=members.members_only(segment)).count()
     filters = await _usable_filter(actor, segment)
     return await (await contact_search.matching(actor, filters)).count()
+
+
+async def selection(actor: Actor, segment: Segment) -> tuple[ContactFilter, Subquery | None]:
+    """What the segment selects, for whatever reads its contacts in bulk (an export): a
+    saved segment's search and filter, or a static segment's members (an empty filter
+    within them). A saved segment with problems answers BAD_USER_INPUT, as its contacts do."""
+    if segment.kind is SegmentKind.STATIC:
+        return ContactFilter(), members.members_only(segment)
+    return await _usable_filter(actor, segment), None

@@ -6,11 +6,16 @@ job would leave it, so an allowed call mints a link.
 
 from __future__ import annotations
 
+from itertools import count
+
+from models.segments import Segment
 from models.transfers import ContactExport, TransferStatus
 from resolvers.common.time import now
 from schema import ids
 from tests.support.authz import example
 from tests.support.files import a_stored_file
+
+_serial = count()
 
 
 async def organization_id(world, caller):
@@ -54,4 +59,20 @@ example(
     "query($organizationId: ID!) { contactExports(organizationId: $organizationId, first: 5) "
     "{ edges { node { id } } } }",
     organization_id,
+)
+
+
+async def a_segment(world, caller):
+    name = f"Exported {next(_serial)}"
+    segment = await Segment.create(
+        organization=world.organization, name=name, name_key=name.lower()
+    )
+    return {"id": ids.encode("Segment", segment.id)}
+
+
+example(
+    "Mutation.segmentExport",
+    "mutation($id: ID!) { segmentExport(input: {segmentId: $id}) { export { id status } "
+    "errors { code } } }",
+    a_segment,
 )

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from tortoise.exceptions import IntegrityError
+from tortoise.expressions import Subquery
 from tortoise.queryset import QuerySet
 
 from carnet.i18n import N_
@@ -261,3 +262,12 @@ async def matching(actor: Actor, segment: Segment) -> QuerySet:
 
 async def count(actor: Actor, segment: Segment) -> int:
     return await (await matching(actor, segment)).count()
+
+
+async def selection(actor: Actor, segment: Segment) -> tuple[ContactFilter, Subquery | None]:
+    """What the segment selects, for whatever reads its contacts in bulk (an export): a
+    saved segment's search and filter, or a static segment's members (an empty filter
+    within them). A saved segment with problems answers BAD_USER_INPUT, as its contacts do."""
+    if segment.kind is SegmentKind.STATIC:
+        return ContactFilter(), members.members_only(segment)
+    return await _usable_filter(actor, segment), None

@@ -23,6 +23,8 @@ from enum import Enum
 from time import monotonic
 from typing import Any, TextIO
 
+from tortoise.expressions import Subquery
+
 from models.colours import Colour
 from models.contacts import ConsentStatus, Contact
 from models.custom_fields import CustomField, CustomFieldAnswer
@@ -158,9 +160,12 @@ async def write_contacts(
     *,
     after: list[Any] | None = None,
     deadline: float | None = None,
+    within: Subquery | None = None,
 ) -> Written:
     """Writes the matching contacts by name, in batches: the header first unless resuming
-    `after` a row, then batches until every row is out or `deadline` (monotonic) passed."""
+    `after` a row, then batches until every row is out or `deadline` (monotonic) passed.
+    `within`: a subquery of contact ids the rows are further restricted to (a static
+    segment's members)."""
     writer = csv.writer(out, lineterminator="\r\n")
     fields = await custom_field_columns(actor.organization_id)
     field_ids = [f.id for f in fields]
@@ -170,6 +175,8 @@ async def write_contacts(
     if after is None:
         writer.writerow(header_row(fields, locale))
     contacts = await matching(actor, filters)
+    if within is not None:
+        contacts = contacts.filter(id__in=within)
     count = 0
     while True:
         batch = contacts

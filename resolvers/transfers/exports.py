@@ -15,6 +15,8 @@ import io
 from datetime import datetime, timedelta
 from time import monotonic
 
+from tortoise.expressions import Subquery
+
 from carnet.i18n import N_
 from carnet.settings import Settings
 from carnet.storage import current_storage, new_key
@@ -22,7 +24,14 @@ from models.identity import User
 from models.transfers import ContactExport, TransferStatus
 from resolvers.common import audit
 from resolvers.common.actor import Actor, RequestMeta
-from resolvers.common.errors import BadUserInput, NotFound, UserErrorCode, UserErrors
+from resolvers.common.errors import (
+    BadUserInput,
+    FieldPath,
+    Forbidden,
+    NotFound,
+    UserErrorCode,
+    UserErrors,
+)
 from resolvers.common.locks import Purpose, advisory_lock
 from resolvers.common.pagination import Page, paginate
 from resolvers.common.permissions import Permission
@@ -31,9 +40,12 @@ from resolvers.common.time import now
 from resolvers.contacts.search import ContactFilter
 from resolvers.contacts.stored_filters import check_filter, filter_from_json, filter_to_json
 from resolvers.organizations.access import actor_for
+from resolvers.segments import segments
 from resolvers.transfers.export_csv import Written, write_contacts
 
 EXPORT_CONTACTS = "export_contacts"
+# A segment's export stores {SEGMENT_KEY: its id} instead of a filter.
+SEGMENT_KEY = "segment_id"
 # Exports waiting or running per organization: each is a full pass over the address book,
 # so one impatient double-click is fine, a loop of requests is not.
 MAX_EXPORTS_IN_PROGRESS = 3
@@ -61,6 +73,32 @@ async def request_export(actor: Actor, filters: ContactFilter) -> ContactExport:
     """Checks the filter exactly as the contacts list does, then queues the export."""
     await check_filter(actor, filters)
     stored = filter_to_json(filters)
+    return await _queue(actor, stored, {"filter": stored}, ("input", "organizationId"))
+
+
+async def request_segment_export(actor: Actor, segment_id: int | None) -> ContactExport:
+    """Queues the export of a segment's contacts: the same file, built by the same job, as
+    `request_export`'s. What the segment selects is read when the job runs (a saved
+    segment's search and filter, a static segment's members), so the file is the segment
+    as it is then; a segment with problems is refused now, on the path of its id."""
+    if not actor.can(Permission.SEGMENTS_READ):
+        raise Forbidden()
+    try:
+        segment = await segments.segment(actor, segment_id)
+    except NotFound:
+        raise NotFound(("input", "segmentId")) from None
+    try:
+        await segments.selection(actor, segment)
+    except BadUserInput as refused:
+        raise UserErrors.single(
+            UserErrorCode.INVALID, ("input", "segmentId"), refused.message, **refused.params
+        ) from None
+    stored = {SEGMENT_KEY: segment.id}
+    audited = {**stored, "segment": segments.snapshot(segment)}
+    return await _queue(actor, stored, audited, ("input", "segmentId"))
+
+
+async def _queue(actor: Actor, stored: dict, audited: dict, field: FieldPath) -> ContactExport:
     async with unit_of_work() as uow:
         # Counted and added under the organization's lock: requests sent at once queue
         # here, so the limit holds however many arrive together.
@@ -72,7 +110,7 @@ async def request_export(actor: Actor, filters: ContactFilter) -> ContactExport:
         if await in_progress.count() >= MAX_EXPORTS_IN_PROGRESS:
             raise UserErrors.single(
                 UserErrorCode.RATE_LIMITED,
-                ("input", "organizationId"),
+                field,
                 N_("{max} exports are already under way: wait for one to finish."),
                 max=MAX_EXPORTS_IN_PROGRESS,
             )
@@ -86,7 +124,7 @@ async def request_export(actor: Actor, filters: ContactFilter) -> ContactExport:
             meta=actor.meta,
             organization_id=actor.organization_id,
             target=("ContactExport", export.id),
-            after={"filter": stored},
+            after=audited,
         )
     return export
 
@@ -130,21 +168,46 @@ async def build(export_id: int) -> None:
         return
     out = io.StringIO()
     try:
+        filters, within = await _selection(actor, export.filters)
         written = await write_contacts(
             actor,
-            filter_from_json(export.filters),
+            filters,
             actor.meta.locale,
             out,
             after=export.resume_after,
             deadline=monotonic() + run_budget_seconds(),
+            within=within,
         )
-    except (NotFound, BadUserInput):
+    except SegmentGone:
+        await mark_failed(export_id, N_("The segment was deleted since the export was asked."))
+        return
+    except (NotFound, BadUserInput) as refused:
         # A group, colour or custom field of the filter was deleted since: no retry helps.
+        # A segment with problems says so in the segment's own words.
+        segment_problem = isinstance(refused, BadUserInput) and SEGMENT_KEY in export.filters
         await mark_failed(
-            export_id, N_("The filter names a group, colour or custom field deleted since.")
+            export_id,
+            refused.message
+            if segment_problem
+            else N_("The filter names a group, colour or custom field deleted since."),
         )
         return
     await _store_round(export, out.getvalue().encode("utf-8"), written)
+
+
+class SegmentGone(Exception):
+    """The segment an export was asked for was deleted before its file was built."""
+
+
+async def _selection(actor: Actor, stored: dict) -> tuple[ContactFilter, Subquery | None]:
+    """The stored filter, or what the stored segment selects now."""
+    if SEGMENT_KEY not in stored:
+        return filter_from_json(stored), None
+    try:
+        segment = await segments.segment(actor, stored[SEGMENT_KEY])
+    except NotFound:
+        raise SegmentGone() from None
+    return await segments.selection(actor, segment)
 
 
 async def _store_round(export: ContactExport, data: bytes, written: Written) -> None:

@@ -18,6 +18,8 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from carnet.settings import Settings
+from schema.accounts.mutations import AccountsMutation
+from schema.accounts.types import AccountsQuery
 from schema.affiliations import AffiliationsMutation
 from schema.audit import AuditQuery, AuditSubscription
 from schema.colours import ColoursMutation, ColoursQuery
@@ -56,6 +58,7 @@ Query = merge_types(
         ContactExportsQuery,
         CustomFieldsQuery,
         SegmentsQuery,
+        AccountsQuery,
     ),
 )
 Mutation = merge_types(
@@ -74,6 +77,7 @@ Mutation = merge_types(
         CustomFieldsMutation,
         CustomFieldAnswersMutation,
         SegmentsMutation,
+        AccountsMutation,
     ),
 )
 Subscription = merge_types("Subscription", (AuditSubscription,))

@@ -154,6 +154,10 @@ async def build_records(api, world: World) -> Records:
         {"input.file": ("contacts.csv", b"email\nimported@example.test\n")},
     )
     contact_import = upload.ok("contactsImport")["contactImport"]["id"]
+    household = (await owner.execute("""mutation($input: ClientAccountCreateInput!) {
+      clientAccountCreate(input: $input) { account { id contacts { id } } errors { code } } }""",
+        {"input": {"organizationId": org, "holder": {"firstName": "Hal", "birthDate": "1980-01-01"},
+                   "members": [{"firstName": "Kit"}]}})).ok("clientAccountCreate")["account"]
     sessions = await owner.execute("{ mySessions(first: 1) { edges { node { id } } } }")
     session = sessions.data["mySessions"]["edges"][0]["node"]["id"]
     membership = ids.encode("StaffMember", world.agent.membership.id)
@@ -169,7 +173,7 @@ async def build_records(api, world: World) -> Records:
         "customSectionDelete": section, "customFieldUpdate": custom_field,
         "customFieldArchive": custom_field, "segment": segment, "segmentUpdate": segment,
         "segmentDelete": segment, "segmentMembersAdd": static_segment,
-        "segmentMembersRemove": static_segment,
+        "segmentMembersRemove": static_segment, "clientAccount": household["id"],
     }
     fillers = Fillers(
         ids={
@@ -181,7 +185,8 @@ async def build_records(api, world: World) -> Records:
             "affiliatedTo": school, "colourId": colour, "colourIds": colour, "ids": group,
             "groupId": group, "fieldId": custom_field, "customFieldId": custom_field,
             "sectionId": section, "formId": form, "userId": world.loner.gid,
-            "actorId": world.owner.gid,
+            "actorId": world.owner.gid, "accountId": household["id"],
+            "accountContactId": household["contacts"][1]["id"], "useExistingContactId": other,
         },
         texts={
             "email": lambda n: f"filler{n}@example.test",

@@ -111,3 +111,7 @@ example(
     'mutation { clientAccountActivate(input: {token: "nope", password: "long enough pw"}) '
     f"{{ accessToken {ERRORS} }} }}",
 )
+example(
+    "User.accounts",
+    "{ accounts: me { accounts { id name role accessLevel people { firstName role } } } }",
+)

@@ -15,6 +15,7 @@ from strawberry.dataloader import DataLoader
 from models.accounts import AccessLevel, AccountContact, AccountContactKind, ClientAccount
 from models.staff import InvitationState
 from resolvers.accounts import accounts, activation
+from resolvers.accounts import client as _client  # noqa: F401  (registers relationships)
 from resolvers.accounts import relationships as _ties  # noqa: F401  (registers the tie)
 from resolvers.common.permissions import Permission
 from schema.permissions import describe, requires

@@ -16,6 +16,7 @@ from carnet import queue
 from carnet.db import tortoise_config
 from carnet.job_runs import observed
 from carnet.settings import Settings, configure, current_settings
+from jobs.accounts import send_account_invitation
 from jobs.bulk import bulk_chunk
 from jobs.maintenance import purge_outbox, purge_sign_in_attempts, sweep_tasks
 from jobs.messaging import send_email
@@ -94,8 +95,16 @@ class WorkerSettings:
 
     # observed(): counted in Redis for /metrics, failures logged (carnet/job_runs.py).
     functions = [
-        observed(job) for job in (send_email, send_invitation, export_contacts, import_contacts)
-    ] + [observed(bulk_chunk)]
+        observed(job)
+        for job in (
+            send_email,
+            send_invitation,
+            export_contacts,
+            import_contacts,
+            send_account_invitation,
+            bulk_chunk,
+        )
+    ]
     cron_jobs = cron_jobs("carnet")
     on_startup = startup
     on_shutdown = shutdown

@@ -21,6 +21,16 @@ class CustomFieldType(StrEnum):
     MULTIPLE_CHOICE = "MULTIPLE_CHOICE"
 
 
+class CustomFieldScope(StrEnum):
+    """Who a question is about, and so when a required one must be answered: CONTACT
+    questions when their section or form is saved; ACCOUNT questions of a client account's
+    holder and MEMBER questions of each member, when the account or member is saved."""
+
+    CONTACT = "CONTACT"
+    ACCOUNT = "ACCOUNT"
+    MEMBER = "MEMBER"
+
+
 class CustomForm(TimestampedModel):
     id = fields.BigIntField(primary_key=True)
     organization = fields.ForeignKeyField(
@@ -65,6 +75,9 @@ class CustomField(TimestampedModel):
     # For the choice types: [{"value": "u12", "label_en": "Under 12", "label_fr": "Moins de 12"}]
     choices = fields.JSONField(default=list)
     required = fields.BooleanField(default=False)
+    scope = fields.CharEnumField(
+        CustomFieldScope, max_length=8, default=CustomFieldScope.CONTACT, db_default="CONTACT"
+    )
     position = fields.IntField(default=0)
     # Archived fields keep their answers but are no longer asked, shown or required.
     archived_at = fields.DatetimeField(null=True)

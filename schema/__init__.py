@@ -18,6 +18,8 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from carnet.settings import Settings
+from schema.accounts.mutations import AccountsMutation
+from schema.accounts.types import AccountsQuery
 from schema.affiliations import AffiliationsMutation
 from schema.audit import AuditQuery, AuditSubscription
 from schema.bulk import BulkMutation, BulkQuery
@@ -61,6 +63,7 @@ Query = merge_types(
         CustomFieldsQuery,
         SegmentsQuery,
         BulkQuery,
+        AccountsQuery,
     ),
 )
 Mutation = merge_types(
@@ -82,6 +85,7 @@ Mutation = merge_types(
         BulkMutation,
         BulkContactsMutation,
         ContactsBulkActionsMutation,
+        AccountsMutation,
     ),
 )
 Subscription = merge_types("Subscription", (AuditSubscription, BulkProgressSubscription))

@@ -12,6 +12,7 @@ from strawberry.dataloader import DataLoader
 
 from models.custom_fields import (
     CustomField,
+    CustomFieldScope,
     CustomFieldType,
     CustomForm,
     CustomSection,
@@ -30,6 +31,13 @@ ContactRef = Annotated["ContactType", strawberry.lazy("schema.contacts")]  # noq
 
 CustomFieldTypeEnum = strawberry.enum(
     CustomFieldType, name="CustomFieldType", description="What kind of answer a question takes."
+)
+CustomFieldScopeEnum = strawberry.enum(
+    CustomFieldScope,
+    name="CustomFieldScope",
+    description="Who a question is about: CONTACT (required when its section or form is "
+    "saved), ACCOUNT (a client account's holder) or MEMBER (each member of a household), "
+    "required when the account or member is saved.",
 )
 
 
@@ -55,6 +63,7 @@ class CustomFieldNode(Node):
     label_fr: str
     type: CustomFieldTypeEnum
     required: bool = strawberry.field(description="Enforced when its section or form is saved.")
+    scope: CustomFieldScopeEnum
     position: int
     archived_at: datetime | None = strawberry.field(
         description="Archived questions are no longer asked, shown or required."
@@ -163,6 +172,7 @@ class CustomFieldCreateInput:
     )
     required: bool = False
     position: int | None = strawberry.field(default=None, description="Last when not given.")
+    scope: CustomFieldScopeEnum = CustomFieldScope.CONTACT
 
 
 @strawberry.input(description="Only the fields given change; the key never does.")
@@ -178,6 +188,7 @@ class CustomFieldUpdateInput:
     )
     required: bool | None = None
     position: int | None = None
+    scope: CustomFieldScopeEnum | None = None
 
 
 @strawberry.type
@@ -312,6 +323,7 @@ class CustomFieldsMutation:
             _choices(input.choices),
             input.required,
             input.position,
+            scope=CustomFieldScope(input.scope),
         )
         return CustomFieldPayload(field=field)
 
@@ -333,6 +345,7 @@ class CustomFieldsMutation:
             "choices": _choices(input.choices),
             "required": input.required,
             "position": input.position,
+            "scope": CustomFieldScope(input.scope) if input.scope else None,
         }
         field = await fields.field_update(info.context.actor(info), pk, changes)
         return CustomFieldPayload(field=field)

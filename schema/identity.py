@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 import strawberry
 
@@ -46,6 +46,9 @@ def self_only() -> dict[str, Any]:
     return requires(relationship=Relationship.SELF)
 
 
+MyClientAccountRef = Annotated["MyClientAccount", strawberry.lazy("schema.accounts.client")]  # noqa: F821
+
+
 @model_node("User", User, Relationship.SELF)
 class UserType(Node):
     email: str
@@ -55,6 +58,12 @@ class UserType(Node):
     locale: LocaleEnum
     email_verified: bool
     created_at: datetime
+
+    @strawberry.field(**describe("Your client accounts, in every organization.", self_only()))
+    async def accounts(self) -> list[MyClientAccountRef]:
+        from schema.accounts.client import my_accounts  # it builds on this module: import late
+
+        return await my_accounts(self)
 
 
 @model_node("Session", Session, Relationship.SELF)

@@ -11,6 +11,7 @@ import json
 import pytest
 from tortoise import connections
 
+import tests.accounts_authz_examples
 import tests.affiliations_authz_examples
 import tests.authz_examples
 import tests.bulk_actions_authz_examples

@@ -158,6 +158,10 @@ async def build_records(api, world: World) -> Records:
         {"input.file": ("contacts.csv", b"email\nimported@example.test\n")},
     )
     contact_import = upload.ok("contactsImport")["contactImport"]["id"]
+    household = (await owner.execute("""mutation($input: ClientAccountCreateInput!) {
+      clientAccountCreate(input: $input) { account { id contacts { id } } errors { code } } }""",
+        {"input": {"organizationId": org, "holder": {"firstName": "Hal", "birthDate": "1980-01-01"},
+                   "members": [{"firstName": "Kit"}]}})).ok("clientAccountCreate")["account"]
     sessions = await owner.execute("{ mySessions(first: 1) { edges { node { id } } } }")
     session = sessions.data["mySessions"]["edges"][0]["node"]["id"]
     membership = ids.encode("StaffMember", world.agent.membership.id)
@@ -175,6 +179,7 @@ async def build_records(api, world: World) -> Records:
         "segmentDelete": segment, "segmentMembersAdd": static_segment,
         "segmentMembersRemove": static_segment, "bulkOperation": bulk_operation,
         "bulkOperationCancel": bulk_operation, "bulkOperationUndo": bulk_operation,
+        "clientAccount": household["id"],
     }
     fillers = Fillers(
         ids={
@@ -186,7 +191,8 @@ async def build_records(api, world: World) -> Records:
             "affiliatedTo": school, "colourId": colour, "colourIds": colour, "ids": group,
             "groupId": group, "fieldId": custom_field, "customFieldId": custom_field,
             "sectionId": section, "formId": form, "userId": world.loner.gid,
-            "actorId": world.owner.gid, "segmentId": segment,
+            "actorId": world.owner.gid, "segmentId": segment, "accountId": household["id"],
+            "accountContactId": household["contacts"][1]["id"], "useExistingContactId": other,
         },
         texts={
             "email": lambda n: f"filler{n}@example.test",

@@ -39,6 +39,10 @@ class UserErrorCode(StrEnum):
     ALREADY_UNDONE = "ALREADY_UNDONE"
     NOT_UNDOABLE = "NOT_UNDOABLE"
     NOT_FINISHED = "NOT_FINISHED"
+    UNDER_AGE = "UNDER_AGE"  # an account's primary must be an adult
+    CONTACT_EXISTS = "CONTACT_EXISTS"  # a contact with this email is already here: use it
+    PRIMARY_REQUIRED = "PRIMARY_REQUIRED"  # an account always keeps its one primary
+    LOGIN_EMAIL_LOCKED = "LOGIN_EMAIL_LOCKED"  # only the user changes the email they sign in with
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from carnet.i18n import N_
 from models.custom_fields import (
     CustomField,
     CustomFieldAnswer,
+    CustomFieldScope,
     CustomFieldType,
 )
 from resolvers.common import audit
@@ -118,6 +119,7 @@ def field_snapshot(field: CustomField) -> dict[str, Any]:
         "choices": field.choices,
         "required": field.required,
         "position": field.position,
+        "scope": field.scope.value,
     }
 
 
@@ -136,6 +138,7 @@ async def field_create(
     choices: Sequence[Choice] | None,
     required: bool,
     position: int | None,
+    scope: CustomFieldScope = CustomFieldScope.CONTACT,
 ) -> CustomField:
     errors = ErrorCollector()
     key = _clean_key(key, errors)
@@ -157,6 +160,7 @@ async def field_create(
                 choices=cleaned_choices,
                 required=required,
                 position=position,
+                scope=scope,
                 **names,
             )
             await audit_event(
@@ -211,7 +215,7 @@ async def field_update(actor: Actor, field_id: int | None, changes: dict[str, An
         field.type = type_
         for name, value in names.items():
             setattr(field, name, value)
-        for name in ("required", "position"):
+        for name in ("required", "position", "scope"):
             if changes.get(name) is not None:
                 setattr(field, name, changes[name])
         changed_before, changed_after = audit.changes(before, field_snapshot(field))

@@ -1,0 +1,79 @@
+"""The client side: what a signed-in user sees of the accounts they belong to, in every
+organization, and nothing else of those organizations.
+
+The primary and FULL account contacts see the whole household; an ASSIGNED contact sees
+the account and themselves (the items assigned to them come with access groups); NONE
+contacts and members without access see nothing. A child of two households is seen by
+each primary in that primary's account only.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from models.accounts import AccessLevel, AccountContact, ClientAccount
+from models.identity import User
+from resolvers.common.permissions import Relationship
+from resolvers.common.relationships import register
+
+
+@dataclass(frozen=True)
+class MyAccount:
+    link: AccountContact  # the caller's own place in the account
+    account: ClientAccount
+    primary: bool
+
+    @property
+    def sees_household(self) -> bool:
+        return self.primary or self.link.access_level is AccessLevel.FULL
+
+
+def _may_sign_in(link: AccountContact, account: ClientAccount) -> bool:
+    return link.contact_id == account.primary_contact_id or (
+        link.access_level is not AccessLevel.NONE
+    )
+
+
+async def my_accounts(user: User) -> list[MyAccount]:
+    links = await AccountContact.filter(contact__user_id=user.id).select_related(
+        "account__organization", "contact"
+    )
+    mine = [
+        MyAccount(link, link.account, link.contact_id == link.account.primary_contact_id)
+        for link in links
+        if _may_sign_in(link, link.account)
+    ]
+    return sorted(
+        mine, key=lambda m: (m.account.organization.name.casefold(), m.account.sort_name, m.link.id)
+    )
+
+
+async def people_of(mine: list[MyAccount]) -> list[list[AccountContact]]:
+    """For each of the caller's accounts, the account contacts they may see."""
+    whole = [m.account.id for m in mine if m.sees_household]
+    found: dict[int, list[AccountContact]] = defaultdict(list)
+    if whole:
+        rows = await AccountContact.filter(account_id__in=whole).select_related("contact")
+        for row in rows:
+            found[row.account_id].append(row)
+    result = []
+    for m in mine:
+        people = found[m.account.id] if m.sees_household else [m.link]
+        result.append(sorted(people, key=lambda r: (r.contact.sort_name, r.id)))
+    return result
+
+
+async def _is_primary(user: User, account: ClientAccount) -> bool:
+    return await AccountContact.filter(
+        account_id=account.id, contact_id=account.primary_contact_id, contact__user_id=user.id
+    ).exists()
+
+
+async def _is_account_contact(user: User, account: ClientAccount) -> bool:
+    links = await AccountContact.filter(account_id=account.id, contact__user_id=user.id)
+    return any(_may_sign_in(link, account) for link in links)
+
+
+register(Relationship.ACCOUNT_PRIMARY, ClientAccount, _is_primary)
+register(Relationship.ACCOUNT_CONTACT, ClientAccount, _is_account_contact)

@@ -1,0 +1,1 @@
+"""Client accounts: types and queries (types.py), mutations (mutations.py)."""

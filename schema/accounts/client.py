@@ -1,0 +1,69 @@
+"""What a signed-in user sees of their own client accounts (`me { accounts }`): the
+account, their role and access in it, and the people of it they may see. Deliberately
+not the staff-side types, which carry the organization's notes and consent records."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import strawberry
+
+from resolvers.accounts import client
+from schema import ids
+from schema.accounts.types import AccessLevelEnum, AccountRole, AccountRoleEnum
+
+
+def _role(mine: client.MyAccount, link) -> AccountRole:
+    if link.contact_id == mine.account.primary_contact_id:
+        return AccountRole.PRIMARY
+    return AccountRole(link.kind.value)
+
+
+@strawberry.type(description="A person of one of your client accounts.")
+class MyAccountPerson:
+    id: strawberry.ID = strawberry.field(description="The AccountContact's global id.")
+    first_name: str
+    last_name: str
+    birth_date: date | None
+    role: AccountRoleEnum
+
+
+@strawberry.type(description="A client account you belong to, in any organization.")
+class MyClientAccount:
+    id: strawberry.ID = strawberry.field(description="The ClientAccount's global id.")
+    name: str
+    organization_id: strawberry.ID
+    organization_name: str
+    role: AccountRoleEnum = strawberry.field(description="Your role in the account.")
+    access_level: AccessLevelEnum = strawberry.field(
+        description="Your access (the primary's is always FULL)."
+    )
+    people: list[MyAccountPerson] = strawberry.field(
+        description="The household for the primary and FULL contacts; yourself otherwise."
+    )
+
+
+async def my_accounts(user) -> list[MyClientAccount]:
+    mine = await client.my_accounts(user)
+    people = await client.people_of(mine)
+    return [
+        MyClientAccount(
+            id=strawberry.ID(ids.encode("ClientAccount", m.account.id)),
+            name=m.account.name,
+            organization_id=strawberry.ID(ids.encode("Organization", m.account.organization_id)),
+            organization_name=m.account.organization.name,
+            role=_role(m, m.link),
+            access_level="FULL" if m.primary else m.link.access_level,
+            people=[
+                MyAccountPerson(
+                    id=strawberry.ID(ids.encode("AccountContact", p.id)),
+                    first_name=p.contact.first_name,
+                    last_name=p.contact.last_name,
+                    birth_date=p.contact.birth_date,
+                    role=_role(m, p),
+                )
+                for p in seen
+            ],
+        )
+        for m, seen in zip(mine, people, strict=True)
+    ]

@@ -1,0 +1,117 @@
+"""Authorization-matrix examples for client accounts (see tests/support/authz.py).
+
+Each call builds its own household, so allowed calls never collide with one another.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from itertools import count
+
+from models.accounts import AccessLevel, AccountContact, AccountContactKind, ClientAccount
+from schema import ids
+from tests.support.authz import example
+from tests.support.contacts import new_contact, organization_id
+
+_serial = count()
+ERRORS = "errors { code field }"
+
+
+async def a_household(world):
+    """An account with an adult primary and an adult member."""
+    n = next(_serial)
+    holder = await new_contact(world.organization, f"Holder{n} House{n}")
+    member = await new_contact(world.organization, f"Member{n} House{n}")
+    for contact in (holder, member):
+        contact.birth_date = date(1980, 1, 1)
+        await contact.save()
+    account = await ClientAccount.create(
+        organization=world.organization,
+        name=f"House{n}",
+        sort_name=f"house{n}",
+        primary_contact=holder,
+    )
+    await AccountContact.create(
+        account=account,
+        contact=holder,
+        kind=AccountContactKind.MEMBER,
+        access_level=AccessLevel.FULL,
+    )
+    link = await AccountContact.create(
+        account=account, contact=member, kind=AccountContactKind.MEMBER
+    )
+    return account, link
+
+
+async def fresh_account(world, caller):
+    account, _ = await a_household(world)
+    return {"id": ids.encode("ClientAccount", account.id)}
+
+
+async def fresh_member(world, caller):
+    account, link = await a_household(world)
+    return {
+        "account": ids.encode("ClientAccount", account.id),
+        "id": ids.encode("AccountContact", link.id),
+    }
+
+
+async def new_holder(world, caller):
+    return {
+        "input": {
+            "organizationId": world.org_gid,
+            "holder": {"firstName": f"New{next(_serial)}", "birthDate": "1980-01-01"},
+        }
+    }
+
+
+example(
+    "Query.clientAccounts",
+    "query($organizationId: ID!) { clientAccounts(organizationId: $organizationId, first: 5) "
+    "{ edges { node { id name contacts { role } } } } }",
+    organization_id,
+)
+example(
+    "Query.clientAccount",
+    "query($id: ID!) { clientAccount(id: $id) { id name canLogIn primaryContact { id } } }",
+    fresh_account,
+)
+example(
+    "Mutation.clientAccountCreate",
+    "mutation($input: ClientAccountCreateInput!) { clientAccountCreate(input: $input) "
+    f"{{ account {{ id }} {ERRORS} }} }}",
+    new_holder,
+)
+example(
+    "Mutation.clientAccountMemberAdd",
+    "mutation($id: ID!) { clientAccountMemberAdd(input: {accountId: $id, member: "
+    f'{{firstName: "Kid"}}}}) {{ accountContact {{ id }} {ERRORS} }} }}',
+    fresh_account,
+)
+example(
+    "Mutation.clientAccountMemberUpdate",
+    "mutation($id: ID!) { clientAccountMemberUpdate(input: {accountContactId: $id, "
+    f'relationship: "co-parent"}}) {{ accountContact {{ id }} {ERRORS} }} }}',
+    fresh_member,
+)
+example(
+    "Mutation.clientAccountMemberRemove",
+    "mutation($id: ID!) { clientAccountMemberRemove(input: {accountContactId: $id}) "
+    f"{{ removedAccountContactId {ERRORS} }} }}",
+    fresh_member,
+)
+example(
+    "Mutation.clientAccountPrimaryChange",
+    "mutation($account: ID!, $id: ID!) { clientAccountPrimaryChange(input: "
+    f"{{accountId: $account, accountContactId: $id}}) {{ account {{ id }} {ERRORS} }} }}",
+    fresh_member,
+)
+example(
+    "Mutation.clientAccountActivate",
+    'mutation { clientAccountActivate(input: {token: "nope", password: "long enough pw"}) '
+    f"{{ accessToken {ERRORS} }} }}",
+)
+example(
+    "User.accounts",
+    "{ accounts: me { accounts { id name role accessLevel people { firstName role } } } }",
+)

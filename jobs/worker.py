@@ -19,6 +19,7 @@ from carnet.settings import Settings, configure, current_settings
 from jobs.maintenance import purge_outbox, purge_sign_in_attempts, sweep_tasks
 from jobs.messaging import send_email
 from jobs.staff import apply_scheduled_deactivations, send_invitation
+from jobs.teams import send_team_invitation
 from jobs.transfers import export_contacts, import_contacts, purge_contact_export_files
 
 log = logging.getLogger("carnet.worker")
@@ -94,7 +95,7 @@ class WorkerSettings:
     # observed(): counted in Redis for /metrics, failures logged (carnet/job_runs.py).
     functions = [
         observed(job) for job in (send_email, send_invitation, export_contacts, import_contacts)
-    ]
+    ] + [observed(send_team_invitation)]
     cron_jobs = cron_jobs("carnet")
     on_startup = startup
     on_shutdown = shutdown

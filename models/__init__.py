@@ -12,6 +12,7 @@ MODEL_MODULES = [
     "models.custom_fields",
     "models.transfers",
     "models.segments",
+    "models.teams",
     "models.audit",
     "models.messaging",
     "models.tasks",

@@ -36,6 +36,8 @@ from schema.organizations import OrganizationMutation, OrganizationQuery
 from schema.permissions import RequiresPermission
 from schema.segments import SegmentsMutation, SegmentsQuery
 from schema.staff import StaffMutation, StaffQuery
+from schema.teams.seats import SeatsMutation, SeatsQuery
+from schema.teams.teams import TeamsMutation, TeamsQuery
 from schema.text_arguments import clean_subscription_arguments, clean_text_arguments
 from schema.transfers.exports import ContactExportsMutation, ContactExportsQuery
 from schema.transfers.imports import ContactImportsMutation, ContactImportsQuery
@@ -56,6 +58,8 @@ Query = merge_types(
         ContactExportsQuery,
         CustomFieldsQuery,
         SegmentsQuery,
+        TeamsQuery,
+        SeatsQuery,
     ),
 )
 Mutation = merge_types(
@@ -74,6 +78,8 @@ Mutation = merge_types(
         CustomFieldsMutation,
         CustomFieldAnswersMutation,
         SegmentsMutation,
+        TeamsMutation,
+        SeatsMutation,
     ),
 )
 Subscription = merge_types("Subscription", (AuditSubscription,))

@@ -157,6 +157,10 @@ async def build_records(api, world: World) -> Records:
     sessions = await owner.execute("{ mySessions(first: 1) { edges { node { id } } } }")
     session = sessions.data["mySessions"]["edges"][0]["node"]["id"]
     membership = ids.encode("StaffMember", world.agent.membership.id)
+    team = await made("""mutation($input: TeamCreateInput!) { teamCreate(input: $input) {
+      team { id } errors { code field message } } }""",
+                      {"organizationId": org, "name": "Nord", "switchToSupport": True},
+                      "teamCreate", "team")
 
     by_field = {
         "node": person, "organization": org, "contact": person, "group": group,
@@ -169,7 +173,7 @@ async def build_records(api, world: World) -> Records:
         "customSectionDelete": section, "customFieldUpdate": custom_field,
         "customFieldArchive": custom_field, "segment": segment, "segmentUpdate": segment,
         "segmentDelete": segment, "segmentMembersAdd": static_segment,
-        "segmentMembersRemove": static_segment,
+        "segmentMembersRemove": static_segment, "team": team,
     }
     fillers = Fillers(
         ids={
@@ -181,7 +185,8 @@ async def build_records(api, world: World) -> Records:
             "affiliatedTo": school, "colourId": colour, "colourIds": colour, "ids": group,
             "groupId": group, "fieldId": custom_field, "customFieldId": custom_field,
             "sectionId": section, "formId": form, "userId": world.loner.gid,
-            "actorId": world.owner.gid,
+            "actorId": world.owner.gid, "teamId": team, "newOwnerId": world.owner.gid,
+            "userIds": world.loner.gid,
         },
         texts={
             "email": lambda n: f"filler{n}@example.test",

@@ -106,7 +106,7 @@ class TeamObject(Node):
 
     @strawberry.field(
         **describe(
-            "Members, invited and active, the owner among them.",
+            "Members, invited and active, the owner among them (null for a mere member).",
             requires(Permission.TEAMS_READ, relationship=Relationship.TEAM_OWNER),
         )
     )
@@ -117,7 +117,7 @@ class TeamObject(Node):
         after: str | None = None,
         last: int | None = None,
         before: str | None = None,
-    ) -> Connection[TeamMemberObject]:
+    ) -> Connection[TeamMemberObject] | None:
         page = await teams.members(self, first=first, after=after, last=last, before=before)
         return Connection.of(page)
 

@@ -191,7 +191,7 @@ async def teams(organization_id: int, **page_args) -> Page:
 
 
 async def members(team: Team, **page_args) -> Page:
-    rows = TeamMember.filter(team_id=team.id).select_related("user")
+    rows = TeamMember.filter(team_id=team.id).select_related("user", "team")
     return await paginate(rows, **page_args)
 
 

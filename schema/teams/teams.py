@@ -13,7 +13,7 @@ from models.teams import (
 )
 from resolvers.common.errors import UserErrorCode, UserErrors
 from resolvers.common.permissions import Permission, Relationship
-from resolvers.teams import invitations, teams
+from resolvers.teams import invitations, joining, teams
 from schema import ids
 from schema.identity import UserType, public
 from schema.payloads import Payload
@@ -312,7 +312,7 @@ class TeamsMutation:
     async def team_invitation_accept(
         self, info: strawberry.Info, input: TeamInvitationAcceptInput
     ) -> TeamInvitationAcceptPayload:
-        joined = await invitations.accept(
+        joined = await joining.accept(
             input.token,
             input.password,
             input.first_name,

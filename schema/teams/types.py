@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 import strawberry
+from strawberry.dataloader import DataLoader
 
 from models.teams import (
     PaidBy,
-    Seat,
     SeatPayment,
     SeatStatus,
     SeatType,
@@ -19,6 +19,7 @@ from models.teams import (
 from resolvers.common.errors import NotFound
 from resolvers.common.permissions import Permission, Relationship
 from resolvers.teams import clock, seats, teams
+from resolvers.teams.loaders import member_seats
 from schema.identity import UserType
 from schema.organizations import OrganizationType
 from schema.payloads import Payload
@@ -86,9 +87,10 @@ class TeamMemberObject(Node):
         return await related(self, "user")
 
     @strawberry.field(description="The member's seat in the team's organization.")
-    async def seat(self) -> SeatObject | None:
+    async def seat(self, info: strawberry.Info) -> SeatObject | None:
         team = await related(self, "team")
-        return await Seat.get_or_none(organization_id=team.organization_id, user_id=self.user_id)
+        loader = info.context.loader("teams.member_seats", lambda: DataLoader(member_seats))
+        return await loader.load((team.organization_id, self.user_id))
 
 
 @model_node("Team", Team, Permission.TEAMS_READ)

@@ -21,6 +21,7 @@ from jobs.bulk import bulk_chunk
 from jobs.maintenance import purge_outbox, purge_sign_in_attempts, sweep_tasks
 from jobs.messaging import send_email
 from jobs.staff import apply_scheduled_deactivations, send_invitation
+from jobs.teams import send_team_invitation
 from jobs.transfers import export_contacts, import_contacts, purge_contact_export_files
 
 log = logging.getLogger("carnet.worker")
@@ -103,6 +104,7 @@ class WorkerSettings:
             import_contacts,
             send_account_invitation,
             bulk_chunk,
+            send_team_invitation,
         )
     ]
     cron_jobs = cron_jobs("carnet")

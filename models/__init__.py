@@ -13,6 +13,7 @@ MODEL_MODULES = [
     "models.transfers",
     "models.segments",
     "models.accounts",
+    "models.teams",
     "models.audit",
     "models.messaging",
     "models.tasks",

@@ -42,6 +42,8 @@ from schema.organizations import OrganizationMutation, OrganizationQuery
 from schema.permissions import RequiresPermission
 from schema.segments import SegmentsMutation, SegmentsQuery
 from schema.staff import StaffMutation, StaffQuery
+from schema.teams.seats import SeatsMutation, SeatsQuery
+from schema.teams.teams import TeamsMutation, TeamsQuery
 from schema.text_arguments import clean_subscription_arguments, clean_text_arguments
 from schema.transfers.exports import ContactExportsMutation, ContactExportsQuery
 from schema.transfers.imports import ContactImportsMutation, ContactImportsQuery
@@ -64,6 +66,8 @@ Query = merge_types(
         SegmentsQuery,
         BulkQuery,
         AccountsQuery,
+        TeamsQuery,
+        SeatsQuery,
     ),
 )
 Mutation = merge_types(
@@ -86,6 +90,8 @@ Mutation = merge_types(
         BulkContactsMutation,
         ContactsBulkActionsMutation,
         AccountsMutation,
+        TeamsMutation,
+        SeatsMutation,
     ),
 )
 Subscription = merge_types("Subscription", (AuditSubscription, BulkProgressSubscription))

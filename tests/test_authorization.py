@@ -24,6 +24,7 @@ import tests.duplicates_authz_examples
 import tests.groups_authz_examples
 import tests.segments_authz_examples
 import tests.staff_authz_examples
+import tests.teams_authz_examples
 import tests.transfers_exports_authz_examples
 import tests.transfers_imports_authz_examples  # noqa: F401
 from carnet.settings import Settings

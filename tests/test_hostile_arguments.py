@@ -165,6 +165,10 @@ async def build_records(api, world: World) -> Records:
     sessions = await owner.execute("{ mySessions(first: 1) { edges { node { id } } } }")
     session = sessions.data["mySessions"]["edges"][0]["node"]["id"]
     membership = ids.encode("StaffMember", world.agent.membership.id)
+    team = await made("""mutation($input: TeamCreateInput!) { teamCreate(input: $input) {
+      team { id } errors { code field message } } }""",
+                      {"organizationId": org, "name": "Nord", "switchToSupport": True},
+                      "teamCreate", "team")
 
     by_field = {
         "node": person, "organization": org, "contact": person, "group": group,
@@ -180,6 +184,7 @@ async def build_records(api, world: World) -> Records:
         "segmentMembersRemove": static_segment, "bulkOperation": bulk_operation,
         "bulkOperationCancel": bulk_operation, "bulkOperationUndo": bulk_operation,
         "clientAccount": household["id"],
+        "team": team,
     }
     fillers = Fillers(
         ids={
@@ -193,6 +198,7 @@ async def build_records(api, world: World) -> Records:
             "sectionId": section, "formId": form, "userId": world.loner.gid,
             "actorId": world.owner.gid, "segmentId": segment, "accountId": household["id"],
             "accountContactId": household["contacts"][1]["id"], "useExistingContactId": other,
+            "teamId": team, "newOwnerId": world.owner.gid, "userIds": world.loner.gid,
         },
         texts={
             "email": lambda n: f"filler{n}@example.test",

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from carnet.auth import hash_password
 from carnet.cli.demo_contacts import seed_demo_contacts
+from carnet.cli.demo_teams import seed_demo_team
 from models.contacts import Contact, ContactSource
 from models.identity import User
 from models.messaging import OutboxMessage, OutboxStatus
@@ -75,6 +76,7 @@ async def seed_demo() -> list[str]:
     lines += await _staff_lifecycle(club, "club")
     contacts = await seed_demo_contacts(club)
     lines.append(f"    {contacts} contacts in the address book (search, filters, groups, colours)")
+    lines += await seed_demo_team(club, f"club.{DEMO_DOMAIN}")
     return lines
 
 

@@ -43,6 +43,15 @@ class UserErrorCode(StrEnum):
     CONTACT_EXISTS = "CONTACT_EXISTS"  # a contact with this email is already here: use it
     PRIMARY_REQUIRED = "PRIMARY_REQUIRED"  # an account always keeps its one primary
     LOGIN_EMAIL_LOCKED = "LOGIN_EMAIL_LOCKED"  # only the user changes the email they sign in with
+    TOO_MANY = "TOO_MANY"
+    DUPLICATE = "DUPLICATE"
+    SEAT_REQUIRED = "SEAT_REQUIRED"
+    TRIAL_ALREADY_USED = "TRIAL_ALREADY_USED"
+    ALREADY_CANCELED = "ALREADY_CANCELED"
+    PAID_BY_TEAM = "PAID_BY_TEAM"
+    SELF_PAYING = "SELF_PAYING"
+    NOT_IN_TRIAL = "NOT_IN_TRIAL"
+    TEAM_OWNER = "TEAM_OWNER"
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,1 @@
+"""Teams and seats: seat self-service, teams and their owner, invitations, takeover."""

@@ -1,0 +1,1 @@
+from tests.teams.flows import seat_clock  # noqa: F401

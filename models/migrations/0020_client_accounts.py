@@ -11,7 +11,7 @@ from tortoise.indexes import Index
 from tortoise.migrations.constraints import UniqueConstraint
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0018_static_segments')]
+    dependencies = [('models', '0019_bulk_operations')]
 
     initial = False
 

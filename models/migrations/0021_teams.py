@@ -10,7 +10,7 @@ from tortoise.indexes import Index
 from tortoise.migrations.constraints import CheckConstraint, UniqueConstraint
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0018_static_segments')]
+    dependencies = [('models', '0020_client_accounts')]
 
     initial = False
 

@@ -6,6 +6,8 @@ from models.bulk import BulkOperation
 from models.colours import Colour
 from models.contacts import ConsentRecord, ConsentStatus, Contact
 from models.custom_fields import CustomFieldAnswer
+from models.staff import Role
+from resolvers.common.permissions import ROLE_PERMISSIONS, Permission
 from resolvers.common.time import now
 from schema import ids
 from tests.bulk.actions_support import (
@@ -145,3 +147,19 @@ async def test_what_cannot_be_undone_is_refused_with_nothing_written(api, world,
     assert await codes(ids.encode("BulkOperation", foreign.id)) == ["NOT_FOUND"]
     result = await api.as_(world.viewer).execute(UNDO, {"id": original["id"]})
     assert result.error_codes == ["FORBIDDEN"]
+
+
+async def test_undo_needs_the_permission_the_undone_action_needed(
+    api, world, settings, monkeypatch
+):
+    agent = api.as_(world.agent)
+    anne = await new_contact(world.organization, "Anne Roy")
+    original = await run(agent, settings, ARCHIVE, "contactsBulkArchive",
+                         action_input(world, anne))
+    without = ROLE_PERMISSIONS[Role.AGENT] - {Permission.CONTACTS_WRITE}
+    monkeypatch.setitem(ROLE_PERMISSIONS, Role.AGENT, without)
+    result = await agent.execute(UNDO, {"id": original["id"]})
+    assert result.error_codes == ["FORBIDDEN"]
+    assert await BulkOperation.all().count() == 1
+    monkeypatch.undo()
+    assert (await undo(agent, settings, original["id"]))["succeeded"] == 1

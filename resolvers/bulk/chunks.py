@@ -96,12 +96,17 @@ def _reason(record_id: int, status: BulkItemStatus, code: str) -> RecordResult:
 
 
 async def _locked_pending(operation_id: int, number: int) -> BulkOperationChunk | None:
-    chunk = (
-        await BulkOperationChunk.filter(operation_id=operation_id, number=number)
-        .select_for_update()
-        .first()
+    """The chunk, locked, if still PENDING. Locked by a write that changes nothing rather
+    than SELECT … FOR UPDATE: a second run waits for the first to commit, then matches no
+    row (PostgreSQL); and SQLite, which has no row locks, takes its write lock before the
+    transaction reads anything, so a worker process never finds the snapshot it read from
+    outdated by another's commit ("database is locked", without waiting)."""
+    pending = BulkOperationChunk.filter(
+        operation_id=operation_id, number=number, state=BulkChunkState.PENDING
     )
-    return chunk if chunk is not None and chunk.state is BulkChunkState.PENDING else None
+    if not await pending.update(state=BulkChunkState.PENDING):
+        return None
+    return await pending.first()
 
 
 async def _pending_records(chunk: BulkOperationChunk) -> list[int]:

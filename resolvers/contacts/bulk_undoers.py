@@ -80,7 +80,13 @@ async def _membership(
 ) -> list[RecordResult]:
     """Group add and remove alike: each item records whether the contact was a member."""
     group_id = original.params["group_id"]
-    if not await Group.filter(id=group_id, organization_id=context.organization.id).exists():
+    # Locked, as the group actions lock it: it cannot be deleted under the chunk.
+    group = (
+        await Group.filter(id=group_id, organization_id=context.organization.id)
+        .select_for_update()
+        .first()
+    )
+    if group is None:
         gone = skipped("GROUP_DELETED", N_("The group was deleted."))
         return results({pk: gone for pk in recorded})
     contacts = set(

@@ -58,3 +58,17 @@ async def test_another_organizations_contact_is_not_found(api, world):
     codes = [e["code"] for e in result.payload("contactsBulkRestore")["errors"]]
     assert codes == ["NOT_FOUND"]
     assert await BulkOperation.all().count() == 0
+
+
+async def test_restore_everyone_matching_a_filter_of_archived_contacts(api, world, settings):
+    agent = api.as_(world.agent)
+    kept = await new_contact(world.organization, "Anne Tremblay", archived=True)
+    other = await new_contact(world.organization, "Bob Roy", archived=True)
+    variables = {"input": {"organizationId": world.org_gid, "target": {
+        "search": "tremblay", "filter": {"archived": True}}}}
+    restored = await finished(
+        agent, settings, await started(agent, RESTORE, "contactsBulkRestore", variables)
+    )
+    assert (restored["total"], restored["succeeded"]) == (1, 1)
+    assert await Contact.filter(id=kept.id, archived_at__isnull=True).exists()
+    assert await Contact.filter(id=other.id, archived_at__isnull=False).exists()

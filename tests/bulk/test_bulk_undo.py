@@ -6,6 +6,9 @@ from models.bulk import BulkOperation
 from models.colours import Colour
 from models.contacts import ConsentRecord, ConsentStatus, Contact
 from models.custom_fields import CustomFieldAnswer
+from models.groups import Group, GroupMember
+from models.staff import Role
+from resolvers.common.permissions import ROLE_PERMISSIONS, Permission
 from resolvers.common.time import now
 from schema import ids
 from tests.bulk.actions_support import (
@@ -24,6 +27,9 @@ from tests.support.contacts import gid, new_contact
 
 COLOUR_SET = """mutation($input: ContactsBulkColourSetInput!) {
   contactsBulkColourSet(input: $input) { operation { id } errors { code field } } }"""
+GROUP_ADD = """mutation($input: ContactsBulkGroupInput!) {
+  contactsBulkGroupAdd(input: $input) { operation { id } errors { code field } } }"""
+GROUP_REMOVE = GROUP_ADD.replace("GroupAdd", "GroupRemove")
 
 
 def action_input(world, *contacts, **more):
@@ -119,6 +125,25 @@ async def test_undo_of_archive_and_colour(api, world, settings):
     ] == {"id": undone["id"]}
 
 
+async def test_undo_of_group_add_and_remove(api, world, settings):
+    agent = api.as_(world.agent)
+    anne = await new_contact(world.organization, "Anne Roy")
+    bob = await new_contact(world.organization, "Bob Roy")
+    juniors = await Group.create(organization=world.organization, name="Juniors")
+    await GroupMember.create(group=juniors, contact=bob)
+    group_id = ids.encode("Group", juniors.id)
+    added = await run(agent, settings, GROUP_ADD, "contactsBulkGroupAdd",
+                      action_input(world, anne, bob, groupId=group_id))
+    await undo(agent, settings, added["id"])
+    members = await GroupMember.filter(group=juniors).values_list("contact_id", flat=True)
+    assert members == [bob.id]  # only the membership the operation added is taken back
+    removed = await run(agent, settings, GROUP_REMOVE, "contactsBulkGroupRemove",
+                        action_input(world, bob, groupId=group_id))
+    assert removed["succeeded"] == 1
+    await undo(agent, settings, removed["id"])
+    assert await GroupMember.filter(group=juniors, contact=bob).exists()
+
+
 async def test_what_cannot_be_undone_is_refused_with_nothing_written(api, world, settings):
     agent = api.as_(world.agent)
     anne = await new_contact(world.organization, "Anne Roy")
@@ -145,3 +170,19 @@ async def test_what_cannot_be_undone_is_refused_with_nothing_written(api, world,
     assert await codes(ids.encode("BulkOperation", foreign.id)) == ["NOT_FOUND"]
     result = await api.as_(world.viewer).execute(UNDO, {"id": original["id"]})
     assert result.error_codes == ["FORBIDDEN"]
+
+
+async def test_undo_needs_the_permission_the_undone_action_needed(
+    api, world, settings, monkeypatch
+):
+    agent = api.as_(world.agent)
+    anne = await new_contact(world.organization, "Anne Roy")
+    original = await run(agent, settings, ARCHIVE, "contactsBulkArchive",
+                         action_input(world, anne))
+    without = ROLE_PERMISSIONS[Role.AGENT] - {Permission.CONTACTS_WRITE}
+    monkeypatch.setitem(ROLE_PERMISSIONS, Role.AGENT, without)
+    result = await agent.execute(UNDO, {"id": original["id"]})
+    assert result.error_codes == ["FORBIDDEN"]
+    assert await BulkOperation.all().count() == 1
+    monkeypatch.undo()
+    assert (await undo(agent, settings, original["id"]))["succeeded"] == 1

@@ -2,14 +2,20 @@
 on every contact of the target, through the API and a worker; changes checked once, before
 anything starts."""
 
+import pytest
+
 from carnet.statements import count_statements
 from models.audit import AuditEvent
 from models.bulk import BulkOperation
 from models.contacts import ConsentRecord, ConsentStatus, Contact
 from models.custom_fields import CustomFieldAnswer, CustomFieldType
+from models.staff import Role
+from resolvers.common.permissions import ROLE_PERMISSIONS, Permission
 from resolvers.contacts.contacts import NOTES_MAX_LENGTH
 from schema import ids
 from tests.bulk.actions_support import (
+    ARCHIVE,
+    RESTORE,
     UPDATE,
     finished,
     ids_target,
@@ -160,12 +166,18 @@ async def test_another_organizations_field_or_contact_is_not_found(api, world):
     assert codes and {code for code, _ in codes} == {"NOT_FOUND"}
 
 
-async def test_bulk_run_without_contacts_write_or_the_reverse_is_forbidden(api, world):
+@pytest.mark.parametrize("missing", [Permission.BULK_RUN, Permission.CONTACTS_WRITE])
+@pytest.mark.parametrize("mutation", [UPDATE, ARCHIVE, RESTORE])
+async def test_bulk_run_without_contacts_write_or_the_reverse_is_forbidden(
+    api, world, monkeypatch, missing, mutation
+):
+    monkeypatch.setitem(ROLE_PERMISSIONS, Role.AGENT, ROLE_PERMISSIONS[Role.AGENT] - {missing})
     anne = await new_contact(world.organization, "Anne Roy")
-    for member in (world.viewer, world.billing_admin):
-        result = await api.as_(member).execute(
-            UPDATE, update_input(world, ids_target(anne), locale="FR")
-        )
+    variables = update_input(world, ids_target(anne), locale="FR")
+    if mutation is not UPDATE:
+        del variables["input"]["changes"]
+    for member in (world.agent, world.viewer, world.billing_admin):
+        result = await api.as_(member).execute(mutation, variables)
         assert result.error_codes == ["FORBIDDEN"]
     assert await BulkOperation.all().count() == 0
 

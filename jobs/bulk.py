@@ -3,9 +3,17 @@ registry is full in the worker (resolvers.bulk.actions)."""
 
 from __future__ import annotations
 
-import resolvers.colours.bulk  # noqa: F401  (registers CONTACT_COLOUR_SET)
 from resolvers.bulk import chunks
+from resolvers.colours import bulk as colour_actions
 from resolvers.common.tasks import run_job
+from resolvers.groups import bulk as group_actions
+
+# The modules that register batch actions (resolvers.bulk.actions.register), imported so
+# that the worker's registry is full.
+ACTION_MODULES = (
+    colour_actions,
+    group_actions,
+)
 
 
 async def bulk_chunk(ctx: dict, task_id: int) -> None:

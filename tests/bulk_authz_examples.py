@@ -57,3 +57,20 @@ example(
     f"{{ operation {{ id total }} {ERRORS} }} }}",
     a_fresh_contact,
 )
+
+
+async def a_fresh_group_and_contact(world, caller):
+    from models.groups import Group
+
+    group = await Group.create(organization=world.organization, name=f"Team {next(_serial)}")
+    return {**await a_fresh_contact(world, caller), "g": gid(group)}
+
+
+for _field in ("contactsBulkGroupAdd", "contactsBulkGroupRemove"):
+    example(
+        f"Mutation.{_field}",
+        f"mutation($organizationId: ID!, $g: ID!, $c: ID!) {{ {_field}(input: "
+        "{organizationId: $organizationId, groupId: $g, target: {contactIds: [$c]}}) "
+        f"{{ operation {{ id total }} {ERRORS} }} }}",
+        a_fresh_group_and_contact,
+    )

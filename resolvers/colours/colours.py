@@ -198,7 +198,9 @@ async def set_contacts_colour(
     async with unit_of_work():
         if colour_id is not None:
             await _locked_colour(actor, colour_id, ("input", "colour_id"))
-        wanted = await selected_contacts(actor, contact_ids, ("input", "contact_ids"))
+        wanted = await selected_contacts(
+            actor, contact_ids, ("input", "contact_ids"), "contactsBulkColourSet"
+        )
         if not wanted:
             return []
         contacts = {c.id: c for c in await Contact.filter(id__in=wanted)}

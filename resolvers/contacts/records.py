@@ -21,7 +21,7 @@ from resolvers.common.locks import locked_row
 
 SORT_NAME_MAX_LENGTH = 300
 # One call handles at most this many contacts; bigger selections go through the bulk
-# operations of the segments issue, which run in a job and report progress.
+# operations (contactsBulkColourSet, contactsBulkGroupAdd…), which run in the worker.
 MAX_CONTACTS_PER_CALL = 500
 
 
@@ -109,20 +109,25 @@ def jsonable(values: dict[str, Any]) -> dict[str, Any]:
 
 
 async def selected_contacts(
-    actor: Actor, contact_ids: Sequence[int | None], field: FieldPath
+    actor: Actor, contact_ids: Sequence[int | None], field: FieldPath, bulk_mutation: str
 ) -> list[int]:
     """The distinct contact ids, in the given order, all of the actor's organization.
 
     `None` stands for an id that did not decode as a Contact's. Each id that does not
     resolve here — missing, another organization's, malformed — is a NOT_FOUND on its own
-    index, e.g. ["input", "contactIds", 3], all reported together.
+    index, e.g. ["input", "contactIds", 3], all reported together. Past
+    MAX_CONTACTS_PER_CALL, the error names `bulk_mutation`, the bulk operation to use.
     """
     if len(contact_ids) > MAX_CONTACTS_PER_CALL:
         raise UserErrors.single(
             UserErrorCode.INVALID,
             field,
-            N_("At most {max} contacts at a time: use a bulk operation for more."),
+            N_(
+                "At most {max} contacts at a time: for more, use {mutation}, a bulk "
+                "operation on a segment, a filter or a list of ids."
+            ),
             max=MAX_CONTACTS_PER_CALL,
+            mutation=bulk_mutation,
         )
     wanted = {pk for pk in contact_ids if pk is not None}
     found: set[int] = set()

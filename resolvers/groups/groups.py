@@ -149,7 +149,9 @@ async def add_contacts(
         # Locked: a concurrent add of the same contact waits instead of hitting the unique
         # pair, and a concurrent delete of the group cannot strand new memberships.
         group = await _locked_group(actor, group_id, ("input", "group_id"))
-        wanted = await selected_contacts(actor, contact_ids, ("input", "contact_ids"))
+        wanted = await selected_contacts(
+            actor, contact_ids, ("input", "contact_ids"), "contactsBulkGroupAdd"
+        )
         if not wanted:
             return group, 0
         present = GroupMember.filter(group_id=group.id, contact_id__in=wanted)
@@ -176,7 +178,9 @@ async def remove_contacts(
     """Removes those of the contacts that are in the group: the group and how many left."""
     async with unit_of_work():
         group = await _locked_group(actor, group_id, ("input", "group_id"))
-        wanted = await selected_contacts(actor, contact_ids, ("input", "contact_ids"))
+        wanted = await selected_contacts(
+            actor, contact_ids, ("input", "contact_ids"), "contactsBulkGroupRemove"
+        )
         if not wanted:
             return group, 0
         present = GroupMember.filter(group_id=group.id, contact_id__in=wanted)

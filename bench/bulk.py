@@ -1,15 +1,13 @@
-"""Bulk operations on a big target: contactsBulkGroupAdd and contactsBulkColourSet on every
-contact of an organization, run by `carnet worker` subprocesses, against one raw SQL
-statement doing the same change to the same rows in the same run.
+"""Bulk operations on the engine: `contactsBulkGroupAdd` and `contactsBulkColourSet` on every
+contact of an organization, run by real worker processes, against one raw SQL statement
+doing the same change to the same rows in the same run.
 
-    python bench/bulk.py                         # 100,000 contacts, SQLite, embedded Redis
-    python bench/bulk.py --database-url postgres://postgres@127.0.0.1:5432/test \\
-        --redis-url redis://127.0.0.1:6379/0     # 1,000,000 contacts by default
+    /tmp/venv/bin/python bench/bulk.py [--contacts N] [--workers 2]
+        [--database-url postgres://USER@HOST:PORT/DB] [--redis-url redis://HOST:PORT/N]
 
-Prints, per action: the start (freezing the target, cutting chunks, queuing their jobs),
-the run (first chunk started to operation finished), records/s, chunk latency p50/p95
-(from arq's job results), each worker's peak RSS, and the ratio of the engine's time to
-the raw statement's. The last line of stdout is one JSON object with all of it.
+100,000 contacts by default; 1,000,000 on PostgreSQL (`--database-url`, or
+CARNET_DATABASE_URL when it names a PostgreSQL server: a throwaway database is created on
+it and dropped at the end). Prints a table, then one JSON line. See bench/README.md.
 """
 
 from __future__ import annotations
@@ -17,16 +15,23 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
+import platform
+import re
+import shutil
 import signal
+import statistics
+import subprocess
 import sys
 import time
-from contextlib import ExitStack
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
-from statistics import quantiles
 
-from arq.jobs import Job
+from asgi_client import AsgiClient
 from harness import (
-    _spawn,
+    REPO_ROOT,
     backend_name,
     carnet_env,
     check_checkout,
@@ -37,247 +42,426 @@ from harness import (
 from tortoise import Tortoise, connections
 from tortoise.migrations.api.migrate import migrate
 
-from carnet import queue
+from carnet.auth import hash_password
 from carnet.db import tortoise_config
+from carnet.settings import Settings, current_settings
 from carnet.web.app import create_app
-from models.bulk import BulkOperation, BulkOperationKind
+from models.bulk import BulkOperation, BulkOperationState
 from models.colours import Colour
 from models.groups import Group
 from models.identity import User
 from models.organizations import Organization
 from models.staff import MembershipStatus, Role, StaffMembership
-from models.tasks import Task
-from resolvers.bulk.contact_targets import ContactTarget
-from resolvers.colours import bulk as colour_bulk
-from resolvers.common.actor import Actor
-from resolvers.common.tasks import job_id
+from resolvers.common.actor import RequestMeta
 from resolvers.common.time import now
-from resolvers.contacts.search import ContactFilter
-from resolvers.groups import bulk as group_bulk
+from resolvers.identity.sessions import start_session
+from schema import build_schema, ids
+
+DEFAULT_CONTACTS = 100_000
+DEFAULT_CONTACTS_POSTGRES = 1_000_000
+SEED_BATCH = 50_000
+POLL_SECONDS = 0.2
+FINISHED = {BulkOperationState.COMPLETED, BulkOperationState.FAILED, BulkOperationState.CANCELED}
+# arq logs every job it finishes: "  0.42s ← <job id>:<function> ● ..."
+JOB_DONE = re.compile(r"(\d+\.\d+)s ← (\S+):(\S+) ●")
+# ... and every job it will retry: "  0.26s ↻ <job id>:<function> retrying job in 10.00s"
+JOB_RETRIED = re.compile(r"↻ (\S+):(\S+) retrying")
+
+GROUP_ADD = """mutation($input: ContactsBulkGroupInput!) {
+  contactsBulkGroupAdd(input: $input) { operation { id total } errors { code field message } } }"""
+COLOUR_SET = """mutation($input: ContactsBulkColourSetInput!) {
+  contactsBulkColourSet(input: $input) { operation { id total } errors { code field message } } }"""
 
 
 def progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-async def seed(organization_id: int, count: int) -> float:
-    """`count` contacts in one INSERT … SELECT; its seconds."""
-    connection = connections.get("default")
-    postgres = connection.capabilities.dialect == "postgres"
-    numbers = (
-        f"generate_series(1, {int(count)}) AS n(i)"
-        if postgres
-        else f"(WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < "
-        f"{int(count)}) SELECT i FROM s) AS n"
+@dataclass
+class Seeded:
+    organization: Organization
+    token: str
+    groups: tuple[Group, Group]  # the engine's, the raw statement's
+    colours: tuple[Colour, Colour]
+    contacts: int
+    seconds: float
+
+
+@dataclass
+class ActionFigures:
+    action: str
+    records: int
+    engine_seconds: float  # the mutation's request until the operation is COMPLETED
+    operation_seconds: float  # created_at → finished_at, as the operation recorded it
+    records_per_second: float
+    raw_seconds: float  # one SQL statement, same rows, same change
+    ratio_engine_over_raw: float
+    state: str  # COMPLETED, unless chunks were given up
+    chunks: int  # chunk jobs that ran to the end (a retried chunk counts each run)
+    chunk_retries: int  # chunk runs that failed and were retried (arq's ↻ lines)
+    chunk_p50_ms: float | None
+    chunk_p95_ms: float | None
+    worker_rss_mb_before: list[float]
+    worker_peak_rss_mb: list[float]
+    counts: dict = field(default_factory=dict)
+
+
+# Seeding ---------------------------------------------------------------------------------
+
+CONTACT_COLUMNS = (
+    "organization_id, kind, first_name, last_name, organization_name, sort_name, "
+    "search_text, locale, address_line1, address_line2, city, region, postal_code, country, "
+    "notes, source, do_not_contact, email_consent, sms_consent, created_at, updated_at"
+)
+
+
+def _seed_sql(dialect: str) -> str:
+    """Contacts first..last in one statement, never read into Python."""
+    values = (
+        "{org}, 'PERSON', 'Bench', 'Contact ' || n, '', 'contact ' || n || ' bench', "
+        "'bench contact ' || n, 'en', '', '', '', '', '', '', '', 'STAFF_ENTRY', {false}, "
+        "'NOT_ASKED', 'NOT_ASKED', {at}, {at}"
     )
-    slot = "$1" if postgres else "?"
+    if dialect == "postgres":
+        values = values.format(org="$1", false="false", at="$4")
+        return (f"INSERT INTO contact ({CONTACT_COLUMNS}) SELECT {values} "
+                "FROM generate_series($2::bigint, $3::bigint) AS n")
+    values = values.format(org="?", false="0", at="?")
+    return (f"WITH RECURSIVE seq(n) AS (SELECT ? UNION ALL SELECT n + 1 FROM seq WHERE n < ?) "
+            f"INSERT INTO contact ({CONTACT_COLUMNS}) SELECT {values} FROM seq")
+
+
+async def seed(count: int) -> Seeded:
     started = time.perf_counter()
-    await connection.execute_query(
-        "INSERT INTO contact (created_at, updated_at, organization_id, kind, first_name, "
-        "last_name, organization_name, sort_name, search_text, locale, address_line1, "
-        "address_line2, city, region, postal_code, country, notes, source, do_not_contact, "
-        "email_consent, sms_consent) "
-        f"SELECT {slot}, {slot}, {int(organization_id)}, 'PERSON', 'Bench', 'P' || n.i, '', "
-        "'p' || n.i, 'bench p' || n.i, 'en', '', '', '', '', '', '', '', 'STAFF_ENTRY', FALSE, "
-        f"'NOT_ASKED', 'NOT_ASKED' FROM {numbers}",
-        [now()] if postgres else [now(), now()],
-    )
-    if postgres:
-        await connection.execute_script("ANALYZE contact")
-    return time.perf_counter() - started
+    user = await User.create(email="bench-bulk@carnet.test", first_name="Bench",
+                             last_name="Bulk", password_hash=await hash_password("bench password"),
+                             email_verified_at=now())
+    organization = await Organization.create(name="Bench Bulk", timezone="America/Toronto")
+    await StaffMembership.create(organization=organization, user=user, role=Role.OWNER,
+                                 status=MembershipStatus.ACTIVE)
+    issued = await start_session(user, "bench", RequestMeta(), current_settings())
+    groups = (await Group.create(organization=organization, name="Engine"),
+              await Group.create(organization=organization, name="Raw"))
+    colours = (await Colour.create(organization=organization, name="Engine", hex="#1e90ff"),
+               await Colour.create(organization=organization, name="Raw", hex="#ff8c00"))
+    connection = connections.get("default")
+    dialect = connection.capabilities.dialect
+    sql = _seed_sql(dialect)
+    at = now()
+    for first in range(1, count + 1, SEED_BATCH):
+        last = min(first + SEED_BATCH - 1, count)
+        if dialect == "postgres":
+            parameters = [organization.id, first, last, at]
+        else:
+            stamp = at.isoformat(sep=" ")
+            parameters = [first, last, organization.id, stamp, stamp]
+        await connection.execute_query(sql, parameters)
+        progress(f"  seeded {last:,} contacts")
+    if dialect == "postgres":
+        await connection.execute_script("VACUUM ANALYZE contact")
+    return Seeded(organization, issued.access_token, groups, colours, count,
+                  time.perf_counter() - started)
 
 
-async def owner_actor() -> Actor:
-    organization = await Organization.create(name="Bench club", timezone="America/Toronto")
-    user = await User.create(
-        email="bench-bulk@carnet.test",
-        first_name="Bench",
-        password_hash="!",
-        email_verified_at=now(),
-    )
-    membership = await StaffMembership.create(
-        organization=organization, user=user, role=Role.OWNER, status=MembershipStatus.ACTIVE
-    )
-    return Actor(user, organization, membership)
+# Workers ---------------------------------------------------------------------------------
 
+@dataclass
+class Worker:
+    process: subprocess.Popen
+    log_path: Path
 
-def peak_rss_mb(pid: int) -> float | None:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def rss_mb(self, key: str) -> float:
+        """VmRSS (now) or VmHWM (peak since the process started), from /proc (Linux)."""
+        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+            if line.startswith(key + ":"):
                 return int(line.split()[1]) / 1024
-    except OSError:
+        return float("nan")
+
+    def reset_peak(self) -> None:
+        """Makes VmHWM restart from the current RSS (Linux 4.0+), so each action's peak is
+        its own."""
+        try:
+            Path(f"/proc/{self.process.pid}/clear_refs").write_text("5")
+        except OSError:
+            pass
+
+
+def _spawn_worker(env: dict[str, str], log_path: Path) -> Worker:
+    # A session of its own: Ctrl-C reaches only the bench, which then stops the workers.
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "carnet.cli", "worker"], env=env, cwd=log_path.parent,
+            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True)
+    return Worker(process, log_path)
+
+
+def _copy_logs(pool: list[Worker], folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    for worker in pool:
+        shutil.copy(worker.log_path, folder / worker.log_path.name)
+
+
+@asynccontextmanager
+async def workers(settings: Settings, count: int, keep_logs: Path | None):
+    env = {**carnet_env(settings, free_port()),
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT),
+                                                       os.environ.get("PYTHONPATH")]))}
+    started: list[Worker] = []
+    try:
+        for number in range(count):
+            started.append(_spawn_worker(env, settings.var_dir / f"worker-{number}.log"))
+        deadline = time.monotonic() + 30
+        for worker in started:
+            while "Starting worker for" not in worker.log():
+                if worker.process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"a worker did not start:\n{worker.log()[-2000:]}")
+                await asyncio.sleep(0.1)
+        yield started
+    finally:
+        for worker in started:
+            stop_process(worker.process, timeout=30)
+        if keep_logs is not None:
+            _copy_logs(started, keep_logs)
+
+
+def chunk_timings(pool: list[Worker], function: str,
+                  skip_lines: list[int]) -> tuple[list[float], int]:
+    """Seconds of each `function` job the workers finished since `skip_lines` log lines,
+    and how many of its runs failed and were retried."""
+    timings, retries = [], 0
+    for worker, skip in zip(pool, skip_lines, strict=True):
+        for line in worker.log().splitlines()[skip:]:
+            match = JOB_DONE.search(line)
+            if match and match.group(3) == function:
+                timings.append(float(match.group(1)))
+            retried = JOB_RETRIED.search(line)
+            retries += bool(retried and retried.group(2) == function)
+    return timings, retries
+
+
+def percentile(values: list[float], share: float) -> float | None:
+    if not values:
         return None
-    return None
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[round(share * 100) - 1]
 
 
-async def chunk_latencies(operation: BulkOperation) -> list[float]:
-    pool = queue.pool()
-    found = []
-    for task in await Task.filter(function="bulk_chunk"):
-        if task.args[0] != operation.id:
-            continue
-        info = await Job(job_id(task), pool).result_info()
-        if info is not None:
-            found.append((info.finish_time - info.start_time).total_seconds())
-    return found
+# Measuring -------------------------------------------------------------------------------
+
+async def run_operation(client: AsgiClient, mutation: str, name: str, variables: dict) -> int:
+    answer = (await client.post_json("/graphql", {"query": mutation, "variables": variables}))
+    body = answer.json()
+    payload = (body.get("data") or {}).get(name)
+    if answer.status != 200 or not payload or payload["errors"] or not payload["operation"]:
+        raise RuntimeError(f"{name} failed: {answer.status} {body}")
+    return ids.decode_as(payload["operation"]["id"], "BulkOperation")
 
 
-async def raw_baseline(kind: str, organization_id: int, other_id: int) -> float:
-    """The same change to the same rows, as one statement."""
+async def until_finished(operation_id: int, give_up_after: float) -> BulkOperation:
+    deadline = time.monotonic() + give_up_after
+    while True:
+        operation = await BulkOperation.get(id=operation_id)
+        if BulkOperationState(operation.state) in FINISHED:
+            return operation
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"operation {operation_id} still {operation.state} after "
+                               f"{give_up_after:.0f}s ({operation.processed}/{operation.total})")
+        await asyncio.sleep(POLL_SECONDS)
+
+
+async def raw_statement(sql: str, parameters: list) -> float:
     connection = connections.get("default")
-    postgres = connection.capabilities.dialect == "postgres"
-    slot = "$1" if postgres else "?"
     started = time.perf_counter()
-    if kind == BulkOperationKind.CONTACT_COLOUR_SET:
-        await connection.execute_query(
-            f"UPDATE contact SET colour_id = {int(other_id)}, updated_at = {slot} "
-            f"WHERE organization_id = {int(organization_id)} AND archived_at IS NULL",
-            [now()],
-        )
-    else:
-        await connection.execute_query(
-            "INSERT INTO contact_group_member (group_id, contact_id, added_at) "
-            f"SELECT {int(other_id)}, id, {slot} FROM contact "
-            f"WHERE organization_id = {int(organization_id)} AND archived_at IS NULL",
-            [now()],
-        )
+    async with connection._in_transaction() as transaction:
+        await transaction.execute_query(sql, parameters)
     return time.perf_counter() - started
 
 
-async def run_action(args, settings, actor: Actor, kind: str) -> dict:
-    organization_id = actor.organization_id
-    everyone = ContactTarget(filters=ContactFilter())
-    if kind == BulkOperationKind.CONTACT_COLOUR_SET:
-        mine = await Colour.create(organization_id=organization_id, name="Gold", hex="#ffd700")
-        other = await Colour.create(organization_id=organization_id, name="Raw", hex="#000000")
-        start = colour_bulk.start_colour_set(actor, everyone, mine.id)
-    else:
-        mine = await Group.create(organization_id=organization_id, name="Bench")
-        other = await Group.create(organization_id=organization_id, name="Raw")
-        start = group_bulk.start(actor, BulkOperationKind(kind), everyone, mine.id)
-    progress(f"{kind}: starting")
+def _raw_sql(action: str, dialect: str) -> str:
+    p = "$%d" if dialect == "postgres" else "?"
+    one, two = (p % 1, p % 2) if dialect == "postgres" else (p, p)
+    if action == "contactsBulkColourSet":
+        return f"UPDATE contact SET colour_id = {one}, updated_at = CURRENT_TIMESTAMP " \
+               f"WHERE organization_id = {two}"
+    return ("INSERT INTO contact_group_member (group_id, contact_id, added_at) "
+            f"SELECT {one}, id, CURRENT_TIMESTAMP FROM contact WHERE organization_id = {two}")
+
+
+async def measure_action(action: str, mutation: str, variables: dict, raw_parameters: list,
+                         client: AsgiClient, pool: list[Worker],
+                         give_up_after: float) -> ActionFigures:
+    dialect = connections.get("default").capabilities.dialect
+    for worker in pool:
+        worker.reset_peak()
+    before = [round(w.rss_mb("VmRSS"), 1) for w in pool]
+    skip = [len(w.log().splitlines()) for w in pool]
+    progress(f"{action}: engine, {len(pool)} workers")
     started = time.perf_counter()
-    operation = await start
-    start_seconds = time.perf_counter() - started
-    progress(f"{kind}: {operation.total:,} records frozen and queued in {start_seconds:.1f}s")
-    with ExitStack() as stack:
-        workers, logs = [], []
-        for index in range(args.workers):
-            log = settings.var_dir / f"worker-{kind}-{index}.log"
-            logs.append(log)
-            process = _spawn(
-                [sys.executable, "-m", "carnet.cli", "worker"],
-                carnet_env(settings, free_port()),
-                settings.var_dir,
-                log,
-            )
-            stack.callback(stop_process, process)
-            workers.append(process)
-        ran = time.perf_counter()
-        while True:
-            operation = await BulkOperation.get(id=operation.id)
-            if operation.finished_at is not None:
-                break
-            if any(w.poll() is not None for w in workers):
-                raise RuntimeError(f"a worker exited: see {settings.var_dir}")
-            await asyncio.sleep(0.2)
-        run_seconds = time.perf_counter() - ran
-        peaks = [peak_rss_mb(w.pid) for w in workers]
-    # Jobs that raised and were retried (on SQLite: a writer that found the database locked).
-    retries = sum(log.read_text(errors="replace").count(" ↻ ") for log in logs)
-    if retries and args.show_retries:
-        for log in logs:
-            progress(
-                "\n".join(line for line in log.read_text().splitlines() if "Error" in line)[:3000]
-            )
-    if operation.state != "COMPLETED" or operation.succeeded != operation.total:
-        raise RuntimeError(f"{kind}: {operation.state}, {operation.succeeded}/{operation.total}")
-    run_seconds = (operation.finished_at - operation.started_at).total_seconds() or run_seconds
-    latencies = await chunk_latencies(operation)
-    raw_seconds = await raw_baseline(kind, organization_id, other.id)
-    cuts = quantiles(latencies, n=20) if len(latencies) > 1 else latencies * 19
-    result = {
-        "records": operation.total,
-        "start_seconds": round(start_seconds, 2),
-        "run_seconds": round(run_seconds, 2),
-        "records_per_second": round(operation.total / run_seconds),
-        "chunks": len(latencies),
-        "chunk_p50_ms": round(cuts[9] * 1000, 1),
-        "chunk_p95_ms": round(cuts[18] * 1000, 1),
-        "worker_peak_rss_mb": [round(p) for p in peaks if p is not None],
-        "retried_jobs": retries,
-        "raw_statement_seconds": round(raw_seconds, 2),
-        "ratio_engine_over_raw": round((start_seconds + run_seconds) / raw_seconds, 1),
-    }
-    progress(f"{kind}: {json.dumps(result)}")
-    return result
+    operation_id = await run_operation(client, mutation, action, variables)
+    operation = await until_finished(operation_id, give_up_after)
+    engine_seconds = time.perf_counter() - started
+    if BulkOperationState(operation.state) is not BulkOperationState.COMPLETED:
+        progress(f"{action} ended {operation.state}: its figures are not a success's")
+    peaks = [round(w.rss_mb("VmHWM"), 1) for w in pool]
+    await asyncio.sleep(1.5)  # arq writes a job's log line after its result
+    timings, retries = chunk_timings(pool, CHUNK_JOB, skip)
+    progress(f"{action}: raw SQL")
+    raw_seconds = await raw_statement(_raw_sql(action, dialect), raw_parameters)
+    operation_seconds = (operation.finished_at - operation.created_at).total_seconds()
+    return ActionFigures(
+        action=action,
+        records=operation.total,
+        engine_seconds=engine_seconds,
+        operation_seconds=operation_seconds,
+        records_per_second=operation.total / engine_seconds,
+        raw_seconds=raw_seconds,
+        ratio_engine_over_raw=engine_seconds / raw_seconds,
+        state=str(operation.state.value),
+        chunks=len(timings),
+        chunk_retries=retries,
+        chunk_p50_ms=_ms(percentile(timings, 0.50)),
+        chunk_p95_ms=_ms(percentile(timings, 0.95)),
+        worker_rss_mb_before=before,
+        worker_peak_rss_mb=peaks,
+        counts={"processed": operation.processed, "succeeded": operation.succeeded,
+                "skipped": operation.skipped, "failed": operation.failed},
+    )
 
 
-async def main(args: argparse.Namespace) -> dict:
-    count = args.count or (1_000_000 if args.database_url else 100_000)
+def _ms(seconds: float | None) -> float | None:
+    return None if seconds is None else round(seconds * 1000, 1)
+
+
+# The chunk job's function name, as arq logs it.
+CHUNK_JOB = "bulk_chunk"
+
+
+def all_contacts(organization_gid: str) -> dict:
+    """The whole address book, as "select all matching" gives it."""
+    return {"organizationId": organization_gid, "target": {"search": ""}}
+
+
+async def measure(args: argparse.Namespace) -> dict:
     async with isolated_settings(args.database_url, args.redis_url) as settings:
-        settings = settings.model_copy(update={"bulk_chunk_size": args.chunk_size})
+        backend = backend_name(settings)
+        progress(f"backend: {backend}; migrating {settings.var_dir}")
         await migrate(config=tortoise_config(settings))
         await Tortoise.close_connections()
         app = create_app(settings)
-        async with app.router.lifespan_context(app):
-            actor = await owner_actor()
-            progress(f"seeding {count:,} contacts")
-            seeded = await seed(actor.organization_id, count)
-            progress(f"seeded in {seeded:.1f}s")
-            results = {}
-            for kind in (BulkOperationKind.CONTACT_GROUP_ADD, BulkOperationKind.CONTACT_COLOUR_SET):
-                results[kind.value] = await run_action(args, settings, actor, kind)
-            await Tortoise.close_connections()
-    report = {
-        "backend": backend_name(settings),
-        "contacts": count,
+        mutations = set(build_schema(settings)._schema.mutation_type.fields)
+        async with app.router.lifespan_context(app), AsyncExitStack() as stack:
+            progress(f"seeding {args.contacts:,} contacts")
+            seeded = await seed(args.contacts)
+            progress(f"seeded in {seeded.seconds:.1f}s; starting {args.workers} workers")
+            pool = await stack.enter_async_context(workers(settings, args.workers, args.keep_logs))
+            client = AsgiClient(app, {"authorization": f"Bearer {seeded.token}"})
+            org = ids.encode("Organization", seeded.organization.id)
+            engine_group, raw_group = seeded.groups
+            engine_colour, raw_colour = seeded.colours
+            runs = [
+                ("contactsBulkGroupAdd", GROUP_ADD, "groupId",
+                 ids.encode("Group", engine_group.id), raw_group.id),
+                ("contactsBulkColourSet", COLOUR_SET, "colourId",
+                 ids.encode("Colour", engine_colour.id), raw_colour.id),
+            ]
+            figures, missing = [], []
+            for action, mutation, argument, engine_value, raw_value in runs:
+                if action not in mutations:
+                    missing.append(action)
+                    progress(f"{action}: not in this schema, skipped")
+                    continue
+                variables = {"input": {**all_contacts(org), argument: engine_value}}
+                figures.append(await measure_action(
+                    action, mutation, variables, [raw_value, seeded.organization.id], client,
+                    pool, args.timeout))
+    return {
+        "bench": "bulk",
+        "date": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                    "platform": platform.platform()},
+        "backend": backend,
+        "contacts": args.contacts,
         "workers": args.workers,
-        "chunk_size": args.chunk_size,
-        "seed_seconds": round(seeded, 1),
-        **results,
+        "seed_seconds": round(seeded.seconds, 1),
+        "actions": [asdict(f) for f in figures],
+        "skipped_actions": missing,
     }
-    print_table(report)
-    return report
 
 
-def print_table(report: dict) -> None:
-    print(
-        f"{report['backend']}, {report['contacts']:,} contacts, {report['workers']} workers, "
-        f"chunks of {report['chunk_size']}"
-    )
-    print(
-        "| action | start s | run s | records/s | chunk p50 / p95 ms | worker peak RSS MB "
-        "| raw statement s | engine / raw |"
-    )
-    print("|---|---|---|---|---|---|---|---|")
-    for kind in (BulkOperationKind.CONTACT_GROUP_ADD, BulkOperationKind.CONTACT_COLOUR_SET):
-        r = report[kind.value]
-        print(
-            f"| {kind.value} | {r['start_seconds']} | {r['run_seconds']} | "
-            f"{r['records_per_second']:,} | {r['chunk_p50_ms']} / {r['chunk_p95_ms']} | "
-            f"{', '.join(str(p) for p in r['worker_peak_rss_mb'])} | "
-            f"{r['raw_statement_seconds']} | {r['ratio_engine_over_raw']} |"
-        )
+def print_report(result: dict) -> None:
+    print(f"\nCarnet bulk operations — {result['contacts']:,} contacts, {result['workers']} "
+          f"workers, {result['backend']}; {result['machine']['cpus']} CPUs\n")
+    print(f"{'action':<22} {'records':>9} {'engine s':>9} {'records/s':>10} {'raw s':>7} "
+          f"{'engine/raw':>10} {'chunks':>7} {'retried':>7} {'chunk p50/p95 ms':>17} "
+          f"{'worker RSS MB before → peak':>28}")
+    for a in result["actions"]:
+        rss = ", ".join(f"{b:.0f}→{p:.0f}" for b, p in
+                        zip(a["worker_rss_mb_before"], a["worker_peak_rss_mb"], strict=True))
+        chunk = f"{a['chunk_p50_ms']} / {a['chunk_p95_ms']}"
+        print(f"{a['action']:<22} {a['records']:>9,} {a['engine_seconds']:>9.1f} "
+              f"{a['records_per_second']:>10,.0f} {a['raw_seconds']:>7.2f} "
+              f"{a['ratio_engine_over_raw']:>9.1f}× {a['chunks']:>7} {a['chunk_retries']:>7} "
+              f"{chunk:>17} {rss:>28}  {a['state']}")
+    print()
+    print(json.dumps(result, separators=(",", ":")), flush=True)
 
 
-def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--database-url", default="", help="a PostgreSQL server (else SQLite)")
-    parser.add_argument("--redis-url", default="", help="a Redis server (else embedded)")
-    parser.add_argument(
-        "--count", type=int, default=0, help="contacts (100,000; 1,000,000 on PostgreSQL)"
-    )
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--chunk-size", type=int, default=500)
-    parser.add_argument("--show-retries", action="store_true", help="print the workers' errors")
-    return parser.parse_args()
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    environment_url = os.environ.get("CARNET_DATABASE_URL", "")
+    parser.add_argument("--contacts", type=int, default=None,
+                        help=f"contacts in the organization (default {DEFAULT_CONTACTS:,}; "
+                        f"{DEFAULT_CONTACTS_POSTGRES:,} on PostgreSQL)")
+    parser.add_argument("--workers", type=int, default=2, help="worker processes")
+    parser.add_argument("--timeout", type=float, default=1800,
+                        help="seconds an operation may take before the run gives up")
+    parser.add_argument("--database-url",
+                        default=environment_url if environment_url.startswith("postgres") else "",
+                        help="a PostgreSQL server to create a throwaway database on "
+                        "(default: CARNET_DATABASE_URL if PostgreSQL, else SQLite in a "
+                        "temporary folder)")
+    parser.add_argument("--keep-logs", type=Path, default=None, metavar="DIR",
+                        help="copy the workers' logs (arq's job lines) into DIR at the end")
+    parser.add_argument("--redis-url", default="",
+                        help="a Redis to share under a unique key prefix "
+                        "(default: an embedded redis-server)")
+    args = parser.parse_args(argv)
+    if args.database_url and not args.database_url.startswith(("postgres://", "postgresql://")):
+        parser.error("--database-url must be a postgres:// URL")
+    if args.contacts is None:
+        args.contacts = DEFAULT_CONTACTS_POSTGRES if args.database_url else DEFAULT_CONTACTS
+    if args.contacts < 1 or args.workers < 1:
+        parser.error("--contacts and --workers must be positive")
+    return args
+
+
+async def _main(args: argparse.Namespace) -> dict:
+    # SIGTERM unwinds like Ctrl-C: workers stopped, database dropped, temporary files removed.
+    task = asyncio.current_task()
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+    return await measure(args)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    check_checkout()
+    try:
+        result = asyncio.run(_main(args))
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        progress("interrupted; everything the run started is stopped and removed")
+        return 130
+    except RuntimeError as failed:
+        progress(f"failed: {failed}")
+        return 1
+    print_report(result)
+    return 0
 
 
 if __name__ == "__main__":
-    check_checkout()
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    print(json.dumps(asyncio.run(main(parse_args()))))
+    sys.exit(main())

@@ -181,8 +181,7 @@ async def build_records(api, world: World) -> Records:
             "affiliatedTo": school, "colourId": colour, "colourIds": colour, "ids": group,
             "groupId": group, "fieldId": custom_field, "customFieldId": custom_field,
             "sectionId": section, "formId": form, "userId": world.loner.gid,
-            "segmentId": segment,
-            "actorId": world.owner.gid,
+            "actorId": world.owner.gid, "segmentId": segment,
         },
         texts={
             "email": lambda n: f"filler{n}@example.test",

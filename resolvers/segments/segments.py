@@ -232,6 +232,15 @@ async def _usable_filter(actor: Actor, segment: Segment) -> ContactFilter:
     return stored_filter(segment)
 
 
+async def selection(actor: Actor, segment: Segment) -> tuple[ContactFilter, Subquery | None]:
+    """What the segment selects, for whatever reads its contacts in bulk (an export): a
+    saved segment's search and filter, or a static segment's members (an empty filter
+    within them). A saved segment with problems answers BAD_USER_INPUT, as its contacts do."""
+    if segment.kind is SegmentKind.STATIC:
+        return ContactFilter(), members.members_only(segment)
+    return await _usable_filter(actor, segment), None
+
+
 async def contacts(
     actor: Actor, segment: Segment, sort: ContactSort, descending: bool, **page_args
 ) -> Page:
@@ -263,11 +272,3 @@ async def matching(actor: Actor, segment: Segment) -> QuerySet:
 async def count(actor: Actor, segment: Segment) -> int:
     return await (await matching(actor, segment)).count()
 
-
-async def selection(actor: Actor, segment: Segment) -> tuple[ContactFilter, Subquery | None]:
-    """What the segment selects, for whatever reads its contacts in bulk (an export): a
-    saved segment's search and filter, or a static segment's members (an empty filter
-    within them). A saved segment with problems answers BAD_USER_INPUT, as its contacts do."""
-    if segment.kind is SegmentKind.STATIC:
-        return ContactFilter(), members.members_only(segment)
-    return await _usable_filter(actor, segment), None

@@ -47,10 +47,37 @@ from resolvers.transfers.imports import CONSENT_SOURCE
 COUNTERS = ("processed_rows", "created_count", "updated_count", "error_count", "skipped_count")
 
 
+async def new_contact_ids(count: int) -> list[int]:
+    """`count` contact ids nobody else gets, in one statement, so a chunk builds its rows
+    and everything that refers to them before inserting them all at once: PostgreSQL takes
+    them from the table's sequence (an id taken and not used is a harmless gap); SQLite,
+    which has one writer at a time, after the highest id it ever gave."""
+    if count <= 0:
+        return []
+    db = Contact._meta.db
+    table = Contact._meta.db_table
+    if db.capabilities.dialect == "postgres":
+        rows = await db.execute_query_dict(
+            f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) AS id "
+            "FROM generate_series(1, $1)",
+            [count],
+        )
+        return sorted((row["id"] for row in rows), reverse=True)  # popped in ascending order
+    rows = await db.execute_query_dict(
+        f'SELECT MAX(COALESCE((SELECT MAX(id) FROM "{table}"), 0), COALESCE('
+        f"(SELECT seq FROM sqlite_sequence WHERE name = '{table}'), 0)) AS top"
+    )
+    top = int(rows[0]["top"])
+    return list(range(top + count, top, -1))
+
+
 class ChunkWriter:
-    """Writes one chunk's rows: contacts one by one (their ids are needed), everything
-    else — memberships, consent records, custom-field answers, audit events, row errors —
-    in bulk."""
+    """Writes one chunk's rows set-based: the rows are decided in Python first (match,
+    create, update, skip, row error), then each table gets a few statements for the whole
+    chunk — new contacts in one insert (their ids taken beforehand, so everything that
+    refers to them is built in the same pass), changed contacts in one update,
+    memberships, consent records, custom-field answers, audit events and row errors each
+    in one insert."""
 
     def __init__(
         self,
@@ -90,6 +117,10 @@ class ChunkWriter:
         self.to_link: list[Contact] = []
         self.by_email: dict[str, Contact] = {}
         self.by_phone: dict[str, Contact] = {}
+        self.new_contacts: dict[int, Contact] = {}  # by id: inserted at the end of the chunk
+        self.changed_contacts: dict[int, Contact] = {}  # stored ones, updated at the end
+        self.changed_fields: set[str] = set()
+        self.free_ids: list[int] = []  # ids taken for new contacts, not used yet
 
     @classmethod
     async def for_import(cls, state: ContactImport) -> ChunkWriter:
@@ -122,13 +153,16 @@ class ChunkWriter:
         ]
 
     async def write(self, rows: list[ImportRow]) -> None:
-        await self._load_matches([r for r in rows if not r.problems and not r.blank])
+        valid = [r for r in rows if not r.problems and not r.blank]
+        await self._load_matches(valid)
+        self.free_ids = await new_contact_ids(sum(1 for r in valid if self._match(r) is None))
         for row in rows:
             if row.blank:
                 self.counts["skipped_count"] += 1
             elif row.problems or not await self._write_row(row):
                 self.counts["error_count"] += 1
                 self._errors(row)
+        await self._save_contacts()
         await GroupMember.bulk_create(self.new_memberships)
         await ConsentRecord.bulk_create(self.consent_records)
         await CustomFieldAnswer.bulk_create(self.new_answers)
@@ -191,10 +225,29 @@ class ChunkWriter:
                 )
             )
 
+    def _match(self, row: ImportRow) -> Contact | None:
+        email, phone = row.values.get("email"), row.values.get("phone")
+        return (email and self.by_email.get(email)) or (phone and self.by_phone.get(phone)) or None
+
+    async def _save_contacts(self) -> None:
+        """The chunk's new contacts in one insert, with the ids taken for them; the stored
+        contacts it changed in one update of the columns changed (the others are written
+        back as they were read, under the rows' lock)."""
+        await Contact.bulk_create(list(self.new_contacts.values()))
+        for contact in self.new_contacts.values():
+            contact._saved_in_db = True
+        if self.changed_contacts:
+            at = now()
+            for contact in self.changed_contacts.values():
+                contact.updated_at = at
+            await Contact.bulk_update(
+                list(self.changed_contacts.values()),
+                fields=sorted(self.changed_fields | {"updated_at"}),
+            )
+
     async def _write_row(self, row: ImportRow) -> bool:
         """False when the row turns out invalid (its problem added to the row)."""
-        email, phone = row.values.get("email"), row.values.get("phone")
-        match = (email and self.by_email.get(email)) or (phone and self.by_phone.get(phone))
+        match = self._match(row)
         if match is None:
             if not self._has_organization_name(row, None):
                 return False
@@ -229,6 +282,7 @@ class ChunkWriter:
 
     async def _create(self, row: ImportRow) -> None:
         contact = Contact(
+            id=self.free_ids.pop(),
             organization_id=self.organization.id,
             source=ContactSource.IMPORT,
             colour_id=row.colour_id,
@@ -236,7 +290,7 @@ class ChunkWriter:
         )
         changes = import_consent.consent_changes(contact, row, self.declared)
         refresh_derived(contact)
-        await contact.save()
+        self.new_contacts[contact.id] = contact
         self._remember(contact)
         self.touched.add(contact.id)
         _, answers = self._answer(contact, row)
@@ -278,7 +332,9 @@ class ChunkWriter:
         for channel in consent_changes:
             fields += list(consent_rules._columns(channel))
         if fields:
-            await contact.save(update_fields=[*fields, "updated_at"])
+            if contact.id not in self.new_contacts:  # a new one is inserted as it ends up
+                self.changed_contacts[contact.id] = contact
+                self.changed_fields.update(fields)
             self._remember(contact)
             self.touched.add(contact.id)
         answers_before, answers = self._answer(contact, row)

@@ -700,3 +700,46 @@ async def test_an_explicit_mapping_names_custom_fields_by_id(api, world, setting
     )
     assert result["errorCount"] == 0, result["rowErrors"]
     assert await answers_read(api, world, "ana@example.test") == {"size": "s", "jersey": 12}
+
+
+async def test_a_chunk_writes_set_based_whatever_its_rows(api, world, settings):
+    """A chunk's statements do not grow with its rows: new and matched contacts, their
+    groups, consent, custom answers, audit events and row errors, a few statements each."""
+    from carnet.statements import count_statements
+
+    note = await a_fresh_field(world, key="note")
+    await Group.create(organization=world.organization, name="Juniors")
+    consent = [{"channel": "EMAIL", "status": "EXPRESS", "proof": "Sign-up sheet"}]
+
+    async def statements_for(people: int) -> int:
+        await Contact.filter(organization=world.organization).delete()
+        # Half of them are there already (matched by email, then filled in), the file
+        # repeats one of its own new rows, and one row is an error.
+        for i in range(0, people, 2):
+            await Contact.create(
+                organization=world.organization,
+                first_name=f"P{i}",
+                last_name="",
+                email=f"p{i}@example.test",
+                sort_name=f"p{i}",
+            )
+        rows = [f"P{i},Roy,p{i}@example.test,Juniors|Seniors,n{i}\n" for i in range(people)]
+        rows += [f"Again,Roy,p{people - 1}@example.test,Seniors,\n", "Bad,Roy,not-an-email,,\n"]
+        csv = "First name,Last name,Email,Groups,note\n" + "".join(rows)
+        result = await upload(api, world.admin, world, csv, consent=consent)
+        import_id = ids.decode(result.ok("contactsImport")["contactImport"]["id"])[1]
+        with count_statements() as statements:
+            await import_job.run_import(import_id)
+        state = await ContactImport.get(id=import_id)
+        assert (state.status, state.error_count) == ("DONE", 1)
+        # The repeated row asks for nothing its contact (new in this chunk) lacks: skipped.
+        counts = (state.created_count, state.updated_count, state.skipped_count)
+        assert counts == (people // 2, people // 2, 1)
+        assert await GroupMember.filter(contact__organization=world.organization).count() == (
+            2 * people
+        )
+        assert await CustomFieldAnswer.filter(field=note).count() == people
+        await Group.filter(organization=world.organization, name="Seniors").delete()
+        return len(statements)
+
+    assert await statements_for(4) == await statements_for(60)

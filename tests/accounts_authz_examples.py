@@ -115,3 +115,22 @@ example(
     "User.accounts",
     "{ accounts: me { accounts { id name role accessLevel people { firstName role } } } }",
 )
+
+
+async def a_minor_of_a_household(world, caller):
+    account, _ = await a_household(world)
+    child = await new_contact(world.organization, f"Kid{next(_serial)} House")
+    child.birth_date = date(date.today().year - 8, 1, 1)
+    await child.save()
+    link = await AccountContact.create(
+        account=account, contact=child, kind=AccountContactKind.MEMBER
+    )
+    return {"id": ids.encode("AccountContact", link.id)}
+
+
+example(
+    "Mutation.myAccountMemberConsentSet",
+    "mutation($id: ID!) { myAccountMemberConsentSet(input: {accountContactId: $id, "
+    f"channel: EMAIL, status: EXPRESS}}) {{ person {{ id }} {ERRORS} }} }}",
+    a_minor_of_a_household,
+)

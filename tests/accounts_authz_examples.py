@@ -134,3 +134,31 @@ example(
     f"channel: EMAIL, status: EXPRESS}}) {{ person {{ id }} {ERRORS} }} }}",
     a_minor_of_a_household,
 )
+
+
+async def a_pending_activation(world, caller):
+    from datetime import timedelta
+
+    from models.staff import Invitation, InvitationKind
+    from resolvers.common.time import now
+
+    _, link = await a_household(world)
+    invitation = await Invitation.create(
+        organization=world.organization,
+        kind=InvitationKind.ACCOUNT,
+        user=world.loner.user,
+        email=world.loner.user.email,
+        send_requested_at=now(),
+        expires_at=now() + timedelta(days=7),
+    )
+    link.invitation = invitation
+    await link.save()
+    return {"id": ids.encode("AccountContact", link.id)}
+
+
+example(
+    "Mutation.clientAccountActivationResend",
+    "mutation($id: ID!) { clientAccountActivationResend(input: {accountContactId: $id}) "
+    f"{{ accountContact {{ id }} {ERRORS} }} }}",
+    a_pending_activation,
+)

@@ -18,6 +18,7 @@ from strawberry.schema.config import StrawberryConfig
 from strawberry.tools import merge_types
 
 from carnet.settings import Settings
+from schema.accounts.client import AccountsClientMutation
 from schema.accounts.mutations import AccountsMutation
 from schema.accounts.types import AccountsQuery
 from schema.affiliations import AffiliationsMutation
@@ -92,6 +93,7 @@ Mutation = merge_types(
         AccountsMutation,
         TeamsMutation,
         SeatsMutation,
+        AccountsClientMutation,
     ),
 )
 Subscription = merge_types("Subscription", (AuditSubscription, BulkProgressSubscription))

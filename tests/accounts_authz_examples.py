@@ -115,3 +115,50 @@ example(
     "User.accounts",
     "{ accounts: me { accounts { id name role accessLevel people { firstName role } } } }",
 )
+
+
+async def a_minor_of_a_household(world, caller):
+    account, _ = await a_household(world)
+    child = await new_contact(world.organization, f"Kid{next(_serial)} House")
+    child.birth_date = date(date.today().year - 8, 1, 1)
+    await child.save()
+    link = await AccountContact.create(
+        account=account, contact=child, kind=AccountContactKind.MEMBER
+    )
+    return {"id": ids.encode("AccountContact", link.id)}
+
+
+example(
+    "Mutation.myAccountMemberConsentSet",
+    "mutation($id: ID!) { myAccountMemberConsentSet(input: {accountContactId: $id, "
+    f"channel: EMAIL, status: EXPRESS}}) {{ person {{ id }} {ERRORS} }} }}",
+    a_minor_of_a_household,
+)
+
+
+async def a_pending_activation(world, caller):
+    from datetime import timedelta
+
+    from models.staff import Invitation, InvitationKind
+    from resolvers.common.time import now
+
+    _, link = await a_household(world)
+    invitation = await Invitation.create(
+        organization=world.organization,
+        kind=InvitationKind.ACCOUNT,
+        user=world.loner.user,
+        email=world.loner.user.email,
+        send_requested_at=now(),
+        expires_at=now() + timedelta(days=7),
+    )
+    link.invitation = invitation
+    await link.save()
+    return {"id": ids.encode("AccountContact", link.id)}
+
+
+example(
+    "Mutation.clientAccountActivationResend",
+    "mutation($id: ID!) { clientAccountActivationResend(input: {accountContactId: $id}) "
+    f"{{ accountContact {{ id }} {ERRORS} }} }}",
+    a_pending_activation,
+)

@@ -31,7 +31,9 @@ async def test_demo_seed_is_idempotent(app):
     second = await seed_demo()
     assert first == second
     assert (await User.all().count(), await StaffMembership.all().count()) == (users, memberships)
-    assert users == 7  # five roles and an invitee in the demo club, an owner in the other
+    # Five roles and an invitee in the demo club, an owner in the other; a client account
+    # holder who signs in and one whose activation is pending.
+    assert users == 9
     assert any("owner@club.demo.carnet.test" in line for line in first)
     from models.staff import Invitation
 
@@ -190,13 +192,16 @@ async def test_demo_staff_are_in_the_demo_address_book(api, app):
         {"org": club},
     )
     page = result.payload("contacts")
-    emails = sorted(edge["node"]["email"] for edge in page["edges"])
+    # The demo client account holder who signs in is a user too, not staff.
+    edges = [e for e in page["edges"] if e["node"]["email"] != "client@club.demo.carnet.test"]
+    assert len(edges) == len(page["edges"]) - 1
+    emails = sorted(edge["node"]["email"] for edge in edges)
     assert emails == sorted(
         f"{who}@club.demo.carnet.test"
         for who in ("owner", "admin", "billing-admin", "agent", "viewer")
     )
-    assert {edge["node"]["source"] for edge in page["edges"]} == {"STAFF_MEMBERSHIP"}
-    assert "Owner Club Demo" in {edge["node"]["displayName"] for edge in page["edges"]}
+    assert {edge["node"]["source"] for edge in edges} == {"STAFF_MEMBERSHIP"}
+    assert "Owner Club Demo" in {edge["node"]["displayName"] for edge in edges}
 
 
 def test_serve_workers_runs_that_many_api_processes_and_stops_them(settings):

@@ -160,7 +160,8 @@ async def build_records(api, world: World) -> Records:
     contact_import = upload.ok("contactsImport")["contactImport"]["id"]
     household = (await owner.execute("""mutation($input: ClientAccountCreateInput!) {
       clientAccountCreate(input: $input) { account { id contacts { id } } errors { code } } }""",
-        {"input": {"organizationId": org, "holder": {"firstName": "Hal", "birthDate": "1980-01-01"},
+        {"input": {"organizationId": org, "holder": {"firstName": "Hal", "birthDate": "1980-01-01",
+                                                     "email": world.owner.user.email},
                    "members": [{"firstName": "Kit"}]}})).ok("clientAccountCreate")["account"]
     sessions = await owner.execute("{ mySessions(first: 1) { edges { node { id } } } }")
     session = sessions.data["mySessions"]["edges"][0]["node"]["id"]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from carnet.auth import hash_password
+from carnet.cli.demo_accounts import seed_demo_accounts
 from carnet.cli.demo_contacts import seed_demo_contacts
 from carnet.cli.demo_teams import seed_demo_team
 from models.contacts import Contact, ContactSource
@@ -74,9 +75,11 @@ async def seed_demo() -> list[str]:
             lines.append(f"    {role.value:<14} {email}")
     club = await Organization.get(name=DEMO_ORGANIZATIONS[0][0])
     lines += await _staff_lifecycle(club, "club")
+    households = await seed_demo_accounts(club, password_hash)
     contacts = await seed_demo_contacts(club)
     lines.append(f"    {contacts} contacts in the address book (search, filters, groups, colours)")
     lines += await seed_demo_team(club, f"club.{DEMO_DOMAIN}")
+    lines += households
     return lines
 
 

@@ -18,7 +18,7 @@ from models.identity import TokenPurpose, User
 from models.staff import Invitation, InvitationKind, InvitationState
 from resolvers.common import audit
 from resolvers.common.actor import Actor, RequestMeta
-from resolvers.common.errors import ErrorCollector, UserErrorCode, UserErrors
+from resolvers.common.errors import ErrorCollector, NotFound, UserErrorCode, UserErrors
 from resolvers.common.tasks import current_unit_of_work, unit_of_work
 from resolvers.common.time import now
 from resolvers.contacts.links import verified_user
@@ -43,6 +43,11 @@ async def _link(contact: Contact, user: User, by: User | None, meta: RequestMeta
     )
 
 
+async def _linked_elsewhere(contact: Contact, user: User) -> bool:
+    others = Contact.filter(organization_id=contact.organization_id, user_id=user.id)
+    return await others.exclude(id=contact.id).exists()
+
+
 async def give_access(
     actor: Actor, account: ClientAccount, link: AccountContact, contact: Contact, settings: Settings
 ) -> Invitation | None:
@@ -55,6 +60,8 @@ async def give_access(
         user = await verified_user(contact.email)
         if user is not None:
             await User.filter(id=user.id).select_for_update().first()
+            if await _linked_elsewhere(contact, user):
+                return None  # a login is linked to one contact per organization
             await _link(contact, user, actor.user, actor.meta)
     else:
         user = await User.get(id=contact.user_id)
@@ -174,11 +181,15 @@ async def activate(
             .first()
             .values_list("user_id", flat=True)
         )
-        if invitee_id is None:
-            raise _invalid_link()
-        await User.filter(id=invitee_id).select_for_update().first()
+        if invitee_id is not None:  # the account first, then the link (tokens.consume_for_user)
+            await User.filter(id=invitee_id).select_for_update().first()
+        # A replaced, used or expired link says so; rolled back with any refusal below.
         record = await tokens.consume(token, TokenPurpose.INVITATION, ("input", "token"))
-        invitation = await Invitation.filter(token_id=record.id).select_for_update().first()
+        invitation = (
+            await Invitation.filter(token_id=record.id, kind=InvitationKind.ACCOUNT)
+            .select_for_update()
+            .first()
+        )
         if invitation is None or invitation.state is not InvitationState.PENDING:
             raise _invalid_link()
         if state_of(invitation) is InvitationState.EXPIRED:
@@ -236,3 +247,39 @@ async def states(links: list[AccountContact]) -> dict[int, InvitationState | Non
         else:
             result[link.id] = None
     return result
+
+
+async def resend(actor: Actor, link_id: int | None, settings: Settings) -> AccountContact:
+    """A new activation link with a new expiry; the previous link stops working at once."""
+    async with unit_of_work() as uow:
+        link = None
+        if link_id is not None:
+            link = await AccountContact.filter(
+                id=link_id, account__organization_id=actor.organization_id
+            ).first()
+        if link is None:
+            raise NotFound(("input", "account_contact_id"))
+        invitation = None
+        if link.invitation_id is not None:
+            invitation = await Invitation.filter(id=link.invitation_id).select_for_update().first()
+        if invitation is None or invitation.state is not InvitationState.PENDING:
+            raise UserErrors.single(
+                UserErrorCode.INVALID,
+                ("input", "account_contact_id"),
+                N_("This person has no activation pending."),
+            )
+        await ration_mail(actor)
+        await _retire_token(invitation)
+        invitation.expires_at = now() + timedelta(days=settings.invitation_ttl_days)
+        invitation.send_requested_at = now()
+        await invitation.save(update_fields=["expires_at", "send_requested_at", "updated_at"])
+        await uow.defer(SEND_ACCOUNT_INVITATION, invitation.id)
+        await audit.record(
+            "client_account.invitation_resend",
+            actor=actor.user,
+            meta=actor.meta,
+            organization_id=actor.organization_id,
+            target=("Invitation", invitation.id),
+            after={"expires_at": invitation.expires_at.isoformat()},
+        )
+    return link

@@ -12,10 +12,19 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+from carnet.i18n import N_
 from models.accounts import AccessLevel, AccountContact, ClientAccount
+from models.contacts import ConsentChannel, ConsentStatus, Contact
 from models.identity import User
+from models.organizations import Organization
+from resolvers.accounts.people import is_adult
+from resolvers.common.actor import RequestMeta
+from resolvers.common.errors import ErrorCollector, UserErrorCode
 from resolvers.common.permissions import Relationship
 from resolvers.common.relationships import register
+from resolvers.common.tasks import unit_of_work
+from resolvers.contacts import consent
+from resolvers.contacts.records import display_name
 
 
 @dataclass(frozen=True)
@@ -77,3 +86,55 @@ async def _is_account_contact(user: User, account: ClientAccount) -> bool:
 
 register(Relationship.ACCOUNT_PRIMARY, ClientAccount, _is_primary)
 register(Relationship.ACCOUNT_CONTACT, ClientAccount, _is_account_contact)
+
+
+async def _is_primary_of_link(user: User, link: AccountContact) -> bool:
+    account = await ClientAccount.get(id=link.account_id)
+    return await _is_primary(user, account)
+
+
+register(Relationship.ACCOUNT_PRIMARY, AccountContact, _is_primary_of_link)
+
+
+GIVEN_BY_PRIMARY = "account primary"
+
+
+async def minor_consent(
+    user: User,
+    meta: RequestMeta,
+    link_id: int,
+    channel: ConsentChannel,
+    status: ConsentStatus,
+    proof: str,
+) -> Contact:
+    """A primary gives (or withdraws) marketing consent for a minor of their account: the
+    consent record says it came from the account's primary, and names them."""
+    errors = ErrorCollector()
+    if status not in (ConsentStatus.EXPRESS, ConsentStatus.WITHDRAWN):
+        errors.add(
+            UserErrorCode.INVALID, ("input", "status"), N_("Give express consent or withdraw it.")
+        )
+    async with unit_of_work():
+        link = await AccountContact.get(id=link_id).select_related("account")
+        contact = await Contact.filter(id=link.contact_id).select_for_update().first()
+        organization = await Organization.get(id=link.account.organization_id)
+        if is_adult(contact.birth_date, organization) or contact.birth_date is None:
+            errors.add(
+                UserErrorCode.INVALID,
+                ("input", "account_contact_id"),
+                N_(
+                    "Only a minor's consent is given by the account's primary; an adult gives "
+                    "their own."
+                ),
+            )
+        primary = await Contact.get(id=link.account.primary_contact_id)
+        change = consent.ConsentChange(
+            channel,
+            status,
+            GIVEN_BY_PRIMARY,
+            proof=f"{display_name(primary)} (primary of {link.account.name}): {proof}".strip(),
+        )
+        checked = consent.check(change, errors)
+        errors.raise_if_any()
+        await consent.apply(contact, checked, user, meta, recorded_by=user)
+    return contact

@@ -14,6 +14,7 @@ from models.affiliations import Affiliation
 from models.contacts import ConsentChannel, ConsentRecord, ConsentStatus, Contact
 from models.custom_fields import CustomFieldAnswer
 from models.groups import GroupMember
+from resolvers.accounts.merging import move_account_links
 from resolvers.common import audit
 from resolvers.common.actor import Actor
 from resolvers.common.errors import ErrorCollector, NotFound, UserErrorCode, UserErrors
@@ -255,6 +256,7 @@ async def merge(actor: Actor, survivor_id: int | None, other_ids: Sequence[int |
         await _move_affiliations(survivor, other_ids_)
         await _move_custom_field_answers(survivor, other_ids_)
         await _merge_consent(actor, survivor, others)
+        await move_account_links(survivor.id, other_ids_)
         _merge_fields(survivor, others)
         refresh_derived(survivor)
         await survivor.save()

@@ -8,9 +8,15 @@ from datetime import date
 
 import strawberry
 
+from models.contacts import ConsentChannel, ConsentStatus
 from resolvers.accounts import client
+from resolvers.common.permissions import Relationship
 from schema import ids
 from schema.accounts.types import AccessLevelEnum, AccountRole, AccountRoleEnum
+from schema.contact_consent import ConsentChannelEnum, ConsentStatusEnum
+from schema.payloads import Payload
+from schema.permissions import describe, requires
+from schema.scope import scoped_id
 
 
 def _role(mine: client.MyAccount, link) -> AccountRole:
@@ -67,3 +73,53 @@ async def my_accounts(user) -> list[MyClientAccount]:
         )
         for m, seen in zip(mine, people, strict=True)
     ]
+
+
+@strawberry.input
+class MyAccountMemberConsentInput:
+    account_contact_id: strawberry.ID = strawberry.field(
+        description="A minor of an account you are the primary of."
+    )
+    channel: ConsentChannelEnum
+    status: ConsentStatusEnum = strawberry.field(description="EXPRESS or WITHDRAWN.")
+    proof: str = strawberry.field(default="", description="The wording you agreed to.")
+
+
+@strawberry.type
+class MyAccountMemberConsentPayload(Payload):
+    person: MyAccountPerson | None = None
+
+
+@strawberry.type
+class AccountsClientMutation:
+    @strawberry.mutation(
+        **describe(
+            "Gives or withdraws marketing consent for a minor of your account, as its "
+            "primary; recorded as given by the account's primary.",
+            requires(relationship=Relationship.ACCOUNT_PRIMARY, scope="input.accountContactId"),
+        )
+    )
+    async def my_account_member_consent_set(
+        self, info: strawberry.Info, input: MyAccountMemberConsentInput
+    ) -> MyAccountMemberConsentPayload:
+        pk = await scoped_id(
+            info, input.account_contact_id, "AccountContact", ("input", "accountContactId")
+        )
+        principal = info.context.principal(info)
+        contact = await client.minor_consent(
+            principal.user,
+            principal.meta,
+            pk,
+            ConsentChannel(input.channel),
+            ConsentStatus(input.status),
+            input.proof,
+        )
+        return MyAccountMemberConsentPayload(
+            person=MyAccountPerson(
+                id=input.account_contact_id,
+                first_name=contact.first_name,
+                last_name=contact.last_name,
+                birth_date=contact.birth_date,
+                role=AccountRole.MEMBER,
+            )
+        )

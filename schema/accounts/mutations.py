@@ -104,6 +104,11 @@ class ClientAccountMemberRemoveInput:
 
 
 @strawberry.input
+class ClientAccountActivationResendInput:
+    account_contact_id: strawberry.ID
+
+
+@strawberry.input
 class ClientAccountPrimaryChangeInput:
     account_id: strawberry.ID
     account_contact_id: strawberry.ID = strawberry.field(
@@ -297,6 +302,22 @@ class AccountsMutation:
         )
         account = await accounts.primary_change(info.context.actor(info), account_id, link_id)
         return ClientAccountPayload(account=account)
+
+    @strawberry.mutation(
+        **describe(
+            "Mails a new activation link to an account contact whose activation is pending "
+            "or expired; the previous link stops working.",
+            requires(Permission.ACCOUNTS_WRITE),
+        )
+    )
+    async def client_account_activation_resend(
+        self, info: strawberry.Info, input: ClientAccountActivationResendInput
+    ) -> AccountContactPayload:
+        pk = await scoped_id(
+            info, input.account_contact_id, "AccountContact", ("input", "accountContactId")
+        )
+        link = await activation.resend(info.context.actor(info), pk, info.context.settings)
+        return AccountContactPayload(account_contact=link)
 
     @strawberry.mutation(
         **describe(

@@ -80,3 +80,27 @@ async def test_an_expired_link_says_so_and_changes_nothing(api, world, settings)
 async def test_a_staff_invitation_link_is_not_an_activation_link(api, world, settings):
     result = await api.execute(ACTIVATE, {"input": {"token": "made-up", "password": PASSWORD}})
     assert result.payload_codes("clientAccountActivate") == ["TOKEN_INVALID"]
+
+
+RESEND = """mutation($id: ID!) { clientAccountActivationResend(input: {accountContactId: $id}) {
+  accountContact { activation } errors { code field } } }"""
+
+
+async def test_a_resend_mails_a_new_link_and_kills_the_old_one(api, world, settings):
+    account = await create(api, world, holder(email=EMAIL))
+    holder_id = account["contacts"][0]["id"]
+    [old] = await activation_links(EMAIL)
+    await Invitation.filter(email=EMAIL).update(expires_at=now() - timedelta(days=1))
+    resent = await api.as_(world.agent).execute(RESEND, {"id": holder_id})
+    assert resent.ok("clientAccountActivationResend")["accountContact"]["activation"] == "PENDING"
+    old_again, new = await activation_links(EMAIL)
+    assert old_again == old and new != old
+    stale = await api.execute(ACTIVATE, {"input": {"token": token_of(old), "password": PASSWORD}})
+    assert stale.payload_codes("clientAccountActivate") == ["TOKEN_REVOKED"]
+    fresh = await api.execute(ACTIVATE, {"input": {"token": token_of(new), "password": PASSWORD}})
+    fresh.ok("clientAccountActivate")
+    done = await api.as_(world.agent).execute(RESEND, {"id": holder_id})
+    assert done.payload_codes("clientAccountActivationResend") == ["INVALID"]
+    theirs = await api.as_(world.outsider).execute(RESEND, {"id": holder_id})
+    [error] = theirs.payload("clientAccountActivationResend")["errors"]
+    assert (error["code"], error["field"]) == ("NOT_FOUND", ["input", "accountContactId"])

@@ -118,3 +118,46 @@ async def test_staff_never_read_another_users_accounts(api, world):
         {"o": world.org_gid},
     )
     assert set(result.error_codes) <= {"NOT_FOUND", "FORBIDDEN"} and result.error_codes
+
+
+CONSENT = """mutation($id: ID!, $status: ConsentStatus!) {
+  myAccountMemberConsentSet(input: {accountContactId: $id, channel: EMAIL, status: $status,
+                                    proof: "I agree to the club's newsletter."}) {
+    person { firstName } errors { code field } } }"""
+
+
+async def test_a_primary_gives_a_minors_consent_recorded_as_such(api, world, password_hash):
+    from models.contacts import ConsentRecord, ConsentStatus
+
+    parent = await a_user("parent@example.test", password_hash)
+    account = await create(
+        api,
+        world,
+        holder(email=parent.user.email),
+        [
+            {"firstName": "Léa", "birthDate": years_ago(8)},
+            {"firstName": "Max", "birthDate": years_ago(30)},
+        ],
+    )
+    by_name = {c["contact"]["firstName"]: c["id"] for c in account["contacts"]}
+    given = await api.as_(parent).execute(CONSENT, {"id": by_name["Léa"], "status": "EXPRESS"})
+    assert given.ok("myAccountMemberConsentSet")["person"]["firstName"] == "Léa"
+    [record] = await ConsentRecord.all()
+    assert (record.status, record.source, record.recorded_by_id) == (
+        ConsentStatus.EXPRESS,
+        "account primary",
+        parent.user.id,
+    )
+    assert "Marie Tremblay (primary of Tremblay)" in record.proof
+    adult = await api.as_(parent).execute(CONSENT, {"id": by_name["Max"], "status": "EXPRESS"})
+    assert adult.payload_codes("myAccountMemberConsentSet") == ["INVALID"]
+    implied = await api.as_(parent).execute(CONSENT, {"id": by_name["Léa"], "status": "IMPLIED"})
+    assert "INVALID" in implied.payload_codes("myAccountMemberConsentSet")
+    # Staff, and a stranger, cannot give it in the parent's name.
+    staff = await api.as_(world.owner).execute(CONSENT, {"id": by_name["Léa"], "status": "EXPRESS"})
+    assert staff.error_codes == ["FORBIDDEN"]
+    stranger = await api.as_(world.loner).execute(
+        CONSENT, {"id": by_name["Léa"], "status": "WITHDRAWN"}
+    )
+    assert stranger.payload_codes("myAccountMemberConsentSet") == ["NOT_FOUND"]
+    assert await ConsentRecord.all().count() == 1

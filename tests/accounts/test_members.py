@@ -186,3 +186,26 @@ async def test_edits_change_this_organizations_copy_only(api, world):
     assert (await Contact.get(id=theirs.id)).last_name == "Tremblay"
     assert await ClientAccount.filter(organization=world.other_organization).count() == 0
     assert ids.decode(account["id"])[0] == "ClientAccount"
+
+
+MERGE = """mutation($s: ID!, $o: [ID!]!) { contactMerge(input: {survivorId: $s, otherIds: $o}) {
+  contact { id } errors { code field } } }"""
+
+
+async def test_merging_a_primary_into_a_member_keeps_the_household(api, world):
+    account = await create(
+        api,
+        world,
+        members=[{"firstName": "Luc", "lastName": "Tremblay", "birthDate": years_ago(45)}],
+    )
+    by_name = {c["contact"]["firstName"]: c for c in account["contacts"]}
+    marie, luc = by_name["Marie"]["contact"]["id"], by_name["Luc"]["contact"]["id"]
+    other = await create(api, world, holder(firstName="Paul", lastName="Roy"))
+    paul = other["contacts"][0]["contact"]["id"]
+    merged = await api.as_(world.agent).execute(MERGE, {"s": luc, "o": [marie, paul]})
+    merged.ok("contactMerge")
+    for account_id in (account["id"], other["id"]):
+        read = await api.as_(world.viewer).execute(ONE, {"id": account_id})
+        after = read.data["clientAccount"]
+        assert after["primaryContact"]["id"] == luc
+        assert [(c["role"], c["accessLevel"]) for c in after["contacts"]] == [("PRIMARY", "FULL")]

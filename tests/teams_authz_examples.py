@@ -178,3 +178,32 @@ example(
     "Mutation.teamInvitationAccept",
     'mutation { teamInvitationAccept(input: {token: "not-a-token"}) { errors { code } } }',
 )
+
+
+async def a_team_with_an_invitee(world, caller):
+    from datetime import timedelta
+
+    from models.staff import Invitation, InvitationKind
+
+    team, _ = await _team_with_member(world)
+    invitee = await _person(None, world.organization)
+    invitation = await Invitation.create(
+        organization=world.organization,
+        kind=InvitationKind.TEAM,
+        user=invitee,
+        email=invitee.email,
+        expires_at=now() + timedelta(days=7),
+        send_requested_at=now(),
+    )
+    await TeamMember.create(
+        team=team, user=invitee, status=TeamMemberStatus.INVITED, invitation=invitation
+    )
+    return {"team": ids.encode("Team", team.id), "user": ids.encode("User", invitee.id)}
+
+
+example(
+    "Mutation.teamInvitationResend",
+    "mutation($team: ID!, $user: ID!) { teamInvitationResend(input: {teamId: $team, "
+    f"userId: $user}}) {{ member {{ id }} {ERRORS} }} }}",
+    a_team_with_an_invitee,
+)

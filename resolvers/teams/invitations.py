@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
+from tortoise.exceptions import IntegrityError
+
 from carnet import throttle
 from carnet.i18n import N_
 from carnet.settings import Settings
@@ -23,6 +25,7 @@ from resolvers.common import audit
 from resolvers.common.actor import Principal
 from resolvers.common.errors import (
     ErrorCollector,
+    NotFound,
     RateLimited,
     UserErrorCode,
     UserErrors,
@@ -92,6 +95,24 @@ async def invite(
     """Every invitee is checked and reported at its own index; nothing is written unless
     all of them can be invited."""
     check_batch(emails, user_ids)
+    batch = (principal, team_id, emails, user_ids, seat_type, payment, settings)
+    try:
+        return await _invite_batch(*batch)
+    except IntegrityError:
+        # A login was created for one of the addresses meanwhile (a registration, another
+        # batch): it is committed now, so a second attempt finds it and goes on from there.
+        return await _invite_batch(*batch)
+
+
+async def _invite_batch(
+    principal: Principal,
+    team_id: int,
+    emails: Sequence[str],
+    user_ids: Sequence[int],
+    seat_type: SeatType,
+    payment: SeatPayment,
+    settings: Settings,
+) -> list[TeamMember]:
     errors = ErrorCollector()
     invitees = _addresses(emails, errors)
     async with unit_of_work():
@@ -116,12 +137,10 @@ async def invite(
                 planned.append((invitee, user))
         errors.raise_if_any()
         await _ration(team, principal.user)
-        created = []
-        for invitee, user in planned:
-            created.append(
-                await _invite_one(principal, team, invitee, user, seat_type, payment, settings)
-            )
-    return created
+        return [
+            await _invite_one(principal, team, invitee, user, seat_type, payment, settings)
+            for invitee, user in planned
+        ]
 
 
 async def _picked_users(team: Team, user_ids: Sequence[int], errors) -> list[Invitee]:
@@ -297,3 +316,41 @@ async def revoke_pending_of(member: TeamMember) -> None:
         await Invitation.filter(id=invitation.id).update(
             state=InvitationState.REVOKED, revoked_at=now()
         )
+
+
+async def resend(principal: Principal, team_id: int, user_id: int, settings: Settings):
+    """A new link with a new expiry for an invited member; the previous link dies."""
+    field = ("input", "user_id")
+    async with unit_of_work() as uow:
+        team = await teams.locked_team(team_id)
+        member = (
+            await TeamMember.filter(team_id=team.id, user_id=user_id).select_related("user").first()
+        )
+        if member is None:
+            raise NotFound(field)
+        invitation = None
+        if member.invitation_id is not None and member.status is TeamMemberStatus.INVITED:
+            invitation = (
+                await Invitation.filter(id=member.invitation_id, state=InvitationState.PENDING)
+                .select_for_update()
+                .first()
+            )
+        if invitation is None:
+            raise UserErrors.single(
+                UserErrorCode.INVALID, field, N_("This person has no invitation to resend.")
+            )
+        await _ration(team, principal.user)
+        await _retire_token(invitation)
+        invitation.expires_at = now() + timedelta(days=settings.invitation_ttl_days)
+        invitation.send_requested_at = now()
+        await invitation.save(update_fields=["expires_at", "send_requested_at", "updated_at"])
+        await uow.defer(SEND_TEAM_INVITATION, invitation.id)
+        await audit.record(
+            "team.invitation_resend",
+            actor=principal.user,
+            meta=principal.meta,
+            organization_id=team.organization_id,
+            target=("Invitation", invitation.id),
+            after={"expires_at": invitation.expires_at.isoformat()},
+        )
+    return member

@@ -100,6 +100,11 @@ class TeamInviteMembersPayload(Payload):
 
 
 @strawberry.type
+class TeamMemberPayload(Payload):
+    member: TeamMemberObject | None = None
+
+
+@strawberry.type
 class TeamMemberRemovePayload(Payload):
     removed_member_id: strawberry.ID | None = None
 
@@ -301,6 +306,22 @@ class TeamsMutation:
             principal, team_pk, principal.user.id, ("input", "team_id")
         )
         return TeamMemberRemovePayload(removed_member_id=ids.encode("TeamMember", removed))
+
+    @strawberry.mutation(
+        **describe(
+            "Mails an invited member a new link with a new expiry; the previous one dies.",
+            _team_manager(),
+        )
+    )
+    async def team_invitation_resend(
+        self, info: strawberry.Info, input: TeamMemberInput
+    ) -> TeamMemberPayload:
+        team_pk = await scoped_id(info, input.team_id, "Team", ("input", "teamId"))
+        user_pk = await _member_user_id(info, input, ("input", "userId"))
+        member = await invitations.resend(
+            info.context.principal(info), team_pk, user_pk, info.context.settings
+        )
+        return TeamMemberPayload(member=member)
 
     @strawberry.mutation(
         **describe(

@@ -179,3 +179,59 @@ async def test_a_self_paying_invitee_can_only_join_paying_for_themselves(api, wo
         INVITE, {"team": team, "emails": emails, "payment": "MEMBER_PAYS"}
     )
     assert len(invited.ok("teamInviteMembers")["members"]) == 2
+
+
+RESEND = """mutation($team: ID!, $user: ID!) { teamInvitationResend(input: {teamId: $team,
+  userId: $user}) { member { status } errors { code field message } } }"""
+
+
+async def test_a_resend_mails_a_new_link_and_kills_the_old_one(api, world, password_hash):
+    owner = await a_person("owner@example.test", password_hash)
+    team = await a_team(api, owner, world)
+    await api.as_(owner).execute(INVITE, {"team": team, "emails": ["new@example.test"]})
+    [old] = await invitation_links("new@example.test")
+    invitee = await User.get(email="new@example.test")
+    variables = {"team": team, "user": user_gid(type("M", (), {"user": invitee}))}
+    (await api.as_(owner).execute(RESEND, variables)).ok("teamInvitationResend")
+    old_link, new_link = await invitation_links("new@example.test")
+    assert old_link == old and new_link != old
+    stale = await api.execute(ACCEPT, {"input": {"token": token_of(old), "password": NEW_PASSWORD}})
+    assert stale.payload_codes("teamInvitationAccept") == ["TOKEN_REVOKED"]
+    joined = await api.execute(
+        ACCEPT, {"input": {"token": token_of(new_link), "password": NEW_PASSWORD}}
+    )
+    joined.ok("teamInvitationAccept")
+    again = await api.as_(owner).execute(RESEND, variables)
+    assert again.payload_codes("teamInvitationResend") == ["INVALID"]
+
+
+async def test_one_seat_type_per_batch_is_the_schema_s_rule(api, world, password_hash):
+    owner = await a_person("owner@example.test", password_hash)
+    team = await a_team(api, owner, world)
+    mixed = await api.as_(owner).execute(
+        """mutation($team: ID!) { teamInviteMembers(input: {teamId: $team,
+          emails: ["a@example.test", "b@example.test"], seatType: [UNLIMITED, SUPPORT],
+          payment: PAY_NOW}) { errors { code } } }""",
+        {"team": team},
+    )
+    assert mixed.errors and mixed.data is None
+    assert await Invitation.all().count() == 0
+
+
+async def test_refusals_read_in_french(api, world, password_hash):
+    owner = await a_person("owner@example.test", password_hash)
+    payer = await a_person("payer@example.test", password_hash)
+    team = await a_team(api, owner, world)
+    await api.as_(payer).execute(
+        """mutation($o: ID!) { seatSubscribe(input: {organizationId: $o, seatType: UNLIMITED})
+        { errors { code } } }""",
+        {"o": world.org_gid},
+    )
+    refused = (
+        await api.as_(owner)
+        .with_headers(**{"Accept-Language": "fr"})
+        .execute(INVITE, {"team": team, "emails": ["payer@example.test"]})
+    )
+    [error] = refused.payload("teamInviteMembers")["errors"]
+    assert error["code"] == "SELF_PAYING"
+    assert error["message"].startswith("Cette personne paie elle-même son siège")

@@ -93,8 +93,9 @@ def expected(directive: RequiresPermission, caller: str) -> str:
     if caller == "OTHER_ORGANIZATION":
         return "NOT_FOUND"
     granted = ROLE_PERMISSIONS[Role(caller)]
-    needed = [directive.permission, directive.and_permission]
-    return "ALLOWED" if all(p in granted for p in needed if p) else "FORBIDDEN"
+    # A field guarded by a relationship alone (no permission) is refused to staff roles.
+    needed = [p for p in (directive.permission, directive.and_permission) if p]
+    return "ALLOWED" if needed and all(p in granted for p in needed) else "FORBIDDEN"
 
 
 def outcome(result, field: str) -> str:

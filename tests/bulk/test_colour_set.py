@@ -6,6 +6,7 @@ from models.colours import Colour
 from models.contacts import Contact
 from models.segments import Segment, SegmentKind, SegmentMember
 from models.tasks import Task
+from schema import ids
 from tests.bulk.support import COLOUR_SET, pk, read, run_chunks
 from tests.support.contacts import gid, new_contact
 
@@ -22,6 +23,10 @@ def colour_input(world, target, colour=None):
             "colourId": gid(colour) if colour else None,
         }
     }
+
+
+def segment_gid(segment) -> str:
+    return ids.encode("Segment", segment.id)
 
 
 async def colours_of(organization) -> dict[str, int | None]:
@@ -82,7 +87,7 @@ async def test_a_static_segment_and_ids_as_targets(api, world, settings):
     )
     await SegmentMember.create(segment=static, contact=bob)
     by_segment = await agent.execute(
-        COLOUR_SET, colour_input(world, {"segmentId": f"{_segment_gid(static)}"}, gold)
+        COLOUR_SET, colour_input(world, {"segmentId": segment_gid(static)}, gold)
     )
     assert by_segment.ok("contactsBulkColourSet")["operation"]["total"] == 1
     await run_chunks(settings)
@@ -106,12 +111,6 @@ async def test_a_static_segment_and_ids_as_targets(api, world, settings):
     assert anne.colour_id is None
 
 
-def _segment_gid(segment):
-    from schema import ids
-
-    return ids.encode("Segment", segment.id)
-
-
 async def test_a_saved_segment_is_frozen_when_the_operation_starts(api, world, settings):
     agent = api.as_(world.agent)
     gold = await a_colour(world.organization)
@@ -120,7 +119,7 @@ async def test_a_saved_segment_is_frozen_when_the_operation_starts(api, world, s
         organization=world.organization, name="Roy", name_key="roy", search="roy"
     )
     started = await agent.execute(
-        COLOUR_SET, colour_input(world, {"segmentId": _segment_gid(saved)}, gold)
+        COLOUR_SET, colour_input(world, {"segmentId": segment_gid(saved)}, gold)
     )
     operation = started.ok("contactsBulkColourSet")["operation"]
     await new_contact(world.organization, "Bob Roy")  # matches, but after the start
@@ -140,7 +139,7 @@ async def test_another_organizations_segment_ids_or_colour_are_not_found(api, wo
     their_colour = await a_colour(world.other_organization)
     cases = [
         (
-            colour_input(world, {"segmentId": _segment_gid(their_segment)}),
+            colour_input(world, {"segmentId": segment_gid(their_segment)}),
             ["input", "target", "segmentId"],
         ),
         (

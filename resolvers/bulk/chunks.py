@@ -54,10 +54,6 @@ async def run_chunk(operation_id: int, number: int) -> None:
             return
         operation = await BulkOperation.get(id=operation_id).select_related("organization")
         moment = now()
-        if operation.state is BulkOperationState.CREATED:
-            await BulkOperation.filter(id=operation_id, state=BulkOperationState.CREATED).update(
-                state=BulkOperationState.RUNNING, started_at=moment, updated_at=moment
-            )
         record_ids = await _pending_records(chunk)
         if operation.state is BulkOperationState.CANCELED:
             results = [_reason(pk, BulkItemStatus.SKIPPED, CANCELED) for pk in record_ids]
@@ -96,12 +92,17 @@ def _reason(record_id: int, status: BulkItemStatus, code: str) -> RecordResult:
 
 
 async def _locked_pending(operation_id: int, number: int) -> BulkOperationChunk | None:
-    chunk = (
-        await BulkOperationChunk.filter(operation_id=operation_id, number=number)
-        .select_for_update()
-        .first()
+    """The chunk, locked, if still PENDING. Locked by a write that changes nothing rather
+    than SELECT … FOR UPDATE: a second run waits for the first to commit, then matches no
+    row (PostgreSQL); and SQLite, which has no row locks, takes its write lock before the
+    transaction reads anything, so a worker process never finds the snapshot it read from
+    outdated by another's commit ("database is locked", without waiting)."""
+    pending = BulkOperationChunk.filter(
+        operation_id=operation_id, number=number, state=BulkChunkState.PENDING
     )
-    return chunk if chunk is not None and chunk.state is BulkChunkState.PENDING else None
+    if not await pending.update(state=BulkChunkState.PENDING):
+        return None
+    return await pending.first()
 
 
 async def _pending_records(chunk: BulkOperationChunk) -> list[int]:
@@ -134,13 +135,18 @@ async def _record(
     await write_results(chunk.operation_id, complete, moment)
     await BulkOperationChunk.filter(id=chunk.id).update(state=state, done_at=moment)
     tally = Counter(r.status for r in complete)
-    # Last: the operation's row is where concurrent chunks meet; hold its lock briefly.
+    # Last: the operation's row is where concurrent chunks meet. Its lock is taken at the
+    # end of each chunk only, so chunks never wait for each other's work (and never
+    # deadlock: every other lock a chunk takes comes before this one).
     await BulkOperation.filter(id=chunk.operation_id).update(
         processed=F("processed") + len(complete),
         succeeded=F("succeeded") + tally[BulkItemStatus.SUCCEEDED],
         skipped=F("skipped") + tally[BulkItemStatus.SKIPPED],
         failed=F("failed") + tally[BulkItemStatus.FAILED],
         updated_at=moment,
+    )
+    await BulkOperation.filter(id=chunk.operation_id, state=BulkOperationState.CREATED).update(
+        state=BulkOperationState.RUNNING, started_at=moment
     )
     return await _settle(chunk.operation_id, moment)
 

@@ -37,9 +37,10 @@ async def start_colour_set(
 async def set_colour(context: ChunkContext, record_ids: Sequence[int]) -> list[RecordResult]:
     colour_id = context.params.get("colour_id")
     organization_id = context.organization.id
-    if colour_id is not None and not await (
-        # Locked, so the colour cannot be deleted under the chunk.
-        Colour.filter(id=colour_id, organization_id=organization_id).select_for_update().first()
+    # Not locked (every chunk would wait for the one holding it): a colour deleted after
+    # this read makes the UPDATE's foreign key fail, and the retry reports it deleted.
+    if colour_id is not None and not await Colour.exists(
+        id=colour_id, organization_id=organization_id
     ):
         message = N_("The colour was deleted.")
         return [

@@ -17,8 +17,9 @@ the job body must itself be safe to resume (see `resolvers.messaging.deliver`).
 
 from __future__ import annotations
 
+import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from datetime import timedelta
@@ -87,8 +88,7 @@ async def unit_of_work() -> AsyncIterator[UnitOfWork]:
             yield uow
         finally:
             _current.reset(token)
-    for task in uow.tasks:
-        await enqueue_task(task)
+    await enqueue_tasks(uow.tasks)
 
 
 @asynccontextmanager
@@ -119,6 +119,24 @@ def job_id(task: Task) -> str:
 async def enqueue_task(task: Task) -> None:
     if await queue.enqueue(task.function, task.id, job_id=job_id(task)):
         await Task.filter(id=task.id).update(enqueued_at=now())
+
+
+# Tasks enqueued at once after a commit: a bulk operation defers one per chunk, and
+# thousands of Redis round trips one after the other took longer than the work.
+_ENQUEUED_TOGETHER = 100
+
+
+async def enqueue_tasks(tasks: Sequence[Task]) -> None:
+    """`enqueue_task` for many: a hundred at a time concurrently, those enqueued marked in
+    one statement per hundred."""
+    for start in range(0, len(tasks), _ENQUEUED_TOGETHER):
+        batch = tasks[start : start + _ENQUEUED_TOGETHER]
+        sent = await asyncio.gather(
+            *(queue.enqueue(task.function, task.id, job_id=job_id(task)) for task in batch)
+        )
+        enqueued = [task.id for task, ok in zip(batch, sent, strict=True) if ok]
+        if enqueued:
+            await Task.filter(id__in=enqueued).update(enqueued_at=now())
 
 
 async def run_task(task_id: int, body: Callable[..., Awaitable[Any]], max_tries: int, job_try: int):

@@ -35,15 +35,12 @@ async def start(
         )
 
 
-async def _locked_group(context: ChunkContext) -> Group | None:
-    # Locked, as groupAddContacts locks it: a concurrent add of the same contact waits,
-    # and the group cannot be deleted under the chunk.
-    return (
-        await Group.filter(
-            id=context.params.get("group_id"), organization_id=context.organization.id
-        )
-        .select_for_update()
-        .first()
+async def _group(context: ChunkContext) -> Group | None:
+    # Not locked (every chunk would wait for the one holding it): a group deleted after
+    # this read makes the INSERT's foreign key fail, and the retry reports it deleted; a
+    # membership added meanwhile by groupAddContacts is left as it is (ON CONFLICT).
+    return await Group.get_or_none(
+        id=context.params.get("group_id"), organization_id=context.organization.id
     )
 
 
@@ -69,7 +66,7 @@ async def _members(group: Group, contact_ids: list[int]) -> set[int]:
 
 
 async def add_to_group(context: ChunkContext, record_ids: Sequence[int]) -> list[RecordResult]:
-    group = await _locked_group(context)
+    group = await _group(context)
     if group is None:
         return _group_deleted(record_ids)
     existing = await _existing(context, record_ids)
@@ -81,7 +78,7 @@ async def add_to_group(context: ChunkContext, record_ids: Sequence[int]) -> list
         await context.connection.execute_query(
             "INSERT INTO contact_group_member (group_id, contact_id, added_at) "
             f"SELECT {int(group.id)}, id, {'$1' if postgres else '?'} FROM contact "
-            f"WHERE id IN ({listed})",
+            f"WHERE id IN ({listed}) ON CONFLICT DO NOTHING",
             [context.moment],
         )
     skipped = N_("The contact was already in the group.")
@@ -94,7 +91,7 @@ async def add_to_group(context: ChunkContext, record_ids: Sequence[int]) -> list
 
 
 async def remove_from_group(context: ChunkContext, record_ids: Sequence[int]) -> list[RecordResult]:
-    group = await _locked_group(context)
+    group = await _group(context)
     if group is None:
         return _group_deleted(record_ids)
     existing = await _existing(context, record_ids)

@@ -29,6 +29,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from arq.jobs import Job
 from asgi_client import AsgiClient
 from harness import (
     REPO_ROOT,
@@ -42,6 +43,7 @@ from harness import (
 from tortoise import Tortoise, connections
 from tortoise.migrations.api.migrate import migrate
 
+from carnet import queue
 from carnet.auth import hash_password
 from carnet.db import tortoise_config
 from carnet.settings import Settings, current_settings
@@ -52,7 +54,9 @@ from models.groups import Group
 from models.identity import User
 from models.organizations import Organization
 from models.staff import MembershipStatus, Role, StaffMembership
+from models.tasks import Task
 from resolvers.common.actor import RequestMeta
+from resolvers.common.tasks import job_id
 from resolvers.common.time import now
 from resolvers.identity.sessions import start_session
 from schema import build_schema, ids
@@ -61,10 +65,7 @@ DEFAULT_CONTACTS = 100_000
 DEFAULT_CONTACTS_POSTGRES = 1_000_000
 SEED_BATCH = 50_000
 POLL_SECONDS = 0.2
-FINISHED = {BulkOperationState.COMPLETED, BulkOperationState.FAILED, BulkOperationState.CANCELED}
-# arq logs every job it finishes: "  0.42s ← <job id>:<function> ● ..."
-JOB_DONE = re.compile(r"(\d+\.\d+)s ← (\S+):(\S+) ●")
-# ... and every job it will retry: "  0.26s ↻ <job id>:<function> retrying job in 10.00s"
+# arq logs every job it will retry: "  0.26s ↻ <job id>:<function> retrying job in 10.00s"
 JOB_RETRIED = re.compile(r"↻ (\S+):(\S+) retrying")
 
 GROUP_ADD = """mutation($input: ContactsBulkGroupInput!) {
@@ -92,12 +93,13 @@ class ActionFigures:
     action: str
     records: int
     engine_seconds: float  # the mutation's request until the operation is COMPLETED
+    freeze_seconds: float  # the mutation's request alone: target frozen, chunks queued
     operation_seconds: float  # created_at → finished_at, as the operation recorded it
     records_per_second: float
     raw_seconds: float  # one SQL statement, same rows, same change
     ratio_engine_over_raw: float
     state: str  # COMPLETED, unless chunks were given up
-    chunks: int  # chunk jobs that ran to the end (a retried chunk counts each run)
+    chunks: int  # chunk jobs with a result (a retried chunk: its last run)
     chunk_retries: int  # chunk runs that failed and were retried (arq's ↻ lines)
     chunk_p50_ms: float | None
     chunk_p95_ms: float | None
@@ -228,19 +230,26 @@ async def workers(settings: Settings, count: int, keep_logs: Path | None):
             _copy_logs(started, keep_logs)
 
 
-def chunk_timings(pool: list[Worker], function: str,
-                  skip_lines: list[int]) -> tuple[list[float], int]:
-    """Seconds of each `function` job the workers finished since `skip_lines` log lines,
-    and how many of its runs failed and were retried."""
-    timings, retries = [], 0
+def retried_runs(pool: list[Worker], function: str, skip_lines: list[int]) -> int:
+    """Runs of `function` that failed and were retried since `skip_lines` log lines."""
+    retries = 0
     for worker, skip in zip(pool, skip_lines, strict=True):
         for line in worker.log().splitlines()[skip:]:
-            match = JOB_DONE.search(line)
-            if match and match.group(3) == function:
-                timings.append(float(match.group(1)))
             retried = JOB_RETRIED.search(line)
             retries += bool(retried and retried.group(2) == function)
-    return timings, retries
+    return retries
+
+
+async def chunk_latencies(operation_id: int) -> list[float]:
+    """Each chunk job's run, start to finish, as arq recorded it in the job's result."""
+    redis = queue.pool()
+    found = []
+    for task in await Task.filter(function=CHUNK_JOB):
+        if task.args and task.args[0] == operation_id:
+            info = await Job(job_id(task), redis).result_info()
+            if info is not None:
+                found.append((info.finish_time - info.start_time).total_seconds())
+    return found
 
 
 def percentile(values: list[float], share: float) -> float | None:
@@ -266,7 +275,7 @@ async def until_finished(operation_id: int, give_up_after: float) -> BulkOperati
     deadline = time.monotonic() + give_up_after
     while True:
         operation = await BulkOperation.get(id=operation_id)
-        if BulkOperationState(operation.state) in FINISHED:
+        if operation.finished_at is not None:  # its last chunk has settled it
             return operation
         if time.monotonic() > deadline:
             raise RuntimeError(f"operation {operation_id} still {operation.state} after "
@@ -303,13 +312,15 @@ async def measure_action(action: str, mutation: str, variables: dict, raw_parame
     progress(f"{action}: engine, {len(pool)} workers")
     started = time.perf_counter()
     operation_id = await run_operation(client, mutation, action, variables)
+    freeze_seconds = time.perf_counter() - started
     operation = await until_finished(operation_id, give_up_after)
     engine_seconds = time.perf_counter() - started
     if BulkOperationState(operation.state) is not BulkOperationState.COMPLETED:
         progress(f"{action} ended {operation.state}: its figures are not a success's")
     peaks = [round(w.rss_mb("VmHWM"), 1) for w in pool]
     await asyncio.sleep(1.5)  # arq writes a job's log line after its result
-    timings, retries = chunk_timings(pool, CHUNK_JOB, skip)
+    timings = await chunk_latencies(operation_id)
+    retries = retried_runs(pool, CHUNK_JOB, skip)
     progress(f"{action}: raw SQL")
     raw_seconds = await raw_statement(_raw_sql(action, dialect), raw_parameters)
     operation_seconds = (operation.finished_at - operation.created_at).total_seconds()
@@ -317,6 +328,7 @@ async def measure_action(action: str, mutation: str, variables: dict, raw_parame
         action=action,
         records=operation.total,
         engine_seconds=engine_seconds,
+        freeze_seconds=freeze_seconds,
         operation_seconds=operation_seconds,
         records_per_second=operation.total / engine_seconds,
         raw_seconds=raw_seconds,
@@ -396,7 +408,8 @@ async def measure(args: argparse.Namespace) -> dict:
 def print_report(result: dict) -> None:
     print(f"\nCarnet bulk operations — {result['contacts']:,} contacts, {result['workers']} "
           f"workers, {result['backend']}; {result['machine']['cpus']} CPUs\n")
-    print(f"{'action':<22} {'records':>9} {'engine s':>9} {'records/s':>10} {'raw s':>7} "
+    print(f"{'action':<22} {'records':>9} {'engine s':>9} {'(freeze s)':>10} {'records/s':>10} "
+          f"{'raw s':>7} "
           f"{'engine/raw':>10} {'chunks':>7} {'retried':>7} {'chunk p50/p95 ms':>17} "
           f"{'worker RSS MB before → peak':>28}")
     for a in result["actions"]:
@@ -404,6 +417,7 @@ def print_report(result: dict) -> None:
                         zip(a["worker_rss_mb_before"], a["worker_peak_rss_mb"], strict=True))
         chunk = f"{a['chunk_p50_ms']} / {a['chunk_p95_ms']}"
         print(f"{a['action']:<22} {a['records']:>9,} {a['engine_seconds']:>9.1f} "
+              f"{a['freeze_seconds']:>10.1f} "
               f"{a['records_per_second']:>10,.0f} {a['raw_seconds']:>7.2f} "
               f"{a['ratio_engine_over_raw']:>9.1f}× {a['chunks']:>7} {a['chunk_retries']:>7} "
               f"{chunk:>17} {rss:>28}  {a['state']}")

@@ -184,13 +184,14 @@ class ChunkWriter:
         conditions += [Q(phone__in=phones)] if phones else []
         if not conditions:
             return
-        found = (
-            await Contact.filter(
-                Q(*conditions, join_type="OR"), organization_id=self.organization.id
-            )
-            .select_for_update()
-            .order_by("id")
-        )
+        # One query per condition, each on its own index (ORed, PostgreSQL may scan the
+        # whole organization instead while an import grows it faster than its statistics).
+        by_id: dict[int, Contact] = {}
+        for condition in conditions:
+            mine = Contact.filter(condition, organization_id=self.organization.id)
+            for contact in await mine.select_for_update().order_by("id"):
+                by_id.setdefault(contact.id, contact)
+        found = [by_id[pk] for pk in sorted(by_id)]
         # The oldest contact in the lists wins, archived ones last.
         for contact in sorted(found, key=lambda c: (c.archived_at is not None, c.id)):
             self._remember(contact)

@@ -37,41 +37,17 @@ from resolvers.common.time import now
 from resolvers.contacts import consent as consent_rules
 from resolvers.contacts import links
 from resolvers.contacts.records import fold, jsonable, refresh_derived
-from resolvers.custom_fields.answers import stored_answer
 from resolvers.transfers import import_consent
 from resolvers.transfers.csv_columns import ContactColumn
 from resolvers.transfers.csv_records import CsvRecord
+from resolvers.transfers.import_ids import new_contact_ids
+from resolvers.transfers.import_records import ChunkRecords
 from resolvers.transfers.import_rows import ImportRow, RowProblem, parse_row
-from resolvers.transfers.imports import CONSENT_SOURCE
 
 COUNTERS = ("processed_rows", "created_count", "updated_count", "error_count", "skipped_count")
 
 
-async def new_contact_ids(count: int) -> list[int]:
-    """`count` contact ids nobody else gets, in one statement, so a chunk builds its rows
-    and everything that refers to them before inserting them all at once: PostgreSQL takes
-    them from the table's sequence (an id taken and not used is a harmless gap); SQLite,
-    which has one writer at a time, after the highest id it ever gave."""
-    if count <= 0:
-        return []
-    db = Contact._meta.db
-    table = Contact._meta.db_table
-    if db.capabilities.dialect == "postgres":
-        rows = await db.execute_query_dict(
-            f"SELECT nextval(pg_get_serial_sequence('{table}', 'id')) AS id "
-            "FROM generate_series(1, $1)",
-            [count],
-        )
-        return sorted((row["id"] for row in rows), reverse=True)  # popped in ascending order
-    rows = await db.execute_query_dict(
-        f'SELECT MAX(COALESCE((SELECT MAX(id) FROM "{table}"), 0), COALESCE('
-        f"(SELECT seq FROM sqlite_sequence WHERE name = '{table}'), 0)) AS top"
-    )
-    top = int(rows[0]["top"])
-    return list(range(top + count, top, -1))
-
-
-class ChunkWriter:
+class ChunkWriter(ChunkRecords):
     """Writes one chunk's rows set-based: the rows are decided in Python first (match,
     create, update, skip, row error), then each table gets a few statements for the whole
     chunk — new contacts in one insert (their ids taken beforehand, so everything that
@@ -353,55 +329,6 @@ class ChunkWriter:
         added = await self._add_to_groups(contact, row)
         return bool(changes or consent_changes or added or answers)
 
-    def _answer(self, contact: Contact, row: ImportRow) -> tuple[dict, dict]:
-        """Queues the row's answers for the contact (all of them when OVERWRITE, else only
-        questions not answered yet); returns the answers replaced and given, by key."""
-        before: dict[str, Any] = {}
-        after: dict[str, Any] = {}
-        for field_id, value in row.answers.items():
-            question = self.questions[field_id]
-            answer = self.answers.get((contact.id, field_id))
-            if answer is None:
-                answer = CustomFieldAnswer(
-                    contact_id=contact.id,
-                    field_id=field_id,
-                    **stored_answer(question.type, value),
-                )
-                self.answers[(contact.id, field_id)] = answer
-                self.new_answers.append(answer)
-                before[question.key] = None
-            elif self.mode is OnExisting.OVERWRITE and answer.value != value:
-                before[question.key] = answer.value
-                answer.update_from_dict(stored_answer(question.type, value))
-                if answer.id is not None:
-                    self.changed_answers[answer.id] = answer
-            else:
-                continue
-            after[question.key] = value
-        return before, after
-
-    def _record_consent(self, contact: Contact, changes: dict[ConsentChannel, Any]) -> None:
-        for channel, ((before_status, before_expiry), status, expires_at) in changes.items():
-            declared = self.declared.get(channel) or {}
-            self.consent_records.append(
-                ConsentRecord(
-                    contact_id=contact.id,
-                    channel=channel,
-                    status=status,
-                    source=CONSENT_SOURCE,
-                    proof=declared.get("proof", ""),
-                    expires_at=expires_at,
-                    recorded_by=self.user,
-                )
-            )
-            self._event(
-                "contact.consent_set",
-                contact,
-                **consent_rules.change_audit(
-                    channel, (before_status, before_expiry), (status, expires_at), CONSENT_SOURCE
-                ),
-            )
-
     async def _add_to_groups(self, contact: Contact, row: ImportRow) -> bool:
         added = False
         for name in row.groups:
@@ -428,19 +355,6 @@ class ChunkWriter:
                 target_type="Group",
             )
         return group
-
-    def _event(self, action: str, record, *, before=None, after=None, target_type="Contact"):
-        self.events.append(
-            AuditEvent(
-                organization_id=self.organization.id,
-                actor=self.user,
-                action=action,
-                target_type=target_type,
-                target_id=str(record.id),
-                before=before,
-                after={**(after or {}), "import_id": self.state.id},
-            )
-        )
 
     async def _link_verified_users(self) -> None:
         emails = {contact.email for contact in self.to_link}

@@ -61,3 +61,41 @@ class OutboxMessage(TimestampedModel):
     class Meta:
         table = "outbox_message"
         indexes = (("status", "created_at"),)
+
+
+class MessageChannel(StrEnum):
+    """A group message's channel; INTERNAL lands in the recipient user's inbox."""
+
+    EMAIL = "EMAIL"
+    SMS = "SMS"
+    INTERNAL = "INTERNAL"
+
+
+class MessageKind(StrEnum):
+    # Consent-gated; drafts are always marketing. TRANSACTIONAL (invitations, receipts)
+    # is never used for marketing content and is not chosen by clients.
+    MARKETING = "MARKETING"
+    TRANSACTIONAL = "TRANSACTIONAL"
+
+
+class MessageDraft(TimestampedModel):
+    """A group message being composed: its channel, audience and per-locale templates."""
+
+    id = fields.BigIntField(primary_key=True)
+    organization = fields.ForeignKeyField(
+        "models.Organization", related_name="message_drafts", on_delete=fields.CASCADE
+    )
+    channel = fields.CharEnumField(MessageChannel, max_length=8)
+    kind = fields.CharEnumField(MessageKind, max_length=13, default=MessageKind.MARKETING)
+    # How the audience was given, as a bulk operation's target: {"segment_id": n},
+    # {"contact_ids": [...]} or {"search": "...", "filter": {...}} (stored_filters).
+    audience = fields.JSONField(default=dict)
+    # {"en": {"subject": "...", "body": "..."}, "fr": {...}}: Jinja2 templates.
+    contents = fields.JSONField(default=dict)
+    created_by = fields.ForeignKeyField(
+        "models.User", related_name="message_drafts", null=True, on_delete=fields.SET_NULL
+    )
+
+    class Meta:
+        table = "message_draft"
+        indexes = (("organization_id", "created_at"),)

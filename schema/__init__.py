@@ -38,6 +38,7 @@ from schema.execution import ExecutionContext, prepare_direct_reads
 from schema.groups import GroupsMutation, GroupsQuery
 from schema.identity import IdentityMutation, IdentityQuery
 from schema.limits import CostLimit
+from schema.messaging import MessagingMutation, MessagingQuery
 from schema.node import NodeQuery
 from schema.organizations import OrganizationMutation, OrganizationQuery
 from schema.permissions import RequiresPermission
@@ -69,6 +70,7 @@ Query = merge_types(
         AccountsQuery,
         TeamsQuery,
         SeatsQuery,
+        MessagingQuery,
     ),
 )
 Mutation = merge_types(
@@ -94,6 +96,7 @@ Mutation = merge_types(
         TeamsMutation,
         SeatsMutation,
         AccountsClientMutation,
+        MessagingMutation,
     ),
 )
 Subscription = merge_types("Subscription", (AuditSubscription, BulkProgressSubscription))

@@ -22,6 +22,7 @@ import tests.contacts_authz_examples
 import tests.custom_fields_authz_examples
 import tests.duplicates_authz_examples
 import tests.groups_authz_examples
+import tests.messaging_authz_examples
 import tests.segments_authz_examples
 import tests.staff_authz_examples
 import tests.teams_authz_examples

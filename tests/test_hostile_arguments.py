@@ -170,6 +170,12 @@ async def build_records(api, world: World) -> Records:
       team { id } errors { code field message } } }""",
                       {"organizationId": org, "name": "Nord", "switchToSupport": True},
                       "teamCreate", "team")
+    message_draft = await made("""mutation($input: MessageDraftCreateInput!) {
+      messageDraftCreate(input: $input) { draft { id } errors { code field message } } }""",
+                               {"organizationId": org, "channel": "SMS",
+                                "target": {"contactIds": [person]},
+                                "contents": [{"locale": "EN", "body": "Hi"}]},
+                               "messageDraftCreate", "draft")
 
     by_field = {
         "node": person, "organization": org, "contact": person, "group": group,
@@ -186,6 +192,8 @@ async def build_records(api, world: World) -> Records:
         "bulkOperationCancel": bulk_operation, "bulkOperationUndo": bulk_operation,
         "clientAccount": household["id"],
         "team": team,
+        "messageDraft": message_draft, "messageDraftUpdate": message_draft,
+        "messageDraftDelete": message_draft,
     }
     fillers = Fillers(
         ids={

@@ -52,6 +52,8 @@ class UserErrorCode(StrEnum):
     SELF_PAYING = "SELF_PAYING"
     NOT_IN_TRIAL = "NOT_IN_TRIAL"
     TEAM_OWNER = "TEAM_OWNER"
+    TEMPLATE_INVALID = "TEMPLATE_INVALID"  # a message template's syntax, or unsafe
+    UNKNOWN_VARIABLE = "UNKNOWN_VARIABLE"  # a message template names what is not offered
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,92 @@
+"""Group message templates: Jinja2 in a sandbox (no attribute of Python internals, no
+import, no file), with StrictUndefined so that a name not offered is an error, and
+autoescaped for the HTML body of an email.
+
+A template is checked when its draft is saved by rendering it once with sample values of
+every variable offered: a syntax error, an unsafe expression or an unknown variable is a
+field error there, and nothing is written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError
+from jinja2.sandbox import SandboxedEnvironment, SecurityError
+
+from carnet.i18n import N_
+from models.messaging import MessageChannel
+from resolvers.common.errors import ErrorCollector, FieldPath, UserErrorCode
+
+# The placeholder an email's unsubscribe link renders as until sending fills it in.
+UNSUBSCRIBE_PLACEHOLDER = "{{unsubscribe_url}}"
+
+
+@dataclass(frozen=True)
+class TemplateVariable:
+    name: str  # as written in a template: contact.first_name
+    description: str  # N_ message
+
+
+VARIABLES = (
+    TemplateVariable("contact.first_name", N_("The recipient's first name.")),
+    TemplateVariable("contact.last_name", N_("The recipient's last name.")),
+    TemplateVariable(
+        "contact.display_name", N_("The recipient's name as the contacts list shows it.")
+    ),
+    TemplateVariable("organization.name", N_("Your organization's name.")),
+    TemplateVariable("unsubscribe_url", N_("The recipient's own unsubscribe link.")),
+)
+
+SAMPLE = {
+    "contact": {"first_name": "Ada", "last_name": "Lovelace", "display_name": "Ada Lovelace"},
+    "organization": {"name": "Carnet"},
+    "unsubscribe_url": UNSUBSCRIBE_PLACEHOLDER,
+}
+
+_PLAIN = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+_HTML = SandboxedEnvironment(undefined=StrictUndefined, autoescape=True)
+
+
+def environment(channel: MessageChannel, part: str) -> SandboxedEnvironment:
+    """An email's body is HTML (autoescaped); subjects, SMS and internal messages are text."""
+    return _HTML if channel is MessageChannel.EMAIL and part == "body" else _PLAIN
+
+
+def render(channel: MessageChannel, part: str, source: str, values: dict) -> str:
+    return environment(channel, part).from_string(source).render(values)
+
+
+def check(
+    channel: MessageChannel, part: str, source: str, errors: ErrorCollector, field: FieldPath
+) -> None:
+    """Adds a field error when the template does not render with the variables offered."""
+    try:
+        render(channel, part, source, SAMPLE)
+    except TemplateSyntaxError as error:
+        errors.add(
+            UserErrorCode.TEMPLATE_INVALID,
+            field,
+            N_("This template has a syntax error on line {line}: {detail}"),
+            line=error.lineno,
+            detail=error.message or "",
+        )
+    except SecurityError:
+        errors.add(
+            UserErrorCode.TEMPLATE_INVALID,
+            field,
+            N_("This template uses something templates may not use."),
+        )
+    except UndefinedError as error:
+        errors.add(
+            UserErrorCode.UNKNOWN_VARIABLE,
+            field,
+            N_("This template uses a variable that does not exist: {detail}"),
+            detail=error.message or "",
+        )
+    except Exception:  # a filter misused, a division by zero...: still the template's fault
+        errors.add(
+            UserErrorCode.TEMPLATE_INVALID,
+            field,
+            N_("This template cannot be rendered."),
+        )

@@ -1,0 +1,82 @@
+"""Authorization-matrix examples for group message drafts (see tests/support/authz.py).
+
+Each call builds its own draft; a draft's own fields are read through `messageDraft`,
+aliased to the field's name so that the matrix finds the answer where it looks.
+"""
+
+from __future__ import annotations
+
+from models.messaging import MessageChannel, MessageDraft
+from schema import ids
+from tests.support.authz import example
+from tests.support.contacts import new_contact, organization_id
+
+ERRORS = "errors { code field }"
+CONTENTS = '[{locale: EN, subject: "Hello", body: "Hi {{ contact.first_name }}"}]'
+
+
+async def a_fresh_draft(world, caller):
+    contact = await new_contact(world.organization)
+    draft = await MessageDraft.create(
+        organization=world.organization,
+        channel=MessageChannel.EMAIL,
+        audience={"contact_ids": [contact.id]},
+        contents={"en": {"subject": "Hello", "body": "Hi {{ contact.first_name }}"}},
+    )
+    return {"id": ids.encode("MessageDraft", draft.id), "c": ids.encode("Contact", contact.id)}
+
+
+async def a_contact(world, caller):
+    contact = await new_contact(world.organization)
+    return {"organizationId": world.org_gid, "c": ids.encode("Contact", contact.id)}
+
+
+example(
+    "Query.messageDrafts",
+    "query($organizationId: ID!) { messageDrafts(organizationId: $organizationId, first: 5) "
+    "{ edges { node { id channel } } } }",
+    organization_id,
+)
+example(
+    "Query.messageDraft",
+    "query($id: ID!) { messageDraft(id: $id) { id channel kind target "
+    "contents { locale subject body } } }",
+    a_fresh_draft,
+)
+example(
+    "MessageDraft.preview",
+    "query($id: ID!, $c: ID!) { preview: messageDraft(id: $id) "
+    "{ preview(contactId: $c) { subject body locale } } }",
+    a_fresh_draft,
+)
+example(
+    "MessageDraft.audienceReport",
+    "query($id: ID!) { audienceReport: messageDraft(id: $id) "
+    "{ audienceReport { reaches skips { reason count } } } }",
+    a_fresh_draft,
+)
+example(
+    "Query.messageTemplateVariables",
+    "query($organizationId: ID!) { messageTemplateVariables(organizationId: $organizationId) "
+    "{ name description } }",
+    organization_id,
+)
+example(
+    "Mutation.messageDraftCreate",
+    "mutation($organizationId: ID!, $c: ID!) { messageDraftCreate(input: {organizationId: "
+    f"$organizationId, channel: EMAIL, target: {{contactIds: [$c]}}, contents: {CONTENTS}}}) "
+    f"{{ draft {{ id }} {ERRORS} }} }}",
+    a_contact,
+)
+example(
+    "Mutation.messageDraftUpdate",
+    "mutation($id: ID!, $c: ID!) { messageDraftUpdate(input: {id: $id, channel: SMS, "
+    f"target: {{contactIds: [$c]}}}}) {{ draft {{ id channel }} {ERRORS} }} }}",
+    a_fresh_draft,
+)
+example(
+    "Mutation.messageDraftDelete",
+    "mutation($id: ID!) { messageDraftDelete(input: {id: $id}) "
+    f"{{ deletedDraftId {ERRORS} }} }}",
+    a_fresh_draft,
+)

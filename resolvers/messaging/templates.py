@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError
+from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, nodes
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
 from carnet.i18n import N_
@@ -44,8 +44,62 @@ SAMPLE = {
     "unsubscribe_url": UNSUBSCRIBE_PLACEHOLDER,
 }
 
-_PLAIN = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
-_HTML = SandboxedEnvironment(undefined=StrictUndefined, autoescape=True)
+# Formatting filters whose output is never much longer than their input; not `safe` (a
+# contact's name must stay escaped in HTML), nor those taking a width or a count.
+FILTERS = (
+    "capitalize",
+    "d",
+    "default",
+    "e",
+    "escape",
+    "length",
+    "lower",
+    "striptags",
+    "title",
+    "trim",
+    "truncate",
+    "upper",
+)
+# Loops, macros, calls and includes: nothing a message needs, and the ways to make a
+# template run for minutes or fill the memory (nested loops, "x".center(10**9)).
+REFUSED_NODES = (
+    nodes.For,
+    nodes.Macro,
+    nodes.CallBlock,
+    nodes.Call,
+    nodes.FilterBlock,
+    nodes.Extends,
+    nodes.Include,
+    nodes.Import,
+    nodes.FromImport,
+    nodes.Scope,
+    nodes.With,
+)
+
+
+class MessageSandbox(SandboxedEnvironment):
+    """Jinja2's sandbox (no private or internal attribute), with no globals (no `range`),
+    a few filters, and `*`, `%` and `**` refused except between small numbers."""
+
+    intercepted_binops = frozenset({"*", "%", "**"})
+
+    def __init__(self, autoescape: bool) -> None:
+        super().__init__(undefined=StrictUndefined, autoescape=autoescape)
+        self.globals.clear()
+        self.filters = {name: self.filters[name] for name in FILTERS}
+
+    def call_binop(self, context, operator: str, left, right):
+        numbers = all(
+            isinstance(v, int | float) and not isinstance(v, bool) and abs(v) < 10**9
+            for v in (left, right)
+        )
+        if operator == "**" or not numbers:
+            raise SecurityError(f"{operator} is only for numbers")
+        return super().call_binop(context, operator, left, right)
+
+
+_PLAIN = MessageSandbox(autoescape=False)
+_HTML = MessageSandbox(autoescape=True)
 
 
 def environment(channel: MessageChannel, part: str) -> SandboxedEnvironment:
@@ -54,7 +108,12 @@ def environment(channel: MessageChannel, part: str) -> SandboxedEnvironment:
 
 
 def render(channel: MessageChannel, part: str, source: str, values: dict) -> str:
-    return environment(channel, part).from_string(source).render(values)
+    """SecurityError for what templates may not use, before anything runs."""
+    env = environment(channel, part)
+    parsed = env.parse(source)
+    if any(True for _ in parsed.find_all(REFUSED_NODES)):
+        raise SecurityError("loops, macros, calls and includes are not allowed")
+    return env.from_string(parsed).render(values)
 
 
 def check(

@@ -101,6 +101,18 @@ async def test_bad_templates_are_refused_with_their_field_and_nothing_is_written
         ("{{ ''.__class__.__mro__[1].__subclasses__() }}", "TEMPLATE_INVALID"),
         ("{{ contact.__class__ }}", "TEMPLATE_INVALID"),
         ("{{ ''.__class__ }}", "TEMPLATE_INVALID"),
+        ('{{ contact.first_name|attr("__class__") }}', "TEMPLATE_INVALID"),
+        # What could run for minutes or fill the memory when saved or sent.
+        ("{{ 9**9**9 }}", "TEMPLATE_INVALID"),
+        ('{{ "x" * 999999999 }}', "TEMPLATE_INVALID"),
+        ('{{ "%999999999d" % 1 }}', "TEMPLATE_INVALID"),
+        ('{{ "x".center(999999999) }}', "TEMPLATE_INVALID"),
+        (
+            "{% for a in range(99999) %}{% for b in range(99999) %}x{% endfor %}{% endfor %}",
+            "TEMPLATE_INVALID",
+        ),
+        # A contact's name stays escaped in an HTML email.
+        ("{{ contact.first_name|safe }}", "TEMPLATE_INVALID"),
     ]
     for body, code in cases:
         result = await agent.execute(CREATE, create_input(world, target, content(body)))
@@ -115,6 +127,10 @@ async def test_bad_templates_are_refused_with_their_field_and_nothing_is_written
     assert {e["code"] for e in errors} == {"TEMPLATE_INVALID", "UNKNOWN_VARIABLE"}
     assert all("modèle" in e["message"] for e in errors), errors
     assert not await MessageDraft.exists()
+    fine = "{% if contact.first_name %}Dear {{ contact.first_name|title }}{% endif %} {{ 6 * 7 }}"
+    allowed = await agent.execute(CREATE, create_input(world, target, content(fine)))
+    assert allowed.ok("messageDraftCreate")
+    await MessageDraft.all().delete()
     draft = (await agent.execute(CREATE, create_input(world, target))).ok("messageDraftCreate")
     refused = await agent.execute(
         UPDATE, {"input": {"id": draft["draft"]["id"], "contents": content("{{ nope }}")}}

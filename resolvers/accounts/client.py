@@ -13,10 +13,11 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from carnet.i18n import N_
-from models.accounts import AccessLevel, AccountContact, ClientAccount
+from models.accounts import AccessLevel, AccountContact, AccountDocument, ClientAccount
 from models.contacts import ConsentChannel, ConsentStatus, Contact
 from models.identity import User
 from models.organizations import Organization
+from resolvers.accounts import items
 from resolvers.accounts.people import is_adult
 from resolvers.common.actor import RequestMeta
 from resolvers.common.errors import ErrorCollector, UserErrorCode
@@ -71,6 +72,17 @@ async def people_of(mine: list[MyAccount]) -> list[list[AccountContact]]:
         people = found[m.account.id] if m.sees_household else [m.link]
         result.append(sorted(people, key=lambda r: (r.contact.sort_name, r.id)))
     return result
+
+
+async def documents_of(mine: list[MyAccount]) -> list[list[AccountDocument]]:
+    """For each of the caller's accounts, the documents they may see: all of them for the
+    primary and FULL contacts, those assigned to them or their groups for the others."""
+    whole = await items.documents_of([m.account.id for m in mine if m.sees_household])
+    by_account = dict(zip([m.account.id for m in mine if m.sees_household], whole, strict=True))
+    return [
+        by_account[m.account.id] if m.sees_household else await items.documents_assigned(m.link)
+        for m in mine
+    ]
 
 
 async def _is_primary(user: User, account: ClientAccount) -> bool:

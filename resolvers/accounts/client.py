@@ -13,7 +13,13 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from carnet.i18n import N_
-from models.accounts import AccessLevel, AccountContact, AccountDocument, ClientAccount
+from models.accounts import (
+    AccessGroup,
+    AccessLevel,
+    AccountContact,
+    AccountDocument,
+    ClientAccount,
+)
 from models.contacts import ConsentChannel, ConsentStatus, Contact
 from models.identity import User
 from models.organizations import Organization
@@ -106,6 +112,14 @@ async def _is_primary_of_link(user: User, link: AccountContact) -> bool:
 
 
 register(Relationship.ACCOUNT_PRIMARY, AccountContact, _is_primary_of_link)
+
+
+async def _is_primary_of_group(user: User, group: AccessGroup) -> bool:
+    account = await ClientAccount.get(id=group.account_id)
+    return await _is_primary(user, account)
+
+
+register(Relationship.ACCOUNT_PRIMARY, AccessGroup, _is_primary_of_group)
 
 
 GIVEN_BY_PRIMARY = "account primary"

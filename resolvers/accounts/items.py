@@ -22,9 +22,10 @@ from models.accounts import (
     AccountDocument,
     AccountDocumentShare,
 )
+from models.identity import User
 from resolvers.accounts.accounts import locked_account
 from resolvers.common import audit
-from resolvers.common.actor import Actor
+from resolvers.common.actor import Actor, RequestMeta
 from resolvers.common.errors import ErrorCollector, NotFound, UserErrorCode
 from resolvers.common.tasks import unit_of_work
 from resolvers.common.validation import clean_text
@@ -41,6 +42,15 @@ _MAGIC = (
 )
 
 
+class Caller(Protocol):
+    """Who manages access groups: staff (an Actor) or the account's primary (a
+    Principal); both name the user, the request and the organization."""
+
+    user: User
+    meta: RequestMeta
+    organization_id: int | None
+
+
 class UploadedFile(Protocol):
     filename: str | None
 
@@ -55,7 +65,7 @@ def sniff(data: bytes) -> tuple[str, str] | None:
     return None
 
 
-async def _audit(actor: Actor, action: str, target: tuple[str, int], **values) -> None:
+async def _audit(actor: Caller, action: str, target: tuple[str, int], **values) -> None:
     await audit.record(
         action,
         actor=actor.user,
@@ -80,7 +90,7 @@ async def _account_links(account_id: int, link_ids: Sequence[int], field) -> lis
     return list(dict.fromkeys(link_ids))
 
 
-async def _locked_group(actor: Actor, group_id: int) -> AccessGroup:
+async def _locked_group(actor: Caller, group_id: int) -> AccessGroup:
     group = (
         await AccessGroup.filter(id=group_id, account__organization_id=actor.organization_id)
         .select_for_update()
@@ -106,7 +116,7 @@ def _duplicate(errors: ErrorCollector) -> None:
     )
 
 
-async def group_create(actor: Actor, account_id: int, name: str | None) -> AccessGroup:
+async def group_create(actor: Caller, account_id: int, name: str | None) -> AccessGroup:
     errors = ErrorCollector()
     name = clean_text(name, errors, ("input", "name"), max_length=GROUP_NAME_MAX, required=True)
     errors.raise_if_any()  # the name is looked up below: only a valid one
@@ -122,7 +132,7 @@ async def group_create(actor: Actor, account_id: int, name: str | None) -> Acces
     return group
 
 
-async def group_update(actor: Actor, group_id: int, name: str | None) -> AccessGroup:
+async def group_update(actor: Caller, group_id: int, name: str | None) -> AccessGroup:
     errors = ErrorCollector()
     name = clean_text(name, errors, ("input", "name"), max_length=GROUP_NAME_MAX, required=True)
     errors.raise_if_any()  # the name is looked up below: only a valid one
@@ -144,7 +154,7 @@ async def group_update(actor: Actor, group_id: int, name: str | None) -> AccessG
     return group
 
 
-async def group_delete(actor: Actor, group_id: int) -> int:
+async def group_delete(actor: Caller, group_id: int) -> int:
     async with unit_of_work():
         group = await _locked_group(actor, group_id)
         await group.delete()
@@ -157,7 +167,7 @@ async def group_delete(actor: Actor, group_id: int) -> int:
     return group.account_id
 
 
-async def group_members_set(actor: Actor, group_id: int, link_ids: Sequence[int]) -> AccessGroup:
+async def group_members_set(actor: Caller, group_id: int, link_ids: Sequence[int]) -> AccessGroup:
     async with unit_of_work():
         group = await _locked_group(actor, group_id)
         wanted = await _account_links(group.account_id, link_ids, ("input", "account_contact_ids"))

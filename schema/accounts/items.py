@@ -8,9 +8,9 @@ from datetime import datetime
 import strawberry
 from strawberry.file_uploads import Upload
 
-from models.accounts import AccessGroup, AccountDocument
-from resolvers.accounts import accounts, items
-from resolvers.common.permissions import Permission
+from models.accounts import AccessGroup, AccountDocument, ClientAccount
+from resolvers.accounts import items
+from resolvers.common.permissions import Permission, Relationship
 from schema import ids
 from schema.accounts.types import ClientAccountType, _loader
 from schema.payloads import Payload
@@ -112,48 +112,63 @@ def _actor(info):
     return info.context.actor(info)
 
 
+def _who(info):
+    """Staff with accounts.write, or the account's primary: the principal serves both
+    (its user, request details and organization)."""
+    return info.context.principal(info)
+
+
 @strawberry.type
 class AccountItemsMutation:
     @strawberry.mutation(
         **describe(
-            "Creates a named group of the account's contacts, to assign documents to.",
-            requires(Permission.ACCOUNTS_WRITE, scope="input.accountId"),
+            "Creates a named group of the account's contacts, to assign documents to; "
+            "staff, or the account's primary from the client side.",
+            requires(
+                Permission.ACCOUNTS_WRITE,
+                relationship=Relationship.ACCOUNT_PRIMARY,
+                scope="input.accountId",
+            ),
         )
     )
     async def account_access_group_create(
         self, info: strawberry.Info, input: AccountAccessGroupCreateInput
     ) -> AccessGroupPayload:
         pk = await scoped_id(info, input.account_id, "ClientAccount", ("input", "accountId"))
-        return AccessGroupPayload(
-            access_group=await items.group_create(_actor(info), pk, input.name)
-        )
+        return AccessGroupPayload(access_group=await items.group_create(_who(info), pk, input.name))
 
     @strawberry.mutation(
         **describe(
             "Renames an access group.",
-            requires(Permission.ACCOUNTS_WRITE, scope="input.accessGroupId"),
+            requires(
+                Permission.ACCOUNTS_WRITE,
+                relationship=Relationship.ACCOUNT_PRIMARY,
+                scope="input.accessGroupId",
+            ),
         )
     )
     async def account_access_group_update(
         self, info: strawberry.Info, input: AccountAccessGroupUpdateInput
     ) -> AccessGroupPayload:
         pk = await scoped_id(info, input.access_group_id, "AccessGroup", ("input", "accessGroupId"))
-        return AccessGroupPayload(
-            access_group=await items.group_update(_actor(info), pk, input.name)
-        )
+        return AccessGroupPayload(access_group=await items.group_update(_who(info), pk, input.name))
 
     @strawberry.mutation(
         **describe(
             "Deletes an access group: its members and documents stay in the account.",
-            requires(Permission.ACCOUNTS_WRITE, scope="input.accessGroupId"),
+            requires(
+                Permission.ACCOUNTS_WRITE,
+                relationship=Relationship.ACCOUNT_PRIMARY,
+                scope="input.accessGroupId",
+            ),
         )
     )
     async def account_access_group_delete(
         self, info: strawberry.Info, input: AccountAccessGroupDeleteInput
     ) -> AccessGroupDeletePayload:
         pk = await scoped_id(info, input.access_group_id, "AccessGroup", ("input", "accessGroupId"))
-        account_id = await items.group_delete(_actor(info), pk)
-        account = await accounts.account(_actor(info), account_id)
+        account_id = await items.group_delete(_who(info), pk)
+        account = await ClientAccount.get(id=account_id)
         return AccessGroupDeletePayload(
             deleted_access_group_id=strawberry.ID(ids.encode("AccessGroup", pk)), account=account
         )
@@ -161,7 +176,11 @@ class AccountItemsMutation:
     @strawberry.mutation(
         **describe(
             "Sets who is in an access group (replacing its members).",
-            requires(Permission.ACCOUNTS_WRITE, scope="input.accessGroupId"),
+            requires(
+                Permission.ACCOUNTS_WRITE,
+                relationship=Relationship.ACCOUNT_PRIMARY,
+                scope="input.accessGroupId",
+            ),
         )
     )
     async def account_access_group_members_set(
@@ -171,7 +190,7 @@ class AccountItemsMutation:
         links = await scoped_ids(
             info, input.account_contact_ids, "AccountContact", ("input", "accountContactIds")
         )
-        group = await items.group_members_set(_actor(info), pk, links)
+        group = await items.group_members_set(_who(info), pk, links)
         return AccessGroupPayload(access_group=group)
 
     @strawberry.mutation(

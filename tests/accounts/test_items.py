@@ -191,3 +191,33 @@ async def test_access_groups_are_named_once_per_account_and_deleted(api, world):
     gone = await api.as_(world.agent).execute(GROUP_DELETE, {"id": made["id"]})
     assert gone.ok("accountAccessGroupDelete")["account"]["accessGroups"] == []
     assert await AccessGroup.all().count() == 0
+
+
+async def test_the_primary_manages_access_groups_other_contacts_do_not(api, world, password_hash):
+    account, users, links = await _household(api, world, password_hash)
+    made = await api.as_(users["primary"]).execute(
+        GROUP_CREATE, {"account": account["id"], "name": "Co-parents"}
+    )
+    group = made.ok("accountAccessGroupCreate")["accessGroup"]
+    members = await api.as_(users["primary"]).execute(
+        MEMBERS_SET, {"id": group["id"], "links": [links["assigned"]]}
+    )
+    assert members.ok("accountAccessGroupMembersSet")["accessGroup"]["accountContactIds"] == [
+        links["assigned"]
+    ]
+    renamed = await api.as_(users["primary"]).execute(
+        GROUP_UPDATE, {"id": group["id"], "name": "Parents"}
+    )
+    assert renamed.ok("accountAccessGroupUpdate")["accessGroup"]["name"] == "Parents"
+    # A FULL contact, an ASSIGNED one and another account's primary cannot.
+    stranger, _, _ = await _household_other(api, world, password_hash)
+    for who in (users["full"], users["assigned"], stranger):
+        refused = await api.as_(who).execute(GROUP_DELETE, {"id": group["id"]})
+        assert refused.payload_codes("accountAccessGroupDelete") == ["NOT_FOUND"]
+        refused = await api.as_(who).execute(
+            GROUP_CREATE, {"account": account["id"], "name": "Mine"}
+        )
+        assert refused.payload_codes("accountAccessGroupCreate") == ["NOT_FOUND"]
+    assert [g.name for g in await AccessGroup.all()] == ["Parents"]
+    gone = await api.as_(users["primary"]).execute(GROUP_DELETE, {"id": group["id"]})
+    assert gone.ok("accountAccessGroupDelete")["deletedAccessGroupId"] == group["id"]

@@ -83,12 +83,13 @@ async def people_of(mine: list[MyAccount]) -> list[list[AccountContact]]:
 async def documents_of(mine: list[MyAccount]) -> list[list[AccountDocument]]:
     """For each of the caller's accounts, the documents they may see: all of them for the
     primary and FULL contacts, those assigned to them or their groups for the others."""
-    whole = await items.documents_of([m.account.id for m in mine if m.sees_household])
-    by_account = dict(zip([m.account.id for m in mine if m.sees_household], whole, strict=True))
-    return [
-        by_account[m.account.id] if m.sees_household else await items.documents_assigned(m.link)
-        for m in mine
-    ]
+    household = [m.account.id for m in mine if m.sees_household]
+    by_account = dict(zip(household, await items.documents_of(household), strict=True))
+    assigned = [m.link for m in mine if not m.sees_household]
+    by_link = dict(
+        zip([link.id for link in assigned], await items.documents_assigned(assigned), strict=True)
+    )
+    return [by_account[m.account.id] if m.sees_household else by_link[m.link.id] for m in mine]
 
 
 async def _is_primary(user: User, account: ClientAccount) -> bool:

@@ -13,6 +13,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from typing import Protocol
 
+from tortoise.expressions import Q
+
 from carnet.i18n import N_
 from carnet.storage import current_storage, new_key
 from models.accounts import (
@@ -301,21 +303,30 @@ async def documents_of(account_ids: list[int]) -> list[list[AccountDocument]]:
     return [found[pk] for pk in account_ids]
 
 
-async def documents_assigned(link: AccountContact) -> list[AccountDocument]:
-    """What an ASSIGNED contact sees: documents shared with them or with their groups."""
-    groups = await AccessGroupMember.filter(account_contact_id=link.id).values_list(
-        "group_id", flat=True
-    )
-    shared = AccountDocumentShare.filter(account_contact_id=link.id)
-    document_ids = set(await shared.values_list("document_id", flat=True))
-    if groups:
-        document_ids |= set(
-            await AccountDocumentShare.filter(group_id__in=list(groups)).values_list(
-                "document_id", flat=True
-            )
-        )
-    if not document_ids:
+async def documents_assigned(links: list[AccountContact]) -> list[list[AccountDocument]]:
+    """What each ASSIGNED contact sees: the documents shared with them or with one of their
+    groups, in their own account; three statements however many links."""
+    if not links:
         return []
-    return await AccountDocument.filter(
-        id__in=list(document_ids), account_id=link.account_id
-    ).order_by("-id")
+    link_ids = [link.id for link in links]
+    memberships = await AccessGroupMember.filter(account_contact_id__in=link_ids).values_list(
+        "account_contact_id", "group_id"
+    )
+    groups_of: dict[int, set[int]] = defaultdict(set)
+    for link_id, group_id in memberships:
+        groups_of[link_id].add(group_id)
+    all_groups = {g for groups in groups_of.values() for g in groups}
+    shares = await AccountDocumentShare.filter(
+        Q(account_contact_id__in=link_ids) | Q(group_id__in=list(all_groups) or [0])
+    ).values_list("document_id", "account_contact_id", "group_id")
+    seen: dict[int, set[int]] = defaultdict(set)
+    for document_id, link_id, group_id in shares:
+        for link in links:
+            if link_id == link.id or group_id in groups_of[link.id]:
+                seen[link.id].add(document_id)
+    wanted = {d for found in seen.values() for d in found}
+    documents = await AccountDocument.filter(id__in=list(wanted)).order_by("-id") if wanted else []
+    return [
+        [d for d in documents if d.id in seen[link.id] and d.account_id == link.account_id]
+        for link in links
+    ]

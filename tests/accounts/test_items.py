@@ -4,6 +4,7 @@ and each account contact's own user sees only the documents they may see."""
 from __future__ import annotations
 
 from models.accounts import AccessGroup, AccountDocument
+from schema import ids
 from tests.accounts.flows import MEMBER_ADD, create, holder
 from tests.support.world import make_member
 
@@ -221,3 +222,48 @@ async def test_the_primary_manages_access_groups_other_contacts_do_not(api, worl
     assert [g.name for g in await AccessGroup.all()] == ["Parents"]
     gone = await api.as_(users["primary"]).execute(GROUP_DELETE, {"id": group["id"]})
     assert gone.ok("accountAccessGroupDelete")["deletedAccessGroupId"] == group["id"]
+
+
+async def test_an_assigned_contact_in_more_accounts_costs_no_more_statements(
+    api, world, password_hash
+):
+    from carnet.statements import count_statements
+    from models.contacts import Contact
+
+    user = await make_member("helper@example.test", password_hash, None, None)
+
+    async def one_more_household(n: int) -> None:
+        account = await create(api, world, holder(lastName=f"House{n}"))
+        contact = await Contact.get_or_none(email="helper@example.test")
+        member = (
+            {"useExistingContactId": ids.encode("Contact", contact.id)}
+            if contact
+            else {"firstName": "Helper", "email": "helper@example.test"}
+        )
+        added = await api.as_(world.agent).execute(
+            MEMBER_ADD,
+            {
+                "input": {
+                    "accountId": account["id"],
+                    "kind": "OTHER",
+                    "accessLevel": "ASSIGNED",
+                    "member": member,
+                }
+            },
+        )
+        link = added.ok("clientAccountMemberAdd")["accountContact"]["id"]
+        (await upload(api, world.agent, account["id"], f"mine{n}.pdf", PDF, links=[link])).ok(
+            "accountDocumentUpload"
+        )
+        (await upload(api, world.agent, account["id"], f"not{n}.pdf", PDF)).ok(
+            "accountDocumentUpload"
+        )
+
+    await one_more_household(0)
+    with count_statements() as few:
+        assert await _documents_of(api, user) == [["mine0.pdf"]]
+    for n in (1, 2, 3):
+        await one_more_household(n)
+    with count_statements() as many:
+        assert sorted(await _documents_of(api, user)) == [[f"mine{n}.pdf"] for n in range(4)]
+    assert len(few) == len(many)

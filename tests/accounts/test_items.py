@@ -109,6 +109,9 @@ async def test_each_contact_sees_only_the_documents_they_may(api, world, passwor
     )
     (await upload(api, world.agent, account["id"], "photo.jpg", JPEG)).ok("accountDocumentUpload")
     everything = ["card.png", "photo.jpg", "receipt.pdf"]
+    from models.audit import AuditEvent
+
+    assert await AuditEvent.filter(action="account_document.upload").count() == 3
     assert await _documents_of(api, users["primary"]) == [everything]
     assert await _documents_of(api, users["full"]) == [everything]
     assert await _documents_of(api, users["assigned"]) == [["receipt.pdf"]]
@@ -153,6 +156,16 @@ async def test_oversize_and_disallowed_files_write_and_store_nothing(
     [error] = big.payload("accountDocumentUpload")["errors"]
     assert (error["code"], error["field"]) == ("TOO_LONG", ["input", "file"])
     assert "at most 1 MB" in error["message"]
+    big_fr = await upload(
+        api,
+        world.agent,
+        account["id"],
+        "big.pdf",
+        PDF + b"\x00" * 2000,
+        **{"accept-language": "fr"},
+    )
+    [error] = big_fr.payload("accountDocumentUpload")["errors"]
+    assert error["message"] == "Le document est trop volumineux : 1 Mo au plus."
     # Named .pdf, but an executable inside: refused by its content.
     fake = await upload(
         api,

@@ -93,6 +93,8 @@ class Settings(BaseSettings):
     # Contact imports: the largest CSV upload accepted, and the most data rows in one file.
     import_max_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
     import_max_rows: int = Field(default=200_000, ge=1)
+    # Client account documents: the largest file accepted.
+    account_document_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
 
     # Contact exports: a download link lives 15 minutes (a new one can be asked for while
     # the file is kept); the file itself is deleted 7 days after it was built.

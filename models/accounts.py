@@ -74,3 +74,86 @@ class AccountContact(TimestampedModel):
             UniqueConstraint(fields=("account_id", "contact_id"), name="account_contact_unique"),
         )
         indexes = (("contact_id",),)
+
+
+class AccessGroup(TimestampedModel):
+    """A named group of one account's contacts (seed 004): items are assigned to it."""
+
+    id = fields.BigIntField(primary_key=True)
+    account = fields.ForeignKeyField(
+        "models.ClientAccount", related_name="access_groups", on_delete=fields.CASCADE
+    )
+    name = fields.CharField(max_length=100)
+
+    class Meta:
+        table = "account_access_group"
+        constraints = (
+            UniqueConstraint(fields=("account_id", "name"), name="account_access_group_name"),
+        )
+
+
+class AccessGroupMember(TimestampedModel):
+    id = fields.BigIntField(primary_key=True)
+    group = fields.ForeignKeyField(
+        "models.AccessGroup", related_name="members", on_delete=fields.CASCADE
+    )
+    account_contact = fields.ForeignKeyField(
+        "models.AccountContact", related_name="access_groups", on_delete=fields.CASCADE
+    )
+
+    class Meta:
+        table = "account_access_group_member"
+        constraints = (
+            UniqueConstraint(
+                fields=("group_id", "account_contact_id"), name="account_access_group_member_unique"
+            ),
+        )
+        indexes = (("account_contact_id",),)
+
+
+class AccountDocument(TimestampedModel):
+    """A file of the account, kept in storage under `storage_key` (never in the row)."""
+
+    id = fields.BigIntField(primary_key=True)
+    account = fields.ForeignKeyField(
+        "models.ClientAccount", related_name="documents", on_delete=fields.CASCADE
+    )
+    name = fields.CharField(max_length=200)
+    content_type = fields.CharField(max_length=50)
+    size = fields.BigIntField()
+    storage_key = fields.CharField(max_length=200)
+    uploaded_by = fields.ForeignKeyField(
+        "models.User", related_name="account_documents", null=True, on_delete=fields.SET_NULL
+    )
+
+    class Meta:
+        table = "account_document"
+        indexes = (("account_id", "id"),)
+
+
+class AccountDocumentShare(TimestampedModel):
+    """A document assigned to an access group or to one account contact (exactly one)."""
+
+    id = fields.BigIntField(primary_key=True)
+    document = fields.ForeignKeyField(
+        "models.AccountDocument", related_name="shares", on_delete=fields.CASCADE
+    )
+    group = fields.ForeignKeyField(
+        "models.AccessGroup", related_name="document_shares", null=True, on_delete=fields.CASCADE
+    )
+    account_contact = fields.ForeignKeyField(
+        "models.AccountContact",
+        related_name="document_shares",
+        null=True,
+        on_delete=fields.CASCADE,
+    )
+
+    class Meta:
+        table = "account_document_share"
+        constraints = (
+            UniqueConstraint(fields=("document_id", "group_id"), name="account_document_group"),
+            UniqueConstraint(
+                fields=("document_id", "account_contact_id"), name="account_document_contact"
+            ),
+        )
+        indexes = (("group_id",), ("account_contact_id",))

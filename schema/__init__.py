@@ -19,6 +19,7 @@ from strawberry.tools import merge_types
 
 from carnet.settings import Settings
 from schema.accounts.client import AccountsClientMutation
+from schema.accounts.items import AccountItemsMutation
 from schema.accounts.mutations import AccountsMutation
 from schema.accounts.types import AccountsQuery
 from schema.affiliations import AffiliationsMutation
@@ -97,6 +98,7 @@ Mutation = merge_types(
         SeatsMutation,
         AccountsClientMutation,
         MessagingMutation,
+        AccountItemsMutation,
     ),
 )
 Subscription = merge_types("Subscription", (AuditSubscription, BulkProgressSubscription))

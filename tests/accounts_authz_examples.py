@@ -162,3 +162,49 @@ example(
     f"{{ accountContact {{ id }} {ERRORS} }} }}",
     a_pending_activation,
 )
+
+
+async def a_group(world, caller):
+    from models.accounts import AccessGroup
+
+    account, link = await a_household(world)
+    group = await AccessGroup.create(account=account, name="Tax")
+    return {
+        "account": ids.encode("ClientAccount", account.id),
+        "id": ids.encode("AccessGroup", group.id),
+        "link": ids.encode("AccountContact", link.id),
+    }
+
+
+example(
+    "Mutation.accountAccessGroupCreate",
+    'mutation($id: ID!) { accountAccessGroupCreate(input: {accountId: $id, name: "Tax"}) '
+    f"{{ accessGroup {{ id name }} {ERRORS} }} }}",
+    fresh_account,
+)
+example(
+    "Mutation.accountAccessGroupUpdate",
+    'mutation($id: ID!) { accountAccessGroupUpdate(input: {accessGroupId: $id, name: "Taxes"}) '
+    f"{{ accessGroup {{ id name }} {ERRORS} }} }}",
+    a_group,
+)
+example(
+    "Mutation.accountAccessGroupDelete",
+    "mutation($id: ID!) { accountAccessGroupDelete(input: {accessGroupId: $id}) "
+    f"{{ deletedAccessGroupId {ERRORS} }} }}",
+    a_group,
+)
+example(
+    "Mutation.accountAccessGroupMembersSet",
+    "mutation($id: ID!, $link: ID!) { accountAccessGroupMembersSet(input: "
+    f"{{accessGroupId: $id, accountContactIds: [$link]}}) {{ accessGroup {{ id }} {ERRORS} }} }}",
+    a_group,
+)
+# The matrix speaks JSON: `file` is a plain string, answered by a payload error once the
+# permission has let the call through (real uploads: tests/accounts/test_items.py).
+example(
+    "Mutation.accountDocumentUpload",
+    'mutation($id: ID!) { accountDocumentUpload(input: {accountId: $id, file: "%PDF-"}) '
+    f"{{ document {{ id }} {ERRORS} }} }}",
+    fresh_account,
+)

@@ -177,6 +177,11 @@ async def build_records(api, world: World) -> Records:
                                 "contents": [{"locale": "EN", "body": "Hi"}]},
                                "messageDraftCreate", "draft")
 
+    access_group = await made("""mutation($input: AccountAccessGroupCreateInput!) {
+      accountAccessGroupCreate(input: $input) { accessGroup { id } errors { code } } }""",
+                              {"accountId": household["id"], "name": "Tax"},
+                              "accountAccessGroupCreate", "accessGroup")
+
     by_field = {
         "node": person, "organization": org, "contact": person, "group": group,
         "contactImport": contact_import, "contactExport": export, "sessionRevoke": session,
@@ -208,6 +213,8 @@ async def build_records(api, world: World) -> Records:
             "actorId": world.owner.gid, "segmentId": segment, "accountId": household["id"],
             "accountContactId": household["contacts"][1]["id"], "useExistingContactId": other,
             "teamId": team, "newOwnerId": world.owner.gid, "userIds": world.loner.gid,
+            "accessGroupId": access_group, "accessGroupIds": access_group,
+            "accountContactIds": household["contacts"][1]["id"],
         },
         texts={
             "email": lambda n: f"filler{n}@example.test",

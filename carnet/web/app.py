@@ -76,7 +76,8 @@ class CarnetView(CarnetGraphQL):
             # in here (bearer tokens only), so such a request runs anonymously.
             multipart_uploads_enabled=True,
             # The CSV plus the `operations` and `map` fields around it.
-            max_upload_bytes=settings.import_max_bytes + UPLOAD_OVERHEAD_BYTES,
+            max_upload_bytes=max(settings.import_max_bytes, settings.account_document_max_bytes)
+            + UPLOAD_OVERHEAD_BYTES,
             max_body_bytes=settings.max_body_bytes,
         )
         self.settings = settings

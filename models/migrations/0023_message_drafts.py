@@ -10,7 +10,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0021_teams')]
+    dependencies = [('models', '0022_account_items')]
 
     initial = False
 

@@ -13,10 +13,17 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from carnet.i18n import N_
-from models.accounts import AccessLevel, AccountContact, ClientAccount
+from models.accounts import (
+    AccessGroup,
+    AccessLevel,
+    AccountContact,
+    AccountDocument,
+    ClientAccount,
+)
 from models.contacts import ConsentChannel, ConsentStatus, Contact
 from models.identity import User
 from models.organizations import Organization
+from resolvers.accounts import items
 from resolvers.accounts.people import is_adult
 from resolvers.common.actor import RequestMeta
 from resolvers.common.errors import ErrorCollector, UserErrorCode
@@ -73,6 +80,18 @@ async def people_of(mine: list[MyAccount]) -> list[list[AccountContact]]:
     return result
 
 
+async def documents_of(mine: list[MyAccount]) -> list[list[AccountDocument]]:
+    """For each of the caller's accounts, the documents they may see: all of them for the
+    primary and FULL contacts, those assigned to them or their groups for the others."""
+    household = [m.account.id for m in mine if m.sees_household]
+    by_account = dict(zip(household, await items.documents_of(household), strict=True))
+    assigned = [m.link for m in mine if not m.sees_household]
+    by_link = dict(
+        zip([link.id for link in assigned], await items.documents_assigned(assigned), strict=True)
+    )
+    return [by_account[m.account.id] if m.sees_household else by_link[m.link.id] for m in mine]
+
+
 async def _is_primary(user: User, account: ClientAccount) -> bool:
     return await AccountContact.filter(
         account_id=account.id, contact_id=account.primary_contact_id, contact__user_id=user.id
@@ -94,6 +113,14 @@ async def _is_primary_of_link(user: User, link: AccountContact) -> bool:
 
 
 register(Relationship.ACCOUNT_PRIMARY, AccountContact, _is_primary_of_link)
+
+
+async def _is_primary_of_group(user: User, group: AccessGroup) -> bool:
+    account = await ClientAccount.get(id=group.account_id)
+    return await _is_primary(user, account)
+
+
+register(Relationship.ACCOUNT_PRIMARY, AccessGroup, _is_primary_of_group)
 
 
 GIVEN_BY_PRIMARY = "account primary"

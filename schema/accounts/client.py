@@ -4,7 +4,7 @@ not the staff-side types, which carry the organization's notes and consent recor
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 import strawberry
 
@@ -34,6 +34,25 @@ class MyAccountPerson:
     role: AccountRoleEnum
 
 
+@strawberry.type(description="A document of one of your client accounts.")
+class MyAccountDocument:
+    id: strawberry.ID = strawberry.field(description="The AccountDocument's global id.")
+    name: str
+    content_type: str
+    size: int
+    created_at: datetime
+
+
+def _document(d) -> MyAccountDocument:
+    return MyAccountDocument(
+        id=strawberry.ID(ids.encode("AccountDocument", d.id)),
+        name=d.name,
+        content_type=d.content_type,
+        size=d.size,
+        created_at=d.created_at,
+    )
+
+
 @strawberry.type(description="A client account you belong to, in any organization.")
 class MyClientAccount:
     id: strawberry.ID = strawberry.field(description="The ClientAccount's global id.")
@@ -47,11 +66,16 @@ class MyClientAccount:
     people: list[MyAccountPerson] = strawberry.field(
         description="The household for the primary and FULL contacts; yourself otherwise."
     )
+    documents: list[MyAccountDocument] = strawberry.field(
+        description="All of the account's documents for the primary and FULL contacts; "
+        "those assigned to you or your access groups otherwise."
+    )
 
 
 async def my_accounts(user) -> list[MyClientAccount]:
     mine = await client.my_accounts(user)
     people = await client.people_of(mine)
+    documents = await client.documents_of(mine)
     return [
         MyClientAccount(
             id=strawberry.ID(ids.encode("ClientAccount", m.account.id)),
@@ -70,8 +94,9 @@ async def my_accounts(user) -> list[MyClientAccount]:
                 )
                 for p in seen
             ],
+            documents=[_document(d) for d in shown],
         )
-        for m, seen in zip(mine, people, strict=True)
+        for m, seen, shown in zip(mine, people, documents, strict=True)
     ]
 
 

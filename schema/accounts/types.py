@@ -23,6 +23,11 @@ from schema.scope import scoped_id
 from schema.staff import InvitationStateEnum
 from schema.types import Connection, Node, model_node, related
 
+AccessGroupRef = Annotated["AccessGroupType", strawberry.lazy("schema.accounts.items")]  # noqa: F821
+AccountDocumentRef = Annotated[
+    "AccountDocumentType", strawberry.lazy("schema.accounts.items")  # noqa: F821
+]
+
 ContactRef = Annotated["ContactType", strawberry.lazy("schema.contacts")]  # noqa: F821
 
 
@@ -86,6 +91,18 @@ class ClientAccountType(Node):
     )
     async def contacts(self, info: strawberry.Info) -> list[AccountContactType]:
         return await _loader(info, "contacts_of", accounts.contacts_of).load(self.id)
+
+    @strawberry.field(description="The account's access groups, by name.")
+    async def access_groups(self, info: strawberry.Info) -> list[AccessGroupRef]:
+        from schema.accounts.items import access_groups
+
+        return await access_groups(info, self.id)
+
+    @strawberry.field(description="All of the account's documents, newest first.")
+    async def documents(self, info: strawberry.Info) -> list[AccountDocumentRef]:
+        from schema.accounts.items import documents
+
+        return await documents(info, self.id)
 
 
 @model_node(

@@ -208,3 +208,25 @@ example(
     f"{{ document {{ id }} {ERRORS} }} }}",
     fresh_account,
 )
+
+
+async def a_document(world, caller):
+    from models.accounts import AccountDocument
+
+    account, _ = await a_household(world)
+    document = await AccountDocument.create(
+        account=account,
+        name="receipt.pdf",
+        content_type="application/pdf",
+        size=5,
+        storage_key=f"authz/{next(_serial)}.pdf",
+    )
+    return {"id": ids.encode("AccountDocument", document.id)}
+
+
+example(
+    "Mutation.accountDocumentDownloadLink",
+    "mutation($id: ID!) { accountDocumentDownloadLink(input: {documentId: $id}) "
+    f"{{ downloadUrl {ERRORS} }} }}",
+    a_document,
+)

@@ -181,6 +181,12 @@ async def build_records(api, world: World) -> Records:
       accountAccessGroupCreate(input: $input) { accessGroup { id } errors { code } } }""",
                               {"accountId": household["id"], "name": "Tax"},
                               "accountAccessGroupCreate", "accessGroup")
+    from models.accounts import AccountDocument
+
+    document = ids.encode("AccountDocument", (await AccountDocument.create(
+        account_id=ids.decode(household["id"])[1], name="receipt.pdf",
+        content_type="application/pdf", size=5, storage_key="hostile/receipt.pdf",
+    )).id)
 
     by_field = {
         "node": person, "organization": org, "contact": person, "group": group,
@@ -215,6 +221,7 @@ async def build_records(api, world: World) -> Records:
             "teamId": team, "newOwnerId": world.owner.gid, "userIds": world.loner.gid,
             "accessGroupId": access_group, "accessGroupIds": access_group,
             "accountContactIds": household["contacts"][1]["id"],
+            "documentId": document,
         },
         texts={
             "email": lambda n: f"filler{n}@example.test",

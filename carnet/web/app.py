@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import uuid
 from contextlib import asynccontextmanager
+from urllib.parse import quote
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -32,6 +33,8 @@ from carnet.web.observe import operations
 from carnet.web.persisted_queries import PersistedQueryStore
 from carnet.web.proxies import client_address_middleware
 from carnet.web.websocket import CarnetTransportWSHandler
+from resolvers.accounts import items as account_items
+from resolvers.common import downloads
 from resolvers.common.actor import RequestMeta
 from resolvers.transfers import export_downloads
 from schema import build_schema
@@ -139,49 +142,77 @@ async def healthz(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok"})
 
 
-def _hide_download_token(request: Request, token: str) -> None:
+def _hide_download_token(request: Request, route: str, token: str) -> None:
     """Puts the token's digest in place of the token in the request's path, which uvicorn's
     access log (and whatever logs the path once the route has run) reads: a link is a
     credential, so logs name it only by the first characters of its keyed digest."""
-    shown = f"/exports/sha256:{token_digest(token)[:16]}"
+    shown = f"/{route}/sha256:{token_digest(token)[:16]}"
     request.scope["path"] = shown
     request.scope["raw_path"] = shown.encode("ascii")
 
 
-async def contact_export_download(request: Request) -> Response:
-    """GET /exports/{token}: an export's CSV through its short-lived, single-use link. No
-    session: the link is the credential (see resolvers.transfers.export_downloads); never
-    cached, never sniffed, never logged."""
+_PRIVATE = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+
+
+def _attachment(filename: str) -> str:
+    """A Content-Disposition naming the file: an ASCII fallback, and the exact name
+    (RFC 6266) for clients that read it."""
+    fallback = "".join(c if 32 <= ord(c) < 127 and c not in '"\\' else "_" for c in filename)
+    if fallback == filename:
+        return f'attachment; filename="{filename}"'
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
+async def _link_download(request: Request, route: str, fetch, prefix: bytes = b"") -> Response:
+    """GET /{route}/{token}: a file through its short-lived, single-use link. No session:
+    the link is the credential (see resolvers.common.downloads); never cached, never
+    sniffed, never logged. `fetch(token, meta)` is the domain's download."""
     token = request.path_params["token"]
-    _hide_download_token(request, token)
+    _hide_download_token(request, route, token)
     meta = _meta(request)
-    private = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
     if request.method != "GET":
         # Starlette adds HEAD to a GET route: a link checker's HEAD must not use it up.
-        return PlainTextResponse("", status_code=405, headers={**private, "Allow": "GET"})
+        return PlainTextResponse("", status_code=405, headers={**_PRIVATE, "Allow": "GET"})
     try:
-        found = await export_downloads.download(token, meta, request.app.state.settings)
-    except export_downloads.LinkRefused as refused:
+        found = await fetch(token, meta)
+    except downloads.LinkRefused as refused:
         return PlainTextResponse(
-            translate(refused.message, meta.locale), status_code=refused.status, headers=private
+            translate(refused.message, meta.locale), status_code=refused.status, headers=_PRIVATE
         )
 
     async def body():
-        yield _UTF8_BOM  # Excel then reads UTF-8 accents right
+        if prefix:
+            yield prefix
         async for chunk in found.chunks:
             yield chunk
 
     # Streamed from storage chunk by chunk: memory stays flat whatever the file's size.
     return StreamingResponse(
         body(),
-        media_type="text/csv; charset=utf-8",
+        media_type=found.content_type,
         headers={
-            **private,
-            "Content-Disposition": f'attachment; filename="{found.filename}"',
-            "Content-Length": str(len(_UTF8_BOM) + found.size),
+            **_PRIVATE,
+            "Content-Disposition": _attachment(found.filename),
+            "Content-Length": str(len(prefix) + found.size),
             "X-Content-Type-Options": "nosniff",
         },
     )
+
+
+async def contact_export_download(request: Request) -> Response:
+    """GET /exports/{token}: an export's CSV, with a BOM so Excel reads UTF-8 accents."""
+    settings = request.app.state.settings
+    return await _link_download(
+        request,
+        "exports",
+        lambda token, meta: export_downloads.download(token, meta, settings),
+        prefix=_UTF8_BOM,
+    )
+
+
+async def account_document_download(request: Request) -> Response:
+    """GET /documents/{token}: an account document, as it was uploaded."""
+    return await _link_download(request, account_items.LINK_ROUTE, account_items.download)
 
 
 async def readyz(request: Request) -> JSONResponse:
@@ -228,6 +259,7 @@ def create_app(settings: Settings, span_exporter=None) -> Starlette:
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/exports/{token}", contact_export_download, methods=["GET"]),
+            Route("/documents/{token}", account_document_download, methods=["GET"]),
             *ops.routes,
         ],
         middleware=[

@@ -123,6 +123,28 @@ async def _is_primary_of_group(user: User, group: AccessGroup) -> bool:
 register(Relationship.ACCOUNT_PRIMARY, AccessGroup, _is_primary_of_group)
 
 
+async def _sees_document(user: User, document: AccountDocument) -> bool:
+    """The primary and FULL contacts see every document of the account; an ASSIGNED
+    contact those shared with them or one of their groups."""
+    account = await ClientAccount.get(id=document.account_id)
+    links = [
+        link
+        for link in await AccountContact.filter(account_id=account.id, contact__user_id=user.id)
+        if _may_sign_in(link, account)
+    ]
+    for link in links:
+        mine = MyAccount(link, account, link.contact_id == account.primary_contact_id)
+        if mine.sees_household:
+            return True
+    if not links:
+        return False
+    seen = await items.documents_assigned(links)
+    return any(d.id == document.id for found in seen for d in found)
+
+
+register(Relationship.ACCOUNT_CONTACT, AccountDocument, _sees_document)
+
+
 GIVEN_BY_PRIMARY = "account primary"
 
 

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Protocol
 
 from tortoise.expressions import Q
 
+from carnet.auth import token_digest
 from carnet.i18n import N_
+from carnet.settings import Settings
 from carnet.storage import current_storage, new_key
 from models.accounts import (
     AccessGroup,
@@ -26,10 +29,11 @@ from models.accounts import (
 )
 from models.identity import User
 from resolvers.accounts.accounts import locked_account
-from resolvers.common import audit
-from resolvers.common.actor import Actor, RequestMeta
+from resolvers.common import audit, downloads
+from resolvers.common.actor import RequestMeta
 from resolvers.common.errors import ErrorCollector, NotFound, UserErrorCode
 from resolvers.common.tasks import unit_of_work
+from resolvers.common.time import now
 from resolvers.common.validation import clean_text
 
 GROUP_NAME_MAX = 100
@@ -199,7 +203,7 @@ async def group_members_set(actor: Caller, group_id: int, link_ids: Sequence[int
 
 
 async def upload(
-    actor: Actor,
+    actor: Caller,
     account_id: int,
     file: UploadedFile | None,
     name: str | None,
@@ -330,3 +334,57 @@ async def documents_assigned(links: list[AccountContact]) -> list[list[AccountDo
         [d for d in documents if d.id in seen[link.id] and d.account_id == link.account_id]
         for link in links
     ]
+
+
+LINK_PURPOSE = "account-document"
+LINK_ROUTE = "documents"
+
+
+async def issue_link(
+    caller: Caller, document_id: int, settings: Settings
+) -> tuple[AccountDocument, downloads.DownloadLink]:
+    """A signed download link to a document the caller may see (the permission directive
+    checked that), by the contact export's link rules: shown once, it lives
+    `export_link_ttl_seconds` and serves the file once. Audited."""
+    document = await AccountDocument.get_or_none(
+        id=document_id, account__organization_id=caller.organization_id
+    )
+    if document is None:
+        raise NotFound(("input", "document_id"))
+    expires_at = now() + timedelta(seconds=settings.export_link_ttl_seconds)
+    token = downloads.sign(LINK_PURPOSE, document.id, expires_at)
+    await _audit(
+        caller,
+        "account_document.link",
+        ("AccountDocument", document.id),
+        after={"expires_at": expires_at.isoformat()},
+    )
+    return document, downloads.DownloadLink(
+        downloads.link_url(settings, LINK_ROUTE, token), expires_at
+    )
+
+
+async def download(token: str, meta: RequestMeta) -> downloads.Download:
+    """The document a signed link names, streamed from storage; audited as
+    `account_document.download`. 404 for a link not signed here, 410 for one expired or
+    used, or whose document was deleted."""
+    pk, expires_at = downloads.verify(LINK_PURPOSE, token)
+    document = await AccountDocument.get_or_none(id=pk).select_related("account")
+    if document is None:
+        raise downloads.expired()
+    storage = current_storage()
+    size = await storage.size(document.storage_key)
+    if size is None:
+        raise downloads.expired()
+    await downloads.use_once(token_digest(token), expires_at)
+    await audit.record(
+        "account_document.download",
+        actor=None,
+        meta=meta,
+        organization_id=document.account.organization_id,
+        target=("AccountDocument", document.id),
+        after={"size": size},
+    )
+    return downloads.Download(
+        document.name, size, storage.open(document.storage_key), document.content_type
+    )

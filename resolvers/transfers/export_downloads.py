@@ -13,9 +13,7 @@ never whole in memory.
 from __future__ import annotations
 
 import secrets
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from carnet.auth import token_digest
@@ -23,24 +21,17 @@ from carnet.i18n import N_
 from carnet.settings import Settings
 from carnet.storage import current_storage
 from models.transfers import ContactExport, TransferStatus
-from resolvers.common import audit
+from resolvers.common import audit, downloads
 from resolvers.common.actor import Actor, RequestMeta
+from resolvers.common.downloads import Download, DownloadLink, link_url
 from resolvers.common.errors import NotFound, UserErrorCode, UserErrors
 from resolvers.common.tasks import unit_of_work
 from resolvers.common.time import now
 from resolvers.transfers.exports import _LISTED, downloadable
 
-_MAX_TOKEN_LENGTH = 100
-
-
-@dataclass(frozen=True)
-class DownloadLink:
-    url: str
-    expires_at: datetime
-
 
 def download_url(token: str, settings: Settings) -> str:
-    return f"{settings.public_url.rstrip('/')}/exports/{token}"
+    return link_url(settings, "exports", token)
 
 
 async def issue_link(
@@ -94,29 +85,12 @@ async def issue_link(
     return export, DownloadLink(download_url(token, settings), export.expires_at)
 
 
-class LinkRefused(Exception):
-    """The download route's refusal: 404 for a link that never existed (or was replaced),
-    410 for one that expired, was used, or whose file was deleted."""
-
-    def __init__(self, status: int, message: str):
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
-@dataclass(frozen=True)
-class Download:
-    filename: str
-    size: int  # bytes, for Content-Length
-    chunks: AsyncIterator[bytes]  # the file, streamed from storage
-
-
 async def download(token: str, meta: RequestMeta, settings: Settings) -> Download:
     """The file a link points at, audited as `contact.export.download`. The link is used up
     as the file starts to stream, by one guarded update: of requests at once, one gets the
     file. A download cut short used it up too; `contactExportLink` gives a new one."""
-    unknown = LinkRefused(404, N_("This download link is not valid."))
-    if not token or len(token) > _MAX_TOKEN_LENGTH:
+    unknown = downloads.unknown()
+    if not token or len(token) > downloads.MAX_TOKEN_LENGTH:
         raise unknown
     digest = token_digest(token)
     export = await ContactExport.get_or_none(download_token_hash=digest).select_related(
@@ -125,7 +99,7 @@ async def download(token: str, meta: RequestMeta, settings: Settings) -> Downloa
     if export is None:
         raise unknown
     moment = now()
-    expired = LinkRefused(410, N_("This download link has expired. Ask for a new one in Carnet."))
+    expired = downloads.expired()
     if (
         export.expires_at is None
         or export.expires_at <= moment
@@ -133,9 +107,7 @@ async def download(token: str, meta: RequestMeta, settings: Settings) -> Downloa
         or not downloadable(export, settings)
     ):
         raise expired
-    used = LinkRefused(
-        410, N_("This download link has already been used. Ask for a new one in Carnet.")
-    )
+    used = downloads.used()
     if export.link_used_at is not None:
         raise used
     storage = current_storage()

@@ -92,6 +92,21 @@ class AccountDocumentUploadInput:
     account_contact_ids: list[strawberry.ID] = strawberry.field(default_factory=list)
 
 
+@strawberry.input
+class AccountDocumentDownloadLinkInput:
+    document_id: strawberry.ID
+
+
+@strawberry.type
+class AccountDocumentDownloadLinkPayload(Payload):
+    download_url: str | None = strawberry.field(
+        default=None,
+        description="GET it (no session needed) before `expiresAt`: it serves the file once. "
+        "Shown only here.",
+    )
+    expires_at: datetime | None = None
+
+
 @strawberry.type
 class AccessGroupPayload(Payload):
     access_group: AccessGroupType | None = None
@@ -106,10 +121,6 @@ class AccessGroupDeletePayload(Payload):
 @strawberry.type
 class AccountDocumentPayload(Payload):
     document: AccountDocumentType | None = None
-
-
-def _actor(info):
-    return info.context.actor(info)
 
 
 def _who(info):
@@ -196,8 +207,13 @@ class AccountItemsMutation:
     @strawberry.mutation(
         **describe(
             "Uploads a document to the account (PDF, PNG or JPEG, checked by its content; "
-            "at most the documents size setting), assigned to access groups and contacts.",
-            requires(Permission.ACCOUNTS_WRITE, scope="input.accountId"),
+            "at most the documents size setting), assigned to access groups and contacts; "
+            "staff, or the account's primary from the client side.",
+            requires(
+                Permission.ACCOUNTS_WRITE,
+                relationship=Relationship.ACCOUNT_PRIMARY,
+                scope="input.accountId",
+            ),
         )
     )
     async def account_document_upload(
@@ -211,7 +227,7 @@ class AccountItemsMutation:
             info, input.account_contact_ids, "AccountContact", ("input", "accountContactIds")
         )
         document = await items.upload(
-            _actor(info),
+            _who(info),
             pk,
             input.file,
             input.name,
@@ -220,3 +236,24 @@ class AccountItemsMutation:
             info.context.settings.account_document_max_bytes,
         )
         return AccountDocumentPayload(document=document)
+
+    @strawberry.mutation(
+        **describe(
+            "A short-lived, single-use download link to a document: staff of its "
+            "organization, the primary and FULL contacts of its account, and an ASSIGNED "
+            "contact the document is assigned to (or to one of their groups).",
+            requires(
+                Permission.ACCOUNTS_READ,
+                relationship=Relationship.ACCOUNT_CONTACT,
+                scope="input.documentId",
+            ),
+        )
+    )
+    async def account_document_download_link(
+        self, info: strawberry.Info, input: AccountDocumentDownloadLinkInput
+    ) -> AccountDocumentDownloadLinkPayload:
+        pk = await scoped_id(info, input.document_id, "AccountDocument", ("input", "documentId"))
+        _, link = await items.issue_link(_who(info), pk, info.context.settings)
+        return AccountDocumentDownloadLinkPayload(
+            download_url=link.url, expires_at=link.expires_at
+        )

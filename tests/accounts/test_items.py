@@ -280,3 +280,41 @@ async def test_an_assigned_contact_in_more_accounts_costs_no_more_statements(
     with count_statements() as many:
         assert sorted(await _documents_of(api, user)) == [[f"mine{n}.pdf"] for n in range(4)]
     assert len(few) == len(many)
+
+
+async def test_the_primary_uploads_a_document_within_their_own_account(
+    api, world, password_hash, settings, monkeypatch
+):
+    account, users, links = await _household(api, world, password_hash)
+    stranger, other, _ = await _household_other(api, world, password_hash)
+    made = await api.as_(users["primary"]).execute(
+        GROUP_CREATE, {"account": account["id"], "name": "Parents"}
+    )
+    group = made.ok("accountAccessGroupCreate")["accessGroup"]
+    await api.as_(users["primary"]).execute(
+        MEMBERS_SET, {"id": group["id"], "links": [links["assigned"]]}
+    )
+    mine = await upload(
+        api, users["primary"], account["id"], "vaccines.pdf", PDF, groups=[group["id"]]
+    )
+    assert mine.ok("accountDocumentUpload")["document"]["contentType"] == "application/pdf"
+    assert await _documents_of(api, users["assigned"]) == [["vaccines.pdf"]]
+    assert await _documents_of(api, users["other"]) == [[]]
+    # Assigned only within their own account: another account's contact is not found.
+    elsewhere = other["contacts"][0]["id"]
+    wrong = await upload(api, users["primary"], account["id"], "x.pdf", PDF, links=[elsewhere])
+    assert "NOT_FOUND" in (wrong.error_codes or wrong.payload_codes("accountDocumentUpload"))
+    # Same checks as staff: content by its bytes, size limit.
+    fake = await upload(api, users["primary"], account["id"], "a.pdf", b"MZ\x90\x00" + b"\0" * 9)
+    assert fake.payload_codes("accountDocumentUpload") == ["INVALID"]
+    monkeypatch.setattr(settings, "account_document_max_bytes", 1024)
+    big = await upload(api, users["primary"], account["id"], "b.pdf", PDF + b"\0" * 2000)
+    assert big.payload_codes("accountDocumentUpload") == ["TOO_LONG"]
+    # Neither a FULL nor an ASSIGNED contact, nor another account's primary, may upload here.
+    for who in (users["full"], users["assigned"], stranger):
+        refused = await upload(api, who, account["id"], "c.pdf", PDF)
+        assert refused.payload_codes("accountDocumentUpload") == ["NOT_FOUND"]
+    # Nor into another account.
+    into_other = await upload(api, users["primary"], other["id"], "d.pdf", PDF)
+    assert into_other.payload_codes("accountDocumentUpload") == ["NOT_FOUND"]
+    assert [d.name for d in await AccountDocument.all()] == ["vaccines.pdf"]

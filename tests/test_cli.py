@@ -204,6 +204,32 @@ async def test_demo_staff_are_in_the_demo_address_book(api, app):
     assert "Owner Club Demo" in {edge["node"]["displayName"] for edge in edges}
 
 
+async def test_the_demo_client_sees_and_downloads_the_roy_household_document(api, client):
+    from carnet.cli.demo_documents import RECEIPT
+    from models.accounts import AccessGroup, AccountDocument
+
+    await seed_demo()
+    await seed_demo()
+    assert (await AccessGroup.all().count(), await AccountDocument.all().count()) == (1, 1)
+    signed_in = await api.execute(
+        'mutation { tokenCreate(input: {email: "client@club.demo.carnet.test", '
+        'password: "demo-password"}) { accessToken errors { code } } }'
+    )
+    paul = api.as_(type("Paul", (), {"token": signed_in.ok("tokenCreate")["accessToken"]}))
+    mine = await paul.execute("{ me { accounts { name documents { id name } } } }")
+    [roy] = [a for a in mine.data["me"]["accounts"] if a["name"] == "Roy"]
+    [document] = roy["documents"]
+    assert document["name"] == "tax-receipt-2025.pdf"
+    minted = await paul.execute(
+        "mutation($id: ID!) { accountDocumentDownloadLink(input: {documentId: $id}) "
+        "{ downloadUrl errors { code } } }",
+        {"id": document["id"]},
+    )
+    url = minted.ok("accountDocumentDownloadLink")["downloadUrl"]
+    fetched = await client.get(url[url.index("/documents/") :])
+    assert (fetched.status_code, fetched.content) == (200, RECEIPT)
+
+
 def test_serve_workers_runs_that_many_api_processes_and_stops_them(settings):
     import re
     import time

@@ -123,3 +123,41 @@ async def test_only_whom_the_document_is_visible_to_gets_a_link(
     anonymous = await api.execute(LINK, {"id": shared})
     assert anonymous.error_codes
     assert await AuditEvent.filter(action="account_document.link").count() == 0
+
+
+async def test_the_access_log_shows_the_links_digest_never_the_link(
+    app, api, world, password_hash, caplog
+):
+    """Served by uvicorn: the access log names /documents/ with the token's digest."""
+    import asyncio
+    import logging
+    import socket
+
+    import httpx
+    import uvicorn
+
+    from carnet.auth import token_digest
+
+    users, shared, _ = await _documents(api, world, password_hash)
+    url = (await link(api, users["primary"], shared)).ok("accountDocumentDownloadLink")[
+        "downloadUrl"
+    ]
+    token = path_of(url).rsplit("/", 1)[1]
+    listening = socket.create_server(("127.0.0.1", 0))
+    port = listening.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, lifespan="off", log_config=None))
+    caplog.set_level(logging.DEBUG)
+    serving = asyncio.create_task(server.serve(sockets=[listening]))
+    try:
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+            statuses = [(await http.get(f"/documents/{token}")).status_code for _ in range(2)]
+    finally:
+        server.should_exit = True
+        await serving
+        listening.close()
+    assert statuses == [200, 410]
+    access = [r.getMessage() for r in caplog.records if r.name == "uvicorn.access"]
+    shown = f"/documents/sha256:{token_digest(token)[:16]}"
+    assert sum(shown in line for line in access) == 2, access
+    served = [r for r in caplog.records if not r.name.startswith(("httpx", "httpcore"))]
+    assert served and all(token not in caplog.handler.format(r) for r in served)

@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 
+from carnet import queue
 from carnet.statements import count_statements
 from jobs.transfers import purge_contact_export_files
 from models.audit import AuditEvent
@@ -21,6 +22,7 @@ from models.staff import Role, StaffMembership
 from models.tasks import Task, TaskStatus
 from models.transfers import ContactExport, TransferStatus
 from resolvers.bulk import chunks
+from resolvers.common.tasks import enqueue_task, job_id
 from resolvers.common.time import now
 from resolvers.transfers import export_csv, exports
 from schema import ids
@@ -498,5 +500,42 @@ async def test_a_long_export_runs_in_chunks_and_a_chunk_run_twice_writes_its_row
         [operation.id, n] for n in (1, 2, 3)
     ]
     assert await Task.filter(function="export_contacts", args=[pk]).count() == 1
+    events = await AuditEvent.filter(action="contact.export.done", target_id=str(pk)).count()
+    assert events == 1
+
+
+async def test_every_chunk_job_of_an_export_run_twice_writes_each_row_once(
+    api, world, settings, monkeypatch
+):
+    """The engine's exactly-once, on an export: a second job queued beside every chunk's,
+    then every job run again as if it died before recording it was done."""
+    for i in range(7):
+        await make_contact(world.organization, first_name=f"P{i:02}", last_name="Roy")
+    single = await ask(api, world)
+    await run_worker(settings)
+    whole = await stored_text((await ContactExport.get(id=ids.decode(single["id"])[1])).file_key)
+
+    monkeypatch.setattr(settings, "bulk_chunk_size", 3)
+    export = await ask(api, world)
+    pk = ids.decode(export["id"])[1]
+    await exports.build(pk)
+    operation_id = (await ContactExport.get(id=pk)).operation_id
+    first_tasks = await Task.filter(function="bulk_chunk").order_by("id")
+    mine = [t for t in first_tasks if t.args[0] == operation_id]
+    assert [t.args for t in mine] == [[operation_id, n] for n in (1, 2, 3)]
+    for task in mine:
+        await enqueue_task(await Task.create(function="bulk_chunk", args=task.args))
+    await run_worker(settings)
+    for task in await Task.filter(function="bulk_chunk"):
+        if task.args[0] == operation_id:
+            await Task.filter(id=task.id).update(status=TaskStatus.PENDING)
+            await queue.forget_result(job_id(task))
+            await enqueue_task(task)
+    await run_worker(settings)
+    done = await ContactExport.get(id=pk)
+    assert (done.status, done.row_count) == (TransferStatus.DONE, 7)
+    assert await stored_text(done.file_key) == whole
+    operation = await BulkOperation.get(id=operation_id)
+    assert (operation.processed, operation.succeeded) == (7, 7)
     events = await AuditEvent.filter(action="contact.export.done", target_id=str(pk)).count()
     assert events == 1

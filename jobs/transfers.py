@@ -18,8 +18,8 @@ async def import_contacts(ctx: dict, task_id: int) -> None:
 
 
 async def export_contacts(ctx: dict, task_id: int) -> None:
-    # Each round commits its rows with the resume point, so a retry carries on from the
-    # last committed round; the last try marks the task, and with it the export, FAILED.
+    # Starts the export's bulk operation in one transaction (run again, it finds it
+    # started); the last try marks the task, and with it the export, FAILED.
     await run_job(ctx, task_id, exports.build)
 
 

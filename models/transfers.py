@@ -97,9 +97,17 @@ class ContactExport(TimestampedModel):
     # The CSV in storage, in parts: growing while RUNNING, whole once DONE. Null once the
     # file is deleted (after the retention) or when the export failed.
     file_key = fields.CharField(max_length=255, null=True)
-    # Where the next round of the job starts ([sort_name, id] of the last row written);
-    # null before the first round and once done. Rows written so far: `row_count`.
+    # Unused since exports run on the bulk-operation engine (was where the next round of
+    # the job started). Rows written so far: `row_count`, moved by each chunk.
     resume_after = fields.JSONField(null=True)
+    # The bulk operation that writes the file, one part per chunk (set when the build
+    # starts; null before, and for exports built before exports ran on the engine).
+    operation = fields.ForeignKeyField(
+        "models.BulkOperation",
+        related_name="contact_exports",
+        null=True,
+        on_delete=fields.SET_NULL,
+    )
     download_token_hash = fields.CharField(max_length=64, null=True, unique=True)
     expires_at = fields.DatetimeField(null=True)
     # When the current link served the file: a link works once (null until then).

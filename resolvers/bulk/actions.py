@@ -44,9 +44,12 @@ class ChunkContext:
     params: dict[str, Any]
     connection: BaseDBAsyncClient  # the chunk's transaction
     moment: datetime  # "now" for the whole chunk
+    chunk_number: int = 0  # 1.. : which chunk of the operation this is
 
 
 Apply = Callable[[ChunkContext, Sequence[int]], Awaitable[list[RecordResult]]]
+# Called in the last chunk's transaction once the operation has ended (its state set).
+Finish = Callable[[BulkOperation], Awaitable[None]]
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,7 @@ class Action:
     permission: Permission  # besides bulk.run, what starting it requires
     apply: Apply
     undoable: bool = False
+    finish: Finish | None = None
 
 
 _ACTIONS: dict[str, Action] = {}

@@ -65,6 +65,7 @@ async def run_chunk(operation_id: int, number: int) -> None:
                 params=operation.params or {},
                 connection=current_unit_of_work().connection,
                 moment=moment,
+                chunk_number=number,
             )
             results = await action_for(operation.kind).apply(context, record_ids)
         operation = await _record(chunk, record_ids, results, BulkChunkState.DONE, moment)
@@ -207,6 +208,9 @@ async def _settle(operation_id: int, moment: datetime) -> BulkOperation:
     await BulkOperation.filter(id=operation_id).update(
         state=operation.state, finished_at=moment, updated_at=moment
     )
+    finish = action_for(operation.kind).finish
+    if finish is not None:
+        await finish(operation)
     event = {
         BulkOperationState.COMPLETED: "bulk_operation.complete",
         BulkOperationState.FAILED: "bulk_operation.fail",

@@ -55,21 +55,44 @@ async def start(
     action = action_for(kind)
     if not (actor.can(Permission.BULK_RUN) and actor.can(action.permission)):
         raise Forbidden()
+    async with unit_of_work():
+        operation = await launch(
+            actor, kind, records, target=target, params=params, undo_of_id=undo_of_id
+        )
+        if operation.total == 0:
+            raise UserErrors.single(
+                UserErrorCode.EMPTY_TARGET, target_field, N_("No record matches: nothing to do.")
+            )
+    return operation
+
+
+async def launch(
+    actor: Actor,
+    kind: str,
+    records: QuerySet,
+    *,
+    target: dict[str, Any],
+    params: dict[str, Any],
+    order: tuple[str, ...] = ("id",),
+    undo_of_id: int | None = None,
+) -> BulkOperation:
+    """Freezes, cuts and queues the operation, with no permission check and whatever the
+    target's size (an empty one has no chunk: its caller ends it). For work the engine runs
+    on behalf of another feature that checked its own rights (e.g. contact exports).
+    Inside the caller's unit of work."""
     async with unit_of_work() as uow:
         operation = await BulkOperation.create(
             organization_id=actor.organization_id,
             kind=kind,
-            record_type=action.record_type,
+            record_type=action_for(kind).record_type,
             params=params,
             target=target,
             started_by=actor.user,
             undo_of_id=undo_of_id,
         )
-        operation.total = await targets.freeze(operation, records)
+        operation.total = await targets.freeze(operation, records, order)
         if operation.total == 0:
-            raise UserErrors.single(
-                UserErrorCode.EMPTY_TARGET, target_field, N_("No record matches: nothing to do.")
-            )
+            return operation
         chunks = await targets.cut(operation, current_settings().bulk_chunk_size)
         await BulkOperation.filter(id=operation.id).update(total=operation.total)
         for number in range(1, chunks + 1):

@@ -11,24 +11,30 @@ from models.bulk import BulkChunkState, BulkItemStatus, BulkOperation
 from resolvers.common.tasks import current_unit_of_work
 
 
-def _select_sql(records: QuerySet) -> tuple[str, list]:
-    query = records.values("id")
+def _select_sql(records: QuerySet, columns: tuple[str, ...]) -> tuple[str, list]:
+    query = records.values(*columns)
     query._choose_db_if_not_chosen()
     query._make_query()
     return query.query.get_parameterized_sql()
 
 
-async def freeze(operation: BulkOperation, records: QuerySet) -> int:
-    """Writes one PENDING item per distinct record `records` selects; how many it wrote."""
+async def freeze(
+    operation: BulkOperation, records: QuerySet, order: tuple[str, ...] = ("id",)
+) -> int:
+    """Writes one PENDING item per distinct record `records` selects; how many it wrote.
+    Positions follow `order` (columns of the records, code constants, ending with "id")."""
     connection = current_unit_of_work().connection
-    inner, params = _select_sql(records)
+    columns = tuple(dict.fromkeys((*order, "id")))
+    inner, params = _select_sql(records, columns)
+    selected = ", ".join(f"target.{c} AS {c}" for c in columns)
+    ordered = ", ".join(f"t.{c}" for c in order)
     operation_id = int(operation.id)  # an int: safe to format into the statement
     await connection.execute_query(
         "INSERT INTO bulk_operation_item "
         "(operation_id, position, record_id, status, reason_code, message) "
-        f"SELECT {operation_id}, ROW_NUMBER() OVER (ORDER BY t.id), t.id, "
+        f"SELECT {operation_id}, ROW_NUMBER() OVER (ORDER BY {ordered}), t.id, "
         f"'{BulkItemStatus.PENDING.value}', '', '' "
-        f"FROM (SELECT DISTINCT target.id AS id FROM ({inner}) AS target) AS t",
+        f"FROM (SELECT DISTINCT {selected} FROM ({inner}) AS target) AS t",
         params,
     )
     _, rows = await connection.execute_query(

@@ -1,4 +1,5 @@
-"""Writing an export's CSV: the matching contacts in keyset batches, one row each.
+"""Writing an export's CSV: its header, and the rows of a chunk's contacts (frozen, in name
+order, by the export's bulk operation: resolvers.transfers.exports) in batches.
 
 Memory stays flat whatever the address book's size: each batch is read as plain values
 (no ORM objects), with one query for its groups and one for its custom-field answers, and
@@ -17,29 +18,19 @@ from __future__ import annotations
 import csv
 import re
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import date, datetime
 from enum import Enum
-from time import monotonic
 from typing import Any, TextIO
-
-from tortoise.expressions import Subquery
 
 from models.colours import Colour
 from models.contacts import ConsentStatus, Contact
 from models.custom_fields import CustomField, CustomFieldAnswer
 from models.groups import GroupMember
-from resolvers.common.actor import Actor
-from resolvers.common.pagination import after_condition
 from resolvers.common.time import now
 from resolvers.contacts.consent import effective_status
-from resolvers.contacts.search import ContactFilter, matching
 from resolvers.transfers.csv_columns import COLUMNS, GROUP_SEPARATOR, ContactColumn
 
 BATCH_SIZE = 1000
-# Name order, as the list; each batch starts where the last ended with a row comparison,
-# which the live-contacts name index (migration 0010) seeks to.
-_ORDER = [("sort_name", False), ("id", False)]
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
 # What each row needs from the contact table: the columns' fields plus the keyset and
@@ -145,56 +136,51 @@ async def _answers_of(contact_ids: list[int], field_ids: list[int]) -> dict[tupl
     return {(contact_id, field_id): content["value"] for contact_id, field_id, content in rows}
 
 
-@dataclass
-class Written:
-    count: int  # rows written by this call
-    resume_after: list[Any] | None  # where the next call starts; None when every row is out
+async def _write_rows(writer, rows: list[dict[str, Any]], colours, fields) -> None:
+    ids = [row["id"] for row in rows]
+    groups = await _groups_of(ids)
+    answers = await _answers_of(ids, [f.id for f in fields])
+    for row in rows:
+        cells = list(_contact_cells(row, colours, groups.get(row["id"], [])))
+        cells += [cell_text(answers.get((row["id"], f.id))) for f in fields]
+        writer.writerow([safe_cell(c) for c in cells])
 
 
-async def write_contacts(
-    actor: Actor,
-    filters: ContactFilter,
-    locale: str,
+def write_header(fields: list[CustomField], locale: str, out: TextIO) -> None:
+    csv.writer(out, lineterminator="\r\n").writerow(header_row(fields, locale))
+
+
+async def fields_by_id(field_ids: list[int]) -> list[CustomField]:
+    """The custom fields whose columns a file was started with, in that order (a field
+    deleted since keeps its column, empty)."""
+    found = {f.id: f for f in await CustomField.filter(id__in=field_ids)}
+    return [found.get(pk) or CustomField(id=pk, key="") for pk in field_ids]
+
+
+async def write_records(
+    organization_id: int,
+    contact_ids: list[int],
+    fields: list[CustomField],
     out: TextIO,
     batch_size: int = BATCH_SIZE,
-    *,
-    after: list[Any] | None = None,
-    deadline: float | None = None,
-    within: Subquery | None = None,
-) -> Written:
-    """Writes the matching contacts by name, in batches: the header first unless resuming
-    `after` a row, then batches until every row is out or `deadline` (monotonic) passed.
-    `within`: a subquery of contact ids the rows are further restricted to (a static
-    segment's members)."""
+) -> list[int]:
+    """Writes the rows of these contacts, as they are now, in the order given (one part of
+    a file whose target was frozen in name order); the ids written (a contact deleted
+    since has no row)."""
     writer = csv.writer(out, lineterminator="\r\n")
-    fields = await custom_field_columns(actor.organization_id)
-    field_ids = [f.id for f in fields]
     colours = dict(
-        await Colour.filter(organization_id=actor.organization_id).values_list("id", "name")
+        await Colour.filter(organization_id=organization_id).values_list("id", "name")
     )
-    if after is None:
-        writer.writerow(header_row(fields, locale))
-    contacts = await matching(actor, filters)
-    if within is not None:
-        contacts = contacts.filter(id__in=within)
-    count = 0
-    while True:
-        batch = contacts
-        if after is not None:
-            batch = batch.filter(after_condition(Contact, _ORDER, after))
-        rows = await batch.order_by("sort_name", "id").limit(batch_size).values(*_VALUES)
-        if not rows:
-            return Written(count, None)
-        ids = [row["id"] for row in rows]
-        groups = await _groups_of(ids)
-        answers = await _answers_of(ids, field_ids)
-        for row in rows:
-            cells = list(_contact_cells(row, colours, groups.get(row["id"], [])))
-            cells += [cell_text(answers.get((row["id"], f.id))) for f in fields]
-            writer.writerow([safe_cell(c) for c in cells])
-        count += len(rows)
-        if len(rows) < batch_size:
-            return Written(count, None)
-        after = [rows[-1]["sort_name"], rows[-1]["id"]]
-        if deadline is not None and monotonic() > deadline:
-            return Written(count, after)
+    written: list[int] = []
+    for start in range(0, len(contact_ids), batch_size):
+        wanted = contact_ids[start : start + batch_size]
+        found = {
+            row["id"]: row
+            for row in await Contact.filter(
+                organization_id=organization_id, id__in=wanted
+            ).values(*_VALUES)
+        }
+        rows = [found[pk] for pk in wanted if pk in found]
+        await _write_rows(writer, rows, colours, fields)
+        written += [row["id"] for row in rows]
+    return written

@@ -1,10 +1,12 @@
 """Contact exports: asked for through the API, built by a job, downloaded through a link.
 
 `request_export` checks the filter as the contacts list does, records the export and its
-job, and audits `contact.export`. The job (`build`) writes the CSV (resolvers.transfers.
-export_csv) with the requester's rights as they are when it runs, in rounds: each round
-stores its rows as one more part of the file in storage (carnet.storage), numbered by the
-rows before it, so a round run again rewrites its own part instead of appending twice.
+job, and audits `contact.export`. The job (`build`) runs the export on the bulk-operation
+engine (resolvers.bulk): with the requester's rights as they are when it runs, it freezes
+the contacts to export, in the file's order, as a CONTACT_EXPORT operation; each chunk
+stores its rows (resolvers.transfers.export_csv) as part N of the file in storage
+(carnet.storage), so a chunk run again rewrites its own part instead of appending twice;
+the file is whole, and the export DONE, when every chunk is.
 
 Download links, downloads and the deletion of old files are in export_downloads.py.
 """
@@ -12,16 +14,19 @@ Download links, downloads and the deletion of old files are in export_downloads.
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from datetime import datetime, timedelta
-from time import monotonic
 
-from tortoise.expressions import Subquery
+from tortoise.expressions import F, Subquery
 
 from carnet.i18n import N_
 from carnet.settings import Settings
 from carnet.storage import current_storage, new_key
+from models.bulk import BulkItemStatus, BulkOperation, BulkOperationKind, BulkOperationState
 from models.identity import User
 from models.transfers import ContactExport, TransferStatus
+from resolvers.bulk import operations
+from resolvers.bulk.actions import Action, ChunkContext, RecordResult, register
 from resolvers.common import audit
 from resolvers.common.actor import Actor, RequestMeta
 from resolvers.common.errors import (
@@ -35,13 +40,18 @@ from resolvers.common.errors import (
 from resolvers.common.locks import Purpose, advisory_lock
 from resolvers.common.pagination import Page, paginate
 from resolvers.common.permissions import Permission
-from resolvers.common.tasks import on_give_up, run_budget_seconds, unit_of_work
+from resolvers.common.tasks import on_give_up, unit_of_work
 from resolvers.common.time import now
-from resolvers.contacts.search import ContactFilter
+from resolvers.contacts.search import ContactFilter, matching
 from resolvers.contacts.stored_filters import check_filter, filter_from_json, filter_to_json
 from resolvers.organizations.access import actor_for
 from resolvers.segments import segments
-from resolvers.transfers.export_csv import Written, write_contacts
+from resolvers.transfers.export_csv import (
+    custom_field_columns,
+    fields_by_id,
+    write_header,
+    write_records,
+)
 
 EXPORT_CONTACTS = "export_contacts"
 # A segment's export stores {SEGMENT_KEY: its id} instead of a filter.
@@ -50,6 +60,9 @@ SEGMENT_KEY = "segment_id"
 # so one impatient double-click is fine, a loop of requests is not.
 MAX_EXPORTS_IN_PROGRESS = 3
 FILE_KIND = "contact-exports"  # the files' folder in storage
+# The file's row order, as the contacts list: the operation's items are frozen in it.
+EXPORT_ORDER = ("sort_name", "id")
+_NOT_ALLOWED = N_("Whoever asked for this export may no longer export.")
 # The columns lists and reads show (the file itself is in storage, never in a row).
 _LISTED = (
     "id",
@@ -61,6 +74,7 @@ _LISTED = (
     "download_token_hash",
     "file_key",
     "resume_after",
+    "operation_id",
     "expires_at",
     "failure",
     "finished_at",
@@ -152,47 +166,83 @@ async def _requester(export: ContactExport) -> Actor | None:
 
 
 async def build(export_id: int) -> None:
-    """The export_contacts job: writes the CSV in rounds of at most half the job timeout.
-    Each round appends its rows and moves the resume point in one transaction, guarded by
-    the point it started from, so a round run twice (or killed and run again) appends once;
-    an unfinished export gets a fresh task for the next round. Done is audited once."""
+    """The export_contacts job: starts the file. With the requester's rights as they are
+    now, it freezes the contacts to export, in the file's name order, as the items of a
+    CONTACT_EXPORT bulk operation, stores the header as part 0, and queues the operation's
+    chunks; each chunk stores its rows as one more part (`_export_chunk`), and the last
+    ends the export (`_export_finished`). All of this start commits at once, with the
+    export pointing to its operation: run twice (or killed and run again), it starts one
+    operation. A target with no contact makes a header-only file at once."""
+    try:
+        async with unit_of_work():
+            await _start(export_id)
+    except _Refused as refused:
+        await mark_failed(export_id, refused.failure)
+
+
+class _Refused(Exception):
+    def __init__(self, failure: str):
+        super().__init__(failure)
+        self.failure = failure
+
+
+async def _start(export_id: int) -> None:
+    # A write first: it locks the row (PostgreSQL) or the database (SQLite) for the
+    # transaction, so a second run waits, then finds the operation set.
     claimed = await ContactExport.filter(
-        id=export_id, status__in=[TransferStatus.PENDING, TransferStatus.RUNNING]
+        id=export_id,
+        status__in=[TransferStatus.PENDING, TransferStatus.RUNNING],
+        operation_id__isnull=True,
     ).update(status=TransferStatus.RUNNING)
     if not claimed:
         return
     export = await ContactExport.get(id=export_id).only(*_LISTED)
     actor = await _requester(export)
     if actor is None:
-        await mark_failed(export_id, N_("Whoever asked for this export may no longer export."))
-        return
-    out = io.StringIO()
+        raise _Refused(_NOT_ALLOWED)
     try:
         filters, within = await _selection(actor, export.filters)
-        written = await write_contacts(
-            actor,
-            filters,
-            actor.meta.locale,
-            out,
-            after=export.resume_after,
-            deadline=monotonic() + run_budget_seconds(),
-            within=within,
-        )
+        contacts = await matching(actor, filters)
     except SegmentGone:
-        await mark_failed(export_id, N_("The segment was deleted since the export was asked."))
-        return
+        raise _Refused(N_("The segment was deleted since the export was asked.")) from None
     except (NotFound, BadUserInput) as refused:
         # A group, colour or custom field of the filter was deleted since: no retry helps.
         # A segment with problems says so in the segment's own words.
         segment_problem = isinstance(refused, BadUserInput) and SEGMENT_KEY in export.filters
-        await mark_failed(
-            export_id,
+        raise _Refused(
             refused.message
             if segment_problem
-            else N_("The filter names a group, colour or custom field deleted since."),
+            else N_("The filter names a group, colour or custom field deleted since.")
+        ) from None
+    if within is not None:
+        contacts = contacts.filter(id__in=within)
+    fields = await custom_field_columns(export.organization_id)
+    file_key = new_key(export.organization_id, FILE_KIND, "csv")
+    header = io.StringIO()
+    write_header(fields, actor.meta.locale, header)
+    await current_storage().put_part(file_key, 0, header.getvalue().encode("utf-8"))
+    operation = await operations.launch(
+        actor,
+        BulkOperationKind.CONTACT_EXPORT,
+        contacts,
+        target={"export_id": export.id, **export.filters},
+        params={
+            "export_id": export.id,
+            "file_key": file_key,
+            "field_ids": [f.id for f in fields],
+        },
+        order=EXPORT_ORDER,
+    )
+    await ContactExport.filter(id=export.id).update(
+        operation_id=operation.id, file_key=file_key
+    )
+    if operation.total == 0:
+        moment = now()
+        operation.state, operation.finished_at = BulkOperationState.COMPLETED, moment
+        await BulkOperation.filter(id=operation.id).update(
+            state=operation.state, started_at=moment, finished_at=moment, updated_at=moment
         )
-        return
-    await _store_round(export, out.getvalue().encode("utf-8"), written)
+        await _export_finished(operation)
 
 
 class SegmentGone(Exception):
@@ -210,48 +260,77 @@ async def _selection(actor: Actor, stored: dict) -> tuple[ContactFilter, Subquer
     return await segments.selection(actor, segment)
 
 
-async def _store_round(export: ContactExport, data: bytes, written: Written) -> None:
-    """Stores the round's part and moves the resume point, under the export's row lock:
-    a duplicate run of this round waits, then finds the point moved and writes nothing.
-    The part is numbered by the rows before it, so a round whose commit failed after its
-    part was stored rewrites that same part when it runs again."""
-    async with unit_of_work() as uow:
-        current = (
-            await ContactExport.filter(
-                id=export.id,
-                status=TransferStatus.RUNNING,
-                row_count=export.row_count,
-            )
-            .select_for_update()
-            .only("id", "file_key", "resume_after")
-            .first()
+async def _export_chunk(context: ChunkContext, record_ids: Sequence[int]) -> list[RecordResult]:
+    """One chunk of an export: its contacts' rows, as they are now, stored as part N of
+    the file (part N again if the chunk runs again: never appended twice)."""
+    params = context.params
+    export = await ContactExport.get(id=params["export_id"]).only(*_LISTED)
+    if await _requester(export) is None:
+        # Rights are those of the requester as each chunk runs: no file for one who lost
+        # them. The export first, then the operation: the order every chunk locks them in.
+        await ContactExport.filter(id=export.id).update(failure=_NOT_ALLOWED)
+        await BulkOperation.filter(id=context.operation.id).update(
+            state=BulkOperationState.CANCELED, canceled_at=context.moment
         )
-        if current is None or current.resume_after != export.resume_after:
-            return  # another run of this round got there first
-        file_key = current.file_key or new_key(export.organization_id, FILE_KIND, "csv")
-        await current_storage().put_part(file_key, export.row_count, data)
-        row_count = export.row_count + written.count
-        if written.resume_after is not None:
-            await ContactExport.filter(id=export.id).update(
-                file_key=file_key, row_count=row_count, resume_after=written.resume_after
-            )
-            await uow.defer(EXPORT_CONTACTS, export.id)
-            return
-        await ContactExport.filter(id=export.id).update(
-            status=TransferStatus.DONE,
-            file_key=file_key,
-            row_count=row_count,
-            resume_after=None,
+        return [
+            RecordResult(pk, BulkItemStatus.SKIPPED, "FORBIDDEN", _NOT_ALLOWED)
+            for pk in record_ids
+        ]
+    out = io.StringIO()
+    fields = await fields_by_id(list(params["field_ids"]))
+    written = await write_records(context.organization.id, list(record_ids), fields, out)
+    await current_storage().put_part(
+        params["file_key"], context.chunk_number, out.getvalue().encode("utf-8")
+    )
+    # The export's progress, in the chunk's transaction (before the operation's row, as
+    # every chunk takes its locks).
+    await ContactExport.filter(id=params["export_id"]).update(
+        row_count=F("row_count") + len(written)
+    )
+    return [RecordResult(pk, BulkItemStatus.SUCCEEDED) for pk in written]
+
+
+async def _export_finished(operation: BulkOperation) -> None:
+    """The export's end, in the last chunk's transaction: DONE (audited once) when every
+    chunk is done, FAILED without its file otherwise."""
+    export_id = (operation.params or {}).get("export_id")
+    if operation.state is not BulkOperationState.COMPLETED:
+        failed = (
+            await ContactExport.filter(id=export_id).only("id", "file_key", "failure").first()
+        )
+        await ContactExport.filter(id=export_id).update(
+            status=TransferStatus.FAILED,
+            failure=(failed.failure if failed is not None else "")
+            or N_("The export could not be built. Ask for it again."),
             finished_at=now(),
+            file_key=None,
         )
-        await audit.record(
-            "contact.export.done",
-            actor=None,
-            meta=RequestMeta(),
-            organization_id=export.organization_id,
-            target=("ContactExport", export.id),
-            after={"row_count": row_count},
-        )
+        if failed is not None and failed.file_key:
+            await current_storage().delete(failed.file_key)
+        return
+    export = await ContactExport.get(id=export_id).only("id", "organization_id", "row_count")
+    await ContactExport.filter(id=export_id).update(
+        status=TransferStatus.DONE, resume_after=None, finished_at=now()
+    )
+    await audit.record(
+        "contact.export.done",
+        actor=None,
+        meta=RequestMeta(),
+        organization_id=export.organization_id,
+        target=("ContactExport", export_id),
+        after={"row_count": export.row_count},
+    )
+
+
+register(
+    BulkOperationKind.CONTACT_EXPORT,
+    Action(
+        record_type="contact",
+        permission=Permission.CONTACTS_IMPORT_EXPORT,
+        apply=_export_chunk,
+        finish=_export_finished,
+    ),
+)
 
 
 async def mark_failed(

@@ -9,9 +9,11 @@ from datetime import timedelta
 
 import pytest
 
+from carnet import queue
 from carnet.statements import count_statements
 from jobs.transfers import purge_contact_export_files
 from models.audit import AuditEvent
+from models.bulk import BulkOperation
 from models.contacts import ConsentStatus, Contact
 from models.custom_fields import CustomFieldAnswer, CustomFieldType
 from models.groups import Group, GroupMember
@@ -19,6 +21,8 @@ from models.identity import Locale
 from models.staff import Role, StaffMembership
 from models.tasks import Task, TaskStatus
 from models.transfers import ContactExport, TransferStatus
+from resolvers.bulk import chunks
+from resolvers.common.tasks import enqueue_task, job_id
 from resolvers.common.time import now
 from resolvers.transfers import export_csv, exports
 from schema import ids
@@ -414,20 +418,20 @@ async def test_the_job_statements_do_not_grow_with_the_rows(api, world, settings
             await CustomFieldAnswer.create(contact=contact, field=field, content={"value": "x"})
         export = await ask(api, world)
         with count_statements() as statements:
-            await exports.build(ids.decode(export["id"])[1])
+            await run_worker(settings)  # the export's start and its one chunk
         stored = await ContactExport.get(id=ids.decode(export["id"])[1])
-        assert stored.row_count == people
+        assert (stored.status, stored.row_count) == (TransferStatus.DONE, people)
         return len(statements)
 
     assert await statements_for(3) == await statements_for(40)
-    # Several batches: a few statements per batch of rows, never per row.
-    monkeypatch.setattr(exports, "write_contacts", _small_batches(10))
+    # Several batches in a chunk: a few statements per batch of rows, never per row.
+    monkeypatch.setattr(exports, "write_records", _small_batches(10))
     many = await statements_for(40)
     assert many <= await statements_for(3) + 4 * 3
 
 
 def _small_batches(size: int):
-    original = export_csv.write_contacts
+    original = export_csv.write_records
 
     async def write(*args, **kwargs):
         return await original(*args, batch_size=size, **kwargs)
@@ -458,60 +462,80 @@ async def test_at_most_three_exports_under_way_per_organization(api, world, sett
     await ask(api, world)  # the others are done: room again
 
 
-async def test_a_long_export_continues_in_rounds_and_a_repeated_round_appends_once(
+async def test_a_long_export_runs_in_chunks_and_a_chunk_run_twice_writes_its_rows_once(
     api, world, settings, monkeypatch
 ):
-    """Each run works at most half the job timeout (here: one batch), stores its rows and
-    where to resume, and leaves the rest to a fresh task; the file is the one a single run
-    writes. A round run again from a stale start (a duplicate job) changes nothing."""
+    """On the bulk-operation engine (this replaced the rounds with a resume point): the
+    start freezes the contacts in the file's order, once however often it runs; each
+    chunk stores its part; a chunk run again changes nothing; the file is the one a
+    single chunk writes."""
     for i in range(25):
         await make_contact(world.organization, first_name=f"P{i:02}", last_name="Roy")
     single = await ask(api, world)
     await run_worker(settings)
     whole = await stored_text((await ContactExport.get(id=ids.decode(single["id"])[1])).file_key)
 
-    monkeypatch.setattr(exports, "write_contacts", _small_batches(10))
-    monkeypatch.setattr(exports, "run_budget_seconds", lambda: 0)
+    monkeypatch.setattr(settings, "bulk_chunk_size", 10)
     export = await ask(api, world)
     pk = ids.decode(export["id"])[1]
-    await exports.build(pk)  # the first round, by hand: 10 rows
+    await exports.build(pk)  # the start, by hand
+    await exports.build(pk)  # run again: the same operation
     stored = await ContactExport.get(id=pk)
-    assert (stored.status, stored.row_count) == (TransferStatus.RUNNING, 10)
-    assert stored.resume_after == ["roy, p09", stored.resume_after[1]]
+    assert (stored.status, stored.row_count) == (TransferStatus.RUNNING, 0)
+    operation = await BulkOperation.get(id=stored.operation_id)
+    assert (operation.kind, operation.total) == ("CONTACT_EXPORT", 25)
+    assert await BulkOperation.filter(kind="CONTACT_EXPORT").count() == 2
+
+    await chunks.run_chunk(operation.id, 1)
+    await chunks.run_chunk(operation.id, 1)  # a duplicate job: its chunk is done
     read = (await api.as_(world.admin).execute(ONE, {"id": export["id"]})).data["contactExport"]
     assert (read["status"], read["rowCount"], read["downloadable"]) == ("RUNNING", 10, False)
 
-    # The same round again, as a duplicate job that read the export before it moved on.
-    real_get = ContactExport.get
-
-    def stale_get(*args, **kwargs):
-        query = real_get(*args, **kwargs)
-        original_only = query.only
-
-        def only(*fields):
-            narrowed = original_only(*fields)
-
-            async def first_round():
-                row = await narrowed
-                row.resume_after, row.row_count = None, 0
-                return row
-
-            return first_round()
-
-        query.only = only
-        return query
-
-    monkeypatch.setattr(ContactExport, "get", stale_get)
-    await exports.build(pk)
-    monkeypatch.setattr(ContactExport, "get", real_get)
-    again = await ContactExport.get(id=pk)
-    assert again.row_count == 10
-    assert await stored_text(again.file_key) == await stored_text(stored.file_key)
-
-    await run_worker(settings)  # the deferred rounds: 10, then 5 and done
+    await run_worker(settings)  # the chunks left, and the duplicate of chunk 1
     done = await ContactExport.get(id=pk)
-    assert (done.status, done.row_count, done.resume_after) == (TransferStatus.DONE, 25, None)
+    assert (done.status, done.row_count) == (TransferStatus.DONE, 25)
     assert await stored_text(done.file_key) == whole
-    assert await Task.filter(function="export_contacts", args=[pk]).count() == 3
+    chunk_tasks = await Task.filter(function="bulk_chunk").values_list("args", flat=True)
+    assert sorted(a for a in chunk_tasks if a[0] == operation.id) == [
+        [operation.id, n] for n in (1, 2, 3)
+    ]
+    assert await Task.filter(function="export_contacts", args=[pk]).count() == 1
+    events = await AuditEvent.filter(action="contact.export.done", target_id=str(pk)).count()
+    assert events == 1
+
+
+async def test_every_chunk_job_of_an_export_run_twice_writes_each_row_once(
+    api, world, settings, monkeypatch
+):
+    """The engine's exactly-once, on an export: a second job queued beside every chunk's,
+    then every job run again as if it died before recording it was done."""
+    for i in range(7):
+        await make_contact(world.organization, first_name=f"P{i:02}", last_name="Roy")
+    single = await ask(api, world)
+    await run_worker(settings)
+    whole = await stored_text((await ContactExport.get(id=ids.decode(single["id"])[1])).file_key)
+
+    monkeypatch.setattr(settings, "bulk_chunk_size", 3)
+    export = await ask(api, world)
+    pk = ids.decode(export["id"])[1]
+    await exports.build(pk)
+    operation_id = (await ContactExport.get(id=pk)).operation_id
+    first_tasks = await Task.filter(function="bulk_chunk").order_by("id")
+    mine = [t for t in first_tasks if t.args[0] == operation_id]
+    assert [t.args for t in mine] == [[operation_id, n] for n in (1, 2, 3)]
+    for task in mine:
+        await enqueue_task(await Task.create(function="bulk_chunk", args=task.args))
+    await run_worker(settings)
+    for task in await Task.filter(function="bulk_chunk"):
+        if task.args[0] == operation_id:
+            await Task.filter(id=task.id).update(status=TaskStatus.PENDING)
+            await queue.forget_result(job_id(task))
+            await enqueue_task(task)
+    await run_worker(settings)
+    done = await ContactExport.get(id=pk)
+    assert (done.status, done.row_count) == (TransferStatus.DONE, 7)
+    assert await stored_text(done.file_key) == whole
+    operation = await BulkOperation.get(id=operation_id)
+    assert (operation.processed, operation.succeeded) == (7, 7)
     events = await AuditEvent.filter(action="contact.export.done", target_id=str(pk)).count()
     assert events == 1

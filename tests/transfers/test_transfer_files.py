@@ -14,6 +14,7 @@ from carnet.storage import current_storage
 from carnet.storage.s3 import S3Storage
 from models.tasks import Task
 from models.transfers import ContactExport, ContactImport, TransferStatus
+from resolvers.bulk import chunks
 from resolvers.common.tasks import give_up
 from resolvers.common.time import now
 from resolvers.transfers import export_downloads, exports
@@ -131,19 +132,18 @@ async def test_lists_nodes_and_reads_never_load_a_file(api, world, settings, mon
     assert transfers and not [s for s in transfers if "content" in s]
 
 
-async def test_an_export_appends_rounds_and_downloads_streamed(
+async def test_an_export_appends_chunks_and_downloads_streamed(
     api, client, world, settings, monkeypatch
 ):
     for i in range(25):
         await make_contact(world.organization, first_name=f"P{i:02}", last_name="Roy")
-    monkeypatch.setattr(exports, "write_contacts", _small_batches(10))
-    monkeypatch.setattr(exports, "run_budget_seconds", lambda: 0)
+    monkeypatch.setattr(settings, "bulk_chunk_size", 10)
     export = await ask(api, world)
     await run_worker(settings)
     stored = await ContactExport.get(id=ids.decode(export["id"])[1])
     assert (stored.status, stored.row_count) == (TransferStatus.DONE, 25)
     parts = [p for p in _files(settings) if p.startswith(stored.file_key + ".parts/")]
-    assert len(parts) == 3  # one per round, none rewritten whole
+    assert len(parts) == 4  # the header, then one per chunk; none rewritten whole
     spy = _Spy(monkeypatch)
     response = await client.get(path_of(await link_for(api, world.admin, export["id"])))
     assert response.status_code == 200
@@ -158,16 +158,17 @@ async def test_an_export_appends_rounds_and_downloads_streamed(
 async def test_a_failed_export_keeps_no_file(api, world, settings, monkeypatch, how):
     for i in range(15):
         await make_contact(world.organization, first_name=f"P{i:02}", last_name="Roy")
-    monkeypatch.setattr(exports, "write_contacts", _small_batches(10))
-    monkeypatch.setattr(exports, "run_budget_seconds", lambda: 0)
+    monkeypatch.setattr(settings, "bulk_chunk_size", 10)
     export = await ask(api, world)
     pk = ids.decode(export["id"])[1]
-    await exports.build(pk)  # the first round, by hand
-    key = (await ContactExport.get(id=pk)).file_key
+    await exports.build(pk)  # the start, by hand: the header
+    stored = await ContactExport.get(id=pk)
+    await chunks.run_chunk(stored.operation_id, 1)  # the first chunk, by hand: 10 rows
+    key = stored.file_key
     assert (await stored_text(key)).count("\r\n") == 11
     if how == "given up":
-        task = await Task.filter(function="export_contacts").order_by("-id").first()
-        await give_up(task, "boom")  # the next round's task
+        task = await Task.filter(function="bulk_chunk").order_by("-id").first()
+        await give_up(task, "boom")  # the next chunk's task
     else:
         await world.admin.membership.delete()
         await run_worker(settings)
@@ -179,7 +180,7 @@ async def test_a_failed_export_keeps_no_file(api, world, settings, monkeypatch, 
 async def test_imports_and_exports_run_on_an_s3_bucket(
     api, client, world, settings, monkeypatch, s3_server
 ):
-    """The same flows with CARNET_STORAGE_URL=s3://…: upload, import job, export rounds,
+    """The same flows with CARNET_STORAGE_URL=s3://…: upload, import job, export chunks,
     streamed download, and the retention job's delete, against the S3 server."""
     bucket = f"carnet-{uuid.uuid4().hex[:12]}"
     await s3_server.create_bucket(bucket)
@@ -194,8 +195,7 @@ async def test_imports_and_exports_run_on_an_s3_bucket(
         monkeypatch.setattr(settings, name, value)
     assert isinstance(current_storage(), S3Storage)
     local_before = _files(settings)
-    monkeypatch.setattr(exports, "write_contacts", _small_batches(1))
-    monkeypatch.setattr(exports, "run_budget_seconds", lambda: 0)
+    monkeypatch.setattr(exports, "write_records", _small_batches(1))
     # Built before anything is imported: it finds no one. (Not left to race the import's
     # job in one worker run: which finishes first is the worker's business.)
     export = await ask(api, world)

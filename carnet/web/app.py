@@ -13,7 +13,13 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import HTTPConnection, Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
+from starlette.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    Response,
+    StreamingResponse,
+)
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -26,6 +32,7 @@ from carnet.auth import token_digest
 from carnet.db import tortoise_config
 from carnet.i18n import negotiate, translate
 from carnet.settings import Settings, configure
+from carnet.templates_env import render_page
 from carnet.web.graphiql import STATIC_DIR, graphiql_html
 from carnet.web.http import CarnetGraphQL
 from carnet.web.observe import operations
@@ -33,6 +40,7 @@ from carnet.web.persisted_queries import PersistedQueryStore
 from carnet.web.proxies import client_address_middleware
 from carnet.web.websocket import CarnetTransportWSHandler
 from resolvers.common.actor import RequestMeta
+from resolvers.messaging import unsubscribe
 from resolvers.transfers import export_downloads
 from schema import build_schema
 from schema.context import Context
@@ -184,6 +192,31 @@ async def contact_export_download(request: Request) -> Response:
     )
 
 
+async def unsubscribe_page(request: Request) -> Response:
+    """GET /unsubscribe/{token}: asks the recipient to confirm, in their language. POST (the
+    page's button, or a mail client's one-click `List-Unsubscribe-Post`) withdraws their
+    EMAIL consent at once; a second POST changes nothing. A bad link: 404, never a 500."""
+    token = request.path_params["token"]
+    meta = _meta(request)
+    headers = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+    if request.method == "POST":
+        found = await unsubscribe.withdraw(token, meta)
+    else:
+        found = await unsubscribe.recipient(token)
+    if found is None:
+        html = render_page("unsubscribe", meta.locale, state="invalid")
+        return HTMLResponse(html, status_code=404, headers=headers)
+    state = "done" if found.withdrawn else "confirm"
+    html = render_page(
+        "unsubscribe",
+        found.contact.locale.value,
+        state=state,
+        organization=found.organization.name,
+        email=found.contact.email or "",
+    )
+    return HTMLResponse(html, headers=headers)
+
+
 async def readyz(request: Request) -> JSONResponse:
     checks = {}
     try:
@@ -228,6 +261,7 @@ def create_app(settings: Settings, span_exporter=None) -> Starlette:
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/exports/{token}", contact_export_download, methods=["GET"]),
+            Route("/unsubscribe/{token}", unsubscribe_page, methods=["GET", "POST"]),
             *ops.routes,
         ],
         middleware=[

@@ -215,6 +215,7 @@ async def build_records(api, world: World) -> Records:
             "teamId": team, "newOwnerId": world.owner.gid, "userIds": world.loner.gid,
             "accessGroupId": access_group, "accessGroupIds": access_group,
             "accountContactIds": household["contacts"][1]["id"],
+            "draftId": message_draft,
         },
         texts={
             "email": lambda n: f"filler{n}@example.test",

@@ -199,6 +199,9 @@ async def unsubscribe_page(request: Request) -> Response:
     token = request.path_params["token"]
     meta = _meta(request)
     headers = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+    if token == unsubscribe.SAMPLE_TOKEN:  # a test mail's link: withdraws nobody's consent
+        html = render_page("unsubscribe", meta.locale, state="sample")
+        return HTMLResponse(html, headers=headers)
     if request.method == "POST":
         found = await unsubscribe.withdraw(token, meta)
     else:

@@ -20,14 +20,15 @@ from resolvers.common import audit
 from resolvers.common.actor import Actor
 from resolvers.common.errors import ErrorCollector, NotFound, UserErrorCode
 from resolvers.common.tasks import unit_of_work
-from resolvers.messaging import email, templates
+from resolvers.messaging import email, templates, unsubscribe
 
 TEMPLATE = "message_test"
 
 
 def sample_unsubscribe_url() -> str:
     """Where a test mail's unsubscribe link points: the page, naming no contact."""
-    return current_settings().public_url.rstrip("/") + "/unsubscribe/test"
+    base = current_settings().public_url.rstrip("/")
+    return f"{base}/unsubscribe/{unsubscribe.SAMPLE_TOKEN}"
 
 
 def postal_address(organization: Organization) -> list[str]:

@@ -22,6 +22,8 @@ from resolvers.common.tasks import unit_of_work
 from resolvers.contacts import consent
 
 SOURCE = "unsubscribe link"
+# The link of a test mail (messageTestSend): the page says so and changes nothing.
+SAMPLE_TOKEN = "test"
 _PURPOSE = b"unsubscribe:EMAIL:"
 _SIGNATURE_LENGTH = 32  # hex characters: 128 bits
 _MAX_TOKEN_LENGTH = 80

@@ -44,7 +44,7 @@ async def a_draft(api, world, channel="EMAIL"):
 
 
 async def test_a_test_send_mails_the_sender_once_with_footer_and_one_click_headers(
-    api, world, use_smtp, smtp
+    api, client, world, use_smtp, smtp
 ):
     settings = use_smtp()
     organization = world.organization
@@ -75,6 +75,10 @@ async def test_a_test_send_mails_the_sender_once_with_footer_and_one_click_heade
     assert mail["List-Unsubscribe"] == f"<{unsubscribe_url}>"
     assert mail["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert f'href="{unsubscribe_url}"' in html
+    # That sample link says what it is and unsubscribes nobody.
+    for method in ("GET", "POST"):
+        page = await client.request(method, "/unsubscribe/test", headers={"accept-language": "fr"})
+        assert page.status_code == 200 and "courriel d’essai" in page.text
 
     # The job again (a retry, a second worker): nothing more goes.
     message = await OutboxMessage.get()

@@ -44,3 +44,9 @@ def render_email(template: str, locale: str, /, **context: object) -> RenderedEm
     text = text_env.get_template(f"{base}.txt").render(**context)
     html = env.get_template(f"{base}.html").render(**context)
     return RenderedEmail(subject=subject, text=text, html=html)
+
+
+def render_page(name: str, locale: str, /, **context: object) -> str:
+    """A public HTML page, `pages/<locale>/<name>.html` (English when the locale has none)."""
+    locale = locale if (TEMPLATE_DIR / "pages" / locale).is_dir() else "en"
+    return _environment().get_template(f"pages/{locale}/{name}.html").render(**context)

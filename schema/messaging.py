@@ -16,7 +16,7 @@ from carnet.i18n import translate
 from models.identity import Locale
 from models.messaging import MessageChannel, MessageDraft, MessageKind
 from resolvers.common.permissions import Permission
-from resolvers.messaging import audience, drafts, templates
+from resolvers.messaging import audience, drafts, self_send, templates
 from schema import ids
 from schema.bulk import BulkContactTargetInput, contact_target
 from schema.identity import LocaleEnum
@@ -148,6 +148,20 @@ class MessageDraftDeleteInput:
     id: strawberry.ID
 
 
+@strawberry.input
+class MessageTestSendInput:
+    draft_id: strawberry.ID
+    locale: LocaleEnum | None = strawberry.field(
+        default=None, description="The draft's language to send; else yours, else the first."
+    )
+
+
+@strawberry.type
+class MessageTestSendPayload(Payload):
+    draft: MessageDraftType | None = None
+    sent_to: str | None = strawberry.field(default=None, description="Your own address.")
+
+
 @strawberry.type
 class MessageDraftPayload(Payload):
     draft: MessageDraftType | None = None
@@ -259,3 +273,21 @@ class MessagingMutation:
         pk = await scoped_id(info, input.id, "MessageDraft", ("input", "id"))
         deleted = await drafts.delete(info.context.actor(info), pk)
         return MessageDraftDeletePayload(deleted_draft_id=ids.encode("MessageDraft", deleted))
+
+    @strawberry.mutation(
+        **describe(
+            "Mails the draft to you only, rendered with your own name, as a test: with the "
+            "organization's address footer and one-click unsubscribe headers; sent by a job.",
+            requires(Permission.MESSAGES_SEND, scope="input.draftId"),
+        )
+    )
+    async def message_test_send(
+        self, info: strawberry.Info, input: MessageTestSendInput
+    ) -> MessageTestSendPayload:
+        pk = await scoped_id(info, input.draft_id, "MessageDraft", ("input", "draftId"))
+        actor = info.context.actor(info)
+        message = await self_send.send(
+            actor, pk, Locale(input.locale) if input.locale is not None else None
+        )
+        draft = await drafts.draft(actor, pk)
+        return MessageTestSendPayload(draft=draft, sent_to=message.recipient)

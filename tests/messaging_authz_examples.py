@@ -80,3 +80,9 @@ example(
     f"{{ deletedDraftId {ERRORS} }} }}",
     a_fresh_draft,
 )
+example(
+    "Mutation.messageTestSend",
+    "mutation($id: ID!) { messageTestSend(input: {draftId: $id}) "
+    f"{{ sentTo draft {{ id }} {ERRORS} }} }}",
+    a_fresh_draft,
+)

@@ -222,6 +222,7 @@ async def build_records(api, world: World) -> Records:
             "accessGroupId": access_group, "accessGroupIds": access_group,
             "accountContactIds": household["contacts"][1]["id"],
             "documentId": document,
+            "draftId": message_draft,
         },
         texts={
             "email": lambda n: f"filler{n}@example.test",

@@ -23,6 +23,8 @@ class Email:
     text: str
     html: str
     sender: str = ""
+    # Extra headers, e.g. List-Unsubscribe and List-Unsubscribe-Post for one-click.
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 def keeps_copy() -> bool:
@@ -47,6 +49,8 @@ async def send(email: Email) -> None:
     message["Subject"] = email.subject
     # Stable per outbox row: a resend after a crash is recognisable as the same message.
     message["Message-ID"] = email.message_id
+    for name, value in email.headers:
+        message[name] = value
     message.set_content(email.text)
     if email.html:
         message.add_alternative(email.html, subtype="html")

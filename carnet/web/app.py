@@ -14,7 +14,13 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import HTTPConnection, Request
-from starlette.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
+from starlette.responses import (
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    Response,
+    StreamingResponse,
+)
 from starlette.routing import Mount, Route, WebSocketRoute
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -27,6 +33,7 @@ from carnet.auth import token_digest
 from carnet.db import tortoise_config
 from carnet.i18n import negotiate, translate
 from carnet.settings import Settings, configure
+from carnet.templates_env import render_page
 from carnet.web.graphiql import STATIC_DIR, graphiql_html
 from carnet.web.http import CarnetGraphQL
 from carnet.web.observe import operations
@@ -36,6 +43,7 @@ from carnet.web.websocket import CarnetTransportWSHandler
 from resolvers.accounts import items as account_items
 from resolvers.common import downloads
 from resolvers.common.actor import RequestMeta
+from resolvers.messaging import unsubscribe
 from resolvers.transfers import export_downloads
 from schema import build_schema
 from schema.context import Context
@@ -215,6 +223,34 @@ async def account_document_download(request: Request) -> Response:
     return await _link_download(request, account_items.LINK_ROUTE, account_items.download)
 
 
+async def unsubscribe_page(request: Request) -> Response:
+    """GET /unsubscribe/{token}: asks the recipient to confirm, in their language. POST (the
+    page's button, or a mail client's one-click `List-Unsubscribe-Post`) withdraws their
+    EMAIL consent at once; a second POST changes nothing. A bad link: 404, never a 500."""
+    token = request.path_params["token"]
+    meta = _meta(request)
+    headers = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer"}
+    if token == unsubscribe.SAMPLE_TOKEN:  # a test mail's link: withdraws nobody's consent
+        html = render_page("unsubscribe", meta.locale, state="sample")
+        return HTMLResponse(html, headers=headers)
+    if request.method == "POST":
+        found = await unsubscribe.withdraw(token, meta)
+    else:
+        found = await unsubscribe.recipient(token)
+    if found is None:
+        html = render_page("unsubscribe", meta.locale, state="invalid")
+        return HTMLResponse(html, status_code=404, headers=headers)
+    state = "done" if found.withdrawn else "confirm"
+    html = render_page(
+        "unsubscribe",
+        found.contact.locale.value,
+        state=state,
+        organization=found.organization.name,
+        email=found.contact.email or "",
+    )
+    return HTMLResponse(html, headers=headers)
+
+
 async def readyz(request: Request) -> JSONResponse:
     checks = {}
     try:
@@ -260,6 +296,7 @@ def create_app(settings: Settings, span_exporter=None) -> Starlette:
             Route("/readyz", readyz),
             Route("/exports/{token}", contact_export_download, methods=["GET"]),
             Route("/documents/{token}", account_document_download, methods=["GET"]),
+            Route("/unsubscribe/{token}", unsubscribe_page, methods=["GET", "POST"]),
             *ops.routes,
         ],
         middleware=[

@@ -26,7 +26,7 @@ from resolvers.common.validation import clean_text
 from resolvers.contacts.records import contact_in, display_name
 from resolvers.contacts.search import ContactFilter
 from resolvers.contacts.stored_filters import filter_from_json, filter_to_json
-from resolvers.messaging import templates
+from resolvers.messaging import templates, unsubscribe
 
 SUBJECT_MAX_LENGTH = 255
 BODY_MAX_LENGTH = 20_000
@@ -243,7 +243,7 @@ async def preview(actor: Actor, draft: MessageDraft, contact_id: int | None) -> 
             "display_name": display_name(contact),
         },
         "organization": {"name": organization.name},
-        "unsubscribe_url": templates.UNSUBSCRIBE_PLACEHOLDER,
+        "unsubscribe_url": unsubscribe.url_for(draft.organization_id, contact.id),
     }
     content = draft.contents[locale.value]
     channel = MessageChannel(draft.channel)

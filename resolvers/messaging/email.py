@@ -93,6 +93,7 @@ async def deliver(message_id: int, settings: Settings) -> None:
                 subject=rendered.subject,
                 text=rendered.text,
                 html=rendered.html,
+                headers=_headers(message.context),
             )
         )
     except Exception as exc:
@@ -123,6 +124,18 @@ async def _claim(message_id: int, app_url: str) -> tuple[OutboxMessage, str | No
             await OutboxMessage.filter(id=message_id).update(status=OutboxStatus.SKIPPED)
             return None
         return message, tokens.link(app_url, message.link_path, plain)
+
+
+def _headers(context: dict) -> tuple[tuple[str, str], ...]:
+    """A message queued with `list_unsubscribe` (a URL) gets the one-click unsubscribe
+    headers (RFC 8058): a mail client POSTs `List-Unsubscribe=One-Click` to that URL."""
+    url = context.get("list_unsubscribe")
+    if not isinstance(url, str) or not url:
+        return ()
+    return (
+        ("List-Unsubscribe", f"<{url}>"),
+        ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
+    )
 
 
 def _message_id(message: OutboxMessage) -> str:

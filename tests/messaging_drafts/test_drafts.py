@@ -10,6 +10,7 @@ from models.identity import Locale
 from models.messaging import MessageDraft
 from models.segments import Segment
 from resolvers.common.time import now
+from resolvers.messaging import unsubscribe
 from tests.support.contacts import gid, new_contact
 
 ERRORS = "errors { code field message }"
@@ -202,8 +203,11 @@ async def test_the_preview_is_in_the_recipients_language_and_escapes_html(api, w
     preview = shown.payload("messageDraft")["preview"]
     assert preview["locale"] == "EN"
     assert preview["subject"] == "News for Ada <b>Lovelace</b>"  # a subject is text
+    # The contact's own signed unsubscribe link (tests/messaging_unsubscribe uses it).
+    link = unsubscribe.url_for(world.organization.id, english.id)
+    assert "/unsubscribe/" in link
     assert preview["body"] == (
-        '<p>Hello Ada &lt;b&gt;Lovelace&lt;/b&gt;</p><a href="{{unsubscribe_url}}">stop</a>'
+        f'<p>Hello Ada &lt;b&gt;Lovelace&lt;/b&gt;</p><a href="{link}">stop</a>'
     )
     shown = await agent.execute(PREVIEW, {"id": draft["id"], "c": gid(french)})
     assert shown.payload("messageDraft")["preview"] == {

@@ -25,7 +25,7 @@ from resolvers.contacts.links import verified_user
 from resolvers.identity import tokens
 from resolvers.identity.sessions import IssuedTokens, start_session
 from resolvers.messaging.email import queue_email
-from resolvers.staff.invitations import _claim, _retire_token, ration_mail, state_of
+from resolvers.staff.invitations import _claim, mark_sent, ration_mail, retire_token, state_of
 
 SEND_ACCOUNT_INVITATION = "send_account_invitation"
 
@@ -131,7 +131,7 @@ async def send(invitation_id: int) -> None:
         if invitation.sent_at is not None and invitation.sent_at >= invitation.send_requested_at:
             return
         await invitation.fetch_related("organization", "user")
-        await _retire_token(invitation)
+        await retire_token(invitation)
         ttl = int((invitation.expires_at - now()).total_seconds())
         token = await tokens.issue(
             TokenPurpose.INVITATION, email=invitation.email, ttl_seconds=max(ttl, 1)
@@ -147,10 +147,7 @@ async def send(invitation_id: int) -> None:
             organization=invitation.organization.name,
             expires_on=invitation.expires_at.date().isoformat(),
         )
-        invitation.token = token
-        invitation.sent_at = now()
-        invitation.send_count += 1
-        await invitation.save(update_fields=["token_id", "sent_at", "send_count", "updated_at"])
+        await mark_sent(invitation, token)
 
 
 @dataclass
@@ -269,7 +266,7 @@ async def resend(actor: Actor, link_id: int | None, settings: Settings) -> Accou
                 N_("This person has no activation pending."),
             )
         await ration_mail(actor)
-        await _retire_token(invitation)
+        await retire_token(invitation)
         invitation.expires_at = now() + timedelta(days=settings.invitation_ttl_days)
         invitation.send_requested_at = now()
         await invitation.save(update_fields=["expires_at", "send_requested_at", "updated_at"])

@@ -37,7 +37,7 @@ from resolvers.common.time import now
 from resolvers.common.validation import clean_text
 from resolvers.contacts import contacts as contact_book
 from resolvers.custom_fields.answers import Answer
-from resolvers.staff.invitations import _retire_token
+from resolvers.staff.invitations import retire_token
 
 RELATIONSHIP_MAX_LENGTH = 100
 
@@ -248,7 +248,7 @@ async def remove(actor: Actor, link_id: int | None) -> tuple[int, ClientAccount]
             await link.fetch_related("invitation")
             invitation = link.invitation
             if invitation.state is InvitationState.PENDING:
-                await _retire_token(invitation)
+                await retire_token(invitation)
                 invitation.state = InvitationState.REVOKED
                 invitation.revoked_at = now()
                 await invitation.save(update_fields=["state", "revoked_at", "updated_at"])

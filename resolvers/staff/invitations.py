@@ -109,7 +109,7 @@ async def send(invitation_id: int) -> None:
         if invitation.sent_at is not None and invitation.sent_at >= invitation.send_requested_at:
             return
         await invitation.fetch_related("organization", "user", "invited_by", "membership")
-        await _retire_token(invitation)
+        await retire_token(invitation)
         ttl = int((invitation.expires_at - now()).total_seconds())
         # Not bound to the user: their invitations elsewhere keep their own tokens.
         token = await tokens.issue(
@@ -133,13 +133,18 @@ async def send(invitation_id: int) -> None:
             expires_on=invitation.expires_at.date().isoformat(),
             needs_password=not user.email_verified,
         )
-        invitation.token = token
-        invitation.sent_at = now()
-        invitation.send_count += 1
-        await invitation.save(update_fields=["token_id", "sent_at", "send_count", "updated_at"])
+        await mark_sent(invitation, token)
 
 
-async def _retire_token(invitation: Invitation) -> None:
+async def mark_sent(invitation: Invitation, token: OneTimeToken) -> None:
+    """Records a mailed invitation's new link (staff, team and account invitations alike)."""
+    invitation.token = token
+    invitation.sent_at = now()
+    invitation.send_count += 1
+    await invitation.save(update_fields=["token_id", "sent_at", "send_count", "updated_at"])
+
+
+async def retire_token(invitation: Invitation) -> None:
     if invitation.token_id is not None:
         await OneTimeToken.filter(id=invitation.token_id, used_at=None).update(revoked_at=now())
 
@@ -178,7 +183,7 @@ async def resend(actor: Actor, invitation_id: int | None, settings: Settings) ->
         if invitation.membership:
             check_may_manage(actor, invitation.membership.role, ("input", "invitation_id"))
         await ration_mail(actor)
-        await _retire_token(invitation)
+        await retire_token(invitation)
         invitation.expires_at = _expiry(settings)
         invitation.send_requested_at = now()
         await invitation.save(update_fields=["expires_at", "send_requested_at", "updated_at"])
@@ -224,7 +229,7 @@ async def _record_revoke(
 
 
 async def _revoke(invitation: Invitation) -> None:
-    await _retire_token(invitation)
+    await retire_token(invitation)
     invitation.state = InvitationState.REVOKED
     invitation.revoked_at = now()
     membership_id = invitation.membership_id
@@ -239,7 +244,7 @@ async def revoke_pending_of(actor: Actor, membership: StaffMembership) -> None:
     for invitation in await Invitation.filter(
         membership_id=membership.id, state=InvitationState.PENDING
     ):
-        await _retire_token(invitation)
+        await retire_token(invitation)
         await Invitation.filter(id=invitation.id).update(
             state=InvitationState.REVOKED, revoked_at=now(), membership_id=None
         )

@@ -18,7 +18,7 @@ from tortoise.exceptions import IntegrityError
 from carnet import throttle
 from carnet.i18n import N_
 from carnet.settings import Settings
-from models.identity import OneTimeToken, TokenPurpose, User
+from models.identity import TokenPurpose, User
 from models.staff import Invitation, InvitationKind, InvitationState
 from models.teams import Seat, SeatPayment, SeatType, Team, TeamMember, TeamMemberStatus
 from resolvers.common import audit
@@ -274,7 +274,7 @@ async def send(invitation_id: int) -> None:
         if member is None:
             return
         await invitation.fetch_related("organization", "user", "invited_by")
-        await _retire_token(invitation)
+        await staff_invitations.retire_token(invitation)
         ttl = int((invitation.expires_at - now()).total_seconds())
         token = await tokens.issue(
             TokenPurpose.INVITATION, email=invitation.email, ttl_seconds=max(ttl, 1)
@@ -294,15 +294,7 @@ async def send(invitation_id: int) -> None:
             expires_on=invitation.expires_at.date().isoformat(),
             needs_password=not user.email_verified,
         )
-        invitation.token = token
-        invitation.sent_at = now()
-        invitation.send_count += 1
-        await invitation.save(update_fields=["token_id", "sent_at", "send_count", "updated_at"])
-
-
-async def _retire_token(invitation: Invitation) -> None:
-    if invitation.token_id is not None:
-        await OneTimeToken.filter(id=invitation.token_id, used_at=None).update(revoked_at=now())
+        await staff_invitations.mark_sent(invitation, token)
 
 
 async def revoke_pending_of(member: TeamMember) -> None:
@@ -312,7 +304,7 @@ async def revoke_pending_of(member: TeamMember) -> None:
         id=member.invitation_id, state=InvitationState.PENDING
     )
     if invitation is not None:
-        await _retire_token(invitation)
+        await staff_invitations.retire_token(invitation)
         await Invitation.filter(id=invitation.id).update(
             state=InvitationState.REVOKED, revoked_at=now()
         )
@@ -340,7 +332,7 @@ async def resend(principal: Principal, team_id: int, user_id: int, settings: Set
                 UserErrorCode.INVALID, field, N_("This person has no invitation to resend.")
             )
         await _ration(team, principal.user)
-        await _retire_token(invitation)
+        await staff_invitations.retire_token(invitation)
         invitation.expires_at = now() + timedelta(days=settings.invitation_ttl_days)
         invitation.send_requested_at = now()
         await invitation.save(update_fields=["expires_at", "send_requested_at", "updated_at"])

@@ -1,5 +1,6 @@
-"""Contact transfer jobs: running an import (one task per import, and per continuation of
-a long one), building an export's CSV, and deleting export files past their retention."""
+"""Contact transfer jobs: starting an import queued before imports ran on the bulk engine
+(imports now run as `bulk_chunk` jobs), building an export's CSV, and deleting export
+files past their retention."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ log = logging.getLogger(__name__)
 
 
 async def import_contacts(ctx: dict, task_id: int) -> None:
-    # Each chunk commits with its resume point, so a retry carries on after the last
-    # committed chunk; the last try marks the import FAILED (`import_job._give_up`).
+    # Starts the import's bulk operation in one transaction (run again, it finds it
+    # started); its chunks are then `bulk_chunk` jobs.
     await run_job(ctx, task_id, import_job.run_import)
 
 

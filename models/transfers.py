@@ -1,10 +1,10 @@
 """Moving contacts in and out in bulk: CSV imports and exports, run by jobs.
 
 An import keeps the column mapping and the storage key of the uploaded file (decoded and
-checked at upload, stored as UTF-8; carnet.storage); its job works through the rows in
-chunks, each chunk in one transaction that also advances `processed_rows`, so a job killed
-halfway resumes where it stopped. Rows that fail validation are not imported; each problem
-is a `ContactImportRowError`.
+checked at upload, stored as UTF-8; carnet.storage); it runs on the bulk-operation engine:
+its operation's items are the file's row numbers, each chunk of rows one job and one
+transaction that also advances `processed_rows` and the counters. Rows that fail
+validation are not imported; each problem is a `ContactImportRowError`.
 
 An export keeps the filter it was asked for and the storage key of its CSV, which its job
 writes in parts, one per round; the download link is a random token (only its hash is
@@ -61,6 +61,14 @@ class ContactImport(TimestampedModel):
     failure = fields.TextField(default="")
     started_at = fields.DatetimeField(null=True)
     finished_at = fields.DatetimeField(null=True)
+    # The bulk operation that runs it, one chunk of rows per job (its items are the row
+    # numbers); null for imports run before imports ran on the engine.
+    operation = fields.ForeignKeyField(
+        "models.BulkOperation",
+        related_name="contact_imports",
+        null=True,
+        on_delete=fields.SET_NULL,
+    )
 
     class Meta:
         table = "contact_import"

@@ -43,7 +43,10 @@ BulkResultStatusEnum = strawberry.enum(
 )
 
 # The global id type of each record type an operation runs on.
-RECORD_TYPE_NAMES = {contact_targets.RECORD_TYPE: "Contact"}
+RECORD_TYPE_NAMES = {
+    contact_targets.RECORD_TYPE: "Contact",
+    "import_row": "ContactImportRow",  # a row number of a contact import's file
+}
 
 
 @strawberry.type(description="What an operation did to one record of its target.")

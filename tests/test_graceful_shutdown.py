@@ -27,12 +27,13 @@ async def test_a_worker_stopped_mid_job_finishes_it(api, world, settings):
     with live_worker(settings, "graceful") as worker:
         (await upload(api, world.owner, world, _csv(ROWS))).ok("contactsImport")
         deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
-        while not re.search(r"→ \S+:task:\d+:import_contacts\(", worker.log()):
+        # The import runs on the bulk engine: one bulk_chunk job per chunk of rows.
+        while not re.search(r"→ \S+:task:\d+:bulk_chunk\(", worker.log()):
             assert worker.process.poll() is None and time.monotonic() < deadline, worker.log()
             await asyncio.sleep(0.02)
         worker.process.send_signal(signal.SIGTERM)
         assert worker.process.wait(timeout=STOP_TIMEOUT_SECONDS) == 0, worker.log()
     log = worker.log()
     assert "cancelled, will be run again" not in log, log
-    assert re.search(r"← \S+:task:\d+:import_contacts ●", log), log
+    assert re.search(r"← \S+:task:\d+:bulk_chunk ●", log), log
     assert (await ContactImport.get()).processed_rows > 0

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from itertools import count
 
+from models.bulk import BulkOperation
 from models.segments import Segment
 from models.transfers import ContactExport, TransferStatus
 from resolvers.common.time import now
@@ -75,4 +76,19 @@ example(
     "mutation($id: ID!) { segmentExport(input: {segmentId: $id}) { export { id status } "
     "errors { code } } }",
     a_segment,
+)
+
+
+async def an_export_with_its_operation(world, caller):
+    operation = await BulkOperation.create(
+        organization=world.organization, kind="CONTACT_EXPORT", record_type="contact"
+    )
+    export = await ContactExport.create(organization=world.organization, operation=operation)
+    return {"id": ids.encode("ContactExport", export.id)}
+
+
+example(
+    "ContactExport.operation",
+    "query($id: ID!) { operation: contactExport(id: $id) { operation { id state total } } }",
+    an_export_with_its_operation,
 )

@@ -7,6 +7,7 @@ the same permission over multipart, are in tests/transfers/test_import.py.
 
 from __future__ import annotations
 
+from models.bulk import BulkOperation
 from models.transfers import ContactImport
 from schema import ids
 from tests.support.authz import example
@@ -42,4 +43,21 @@ example(
     "mutation($organizationId: ID!) { contactsImport(input: {organizationId: $organizationId, "
     'file: "Email\\na@example.test"}) { contactImport { id } errors { code field } } }',
     organization_id,
+)
+
+
+async def an_import_with_its_operation(world, caller):
+    operation = await BulkOperation.create(
+        organization=world.organization, kind="CONTACT_IMPORT", record_type="import_row"
+    )
+    contact_import = await ContactImport.create(
+        organization=world.organization, filename="club.csv", operation=operation
+    )
+    return {"id": ids.encode("ContactImport", contact_import.id)}
+
+
+example(
+    "ContactImport.operation",
+    "query($id: ID!) { operation: contactImport(id: $id) { operation { id state total } } }",
+    an_import_with_its_operation,
 )

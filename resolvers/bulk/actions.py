@@ -59,6 +59,10 @@ class Action:
     apply: Apply
     undoable: bool = False
     finish: Finish | None = None
+    # Chunks one after another, in position order (each queues the next as it commits),
+    # for actions whose records depend on the ones before (an import's rows matching
+    # contacts its earlier rows created). A chunk given up fails the chunks after it.
+    in_order: bool = False
 
 
 _ACTIONS: dict[str, Action] = {}

@@ -69,19 +69,39 @@ async def run_chunk(operation_id: int, number: int) -> None:
             )
             results = await action_for(operation.kind).apply(context, record_ids)
         operation = await _record(chunk, record_ids, results, BulkChunkState.DONE, moment)
+        if action_for(operation.kind).in_order:
+            await _queue_next(operation_id, number)
     await progress.publish(operation)
+
+
+async def _queue_next(operation_id: int, number: int) -> None:
+    """An in-order action's next chunk, queued in this chunk's transaction: enqueued once
+    this one has committed (a second run of this chunk finds it done and queues nothing)."""
+    if await BulkOperationChunk.exists(
+        operation_id=operation_id, number=number + 1, state=BulkChunkState.PENDING
+    ):
+        await current_unit_of_work().defer(JOB, operation_id, number + 1)
 
 
 async def fail_chunk(operation_id: int, number: int) -> None:
     """When the chunk's task is given up: its records FAILED, the operation FAILED once
-    its other chunks are done."""
+    its other chunks are done. An in-order action stops there: the chunks after it fail
+    too (none of them was queued yet)."""
     async with unit_of_work():
         chunk = await _locked_pending(operation_id, number)
         if chunk is None:
             return
-        record_ids = await _pending_records(chunk)
-        results = [_reason(pk, BulkItemStatus.FAILED, CHUNK_FAILED) for pk in record_ids]
-        operation = await _record(chunk, record_ids, results, BulkChunkState.FAILED, now())
+        failing = [chunk]
+        kind = await BulkOperation.filter(id=operation_id).values_list("kind", flat=True)
+        if action_for(kind[0]).in_order:
+            failing += await BulkOperationChunk.filter(
+                operation_id=operation_id, number__gt=number, state=BulkChunkState.PENDING
+            ).order_by("number")
+        moment = now()
+        for each in failing:
+            record_ids = await _pending_records(each)
+            results = [_reason(pk, BulkItemStatus.FAILED, CHUNK_FAILED) for pk in record_ids]
+            operation = await _record(each, record_ids, results, BulkChunkState.FAILED, moment)
     await progress.publish(operation)
 
 

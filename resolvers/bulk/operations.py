@@ -69,22 +69,26 @@ async def start(
 async def launch(
     actor: Actor,
     kind: str,
-    records: QuerySet,
+    records: QuerySet | targets.Numbered,
     *,
     target: dict[str, Any],
     params: dict[str, Any],
     order: tuple[str, ...] = ("id",),
     undo_of_id: int | None = None,
+    chunk_size: int | None = None,
 ) -> BulkOperation:
     """Freezes, cuts and queues the operation, with no permission check and whatever the
     target's size (an empty one has no chunk: its caller ends it). For work the engine runs
-    on behalf of another feature that checked its own rights (e.g. contact exports).
+    on behalf of another feature that checked its own rights (e.g. contact exports and
+    imports). `records` may be `targets.Numbered` (records 1..n of no table). An action
+    that runs `in_order` has its first chunk queued only (each queues the next).
     Inside the caller's unit of work."""
+    action = action_for(kind)
     async with unit_of_work() as uow:
         operation = await BulkOperation.create(
             organization_id=actor.organization_id,
             kind=kind,
-            record_type=action_for(kind).record_type,
+            record_type=action.record_type,
             params=params,
             target=target,
             started_by=actor.user,
@@ -93,9 +97,10 @@ async def launch(
         operation.total = await targets.freeze(operation, records, order)
         if operation.total == 0:
             return operation
-        chunks = await targets.cut(operation, current_settings().bulk_chunk_size)
+        size = chunk_size or current_settings().bulk_chunk_size
+        chunks = await targets.cut(operation, size)
         await BulkOperation.filter(id=operation.id).update(total=operation.total)
-        for number in range(1, chunks + 1):
+        for number in range(1, (1 if action.in_order else chunks) + 1):
             await uow.defer(JOB, operation.id, number)
         await audit.record(
             "bulk_operation.start",
@@ -110,9 +115,12 @@ async def launch(
 
 async def cancel(actor: Actor, operation_id: int | None) -> BulkOperation:
     """Stops the operation at its next chunk: the chunks not yet run skip their records
-    (reason CANCELED); what was done stays done. ALREADY_FINISHED once it has ended."""
+    (reason CANCELED); what was done stays done. ALREADY_FINISHED once it has ended.
+    Besides bulk.run, it takes the permission starting the action takes."""
     async with unit_of_work():
         operation = await locked_row(BulkOperation, actor, operation_id, ("input", "id"))
+        if not actor.can(action_for(operation.kind).permission):
+            raise Forbidden()  # e.g. an import's operation needs contacts.import_export too
         if BulkOperationState(operation.state).finished:
             raise UserErrors.single(
                 UserErrorCode.ALREADY_FINISHED,

@@ -27,7 +27,10 @@ log = logging.getLogger(__name__)
 # How far along a state is: a snapshot never takes a follower back to an earlier one.
 _STAGE = {BulkOperationState.CREATED: 0, BulkOperationState.RUNNING: 1}
 # Reading an operation's records needs, besides bulk.run, the permission to read them.
-READ_PERMISSIONS = {"contact": Permission.CONTACTS_READ}
+READ_PERMISSIONS = {
+    "contact": Permission.CONTACTS_READ,
+    "import_row": Permission.CONTACTS_IMPORT_EXPORT,  # a contact import's rows
+}
 # With no message for this long the row is read again (and access re-checked), so a lost
 # message or a revoked access does not leave a socket waiting.
 QUIET_SECONDS = 5.0

@@ -1,9 +1,12 @@
 """Freezing a target: its record ids written as the operation's items by one
 `INSERT … SELECT` from the target's own query, never read into Python; and cutting the items
 into chunks, set-based too. Item positions run 1..total in record-id order, so a chunk is a
-range of positions (a keyset over the frozen ids)."""
+range of positions (a keyset over the frozen ids). A target that is no table's rows (the
+rows of an imported file) is `Numbered`: its records are the numbers 1..count."""
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from tortoise.queryset import QuerySet
 
@@ -18,12 +21,22 @@ def _select_sql(records: QuerySet, columns: tuple[str, ...]) -> tuple[str, list]
     return query.query.get_parameterized_sql()
 
 
+@dataclass(frozen=True)
+class Numbered:
+    """Records 1..count that are no table's rows (e.g. a file's data rows): record id =
+    position."""
+
+    count: int
+
+
 async def freeze(
-    operation: BulkOperation, records: QuerySet, order: tuple[str, ...] = ("id",)
+    operation: BulkOperation, records: QuerySet | Numbered, order: tuple[str, ...] = ("id",)
 ) -> int:
     """Writes one PENDING item per distinct record `records` selects; how many it wrote.
     Positions follow `order` (columns of the records, code constants, ending with "id")."""
     connection = current_unit_of_work().connection
+    if isinstance(records, Numbered):
+        return await _freeze_numbers(operation, records.count)
     columns = tuple(dict.fromkeys((*order, "id")))
     inner, params = _select_sql(records, columns)
     selected = ", ".join(f"target.{c} AS {c}" for c in columns)
@@ -41,6 +54,29 @@ async def freeze(
         f"SELECT COUNT(*) AS total FROM bulk_operation_item WHERE operation_id = {operation_id}"
     )
     return int(rows[0]["total"])
+
+
+async def _freeze_numbers(operation: BulkOperation, count: int) -> int:
+    """Items 1..count in one statement: PostgreSQL's generate_series, SQLite's recursive
+    common table expression (neither reads anything into Python)."""
+    connection = current_unit_of_work().connection
+    operation_id, count = int(operation.id), max(int(count), 0)
+    if count == 0:
+        return 0
+    if connection.capabilities.dialect == "postgres":
+        numbers = f"SELECT n FROM generate_series(1, {count}) AS n"
+    else:
+        numbers = (
+            f"WITH RECURSIVE numbers(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM numbers "
+            f"WHERE n < {count}) SELECT n FROM numbers"
+        )
+    await connection.execute_query(
+        "INSERT INTO bulk_operation_item "
+        "(operation_id, position, record_id, status, reason_code, message) "
+        f"SELECT {operation_id}, n, n, '{BulkItemStatus.PENDING.value}', '', '' "
+        f"FROM ({numbers}) AS numbered"
+    )
+    return count
 
 
 async def cut(operation: BulkOperation, chunk_size: int) -> int:

@@ -1,52 +1,108 @@
-"""Running a contact import: the file's rows in chunks, each chunk in one transaction that
-also advances `processed_rows` and the counters, so a job killed halfway resumes exactly
-where the last committed chunk ended, and a job run twice finds nothing left to do. What a
-chunk writes is `import_writer`'s.
+"""Running a contact import on the bulk-operation engine (resolvers.bulk).
+
+The import is a CONTACT_IMPORT operation whose records are the file's data rows: item =
+row number (record type "import_row"), frozen when the import is asked for. Its chunks run
+one after another, in row order (a row may match a contact an earlier row created), each
+as one `bulk_chunk` job and one transaction that writes its rows' contacts set-based
+(`import_writer`), moves the import's counters, and records each row's result on the
+operation's items: a chunk run twice has one effect, and the engine's cancel, progress
+and give-up apply. The last chunk ends the import (`_import_finished`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from itertools import islice
-from time import monotonic
+
+from tortoise.expressions import F
 
 from carnet.i18n import N_
 from carnet.storage import current_storage
+from models.bulk import BulkItemStatus, BulkOperation, BulkOperationKind, BulkOperationState
+from models.identity import User
 from models.transfers import ContactImport, TransferStatus
+from resolvers.bulk import operations, targets
+from resolvers.bulk.actions import Action, ChunkContext, RecordResult, register
 from resolvers.common import audit
-from resolvers.common.actor import RequestMeta
-from resolvers.common.tasks import on_give_up, run_budget_seconds, unit_of_work
+from resolvers.common.actor import Actor, RequestMeta
+from resolvers.common.permissions import Permission
+from resolvers.common.tasks import unit_of_work
 from resolvers.common.time import now
 from resolvers.duplicates import suggestions
+from resolvers.organizations.access import actor_for
+from resolvers.transfers import import_writer
 from resolvers.transfers.csv_records import CsvRecord
 from resolvers.transfers.import_file import csv_rows
 from resolvers.transfers.import_writer import COUNTERS, ChunkWriter
-from resolvers.transfers.imports import JOB
 
-CHUNK_ROWS = 500
+RECORD_TYPE = "import_row"
+CHUNK_ROWS = 500  # rows per chunk: each chunk's statements do not grow with it
 FAILURE = N_("The import stopped after repeated errors; the rows before it were imported.")
+CANCELED = N_("The import was canceled; the rows before it were imported.")
+NOT_IMPORTED = N_("This row was not imported: see the import's row errors.")
+_SKIPPED = {import_writer.UNCHANGED, import_writer.EXISTING, import_writer.BLANK}
 _STATE_FIELDS = (
     "id",
     "organization_id",
     "created_by_id",
     "status",
     "filename",
+    "file_key",
     "mapping",
     "consent",
     "on_existing",
     "total_rows",
-    "processed_rows",
-    "created_count",
-    "updated_count",
-    "error_count",
-    "skipped_count",
-    "started_at",
-    "finished_at",
-    "updated_at",
+    "operation_id",
 )
 
 
+async def launch(actor: Actor, contact_import: ContactImport) -> BulkOperation:
+    """The import's operation, queued in the caller's unit of work (the import's row
+    written): its items are the rows 1..total_rows."""
+    operation = await operations.launch(
+        actor,
+        BulkOperationKind.CONTACT_IMPORT,
+        targets.Numbered(contact_import.total_rows),
+        target={"import_id": contact_import.id, "rows": contact_import.total_rows},
+        params={"import_id": contact_import.id},
+        chunk_size=CHUNK_ROWS,
+    )
+    contact_import.operation = operation
+    await ContactImport.filter(id=contact_import.id).update(operation_id=operation.id)
+    if operation.total == 0:  # a file of a header only: done at once
+        moment = now()
+        operation.state, operation.finished_at = BulkOperationState.COMPLETED, moment
+        await BulkOperation.filter(id=operation.id).update(
+            state=operation.state, started_at=moment, finished_at=moment, updated_at=moment
+        )
+        await _import_finished(operation)
+    return operation
+
+
+async def run_import(import_id: int) -> None:
+    """The `import_contacts` job, for an import asked for before imports ran on the
+    engine (queued with no operation): starts its operation, once."""
+    async with unit_of_work():
+        # A write first, that changes nothing: a second run waits for the first to commit.
+        claimed = await ContactImport.filter(
+            id=import_id, status=TransferStatus.PENDING, operation_id__isnull=True
+        ).update(status=TransferStatus.PENDING)
+        if not claimed:
+            return
+        state = await ContactImport.get(id=import_id).only(*_STATE_FIELDS)
+        user = await User.get_or_none(id=state.created_by_id) if state.created_by_id else None
+        actor = await actor_for(user, state.organization_id, RequestMeta()) if user else None
+        if actor is None or not actor.can(Permission.CONTACTS_IMPORT_EXPORT):
+            await ContactImport.filter(id=import_id).update(
+                status=TransferStatus.FAILED, failure=FAILURE, finished_at=now()
+            )
+            return
+        await launch(actor, state)
+
+
 class _Records:
-    """The file's data records, parsed once per job run and read forward chunk by chunk."""
+    """A file's data records, read forward: a worker running the chunks of one import in
+    order parses the file once, not once per chunk."""
 
     def __init__(self, text: str, delimiter: str):
         self.text, self.delimiter = text, delimiter
@@ -68,90 +124,95 @@ class _Records:
         return chunk
 
 
-async def run_import(import_id: int) -> None:
-    """The job's body: chunks until the file is done or half the job timeout has passed,
-    then a fresh task for the rest (so no run outlives the worker's job timeout)."""
-    deadline = monotonic() + run_budget_seconds()
-    imported = (
-        await ContactImport.filter(id=import_id).only("id", "status", "file_key", "mapping").first()
+# The files being imported in this process, by storage key (the newest last). The file
+# is read whole: its size was bounded at upload (import_max_bytes), and a quoted cell may
+# span lines, so it is parsed as one text.
+_OPEN: dict[str, _Records] = {}
+_OPEN_MAX = 2
+
+
+async def _records(state: ContactImport) -> _Records:
+    records = _OPEN.pop(state.file_key, None)
+    if records is None:
+        text = (await current_storage().read(state.file_key)).decode("utf-8")
+        records = _Records(text, state.mapping.get("delimiter", ","))
+    _OPEN[state.file_key] = records
+    while len(_OPEN) > _OPEN_MAX:
+        del _OPEN[next(iter(_OPEN))]
+    return records
+
+
+async def _import_chunk(context: ChunkContext, rows: Sequence[int]) -> list[RecordResult]:
+    """One chunk of rows (their numbers, in order), in the chunk's transaction."""
+    state = await ContactImport.filter(id=context.params["import_id"]).only(*_STATE_FIELDS)
+    if not state or not rows:
+        return []
+    state = state[0]
+    moment = context.moment
+    await ContactImport.filter(id=state.id, status=TransferStatus.PENDING).update(
+        status=TransferStatus.RUNNING, started_at=moment
     )
-    if imported is None or imported.status in (TransferStatus.DONE, TransferStatus.FAILED):
+    wanted = set(rows)
+    cells = (await _records(state)).take(rows[0] - 1, rows[-1] - rows[0] + 1)
+    numbered = [(rows[0] + i, cell) for i, cell in enumerate(cells) if rows[0] + i in wanted]
+    writer = await ChunkWriter.for_import(state)
+    await writer.write(writer.parse(numbered))
+    await ContactImport.filter(id=state.id).update(
+        processed_rows=F("processed_rows") + len(rows),
+        **{name: F(name) + value for name, value in writer.counts.items()},
+        updated_at=moment,
+    )
+    if writer.touched:
+        await suggestions.refresh_suggestions(state.organization_id, sorted(writer.touched))
+    return [_result(number, outcome) for number, outcome in writer.outcomes.items()]
+
+
+def _result(number: int, outcome: str) -> RecordResult:
+    if outcome in (import_writer.CREATED, import_writer.UPDATED):
+        return RecordResult(number, BulkItemStatus.SUCCEEDED, outcome)
+    if outcome in _SKIPPED:
+        return RecordResult(number, BulkItemStatus.SKIPPED, outcome)
+    return RecordResult(number, BulkItemStatus.FAILED, outcome, NOT_IMPORTED)
+
+
+async def _import_finished(operation: BulkOperation) -> None:
+    """The import's end, in the last chunk's transaction: DONE when every chunk ran,
+    FAILED (saying why) when one was given up or the import was canceled."""
+    import_id = (operation.params or {}).get("import_id")
+    state = await ContactImport.get_or_none(id=import_id).only(
+        "id", "organization_id", "created_by_id", "total_rows", *COUNTERS
+    )
+    if state is None:
         return
-    # The file is read once per run, whole: its size was bounded at upload
-    # (import_max_bytes), and a quoted cell may span lines, so it is parsed as one text.
-    text = (await current_storage().read(imported.file_key)).decode("utf-8")
-    records = _Records(text, imported.mapping.get("delimiter", ","))
-    while True:
-        if await _chunk(import_id, records):
-            return
-        if monotonic() > deadline:
-            async with unit_of_work() as uow:
-                await uow.defer(JOB, import_id)
-            return
-
-
-async def _locked_unfinished(import_id: int) -> ContactImport | None:
-    """The import's state, locked for this transaction; None once it is done or failed."""
-    state = (
-        await ContactImport.filter(id=import_id).select_for_update().only(*_STATE_FIELDS).first()
+    moment = now()
+    if operation.state is BulkOperationState.COMPLETED:
+        status, failure, event = TransferStatus.DONE, "", "contact.import.finished"
+    elif operation.state is BulkOperationState.CANCELED:
+        status, failure, event = TransferStatus.FAILED, CANCELED, "contact.import.canceled"
+    else:
+        status, failure, event = TransferStatus.FAILED, FAILURE, "contact.import.failed"
+    await ContactImport.filter(id=import_id).update(
+        status=status, failure=failure, finished_at=moment, updated_at=moment
     )
-    if state is None or state.status in (TransferStatus.DONE, TransferStatus.FAILED):
-        return None
-    return state
+    await ContactImport.filter(id=import_id, started_at__isnull=True).update(started_at=moment)
+    user = await User.get_or_none(id=state.created_by_id) if state.created_by_id else None
+    await audit.record(
+        event,
+        actor=user if status is TransferStatus.DONE else None,
+        meta=RequestMeta(),
+        organization_id=state.organization_id,
+        target=("ContactImport", state.id),
+        after={name: getattr(state, name) for name in ("total_rows", *COUNTERS)},
+    )
 
 
-async def _chunk(import_id: int, records: _Records) -> bool:
-    """One chunk in one transaction; True when the import is over."""
-    async with unit_of_work():
-        state = await _locked_unfinished(import_id)
-        if state is None:
-            return True
-        fields = ["status", *COUNTERS, "updated_at"]
-        if state.status is TransferStatus.PENDING:
-            state.status, state.started_at = TransferStatus.RUNNING, now()
-            fields.append("started_at")
-        start = state.processed_rows
-        cells = records.take(start, CHUNK_ROWS)
-        writer = await ChunkWriter.for_import(state)
-        rows = writer.parse([(start + offset + 1, row) for offset, row in enumerate(cells)])
-        await writer.write(rows)
-        state.processed_rows += len(cells)
-        for name, value in writer.counts.items():
-            setattr(state, name, getattr(state, name) + value)
-        done = not cells or state.processed_rows >= state.total_rows
-        if done:
-            state.status, state.finished_at = TransferStatus.DONE, now()
-            fields.append("finished_at")
-        await state.save(update_fields=fields)
-        if writer.touched:
-            await suggestions.refresh_suggestions(state.organization_id, sorted(writer.touched))
-        if done:
-            await audit.record(
-                "contact.import.finished",
-                actor=writer.user,
-                meta=RequestMeta(),
-                organization_id=state.organization_id,
-                target=("ContactImport", state.id),
-                after={name: getattr(state, name) for name in ("total_rows", *COUNTERS)},
-            )
-    return done
-
-
-async def _give_up(import_id: int) -> None:
-    async with unit_of_work():
-        state = await _locked_unfinished(import_id)
-        if state is None:
-            return
-        state.status, state.finished_at, state.failure = TransferStatus.FAILED, now(), FAILURE
-        await state.save(update_fields=["status", "finished_at", "failure", "updated_at"])
-        await audit.record(
-            "contact.import.failed",
-            actor=None,
-            meta=RequestMeta(),
-            organization_id=state.organization_id,
-            target=("ContactImport", state.id),
-            after={name: getattr(state, name) for name in ("total_rows", *COUNTERS)},
-        )
-
-
-on_give_up(JOB, _give_up)
+register(
+    BulkOperationKind.CONTACT_IMPORT,
+    Action(
+        record_type=RECORD_TYPE,
+        permission=Permission.CONTACTS_IMPORT_EXPORT,
+        apply=_import_chunk,
+        finish=_import_finished,
+        in_order=True,
+    ),
+)

@@ -45,6 +45,9 @@ from resolvers.transfers.import_records import ChunkRecords
 from resolvers.transfers.import_rows import ImportRow, RowProblem, parse_row
 
 COUNTERS = ("processed_rows", "created_count", "updated_count", "error_count", "skipped_count")
+# What became of a row (its bulk-operation item's reason code; the status follows it).
+CREATED, UPDATED, UNCHANGED = "CREATED", "UPDATED", "UNCHANGED"
+EXISTING, BLANK = "EXISTING", "BLANK"  # skipped: matched in SKIP mode; a blank row
 
 
 class ChunkWriter(ChunkRecords):
@@ -82,6 +85,9 @@ class ChunkWriter(ChunkRecords):
         self.changed_answers: dict[int, CustomFieldAnswer] = {}
         self.declared = {ConsentChannel(k): v for k, v in (state.consent or {}).items()}
         self.counts = dict.fromkeys(COUNTERS[1:], 0)
+        # Row number -> CREATED, UPDATED, UNCHANGED, EXISTING, BLANK, or the first
+        # problem's code (the row is not imported).
+        self.outcomes: dict[int, str] = {}
         self.touched: set[int] = set()
         self.palette: dict[str, int] = {}
         self.groups: dict[str, Group] | None = None
@@ -135,8 +141,10 @@ class ChunkWriter(ChunkRecords):
         for row in rows:
             if row.blank:
                 self.counts["skipped_count"] += 1
+                self.outcomes[row.number] = BLANK
             elif row.problems or not await self._write_row(row):
                 self.counts["error_count"] += 1
+                self.outcomes[row.number] = row.problems[0].code.value
                 self._errors(row)
         await self._save_contacts()
         await GroupMember.bulk_create(self.new_memberships)
@@ -229,15 +237,16 @@ class ChunkWriter(ChunkRecords):
             if not self._has_organization_name(row, None):
                 return False
             await self._create(row)
-            self.counts["created_count"] += 1
+            outcome = CREATED
         elif self.mode is OnExisting.SKIP:
-            self.counts["skipped_count"] += 1
+            outcome = EXISTING
         elif not self._has_organization_name(row, match):
             return False
-        elif await self._update(match, row):
-            self.counts["updated_count"] += 1
         else:
-            self.counts["skipped_count"] += 1
+            outcome = UPDATED if await self._update(match, row) else UNCHANGED
+        counter = {CREATED: "created_count", UPDATED: "updated_count"}.get(outcome)
+        self.counts[counter or "skipped_count"] += 1
+        self.outcomes[row.number] = outcome
         return True
 
     def _has_organization_name(self, row: ImportRow, contact: Contact | None) -> bool:

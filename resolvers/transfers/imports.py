@@ -1,8 +1,8 @@
 """Asking for a CSV contact import: every check that can be made on the file itself runs
 before anything is written — reading and decoding it (`import_file`), mapping its columns
-(`import_mapping`), the consent declared — then the import is recorded and its job
-deferred. Reading an import's progress and row errors lives here too; the rows themselves
-are handled by `import_job`.
+(`import_mapping`), the consent declared — then the import is recorded with its bulk
+operation (`import_job.launch`). Reading an import's progress and row errors lives here
+too; the rows themselves are handled by `import_job`.
 """
 
 from __future__ import annotations
@@ -35,7 +35,6 @@ from resolvers.transfers.import_file import (
 )
 from resolvers.transfers.import_mapping import ColumnChoice, Mapping, resolve_mapping
 
-JOB = "import_contacts"
 CONSENT_SOURCE = "import"
 FILENAME_MAX_LENGTH = 255
 FILE_KIND = "contact-imports"  # the files' folder in storage
@@ -108,7 +107,9 @@ async def request_import(
     settings: Settings,
 ) -> ContactImport:
     """Checks the file and the options (all problems at once), then records the import and
-    defers its job. Nothing is written when anything is wrong."""
+    queues its bulk operation. Nothing is written when anything is wrong."""
+    from resolvers.transfers import import_job  # it imports this module's constants
+
     errors = ErrorCollector()
     declared = check_consent(consent, errors)
     data = await read_upload(upload, errors, settings.import_max_bytes)
@@ -140,7 +141,7 @@ async def request_import(
     # Stored before the row is written, deleted again if the row is not: a row never
     # names a missing file.
     stored = current_storage().stored(file_key, parsed.text.encode("utf-8"))
-    async with stored, unit_of_work() as uow:
+    async with stored, unit_of_work():
         contact_import = await ContactImport.create(
             organization_id=actor.organization_id,
             created_by=actor.user,
@@ -151,7 +152,6 @@ async def request_import(
             on_existing=on_existing,
             total_rows=parsed.total_rows,
         )
-        await uow.defer(JOB, contact_import.id)
         await audit.record(
             "contact.import",
             actor=actor.user,
@@ -167,6 +167,7 @@ async def request_import(
                 "consent": declared,
             },
         )
+        await import_job.launch(actor, contact_import)
     return contact_import
 
 

@@ -16,6 +16,7 @@ from models.transfers import ContactExport
 from resolvers.common.errors import BadUserInput, NotFound
 from resolvers.common.permissions import Permission
 from resolvers.transfers import export_downloads, exports
+from schema.bulk import BulkOperationType
 from schema.contact_filters import ContactFilterInput, contact_filter
 from schema.identity import UserType
 from schema.payloads import Payload
@@ -35,6 +36,17 @@ class ContactExportType(Node):
     @strawberry.field(description="Who asked for it; null if their login was deleted.")
     async def created_by(self) -> UserType | None:
         return await related(self, "created_by")
+
+    @strawberry.field(
+        **describe(
+            "The bulk operation building the file, one part per chunk: follow it with "
+            "`bulkOperationProgress`, stop it with `bulkOperationCancel`. Null until the "
+            "build starts, and for exports built before exports used the engine.",
+            requires(Permission.CONTACTS_IMPORT_EXPORT, also=Permission.BULK_RUN),
+        )
+    )
+    async def operation(self) -> BulkOperationType | None:
+        return await related(self, "operation")
 
     @strawberry.field(description="Why it FAILED, in the reader's language; empty otherwise.")
     def failure(self, info: strawberry.Info) -> str:

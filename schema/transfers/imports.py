@@ -19,6 +19,7 @@ from resolvers.contacts.consent import ImpliedBasis
 from resolvers.transfers import import_file, import_mapping, imports
 from resolvers.transfers.csv_columns import ContactColumn
 from schema import ids
+from schema.bulk import BulkOperationType
 from schema.contact_consent import ConsentChannelEnum, ConsentStatusEnum, ImpliedBasisEnum
 from schema.errors import UserErrorCodeEnum
 from schema.identity import UserType
@@ -98,6 +99,17 @@ class ContactImportType(Node):
     @strawberry.field(description="The staff member who asked for it.")
     async def created_by(self) -> UserType | None:
         return await related(self, "created_by")
+
+    @strawberry.field(
+        **describe(
+            "The bulk operation running it, one chunk of rows at a time (its records are "
+            "the row numbers): follow it with `bulkOperationProgress`, stop it with "
+            "`bulkOperationCancel`. Null for imports run before imports used the engine.",
+            requires(Permission.CONTACTS_IMPORT_EXPORT, also=Permission.BULK_RUN),
+        )
+    )
+    async def operation(self) -> BulkOperationType | None:
+        return await related(self, "operation")
 
     @strawberry.field(description="How the file's columns were read.")
     def columns(self) -> list[ContactImportColumn]:

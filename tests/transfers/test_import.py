@@ -15,10 +15,12 @@ from models.groups import Group, GroupMember
 from models.identity import Locale
 from models.tasks import Task, TaskStatus
 from models.transfers import ContactImport, ContactImportRowError
+from resolvers.bulk import chunks
 from resolvers.common.tasks import enqueue_task, job_id
 from resolvers.common.time import now
 from resolvers.custom_fields.answers import stored_answer
 from resolvers.transfers import import_job
+from resolvers.transfers.import_writer import ChunkWriter
 from schema import ids
 from tests.contacts.contact_flows import LIST as CONTACTS
 from tests.contacts.contact_flows import names
@@ -390,30 +392,28 @@ async def test_a_job_run_twice_or_killed_between_chunks_imports_once(
     )
     result = await upload(api, world.admin, world, csv)
     import_id = ids.decode(result.ok("contactsImport")["contactImport"]["id"])[1]
-    # A worker that dies during the second chunk: the first committed, the rest did not.
-    calls = 0
-    real_chunk = import_job._chunk
+    operation_id = (await ContactImport.get(id=import_id)).operation_id
+    # Imports run on the bulk engine: a worker that dies during the second chunk. The
+    # first committed, the second did not.
+    await chunks.run_chunk(operation_id, 1)
+    real_write = ChunkWriter.write
 
-    async def dying_chunk(*args):
-        nonlocal calls
-        calls += 1
-        if calls == 2:
-            raise RuntimeError("worker killed")
-        return await real_chunk(*args)
+    async def dying_write(*args):
+        raise RuntimeError("worker killed")
 
-    monkeypatch.setattr(import_job, "_chunk", dying_chunk)
+    monkeypatch.setattr(ChunkWriter, "write", dying_write)
     with pytest.raises(RuntimeError):
-        await import_job.run_import(import_id)
+        await chunks.run_chunk(operation_id, 2)
     state = await ContactImport.get(id=import_id)
     assert (state.processed_rows, state.created_count) == (3, 3)
     assert await Contact.filter(organization=world.organization).count() == 3
-    monkeypatch.setattr(import_job, "_chunk", real_chunk)
-    await run_worker(settings)  # the task, run again: it resumes after the first chunk
-    # And the same task once more, as a re-enqueue would: nothing left to do.
-    task = await Task.get(function="import_contacts")
-    await Task.filter(id=task.id).update(status=TaskStatus.PENDING)
-    await queue.forget_result(job_id(task))
-    await enqueue_task(task)
+    monkeypatch.setattr(ChunkWriter, "write", real_write)
+    await run_worker(settings)  # the tasks, run again: they resume after the first chunk
+    # And every task once more, as a re-enqueue would: nothing left to do.
+    for task in await Task.filter(function="bulk_chunk"):
+        await Task.filter(id=task.id).update(status=TaskStatus.PENDING)
+        await queue.forget_result(job_id(task))
+        await enqueue_task(task)
     await run_worker(settings)
     state = await ContactImport.get(id=import_id)
     assert (state.status, state.processed_rows, state.created_count) == ("DONE", 10, 7)
@@ -430,8 +430,8 @@ async def test_a_job_run_twice_or_killed_between_chunks_imports_once(
 
 
 async def test_a_long_import_continues_in_a_fresh_task(api, world, settings, monkeypatch):
+    # One bulk_chunk task per chunk of rows, each queued by the one before (row order).
     monkeypatch.setattr(import_job, "CHUNK_ROWS", 2)
-    monkeypatch.setattr(import_job, "run_budget_seconds", lambda: 0)
     csv = "Email\n" + "".join(f"p{i}@example.test\n" for i in range(5))
     result = await upload(api, world.admin, world, csv)
     await run_worker(settings)
@@ -439,14 +439,15 @@ async def test_a_long_import_continues_in_a_fresh_task(api, world, settings, mon
         id=ids.decode(result.ok("contactsImport")["contactImport"]["id"])[1]
     )
     assert (state.status, state.created_count) == ("DONE", 5)
-    assert await Task.filter(function="import_contacts").count() == 3
+    tasks = await Task.filter(function="bulk_chunk").order_by("id")
+    assert [t.args for t in tasks] == [[state.operation_id, n] for n in (1, 2, 3)]
 
 
 async def test_an_import_given_up_is_failed(api, world, settings, monkeypatch):
     async def broken(*args):
         raise RuntimeError("database on fire")
 
-    monkeypatch.setattr(import_job, "_chunk", broken)
+    monkeypatch.setattr(ChunkWriter, "write", broken)
     monkeypatch.setattr(settings, "job_max_tries", 1)
     result = await upload(api, world.admin, world, "Email\na@example.test\n")
     await run_worker(settings)
@@ -728,8 +729,9 @@ async def test_a_chunk_writes_set_based_whatever_its_rows(api, world, settings):
         csv = "First name,Last name,Email,Groups,note\n" + "".join(rows)
         result = await upload(api, world.admin, world, csv, consent=consent)
         import_id = ids.decode(result.ok("contactsImport")["contactImport"]["id"])[1]
+        operation_id = (await ContactImport.get(id=import_id)).operation_id
         with count_statements() as statements:
-            await import_job.run_import(import_id)
+            await chunks.run_chunk(operation_id, 1)  # the one chunk of the file
         state = await ContactImport.get(id=import_id)
         assert (state.status, state.error_count) == ("DONE", 1)
         # The repeated row asks for nothing its contact (new in this chunk) lacks: skipped.

@@ -1,0 +1,267 @@
+"""Contact imports run on the bulk-operation engine: the import's operation is exposed
+(`ContactImport.operation`), its items are the file's rows with their outcome, its chunks
+run in row order as `bulk_chunk` jobs, exactly once, and it can be followed
+(`bulkOperationProgress`, or polling) and canceled (`bulkOperationCancel`)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from carnet import queue
+from carnet.statements import count_statements
+from models.audit import AuditEvent
+from models.bulk import BulkChunkState, BulkOperationChunk
+from models.contacts import Contact
+from models.groups import GroupMember
+from models.tasks import Task, TaskStatus
+from models.transfers import ContactImport, ContactImportRowError
+from resolvers.bulk import chunks
+from resolvers.common.actor import RequestMeta
+from resolvers.common.tasks import enqueue_task, job_id
+from resolvers.identity.sessions import authenticate
+from resolvers.transfers import import_job
+from resolvers.transfers.import_writer import ChunkWriter
+from schema import build_schema, ids
+from schema.context import Context
+from tests.support.worker import run_worker
+from tests.transfers.test_import import upload
+
+OPERATION = """operation { id kind state recordType total processed succeeded skipped
+  failed canceledAt finishedAt }"""
+READ = f"""query($id: ID!) {{ contactImport(id: $id) {{
+  id status processedRows createdCount updatedCount skippedCount errorCount failure
+  {OPERATION} }} }}"""
+RESULTS = """query($id: ID!, $status: BulkOperationResultStatus) { bulkOperation(id: $id) {
+  results(status: $status, first: 50) { totalCount
+    edges { node { recordId status reasonCode message } } } } }"""
+CANCEL = """mutation($id: ID!) { bulkOperationCancel(input: {id: $id}) {
+  operation { id state } errors { code field message } } }"""
+PROGRESS = """subscription($id: ID!) { bulkOperationProgress(id: $id) {
+  state total processed succeeded skipped failed finished } }"""
+
+
+async def started(api, world, csv: str, member=None) -> tuple[int, int, str]:
+    """Uploads: (import pk, operation pk, import global id)."""
+    result = await upload(api, member or world.admin, world, csv)
+    gid = result.ok("contactsImport")["contactImport"]["id"]
+    state = await ContactImport.get(id=ids.decode(gid)[1])
+    return state.id, state.operation_id, gid
+
+
+async def read(api, member, gid: str, **headers) -> dict:
+    result = await api.as_(member).execute(READ, {"id": gid}, **headers)
+    assert not result.errors, result.errors
+    return result.data["contactImport"]
+
+
+async def test_rows_are_the_operations_records_with_their_outcome(
+    api, world, settings, monkeypatch
+):
+    monkeypatch.setattr(import_job, "CHUNK_ROWS", 2)
+    await Contact.create(
+        organization=world.organization, first_name="Old", last_name="", email="a@example.test",
+        sort_name="old",
+    )
+    csv = (
+        "First name,Email\n"
+        "Ann,a@example.test\n"  # Old has a first name already (FILL_BLANKS): UNCHANGED
+        "Bea,b@example.test\n"  # CREATED
+        ",\n"  # BLANK
+        "Cat,not-an-email\n"  # INVALID_EMAIL
+        "Bea again,b@example.test\n"  # matches row 2's new contact: UNCHANGED
+    )
+    import_id, operation_id, gid = await started(api, world, csv)
+    before = await read(api, world.admin, gid)
+    assert before["status"] == "PENDING"
+    assert before["operation"]["kind"] == "CONTACT_IMPORT"
+    assert before["operation"]["recordType"] == "import_row"
+    assert (before["operation"]["state"], before["operation"]["total"]) == ("CREATED", 5)
+    await run_worker(settings)
+    done = await read(api, world.admin, gid)
+    assert (done["status"], done["processedRows"], done["createdCount"]) == ("DONE", 5, 1)
+    assert (done["skippedCount"], done["errorCount"]) == (3, 1)
+    operation = done["operation"]
+    assert (operation["state"], operation["processed"], operation["succeeded"]) == (
+        "COMPLETED",
+        5,
+        1,
+    )
+    assert (operation["skipped"], operation["failed"]) == (3, 1)
+    results = await api.as_(world.admin).execute(RESULTS, {"id": operation["id"]})
+    edges = results.data["bulkOperation"]["results"]["edges"]
+    assert [(ids.decode(e["node"]["recordId"]), e["node"]["status"], e["node"]["reasonCode"])
+            for e in edges] == [
+        (("ContactImportRow", 1), "SKIPPED", "UNCHANGED"),
+        (("ContactImportRow", 2), "SUCCEEDED", "CREATED"),
+        (("ContactImportRow", 3), "SKIPPED", "BLANK"),
+        (("ContactImportRow", 4), "FAILED", "INVALID_EMAIL"),
+        (("ContactImportRow", 5), "SKIPPED", "UNCHANGED"),
+    ]
+    french = await api.as_(world.admin).execute(
+        RESULTS, {"id": operation["id"], "status": "FAILED"}, **{"accept-language": "fr"}
+    )
+    [failed] = french.data["bulkOperation"]["results"]["edges"]
+    assert failed["node"]["message"].startswith("Cette ligne n’a pas été importée")
+    assert await ContactImportRowError.filter(contact_import_id=import_id).count() == 1
+    # Chunks ran in row order, each queued by the one before.
+    tasks = await Task.filter(function="bulk_chunk").order_by("id")
+    assert [t.args for t in tasks] == [[operation_id, n] for n in (1, 2, 3)]
+
+
+async def test_every_chunk_job_run_twice_imports_each_row_once(
+    api, world, settings, monkeypatch
+):
+    monkeypatch.setattr(import_job, "CHUNK_ROWS", 4)
+    csv = "First name,Email,Groups\n" + "".join(
+        f"P{i},p{i % 9}@example.test,G{i % 2}\n" for i in range(14)
+    )
+    import_id, operation_id, gid = await started(api, world, csv)
+    await run_worker(settings)
+    tasks = await Task.filter(function="bulk_chunk").order_by("id")
+    assert len(tasks) == 4
+    # Every chunk's job queued twice more and run, as a retry or a re-enqueue would.
+    for task in tasks:
+        await enqueue_task(await Task.create(function="bulk_chunk", args=task.args))
+        await Task.filter(id=task.id).update(status=TaskStatus.PENDING)
+        await queue.forget_result(job_id(task))
+        await enqueue_task(task)
+    await run_worker(settings)
+    assert await Task.filter(function="bulk_chunk", status=TaskStatus.DONE).count() == 8
+    done = await read(api, world.admin, gid)
+    assert (done["status"], done["processedRows"], done["createdCount"]) == ("DONE", 14, 9)
+    assert done["updatedCount"] + done["skippedCount"] == 5
+    assert (done["operation"]["processed"], done["operation"]["skipped"]) == (
+        14,
+        done["skippedCount"],
+    )
+    assert done["operation"]["succeeded"] == done["createdCount"] + done["updatedCount"]
+    assert await Contact.filter(organization=world.organization).count() == 9
+    # p0..p8 in the group of their first row; p0..p4 come back in another one (i + 9).
+    assert await GroupMember.all().count() == 9 + 5
+    assert await AuditEvent.filter(action="contact.create").count() == 9
+    assert await AuditEvent.filter(action="contact.import.finished").count() == 1
+    assert await AuditEvent.filter(action="bulk_operation.complete").count() == 1
+
+
+async def test_cancel_mid_import_keeps_the_rows_before_and_skips_the_rest(
+    api, world, settings, monkeypatch
+):
+    monkeypatch.setattr(import_job, "CHUNK_ROWS", 2)
+    csv = "Email\n" + "".join(f"p{i}@example.test\n" for i in range(7))
+    import_id, operation_id, gid = await started(api, world, csv)
+    await chunks.run_chunk(operation_id, 1)  # the first chunk ran before the cancel
+    running = await read(api, world.admin, gid)
+    assert (running["status"], running["processedRows"]) == ("RUNNING", 2)
+    assert running["operation"]["state"] == "RUNNING"
+    operation_gid = running["operation"]["id"]
+    # The import's own permission is needed besides bulk.run: an agent has only bulk.run.
+    refused = await api.as_(world.agent).execute(CANCEL, {"id": operation_gid})
+    assert refused.error_codes == ["FORBIDDEN"]
+    outsider = await api.as_(world.outsider).execute(CANCEL, {"id": operation_gid})
+    assert "NOT_FOUND" in outsider.error_codes + outsider.payload_codes("bulkOperationCancel")
+    canceled = await api.as_(world.admin).execute(CANCEL, {"id": operation_gid})
+    assert canceled.ok("bulkOperationCancel")["operation"]["state"] == "CANCELED"
+    await run_worker(settings)
+    done = await read(api, world.admin, gid, **{"accept-language": "fr"})
+    # The rows canceled were never read: the operation counts them (SKIPPED), the import not.
+    assert (done["status"], done["processedRows"], done["createdCount"]) == ("FAILED", 2, 2)
+    assert done["failure"].startswith("L’importation a été annulée")
+    operation = done["operation"]
+    assert (operation["state"], operation["processed"], operation["succeeded"]) == (
+        "CANCELED",
+        7,
+        2,
+    )
+    assert operation["skipped"] == 5 and operation["finishedAt"]
+    assert await Contact.filter(organization=world.organization).count() == 2
+    assert await AuditEvent.filter(action="contact.import.canceled").count() == 1
+    again = await api.as_(world.admin).execute(CANCEL, {"id": operation_gid})
+    assert again.payload_codes("bulkOperationCancel") == ["ALREADY_FINISHED"]
+
+
+async def test_a_chunk_given_up_fails_the_import_and_the_chunks_after_it(
+    api, world, settings, monkeypatch
+):
+    monkeypatch.setattr(import_job, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(settings, "job_max_tries", 1)
+    csv = "Email\n" + "".join(f"p{i}@example.test\n" for i in range(6))
+    import_id, operation_id, gid = await started(api, world, csv)
+    await chunks.run_chunk(operation_id, 1)
+    real_write = ChunkWriter.write
+
+    async def broken(*args):
+        raise RuntimeError("database on fire")
+
+    monkeypatch.setattr(ChunkWriter, "write", broken)
+    await run_worker(settings)
+    monkeypatch.setattr(ChunkWriter, "write", real_write)
+    done = await read(api, world.admin, gid)
+    assert (done["status"], done["createdCount"]) == ("FAILED", 2)
+    assert done["failure"].startswith("The import stopped after repeated errors")
+    assert (done["operation"]["state"], done["operation"]["failed"]) == ("FAILED", 4)
+    states = await BulkOperationChunk.filter(operation_id=operation_id).order_by("number")
+    assert [c.state for c in states] == [
+        BulkChunkState.DONE,
+        BulkChunkState.FAILED,
+        BulkChunkState.FAILED,
+    ]
+    assert await AuditEvent.filter(action="contact.import.failed").count() == 1
+
+
+async def test_progress_is_followed_by_subscription_and_polling(
+    api, world, settings, monkeypatch
+):
+    monkeypatch.setattr(import_job, "CHUNK_ROWS", 3)
+    csv = "Email\n" + "".join(f"p{i}@example.test\n" for i in range(7))
+    import_id, operation_id, gid = await started(api, world, csv)
+    operation_gid = (await read(api, world.admin, gid))["operation"]["id"]
+    context = Context(settings=settings, meta=RequestMeta(request_id="ws-test"))
+    session = await authenticate(world.admin.token)
+    context.session, context.user = session, session.user
+    stream = await build_schema(settings).subscribe(
+        PROGRESS, variable_values={"id": operation_gid}, context_value=context
+    )
+    seen = []
+    try:
+        first = await asyncio.wait_for(anext(stream), 10)
+        seen.append(first.data["bulkOperationProgress"])
+        for number in (1, 2, 3):
+            await chunks.run_chunk(operation_id, number)  # publishes after its commit
+            event = await asyncio.wait_for(anext(stream), 10)
+            seen.append(event.data["bulkOperationProgress"])
+            polled = await read(api, world.admin, gid)
+            assert polled["operation"]["processed"] == polled["processedRows"]
+    finally:
+        await stream.aclose()
+    assert [(s["state"], s["processed"], s["finished"]) for s in seen] == [
+        ("CREATED", 0, False),
+        ("RUNNING", 3, False),
+        ("RUNNING", 6, False),
+        ("COMPLETED", 7, True),
+    ]
+    assert (await ContactImport.get(id=import_id)).status == "DONE"
+
+
+async def test_the_operation_needs_bulk_run_besides_imports(api, world, settings):
+    import_id, operation_id, gid = await started(api, world, "Email\na@example.test\n")
+    await run_worker(settings)
+    # Reading the import itself needs contacts.import_export only.
+    query = "query($id: ID!) { contactImport(id: $id) { id status operation { id } } }"
+    admin = await api.as_(world.admin).execute(query, {"id": gid})
+    assert admin.data["contactImport"]["operation"]["id"] == ids.encode(
+        "BulkOperation", operation_id
+    )
+    outsider = await api.as_(world.outsider).execute(query, {"id": gid})
+    assert "NOT_FOUND" in outsider.error_codes or outsider.data["contactImport"] is None
+
+
+async def test_starting_an_import_costs_statements_independent_of_its_rows(
+    api, world, settings
+):
+    counts = []
+    for rows in (3, 300):
+        csv = "Email\n" + "".join(f"p{i}@example.test\n" for i in range(rows))
+        with count_statements() as statements:
+            await started(api, world, csv)
+        counts.append(len(statements))
+    assert counts[0] == counts[1], counts

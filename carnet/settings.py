@@ -116,6 +116,10 @@ class Settings(BaseSettings):
 
     # Records a bulk operation's chunk (one job, one transaction) takes on.
     bulk_chunk_size: int = Field(default=500, ge=1, le=10_000)
+    # Targets up to this size are frozen in the request that starts the operation (a few
+    # statements, tens of milliseconds); larger ones in the operation's first job, so the
+    # request returns at once whatever the target's size.
+    bulk_freeze_in_request_max: int = Field(default=10_000, ge=0)
 
     job_timeout_seconds: int = 60
     job_max_tries: int = 4

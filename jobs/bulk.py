@@ -1,9 +1,10 @@
-"""Bulk operation jobs: one per chunk. The action modules are imported here so that the
-registry is full in the worker (resolvers.bulk.actions)."""
+"""Bulk operation jobs: one per chunk, and one freezing a large target first. The action
+modules are imported here so that the registry is full in the worker
+(resolvers.bulk.actions)."""
 
 from __future__ import annotations
 
-from resolvers.bulk import chunks
+from resolvers.bulk import chunks, freezing
 from resolvers.colours import bulk as colour_actions
 from resolvers.common.tasks import run_job
 from resolvers.contacts import bulk_actions as contact_actions
@@ -26,3 +27,9 @@ async def bulk_chunk(ctx: dict, task_id: int) -> None:
     # The chunk commits its results with its DONE state, so a retry or a second run of the
     # same task finds it done; the last try marks it FAILED (chunks.fail_chunk).
     await run_job(ctx, task_id, chunks.run_chunk)
+
+
+async def bulk_freeze(ctx: dict, task_id: int) -> None:
+    # A large target's first job: freezes it and queues the chunks, in one transaction
+    # (run again, it finds the target frozen); the last try marks the operation FAILED.
+    await run_job(ctx, task_id, freezing.run_freeze)

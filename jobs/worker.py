@@ -17,7 +17,7 @@ from carnet.db import tortoise_config
 from carnet.job_runs import observed
 from carnet.settings import Settings, configure, current_settings
 from jobs.accounts import send_account_invitation
-from jobs.bulk import bulk_chunk
+from jobs.bulk import bulk_chunk, bulk_freeze
 from jobs.maintenance import purge_outbox, purge_sign_in_attempts, sweep_tasks
 from jobs.messaging import send_email
 from jobs.staff import apply_scheduled_deactivations, send_invitation
@@ -104,6 +104,7 @@ class WorkerSettings:
             import_contacts,
             send_account_invitation,
             bulk_chunk,
+            bulk_freeze,
             send_team_invitation,
         )
     ]

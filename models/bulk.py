@@ -63,6 +63,9 @@ class BulkOperation(TimestampedModel):
     )
     params = fields.JSONField(default=dict)  # the action's arguments
     target = fields.JSONField(default=dict)  # how the target was given, for display
+    # A large target's selection (its statement and parameters), kept from the request
+    # that started the operation until its first job freezes it; null once frozen.
+    target_query = fields.JSONField(null=True)
     # Counters, moved in each chunk's transaction: processed = succeeded + skipped + failed.
     total = fields.IntField(default=0)
     processed = fields.IntField(default=0)

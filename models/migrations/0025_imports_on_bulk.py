@@ -1,6 +1,9 @@
-"""A contact import runs on the bulk-operation engine: it points to its operation."""
+"""A contact import runs on the bulk-operation engine: it points to its operation. A bulk
+operation keeps its large target's selection until its first job freezes it."""
 
 from tortoise import migrations
+import functools
+from json import dumps, loads
 from tortoise.migrations import operations as ops
 from tortoise import fields
 from tortoise.fields.base import OnDelete
@@ -11,6 +14,11 @@ class Migration(migrations.Migration):
     initial = False
 
     operations = [
+        ops.AddField(
+            model_name='BulkOperation',
+            name='target_query',
+            field=fields.JSONField(null=True, encoder=functools.partial(dumps, separators=(',', ':')), decoder=loads),
+        ),
         ops.AddField(
             model_name='ContactImport',
             name='operation',

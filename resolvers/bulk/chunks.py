@@ -169,7 +169,7 @@ async def _record(
     await BulkOperation.filter(id=chunk.operation_id, state=BulkOperationState.CREATED).update(
         state=BulkOperationState.RUNNING, started_at=moment
     )
-    return await _settle(chunk.operation_id, moment)
+    return await settle(chunk.operation_id, moment)
 
 
 async def write_results(
@@ -211,7 +211,7 @@ async def write_results(
         )
 
 
-async def _settle(operation_id: int, moment: datetime) -> BulkOperation:
+async def settle(operation_id: int, moment: datetime) -> BulkOperation:
     """The operation, ended if no chunk is left PENDING (run holding its row's lock, so of
     two last chunks committing at once, the second sees the first's)."""
     operation = await BulkOperation.get(id=operation_id)

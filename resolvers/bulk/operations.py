@@ -24,10 +24,11 @@ from resolvers.common.errors import FieldPath, Forbidden, NotFound, UserErrorCod
 from resolvers.common.locks import locked_row
 from resolvers.common.pagination import Page, paginate
 from resolvers.common.permissions import Permission
-from resolvers.common.tasks import unit_of_work
+from resolvers.common.tasks import current_unit_of_work, unit_of_work
 from resolvers.common.time import now
 
 JOB = "bulk_chunk"
+FREEZE_JOB = "bulk_freeze"  # a large target's first job (resolvers.bulk.freezing)
 
 
 def counts(operation: BulkOperation) -> dict[str, int]:
@@ -51,15 +52,24 @@ async def start(
     undo_of_id: int | None = None,
 ) -> BulkOperation:
     """A new operation of `kind` on the records `records` selects now; EMPTY_TARGET (and
-    nothing written) when it selects none. Call it inside the caller's unit of work."""
+    nothing written) when it selects none. A target larger than
+    `bulk_freeze_in_request_max` is frozen by the operation's first job (`FREEZE_JOB`):
+    the request costs the same few statements whatever the target's size. Call it inside
+    the caller's unit of work."""
     action = action_for(kind)
     if not (actor.can(Permission.BULK_RUN) and actor.can(action.permission)):
         raise Forbidden()
     async with unit_of_work():
         operation = await launch(
-            actor, kind, records, target=target, params=params, undo_of_id=undo_of_id
+            actor,
+            kind,
+            records,
+            target=target,
+            params=params,
+            undo_of_id=undo_of_id,
+            freeze_later_if_large=True,
         )
-        if operation.total == 0:
+        if operation.total == 0 and operation.target_query is None:
             raise UserErrors.single(
                 UserErrorCode.EMPTY_TARGET, target_field, N_("No record matches: nothing to do.")
             )
@@ -76,6 +86,7 @@ async def launch(
     order: tuple[str, ...] = ("id",),
     undo_of_id: int | None = None,
     chunk_size: int | None = None,
+    freeze_later_if_large: bool = False,
 ) -> BulkOperation:
     """Freezes, cuts and queues the operation, with no permission check and whatever the
     target's size (an empty one has no chunk: its caller ends it). For work the engine runs
@@ -84,7 +95,7 @@ async def launch(
     that runs `in_order` has its first chunk queued only (each queues the next).
     Inside the caller's unit of work."""
     action = action_for(kind)
-    async with unit_of_work() as uow:
+    async with unit_of_work():
         operation = await BulkOperation.create(
             organization_id=actor.organization_id,
             kind=kind,
@@ -94,23 +105,55 @@ async def launch(
             started_by=actor.user,
             undo_of_id=undo_of_id,
         )
-        operation.total = await targets.freeze(operation, records, order)
-        if operation.total == 0:
-            return operation
-        size = chunk_size or current_settings().bulk_chunk_size
-        chunks = await targets.cut(operation, size)
-        await BulkOperation.filter(id=operation.id).update(total=operation.total)
-        for number in range(1, (1 if action.in_order else chunks) + 1):
-            await uow.defer(JOB, operation.id, number)
+        later = freeze_later_if_large and await _freeze_later(operation, records, order)
+        if not later:
+            operation.total = await targets.freeze(operation, records, order)
+            if operation.total == 0:
+                return operation
+            await queue_chunks(operation, chunk_size)
         await audit.record(
             "bulk_operation.start",
             actor=actor.user,
             meta=actor.meta,
             organization_id=actor.organization_id,
             target=("BulkOperation", operation.id),
-            after={"kind": kind, "total": operation.total, "target": target, "params": params},
+            after={
+                "kind": kind,
+                "total": None if later else operation.total,  # frozen later: not known yet
+                "target": target,
+                "params": params,
+            },
         )
     return operation
+
+
+async def _freeze_later(
+    operation: BulkOperation, records: QuerySet | targets.Numbered, order: tuple[str, ...]
+) -> bool:
+    """Keeps a large target's selection on the operation and queues the job that freezes
+    it; False (freeze now) for a small one."""
+    if not isinstance(records, QuerySet):
+        return False
+    if not await targets.more_than(records, current_settings().bulk_freeze_in_request_max):
+        return False
+    stored = targets.statement(records, order)
+    if stored is None:
+        return False
+    operation.target_query = stored
+    await BulkOperation.filter(id=operation.id).update(target_query=stored)
+    await current_unit_of_work().defer(FREEZE_JOB, operation.id)
+    return True
+
+
+async def queue_chunks(operation: BulkOperation, chunk_size: int | None = None) -> None:
+    """Cuts the frozen items into chunks and queues their jobs (only the first for an
+    action run in order: each queues the next)."""
+    size = chunk_size or current_settings().bulk_chunk_size
+    chunks = await targets.cut(operation, size)
+    await BulkOperation.filter(id=operation.id).update(total=operation.total)
+    first_only = action_for(operation.kind).in_order
+    for number in range(1, (1 if first_only else chunks) + 1):
+        await current_unit_of_work().defer(JOB, operation.id, number)
 
 
 async def cancel(actor: Actor, operation_id: int | None) -> BulkOperation:

@@ -70,8 +70,9 @@ class ProgressSnapshot:
             return True
         return self._rank() > other._rank()
 
-    def _rank(self) -> tuple[int, int, bool]:
-        return (_STAGE.get(self.state, 2), self.processed, self.ended)
+    def _rank(self) -> tuple[int, int, int, bool]:
+        # total: 0 until a large target's freeze job has frozen it, then fixed.
+        return (_STAGE.get(self.state, 2), self.total, self.processed, self.ended)
 
     def to_json(self) -> str:
         return json.dumps({**asdict(self), "state": self.state.value})

@@ -7,6 +7,10 @@ rows of an imported file) is `Numbered`: its records are the numbers 1..count.""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
 
 from tortoise.queryset import QuerySet
 
@@ -34,11 +38,17 @@ async def freeze(
 ) -> int:
     """Writes one PENDING item per distinct record `records` selects; how many it wrote.
     Positions follow `order` (columns of the records, code constants, ending with "id")."""
-    connection = current_unit_of_work().connection
     if isinstance(records, Numbered):
         return await _freeze_numbers(operation, records.count)
     columns = tuple(dict.fromkeys((*order, "id")))
     inner, params = _select_sql(records, columns)
+    return await _freeze_select(operation, inner, list(params), columns, order)
+
+
+async def _freeze_select(
+    operation: BulkOperation, inner: str, params: list, columns: tuple, order: tuple
+) -> int:
+    connection = current_unit_of_work().connection
     selected = ", ".join(f"target.{c} AS {c}" for c in columns)
     ordered = ", ".join(f"t.{c}" for c in order)
     operation_id = int(operation.id)  # an int: safe to format into the statement
@@ -54,6 +64,71 @@ async def freeze(
         f"SELECT COUNT(*) AS total FROM bulk_operation_item WHERE operation_id = {operation_id}"
     )
     return int(rows[0]["total"])
+
+
+async def more_than(records: QuerySet, limit: int) -> bool:
+    """Whether `records` selects more than `limit` rows: one statement that stops reading
+    after limit + 1 of them."""
+    connection = current_unit_of_work().connection
+    inner, params = _select_sql(records, ("id",))
+    _, rows = await connection.execute_query(
+        f"SELECT COUNT(*) AS found FROM (SELECT 1 FROM ({inner}) AS target "
+        f"LIMIT {int(limit) + 1}) AS counted",
+        list(params),
+    )
+    return int(rows[0]["found"]) > limit
+
+
+def statement(records: QuerySet, order: tuple[str, ...] = ("id",)) -> dict | None:
+    """The target's selection as JSON, for a job to freeze later (`freeze_stored`): the
+    statement the request would have run, and its parameters, as they are now (so the
+    rights and filter checked in the request are the ones frozen). None when a parameter
+    is of a type JSON does not carry here: freeze at once instead."""
+    columns = tuple(dict.fromkeys((*order, "id")))
+    inner, params = _select_sql(records, columns)
+    try:
+        values = [_to_json(value) for value in params]
+    except TypeError:
+        return None
+    return {"sql": inner, "params": values, "columns": list(columns), "order": list(order)}
+
+
+async def freeze_stored(operation: BulkOperation, stored: dict) -> int:
+    """`freeze` of a selection `statement` kept."""
+    params = [_from_json(value) for value in stored["params"]]
+    return await _freeze_select(
+        operation, stored["sql"], params, tuple(stored["columns"]), tuple(stored["order"])
+    )
+
+
+def _to_json(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float | str):
+        return value  # enums included: str and int ones are what the ORM passes
+    if isinstance(value, datetime):
+        return {"datetime": value.isoformat()}
+    if isinstance(value, date):
+        return {"date": value.isoformat()}
+    if isinstance(value, Decimal):
+        return {"decimal": str(value)}
+    if isinstance(value, UUID):
+        return {"uuid": str(value)}
+    if isinstance(value, list | tuple):
+        return {"list": [_to_json(v) for v in value]}
+    raise TypeError(type(value).__name__)
+
+
+def _from_json(value: Any) -> Any:
+    if not isinstance(value, dict):
+        return value
+    [(kind, raw)] = value.items()
+    revive = {
+        "datetime": datetime.fromisoformat,
+        "date": date.fromisoformat,
+        "decimal": Decimal,
+        "uuid": UUID,
+        "list": lambda items: [_from_json(v) for v in items],
+    }
+    return revive[kind](raw)
 
 
 async def _freeze_numbers(operation: BulkOperation, count: int) -> int:

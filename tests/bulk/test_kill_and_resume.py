@@ -24,7 +24,7 @@ from models.bulk import (
 )
 from models.contacts import Contact
 from resolvers.common.time import now
-from tests.bulk.support import COLOUR_SET, operation_row, pk
+from tests.bulk.support import COLOUR_SET, pk
 from tests.bulk.test_colour_set import a_colour, colour_input
 from tests.support.live_worker import live_worker
 
@@ -85,10 +85,9 @@ async def test_a_killed_worker_leaves_every_record_processed_exactly_once(
     started = await api.as_(world.agent).execute(
         COLOUR_SET, colour_input(world, {"search": "kill"}, gold)
     )
+    # A target this large is frozen by the operation's first job (a bulk_freeze task):
+    # its total is checked once the operation has finished.
     operation_id = pk(started.ok("contactsBulkColourSet")["operation"]["id"])
-    assert (
-        await operation_row(started.data["contactsBulkColourSet"]["operation"]["id"])
-    ).total == (CONTACTS)
     chunk_count = CONTACTS // CHUNK_SIZE
     worker_settings = settings.model_copy(update={"job_timeout_seconds": JOB_TIMEOUT_SECONDS})
     with live_worker(worker_settings, "killed") as doomed:

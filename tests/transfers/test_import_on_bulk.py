@@ -265,3 +265,31 @@ async def test_starting_an_import_costs_statements_independent_of_its_rows(
             await started(api, world, csv)
         counts.append(len(statements))
     assert counts[0] == counts[1], counts
+
+
+async def test_an_export_exposes_its_operation_too(api, world, settings):
+    await Contact.create(
+        organization=world.organization, first_name="Ann", last_name="Roy", sort_name="roy, ann"
+    )
+    started = await api.as_(world.admin).execute(
+        """mutation($o: ID!) { contactsExport(input: {organizationId: $o}) {
+          export { id operation { id } } errors { code } } }""",
+        {"o": world.org_gid},
+    )
+    export = started.ok("contactsExport")["export"]
+    assert export["operation"] is None  # the build has not started
+    await run_worker(settings)
+    query = """query($id: ID!) { contactExport(id: $id) { status rowCount
+      operation { kind state total processed succeeded } } }"""
+    done = await api.as_(world.admin).execute(query, {"id": export["id"]})
+    assert done.data["contactExport"] == {
+        "status": "DONE",
+        "rowCount": 1,
+        "operation": {
+            "kind": "CONTACT_EXPORT",
+            "state": "COMPLETED",
+            "total": 1,
+            "processed": 1,
+            "succeeded": 1,
+        },
+    }

@@ -8,6 +8,7 @@ from resolvers.colours import bulk as colour_actions
 from resolvers.common.tasks import run_job
 from resolvers.contacts import bulk_actions as contact_actions
 from resolvers.groups import bulk as group_actions
+from resolvers.messaging import deliveries as message_actions
 from resolvers.transfers import exports as export_actions
 
 # The modules that register batch actions (resolvers.bulk.actions.register), imported so
@@ -17,6 +18,7 @@ ACTION_MODULES = (
     group_actions,
     contact_actions,  # update, archive, restore, and every contact undoer
     export_actions,  # contact exports, one part of the file per chunk
+    message_actions,  # group messages: one delivery per recipient
 )
 
 

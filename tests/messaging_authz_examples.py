@@ -6,7 +6,11 @@ aliased to the field's name so that the matrix finds the answer where it looks.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from models.message_sends import Message, MessageState
 from models.messaging import MessageChannel, MessageDraft
+from resolvers.common.time import now
 from schema import ids
 from tests.support.authz import example
 from tests.support.contacts import new_contact, organization_id
@@ -85,4 +89,68 @@ example(
     "mutation($id: ID!) { messageTestSend(input: {draftId: $id}) "
     f"{{ sentTo draft {{ id }} {ERRORS} }} }}",
     a_fresh_draft,
+)
+
+
+# Sending (issue 12): messages, their deliveries and their operation.
+async def a_sendable_draft(world, caller):
+    contact = await new_contact(world.organization)
+    draft = await MessageDraft.create(
+        organization=world.organization,
+        channel=MessageChannel.INTERNAL,
+        audience={"contact_ids": [contact.id]},
+        contents={"en": {"subject": "Hello", "body": "Hi"}},
+    )
+    return {"id": ids.encode("MessageDraft", draft.id)}
+
+
+async def a_scheduled_message(world, caller):
+    contact = await new_contact(world.organization)
+    message = await Message.create(
+        organization=world.organization,
+        channel=MessageChannel.INTERNAL,
+        audience={"contact_ids": [contact.id]},
+        contents={"en": {"subject": "Hello", "body": "Hi"}},
+        state=MessageState.SCHEDULED,
+        send_at=now() + timedelta(days=1),
+    )
+    return {"id": ids.encode("Message", message.id)}
+
+
+MESSAGE_FIELDS = "id state channel"
+example(
+    "Query.messages",
+    "query($organizationId: ID!) { messages(organizationId: $organizationId, first: 5) "
+    f"{{ edges {{ node {{ {MESSAGE_FIELDS} }} }} }} }}",
+    organization_id,
+)
+example("Query.message", f"query($id: ID!) {{ message(id: $id) {{ {MESSAGE_FIELDS} }} }}",
+        a_scheduled_message)
+example(
+    "Message.counts",
+    "query($id: ID!) { counts: message(id: $id) { counts { total sent skipped } } }",
+    a_scheduled_message,
+)
+example(
+    "Message.deliveries",
+    "query($id: ID!) { deliveries: message(id: $id) "
+    "{ deliveries(first: 5) { edges { node { id status } } } } }",
+    a_scheduled_message,
+)
+example(
+    "Message.operation",
+    "query($id: ID!) { operation: message(id: $id) { operation { id } } }",
+    a_scheduled_message,
+)
+example(
+    "Mutation.messageSend",
+    "mutation($id: ID!) { messageSend(input: {draftId: $id}) "
+    f"{{ message {{ id state }} {ERRORS} }} }}",
+    a_sendable_draft,
+)
+example(
+    "Mutation.messageSendCancel",
+    "mutation($id: ID!) { messageSendCancel(input: {messageId: $id}) "
+    f"{{ message {{ id state }} {ERRORS} }} }}",
+    a_scheduled_message,
 )

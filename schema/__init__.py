@@ -38,6 +38,7 @@ from schema.errors import FIELD_PATH_SEGMENT, FieldPathSegment, format_errors
 from schema.execution import ExecutionContext, prepare_direct_reads
 from schema.groups import GroupsMutation, GroupsQuery
 from schema.identity import IdentityMutation, IdentityQuery
+from schema.inbox import InboxMutation
 from schema.limits import CostLimit
 from schema.message_sends import MessageSendsMutation, MessageSendsQuery
 from schema.messaging import MessagingMutation, MessagingQuery
@@ -102,6 +103,7 @@ Mutation = merge_types(
         MessagingMutation,
         AccountItemsMutation,
         MessageSendsMutation,
+        InboxMutation,
     ),
 )
 Subscription = merge_types("Subscription", (AuditSubscription, BulkProgressSubscription))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from models.message_sends import Message, MessageState
+from models.message_sends import Delivery, DeliveryStatus, Message, MessageState
 from models.messaging import MessageChannel, MessageDraft
 from resolvers.common.time import now
 from schema import ids
@@ -153,4 +153,35 @@ example(
     "mutation($id: ID!) { messageSendCancel(input: {messageId: $id}) "
     f"{{ message {{ id state }} {ERRORS} }} }}",
     a_scheduled_message,
+)
+
+
+async def an_inbox_message_of_the_caller(world, caller):
+    """A message in the caller's own inbox (any signed-in user may mark theirs)."""
+    user = caller.user if caller is not None else world.agent.user
+    contact = await new_contact(world.organization)
+    contact.user = user
+    await contact.save()
+    message = await Message.create(
+        organization=world.organization, channel=MessageChannel.INTERNAL, audience={},
+        contents={}, state=MessageState.SENT, send_at=now(),
+    )
+    delivery = await Delivery.create(
+        message=message, organization_id=world.organization.id, contact=contact,
+        contact_key=contact.id, channel=MessageChannel.INTERNAL, status=DeliveryStatus.SENT,
+        user=user, subject="Hi", body="Hello", sent_at=now(),
+    )
+    return {"id": ids.encode("InboxMessage", delivery.id)}
+
+
+example(
+    "User.inbox",
+    "{ inbox: me { inbox(first: 5, unreadOnly: true) { edges { node { id subject } } } } }",
+)
+example("User.unreadCount", "{ unreadCount: me { unreadCount } }")
+example(
+    "Mutation.inboxMessageRead",
+    "mutation($id: ID!) { inboxMessageRead(input: {id: $id}) "
+    f"{{ message {{ id readAt }} {ERRORS} }} }}",
+    an_inbox_message_of_the_caller,
 )

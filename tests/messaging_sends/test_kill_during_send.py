@@ -53,11 +53,12 @@ async def test_a_worker_killed_mid_send_leaves_no_recipient_with_two_copies(
         await kill(worker)
     assert worker.returncode == -signal.SIGKILL
     smtp.release()
-    [held] = await OutboxMessage.filter(status=OutboxStatus.SENDING)
+    # At least the held one was mid-send (another may have been, under load).
+    interrupted = await OutboxMessage.filter(status=OutboxStatus.SENDING)
+    assert interrupted
+    held = next(o for o in interrupted if o.recipient not in [m["To"] for m in smtp.messages])
     held_task = await Task.get(function=SEND_EMAIL, args=[held.id])
     assert held_task.status is TaskStatus.PENDING
-    held_to = held.recipient
-    assert held_to not in [m["To"] for m in smtp.messages]
 
     lock = in_progress_key_prefix + job_id(held_task)
     await wait_for_lock_to_expire(lock, within=KILLED_JOB_TIMEOUT_SECONDS + 11)
@@ -67,11 +68,15 @@ async def test_a_worker_killed_mid_send_leaves_no_recipient_with_two_copies(
     await asyncio.wait_for(run_worker(settings), 20)
 
     received = Counter(m["To"] for m in smtp.messages)
-    assert all(n == 1 for n in received.values()), received
-    assert set(received) == {c.email for c in contacts} - {held_to}
-    held_delivery = await Delivery.get(outbox_message_id=held.id)
-    assert held_delivery.status is DeliveryStatus.UNKNOWN
+    assert all(n == 1 for n in received.values()), received  # nobody got two copies
+    unknown = {o.recipient for o in interrupted}
+    assert set(received) >= {c.email for c in contacts} - unknown
+    assert held.recipient not in received
+    for outbox in interrupted:  # never resent, and shown as such
+        delivery = await Delivery.get(outbox_message_id=outbox.id)
+        assert delivery.status is DeliveryStatus.UNKNOWN
     read = (await api.as_(world.agent).execute(READ, {"id": sent["message"]["id"]})).payload(
         "message"
     )
-    assert (read["counts"]["sent"], read["counts"]["unknown"]) == (3, 1)
+    counts = read["counts"]
+    assert (counts["sent"], counts["unknown"]) == (4 - len(unknown), len(unknown))

@@ -61,6 +61,11 @@ class Settings(BaseSettings):
     sms_api_url: str = ""
     sms_account_sid: str = ""
     sms_auth_token: SecretStr = SecretStr("")
+    # The platform's default sending number, when an organization has none of its own.
+    sms_from: str = ""
+    # Signs the bounce and complaint callbacks POSTed to /webhooks/email (HMAC-SHA256 of
+    # the body, hex, in X-Carnet-Signature); empty: that webhook refuses everything.
+    email_webhook_secret: SecretStr = SecretStr("")
 
     access_token_ttl_seconds: int = 15 * 60
     refresh_token_ttl_seconds: int = 30 * 24 * 3600

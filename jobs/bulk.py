@@ -9,6 +9,7 @@ from resolvers.colours import bulk as colour_actions
 from resolvers.common.tasks import run_job
 from resolvers.contacts import bulk_actions as contact_actions
 from resolvers.groups import bulk as group_actions
+from resolvers.messaging import deliveries as message_actions
 from resolvers.transfers import exports as export_actions
 from resolvers.transfers import import_job as import_actions
 
@@ -20,6 +21,7 @@ ACTION_MODULES = (
     contact_actions,  # update, archive, restore, and every contact undoer
     export_actions,  # contact exports, one part of the file per chunk
     import_actions,  # contact imports, one chunk of the file's rows per chunk, in order
+    message_actions,  # group messages: one delivery per recipient
 )
 
 

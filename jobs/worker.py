@@ -19,7 +19,7 @@ from carnet.settings import Settings, configure, current_settings
 from jobs.accounts import send_account_invitation
 from jobs.bulk import bulk_chunk, bulk_freeze
 from jobs.maintenance import purge_outbox, purge_sign_in_attempts, sweep_tasks
-from jobs.messaging import send_email
+from jobs.messaging import send_email, send_sms, start_scheduled_messages
 from jobs.staff import apply_scheduled_deactivations, send_invitation
 from jobs.teams import send_team_invitation
 from jobs.transfers import export_contacts, import_contacts, purge_contact_export_files
@@ -58,6 +58,14 @@ def cron_jobs(prefix: str) -> list:
             name=f"{prefix}:apply_scheduled_deactivations",
             minute=5,
             second=0,
+            run_at_startup=True,
+            unique=True,
+        ),
+        # Twice a minute: a scheduled message starts within 30 s of its time.
+        cron(
+            observed(start_scheduled_messages),
+            name=f"{prefix}:start_scheduled_messages",
+            second={15, 45},
             run_at_startup=True,
             unique=True,
         ),
@@ -106,6 +114,7 @@ class WorkerSettings:
             bulk_chunk,
             bulk_freeze,
             send_team_invitation,
+            send_sms,
         )
     ]
     cron_jobs = cron_jobs("carnet")

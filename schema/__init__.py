@@ -38,7 +38,9 @@ from schema.errors import FIELD_PATH_SEGMENT, FieldPathSegment, format_errors
 from schema.execution import ExecutionContext, prepare_direct_reads
 from schema.groups import GroupsMutation, GroupsQuery
 from schema.identity import IdentityMutation, IdentityQuery
+from schema.inbox import InboxMutation
 from schema.limits import CostLimit
+from schema.message_sends import MessageSendsMutation, MessageSendsQuery
 from schema.messaging import MessagingMutation, MessagingQuery
 from schema.node import NodeQuery
 from schema.organizations import OrganizationMutation, OrganizationQuery
@@ -72,6 +74,7 @@ Query = merge_types(
         TeamsQuery,
         SeatsQuery,
         MessagingQuery,
+        MessageSendsQuery,
     ),
 )
 Mutation = merge_types(
@@ -99,6 +102,8 @@ Mutation = merge_types(
         AccountsClientMutation,
         MessagingMutation,
         AccountItemsMutation,
+        MessageSendsMutation,
+        InboxMutation,
     ),
 )
 Subscription = merge_types("Subscription", (AuditSubscription, BulkProgressSubscription))

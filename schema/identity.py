@@ -11,6 +11,7 @@ from models.identity import Locale, Session, SignInAttempt, SignInOutcome, SignI
 from resolvers.common.pagination import paginate
 from resolvers.common.permissions import Relationship
 from resolvers.identity import email_change, sessions, sign_in_attempts, users
+from schema.inbox import inbox_field, unread_count_field
 from schema.payloads import Payload
 from schema.permissions import describe, requires
 from schema.scope import scoped_id
@@ -64,6 +65,9 @@ class UserType(Node):
         from schema.accounts.client import my_accounts  # it builds on this module: import late
 
         return await my_accounts(self)
+
+    inbox = inbox_field(self_only())  # schema.inbox
+    unread_count = unread_count_field(self_only())
 
 
 @model_node("Session", Session, Relationship.SELF)

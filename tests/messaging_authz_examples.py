@@ -6,7 +6,11 @@ aliased to the field's name so that the matrix finds the answer where it looks.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from models.message_sends import Delivery, DeliveryStatus, Message, MessageState
 from models.messaging import MessageChannel, MessageDraft
+from resolvers.common.time import now
 from schema import ids
 from tests.support.authz import example
 from tests.support.contacts import new_contact, organization_id
@@ -85,4 +89,99 @@ example(
     "mutation($id: ID!) { messageTestSend(input: {draftId: $id}) "
     f"{{ sentTo draft {{ id }} {ERRORS} }} }}",
     a_fresh_draft,
+)
+
+
+# Sending (issue 12): messages, their deliveries and their operation.
+async def a_sendable_draft(world, caller):
+    contact = await new_contact(world.organization)
+    draft = await MessageDraft.create(
+        organization=world.organization,
+        channel=MessageChannel.INTERNAL,
+        audience={"contact_ids": [contact.id]},
+        contents={"en": {"subject": "Hello", "body": "Hi"}},
+    )
+    return {"id": ids.encode("MessageDraft", draft.id)}
+
+
+async def a_scheduled_message(world, caller):
+    contact = await new_contact(world.organization)
+    message = await Message.create(
+        organization=world.organization,
+        channel=MessageChannel.INTERNAL,
+        audience={"contact_ids": [contact.id]},
+        contents={"en": {"subject": "Hello", "body": "Hi"}},
+        state=MessageState.SCHEDULED,
+        send_at=now() + timedelta(days=1),
+    )
+    return {"id": ids.encode("Message", message.id)}
+
+
+MESSAGE_FIELDS = "id state channel"
+example(
+    "Query.messages",
+    "query($organizationId: ID!) { messages(organizationId: $organizationId, first: 5) "
+    f"{{ edges {{ node {{ {MESSAGE_FIELDS} }} }} }} }}",
+    organization_id,
+)
+example("Query.message", f"query($id: ID!) {{ message(id: $id) {{ {MESSAGE_FIELDS} }} }}",
+        a_scheduled_message)
+example(
+    "Message.counts",
+    "query($id: ID!) { counts: message(id: $id) { counts { total sent skipped } } }",
+    a_scheduled_message,
+)
+example(
+    "Message.deliveries",
+    "query($id: ID!) { deliveries: message(id: $id) "
+    "{ deliveries(first: 5) { edges { node { id status } } } } }",
+    a_scheduled_message,
+)
+example(
+    "Message.operation",
+    "query($id: ID!) { operation: message(id: $id) { operation { id } } }",
+    a_scheduled_message,
+)
+example(
+    "Mutation.messageSend",
+    "mutation($id: ID!) { messageSend(input: {draftId: $id}) "
+    f"{{ message {{ id state }} {ERRORS} }} }}",
+    a_sendable_draft,
+)
+example(
+    "Mutation.messageSendCancel",
+    "mutation($id: ID!) { messageSendCancel(input: {messageId: $id}) "
+    f"{{ message {{ id state }} {ERRORS} }} }}",
+    a_scheduled_message,
+)
+
+
+async def an_inbox_message_of_the_caller(world, caller):
+    """A message in the caller's own inbox (any signed-in user may mark theirs)."""
+    user = caller.user if caller is not None else world.agent.user
+    contact = await new_contact(world.organization)
+    contact.user = user
+    await contact.save()
+    message = await Message.create(
+        organization=world.organization, channel=MessageChannel.INTERNAL, audience={},
+        contents={}, state=MessageState.SENT, send_at=now(),
+    )
+    delivery = await Delivery.create(
+        message=message, organization_id=world.organization.id, contact=contact,
+        contact_key=contact.id, channel=MessageChannel.INTERNAL, status=DeliveryStatus.SENT,
+        user=user, subject="Hi", body="Hello", sent_at=now(),
+    )
+    return {"id": ids.encode("InboxMessage", delivery.id)}
+
+
+example(
+    "User.inbox",
+    "{ inbox: me { inbox(first: 5, unreadOnly: true) { edges { node { id subject } } } } }",
+)
+example("User.unreadCount", "{ unreadCount: me { unreadCount } }")
+example(
+    "Mutation.inboxMessageRead",
+    "mutation($id: ID!) { inboxMessageRead(input: {id: $id}) "
+    f"{{ message {{ id readAt }} {ERRORS} }} }}",
+    an_inbox_message_of_the_caller,
 )

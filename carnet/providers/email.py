@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from email.message import EmailMessage
+from email.utils import parseaddr
 
 import aiosmtplib
 
@@ -56,6 +57,9 @@ async def send(email: Email) -> None:
         message.add_alternative(email.html, subtype="html")
     await aiosmtplib.send(
         message,
+        # An organization's own From keeps the platform's address as the envelope sender
+        # (bounces come back to the platform).
+        sender=parseaddr(settings.email_from)[1] if email.sender else None,
         hostname=settings.smtp_host,
         port=settings.smtp_port,
         username=settings.smtp_username or None,

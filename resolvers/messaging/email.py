@@ -18,6 +18,7 @@ from carnet.providers import email as email_provider
 from carnet.settings import Settings
 from carnet.templates_env import RenderedEmail, render_email
 from models.identity import OneTimeToken
+from models.message_sends import Delivery, DeliveryStatus
 from models.messaging import Channel, OutboxMessage, OutboxStatus
 from resolvers.common.tasks import current_unit_of_work, on_give_up, unit_of_work
 from resolvers.common.time import now
@@ -82,6 +83,7 @@ async def deliver(message_id: int, settings: Settings) -> None:
     if claimed is None:
         return
     message, link = claimed
+    at_most_once = bool(message.context.get("at_most_once"))
     # `link`: the message's own page with its token, else the web app's home page.
     values = {**message.context, "link": link or settings.app_url.rstrip("/") + "/"}
     rendered = render_email(message.template, message.locale, **values)
@@ -93,17 +95,24 @@ async def deliver(message_id: int, settings: Settings) -> None:
                 subject=rendered.subject,
                 text=rendered.text,
                 html=rendered.html,
+                sender=str(message.context.get("sender") or ""),
                 headers=_headers(message.context),
             )
         )
     except Exception as exc:
-        await OutboxMessage.filter(id=message_id).update(last_error=repr(exc)[:2000])
+        # The provider refused or could not be reached: a group message may be tried again.
+        back = {"status": OutboxStatus.PENDING} if at_most_once else {}
+        await OutboxMessage.filter(id=message_id).update(last_error=repr(exc)[:2000], **back)
         raise
+    moment = now()
     await OutboxMessage.filter(id=message_id).update(
         status=OutboxStatus.SENT,
-        sent_at=now(),
+        sent_at=moment,
         subject=rendered.subject,
         **_copy_kept(rendered, values.get("link")),
+    )
+    await Delivery.filter(outbox_message_id=message_id).update(
+        status=DeliveryStatus.SENT, sent_at=moment
     )
 
 
@@ -111,10 +120,7 @@ async def _claim(message_id: int, app_url: str) -> tuple[OutboxMessage, str | No
     """The message, claimed, with its freshly minted link (None without a token); None when
     there is nothing to send."""
     async with unit_of_work():
-        claimed = await OutboxMessage.filter(
-            id=message_id, status__in=[OutboxStatus.PENDING, OutboxStatus.SENDING]
-        ).update(status=OutboxStatus.SENDING, attempts=F("attempts") + 1)
-        if not claimed:
+        if not await claim_at_most_once(message_id):
             return None
         message = await OutboxMessage.get(id=message_id)
         if not message.link_path:
@@ -124,6 +130,30 @@ async def _claim(message_id: int, app_url: str) -> tuple[OutboxMessage, str | No
             await OutboxMessage.filter(id=message_id).update(status=OutboxStatus.SKIPPED)
             return None
         return message, tokens.link(app_url, message.link_path, plain)
+
+
+async def claim_at_most_once(message_id: int) -> bool:
+    """Claims the row (→ SENDING) for this run, in the caller's transaction; False when
+    there is nothing to send. A group message's row (`at_most_once`) found SENDING was
+    being sent by a worker that died: it may have gone, so it is never sent again (FAILED,
+    its delivery UNKNOWN). Other rows are resent (see `deliver`)."""
+    claimed = await OutboxMessage.filter(
+        id=message_id, status__in=[OutboxStatus.PENDING, OutboxStatus.SENDING]
+    ).update(status=OutboxStatus.SENDING, attempts=F("attempts") + 1)
+    if not claimed:
+        return False
+    message = await OutboxMessage.get(id=message_id)
+    if not message.context.get("at_most_once"):
+        return True
+    if message.attempts > 1 and not message.last_error:
+        await OutboxMessage.filter(id=message_id).update(
+            status=OutboxStatus.FAILED, last_error="interrupted while sending: not resent"
+        )
+        await Delivery.filter(outbox_message_id=message_id).update(status=DeliveryStatus.UNKNOWN)
+        return False
+    await OutboxMessage.filter(id=message_id).update(last_error="")
+    await Delivery.filter(outbox_message_id=message_id).update(status=DeliveryStatus.SENDING)
+    return True
 
 
 def _headers(context: dict) -> tuple[tuple[str, str], ...]:
@@ -166,6 +196,10 @@ async def mark_failed(message_id: int) -> None:
     await OutboxMessage.filter(
         id=message_id, status__in=[OutboxStatus.PENDING, OutboxStatus.SENDING]
     ).update(status=OutboxStatus.FAILED)
+    await Delivery.filter(
+        outbox_message_id=message_id,
+        status__in=[DeliveryStatus.QUEUED, DeliveryStatus.SENDING],
+    ).update(status=DeliveryStatus.FAILED)
 
 
 on_give_up(SEND_EMAIL, mark_failed)

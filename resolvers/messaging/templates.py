@@ -116,6 +116,23 @@ def render(channel: MessageChannel, part: str, source: str, values: dict) -> str
     return env.from_string(parsed).render(values)
 
 
+def unknown_variable(channel: MessageChannel, part: str, source: str) -> str:
+    """The first name the template uses that SAMPLE does not offer, as written in it
+    (`password`, `contact.nickname`)."""
+    parsed = environment(channel, part).parse(source)
+    for node in parsed.find_all((nodes.Getattr, nodes.Getitem, nodes.Name)):
+        if isinstance(node, nodes.Name):
+            if node.ctx == "load" and node.name not in SAMPLE:
+                return node.name
+            continue
+        owner = node.node
+        key = node.attr if isinstance(node, nodes.Getattr) else getattr(node.arg, "value", None)
+        if isinstance(owner, nodes.Name) and isinstance(SAMPLE.get(owner.name), dict):
+            if key not in SAMPLE[owner.name]:
+                return f"{owner.name}.{key}"
+    return "?"
+
+
 def check(
     channel: MessageChannel, part: str, source: str, errors: ErrorCollector, field: FieldPath
 ) -> None:
@@ -136,12 +153,13 @@ def check(
             field,
             N_("This template uses something templates may not use."),
         )
-    except UndefinedError as error:
+    except UndefinedError:
+        # Our own words, naming the variable as written: Jinja's message is English only.
         errors.add(
             UserErrorCode.UNKNOWN_VARIABLE,
             field,
-            N_("This template uses a variable that does not exist: {detail}"),
-            detail=error.message or "",
+            N_("This template uses “{name}”, which is not one of the variables offered."),
+            name=unknown_variable(channel, part, source),
         )
     except Exception:  # a filter misused, a division by zero...: still the template's fault
         errors.add(

@@ -127,6 +127,14 @@ async def test_bad_templates_are_refused_with_their_field_and_nothing_is_written
     errors = french.payload("messageDraftCreate")["errors"]
     assert {e["code"] for e in errors} == {"TEMPLATE_INVALID", "UNKNOWN_VARIABLE"}
     assert all("modèle" in e["message"] for e in errors), errors
+    # Our own French words, naming the variable; not Jinja's English "is undefined".
+    [unknown] = [e["message"] for e in errors if e["code"] == "UNKNOWN_VARIABLE"]
+    assert "« inconnu »" in unknown and "undefined" not in unknown, unknown
+    nested = await agent.with_headers(**{"accept-language": "fr"}).execute(
+        CREATE, create_input(world, target, content("Hi {{ contact.nickname }}"))
+    )
+    [error] = nested.payload("messageDraftCreate")["errors"]
+    assert "contact.nickname" in error["message"] and "attribute" not in error["message"]
     assert not await MessageDraft.exists()
     fine = "{% if contact.first_name %}Dear {{ contact.first_name|title }}{% endif %} {{ 6 * 7 }}"
     allowed = await agent.execute(CREATE, create_input(world, target, content(fine)))

@@ -19,6 +19,8 @@ from strawberry.tools import merge_types
 
 from carnet.settings import Settings
 from schema.accounts.client import AccountsClientMutation
+from schema.accounts.form_answers import FormAnswersMutation
+from schema.accounts.forms import AccountFormsMutation
 from schema.accounts.items import AccountItemsMutation
 from schema.accounts.mutations import AccountsMutation
 from schema.accounts.types import AccountsQuery
@@ -99,6 +101,8 @@ Mutation = merge_types(
         AccountsClientMutation,
         MessagingMutation,
         AccountItemsMutation,
+        AccountFormsMutation,
+        FormAnswersMutation,
     ),
 )
 Subscription = merge_types("Subscription", (AuditSubscription, BulkProgressSubscription))

@@ -230,3 +230,55 @@ example(
     f"{{ downloadUrl {ERRORS} }} }}",
     a_document,
 )
+
+
+async def a_form(world, caller):
+    """A form of a fresh household, assigned to nobody: its primary sees it."""
+    from models.account_forms import AccountForm, AccountFormVersion
+
+    account, _ = await a_household(world)
+    form = await AccountForm.create(account=account)
+    await AccountFormVersion.create(
+        form=form,
+        number=1,
+        title="Renewal",
+        questions=[
+            {"key": "q1", "label": "Name", "kind": "TEXT", "required": False, "choices": []}
+        ],
+    )
+    return {
+        "account": ids.encode("ClientAccount", account.id),
+        "id": ids.encode("AccountForm", form.id),
+    }
+
+
+example(
+    "Mutation.accountFormCreate",
+    'mutation($id: ID!) { accountFormCreate(input: {accountId: $id, title: "Renewal", '
+    f'questions: [{{label: "Name", kind: TEXT}}]}}) {{ form {{ id }} {ERRORS} }} }}',
+    fresh_account,
+)
+example(
+    "Mutation.accountFormUpdate",
+    'mutation($id: ID!) { accountFormUpdate(input: {formId: $id, title: "Renewal 2"}) '
+    f"{{ form {{ id version }} {ERRORS} }} }}",
+    a_form,
+)
+example(
+    "Mutation.accountFormDelete",
+    "mutation($id: ID!) { accountFormDelete(input: {formId: $id}) "
+    f"{{ deletedFormId {ERRORS} }} }}",
+    a_form,
+)
+example(
+    "Mutation.myAccountFormAnswersSave",
+    "mutation($id: ID!) { myAccountFormAnswersSave(input: {formId: $id, answers: "
+    f'[{{questionKey: "q1", value: "Acme"}}]}}) {{ response {{ status }} {ERRORS} }} }}',
+    a_form,
+)
+example(
+    "Mutation.myAccountFormSign",
+    'mutation($id: ID!) { myAccountFormSign(input: {formId: $id, signerName: "Ana"}) '
+    f"{{ response {{ status }} {ERRORS} }} }}",
+    a_form,
+)

@@ -54,6 +54,9 @@ class UserErrorCode(StrEnum):
     TEAM_OWNER = "TEAM_OWNER"
     TEMPLATE_INVALID = "TEMPLATE_INVALID"  # a message template's syntax, or unsafe
     UNKNOWN_VARIABLE = "UNKNOWN_VARIABLE"  # a message template names what is not offered
+    READ_ONLY = "READ_ONLY"  # a signed form, a decided request: no longer changed
+    FEATURE_DISABLED = "FEATURE_DISABLED"  # the organization has not turned this feature on
+    INVALID_STATE = "INVALID_STATE"  # not in a state that allows this (a request not submitted)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ not the staff-side types, which carry the organization's notes and consent recor
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
 import strawberry
 
@@ -53,6 +54,20 @@ def _document(d) -> MyAccountDocument:
     )
 
 
+def _my(module: str, name: str):
+    """A field of MyClientAccount resolved in schema.accounts.<module> (imported late)."""
+    import importlib
+
+    async def resolve(root, info: strawberry.Info):
+        function = getattr(importlib.import_module(f"schema.accounts.{module}"), name)
+        return await function(root, info)
+
+    return resolve
+
+
+AccountFormRef = Annotated["AccountFormType", strawberry.lazy("schema.accounts.forms")]  # noqa: F821
+
+
 @strawberry.type(description="A client account you belong to, in any organization.")
 class MyClientAccount:
     id: strawberry.ID = strawberry.field(description="The ClientAccount's global id.")
@@ -69,6 +84,12 @@ class MyClientAccount:
     documents: list[MyAccountDocument] = strawberry.field(
         description="All of the account's documents for the primary and FULL contacts; "
         "those assigned to you or your access groups otherwise."
+    )
+    link: strawberry.Private[object] = None  # your AccountContact, with its account
+    forms: list[AccountFormRef] = strawberry.field(
+        resolver=_my("form_answers", "my_forms"),
+        description="The account's forms for the primary and FULL contacts; those assigned "
+        "to you or your access groups otherwise.",
     )
 
 
@@ -95,6 +116,7 @@ async def my_accounts(user) -> list[MyClientAccount]:
                 for p in seen
             ],
             documents=[_document(d) for d in shown],
+            link=m.link,
         )
         for m, seen, shown in zip(mine, people, documents, strict=True)
     ]

@@ -28,6 +28,20 @@ AccountDocumentRef = Annotated[
     "AccountDocumentType", strawberry.lazy("schema.accounts.items")  # noqa: F821
 ]
 
+AccountFormRef = Annotated["AccountFormType", strawberry.lazy("schema.accounts.forms")]  # noqa: F821
+
+
+def _late(module: str, name: str):
+    """A resolver defined in schema.accounts.<module>, which imports this one."""
+    import importlib
+
+    return getattr(importlib.import_module(f"schema.accounts.{module}"), name)
+
+
+async def _account_forms(root, info: strawberry.Info) -> list[AccountFormRef]:
+    return await _late("forms", "account_forms")(root, info)
+
+
 ContactRef = Annotated["ContactType", strawberry.lazy("schema.contacts")]  # noqa: F821
 
 
@@ -97,6 +111,11 @@ class ClientAccountType(Node):
         from schema.accounts.items import access_groups
 
         return await access_groups(info, self.id)
+
+    forms: list[AccountFormRef] = strawberry.field(
+        resolver=_account_forms,
+        description="All of the account's forms, newest first.",
+    )
 
     @strawberry.field(description="All of the account's documents, newest first.")
     async def documents(self, info: strawberry.Info) -> list[AccountDocumentRef]:

@@ -23,6 +23,7 @@ from schema.accounts.form_answers import FormAnswersMutation
 from schema.accounts.forms import AccountFormsMutation
 from schema.accounts.items import AccountItemsMutation
 from schema.accounts.mutations import AccountsMutation
+from schema.accounts.tables import AccountTablesMutation
 from schema.accounts.types import AccountsQuery
 from schema.affiliations import AffiliationsMutation
 from schema.audit import AuditQuery, AuditSubscription
@@ -103,6 +104,7 @@ Mutation = merge_types(
         AccountItemsMutation,
         AccountFormsMutation,
         FormAnswersMutation,
+        AccountTablesMutation,
     ),
 )
 Subscription = merge_types("Subscription", (AuditSubscription, BulkProgressSubscription))

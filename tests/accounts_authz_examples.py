@@ -282,3 +282,50 @@ example(
     f"{{ response {{ status }} {ERRORS} }} }}",
     a_form,
 )
+
+
+async def a_table(world, caller):
+    """A table of a fresh household with one row: its primary sees it."""
+    from models.account_forms import AccountTable, AccountTableRow
+
+    account, _ = await a_household(world)
+    table = await AccountTable.create(
+        account=account, name="Vehicles", columns=[{"key": "c1", "label": "Make"}]
+    )
+    row = await AccountTableRow.create(table=table, values={"c1": "Volvo"})
+    return {
+        "id": ids.encode("AccountTable", table.id),
+        "row": ids.encode("AccountTableRow", row.id),
+    }
+
+
+example(
+    "Mutation.accountTableCreate",
+    'mutation($id: ID!) { accountTableCreate(input: {accountId: $id, name: "Vehicles", '
+    f'columns: [{{label: "Make"}}]}}) {{ table {{ id }} {ERRORS} }} }}',
+    fresh_account,
+)
+example(
+    "Mutation.accountTableUpdate",
+    'mutation($id: ID!) { accountTableUpdate(input: {tableId: $id, name: "Cars"}) '
+    f"{{ table {{ id }} {ERRORS} }} }}",
+    a_table,
+)
+example(
+    "Mutation.accountTableDelete",
+    "mutation($id: ID!) { accountTableDelete(input: {tableId: $id}) "
+    f"{{ deletedTableId {ERRORS} }} }}",
+    a_table,
+)
+example(
+    "Mutation.accountTableRowAdd",
+    'mutation($id: ID!) { accountTableRowAdd(input: {tableId: $id, values: ["Kia"]}) '
+    f"{{ table {{ id }} {ERRORS} }} }}",
+    a_table,
+)
+example(
+    "Mutation.accountTableRowDelete",
+    "mutation($row: ID!) { accountTableRowDelete(input: {rowId: $row}) "
+    f"{{ table {{ id }} {ERRORS} }} }}",
+    a_table,
+)

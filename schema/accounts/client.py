@@ -68,6 +68,9 @@ def _my(module: str, name: str):
 AccountFormRef = Annotated["AccountFormType", strawberry.lazy("schema.accounts.forms")]  # noqa: F821
 
 
+AccountTableRef = Annotated["AccountTableType", strawberry.lazy("schema.accounts.tables")]  # noqa: F821
+
+
 @strawberry.type(description="A client account you belong to, in any organization.")
 class MyClientAccount:
     id: strawberry.ID = strawberry.field(description="The ClientAccount's global id.")
@@ -90,6 +93,10 @@ class MyClientAccount:
         resolver=_my("form_answers", "my_forms"),
         description="The account's forms for the primary and FULL contacts; those assigned "
         "to you or your access groups otherwise.",
+    )
+    tables: list[AccountTableRef] = strawberry.field(
+        resolver=_my("tables", "my_tables"),
+        description="The account's tables, seen by the same rule as forms.",
     )
 
 

@@ -42,6 +42,13 @@ async def _account_forms(root, info: strawberry.Info) -> list[AccountFormRef]:
     return await _late("forms", "account_forms")(root, info)
 
 
+AccountTableRef = Annotated["AccountTableType", strawberry.lazy("schema.accounts.tables")]  # noqa: F821
+
+
+async def _account_tables(root, info: strawberry.Info) -> list[AccountTableRef]:
+    return await _late("tables", "account_tables")(root, info)
+
+
 ContactRef = Annotated["ContactType", strawberry.lazy("schema.contacts")]  # noqa: F821
 
 
@@ -115,6 +122,10 @@ class ClientAccountType(Node):
     forms: list[AccountFormRef] = strawberry.field(
         resolver=_account_forms,
         description="All of the account's forms, newest first.",
+    )
+
+    tables: list[AccountTableRef] = strawberry.field(
+        resolver=_account_tables, description="All of the account's tables, newest first."
     )
 
     @strawberry.field(description="All of the account's documents, newest first.")

@@ -23,6 +23,7 @@ from schema.accounts.form_answers import FormAnswersMutation
 from schema.accounts.forms import AccountFormsMutation
 from schema.accounts.items import AccountItemsMutation
 from schema.accounts.mutations import AccountsMutation
+from schema.accounts.requests import AccountRequestsMutation
 from schema.accounts.tables import AccountTablesMutation
 from schema.accounts.types import AccountsQuery
 from schema.affiliations import AffiliationsMutation
@@ -105,6 +106,7 @@ Mutation = merge_types(
         AccountFormsMutation,
         FormAnswersMutation,
         AccountTablesMutation,
+        AccountRequestsMutation,
     ),
 )
 Subscription = merge_types("Subscription", (AuditSubscription, BulkProgressSubscription))

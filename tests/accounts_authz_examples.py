@@ -329,3 +329,50 @@ example(
     f"{{ table {{ id }} {ERRORS} }} }}",
     a_table,
 )
+
+
+async def a_request(world, caller, state="OPEN"):
+    """An ANSWER request of a fresh household, assigned to nobody: its primary sees it."""
+    from models.account_requests import AccountRequest, RequestKind, RequestState
+
+    account, _ = await a_household(world)
+    request = await AccountRequest.create(
+        account=account, kind=RequestKind.ANSWER, title="Mileage", state=RequestState(state)
+    )
+    return {"id": ids.encode("AccountRequest", request.id)}
+
+
+async def a_submitted_request(world, caller):
+    return await a_request(world, caller, "SUBMITTED")
+
+
+example(
+    "Mutation.accountRequestCreate",
+    'mutation($id: ID!) { accountRequestCreate(input: {accountId: $id, kind: ANSWER, title: "M"}) '
+    f"{{ request {{ id }} {ERRORS} }} }}",
+    fresh_account,
+)
+example(
+    "Mutation.accountRequestUpdate",
+    'mutation($id: ID!) { accountRequestUpdate(input: {requestId: $id, title: "Miles"}) '
+    f"{{ request {{ id }} {ERRORS} }} }}",
+    a_request,
+)
+example(
+    "Mutation.accountRequestDelete",
+    "mutation($id: ID!) { accountRequestDelete(input: {requestId: $id}) "
+    f"{{ deletedRequestId {ERRORS} }} }}",
+    a_request,
+)
+example(
+    "Mutation.accountRequestReview",
+    "mutation($id: ID!) { accountRequestReview(input: {requestId: $id, accept: true}) "
+    f"{{ request {{ status }} {ERRORS} }} }}",
+    a_submitted_request,
+)
+example(
+    "Mutation.myAccountRequestFulfil",
+    'mutation($id: ID!) { myAccountRequestFulfil(input: {requestId: $id, answer: "12 km"}) '
+    f"{{ request {{ status }} {ERRORS} }} }}",
+    a_request,
+)

@@ -71,6 +71,11 @@ AccountFormRef = Annotated["AccountFormType", strawberry.lazy("schema.accounts.f
 AccountTableRef = Annotated["AccountTableType", strawberry.lazy("schema.accounts.tables")]  # noqa: F821
 
 
+AccountRequestRef = Annotated[
+    "AccountRequestType", strawberry.lazy("schema.accounts.requests")  # noqa: F821
+]
+
+
 @strawberry.type(description="A client account you belong to, in any organization.")
 class MyClientAccount:
     id: strawberry.ID = strawberry.field(description="The ClientAccount's global id.")
@@ -97,6 +102,10 @@ class MyClientAccount:
     tables: list[AccountTableRef] = strawberry.field(
         resolver=_my("tables", "my_tables"),
         description="The account's tables, seen by the same rule as forms.",
+    )
+    requests: list[AccountRequestRef] = strawberry.field(
+        resolver=_my("requests", "my_requests"),
+        description="What the organization asks of you, seen by the same rule as forms.",
     )
 
 

@@ -49,6 +49,15 @@ async def _account_tables(root, info: strawberry.Info) -> list[AccountTableRef]:
     return await _late("tables", "account_tables")(root, info)
 
 
+AccountRequestRef = Annotated[
+    "AccountRequestType", strawberry.lazy("schema.accounts.requests")  # noqa: F821
+]
+
+
+async def _account_requests(root, info: strawberry.Info) -> list[AccountRequestRef]:
+    return await _late("requests", "account_requests")(root, info)
+
+
 ContactRef = Annotated["ContactType", strawberry.lazy("schema.contacts")]  # noqa: F821
 
 
@@ -126,6 +135,10 @@ class ClientAccountType(Node):
 
     tables: list[AccountTableRef] = strawberry.field(
         resolver=_account_tables, description="All of the account's tables, newest first."
+    )
+
+    requests: list[AccountRequestRef] = strawberry.field(
+        resolver=_account_requests, description="All of the account's requests, newest first."
     )
 
     @strawberry.field(description="All of the account's documents, newest first.")

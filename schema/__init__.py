@@ -19,6 +19,7 @@ from strawberry.tools import merge_types
 
 from carnet.settings import Settings
 from schema.accounts.client import AccountsClientMutation
+from schema.accounts.features import FeaturesMutation, FeaturesQuery
 from schema.accounts.form_answers import FormAnswersMutation
 from schema.accounts.forms import AccountFormsMutation
 from schema.accounts.items import AccountItemsMutation
@@ -76,6 +77,7 @@ Query = merge_types(
         TeamsQuery,
         SeatsQuery,
         MessagingQuery,
+        FeaturesQuery,
     ),
 )
 Mutation = merge_types(
@@ -107,6 +109,7 @@ Mutation = merge_types(
         FormAnswersMutation,
         AccountTablesMutation,
         AccountRequestsMutation,
+        FeaturesMutation,
     ),
 )
 Subscription = merge_types("Subscription", (AuditSubscription, BulkProgressSubscription))

@@ -376,3 +376,91 @@ example(
     f"{{ request {{ status }} {ERRORS} }} }}",
     a_request,
 )
+
+
+async def _turn_on(world, **switches):
+    from models.account_features import OrganizationFeatures
+
+    row, _ = await OrganizationFeatures.get_or_create(organization=world.organization)
+    for name, value in switches.items():
+        setattr(row, name, value)
+    await row.save()
+
+
+async def a_member_with_skills_on(world, caller):
+    from models.account_features import MemberSkill
+
+    await _turn_on(world, skills=True)
+    _, link = await a_household(world)
+    skill = await MemberSkill.create(
+        organization=world.organization, contact_id=link.contact_id, name="Swim"
+    )
+    return {
+        "link": ids.encode("AccountContact", link.id),
+        "id": ids.encode("MemberSkill", skill.id),
+    }
+
+
+async def a_member_with_cards_on(world, caller):
+    await _turn_on(world, membership_cards=True)
+    _, link = await a_household(world)
+    return {"link": ids.encode("AccountContact", link.id), "number": f"M-{next(_serial)}"}
+
+
+example(
+    "Query.organizationFeatures",
+    "query($organizationId: ID!) { organizationFeatures(organizationId: $organizationId) "
+    "{ skills membershipCards } }",
+    organization_id,
+)
+example(
+    "Mutation.organizationFeaturesUpdate",
+    "mutation($organizationId: ID!) { organizationFeaturesUpdate(organizationId: "
+    f"$organizationId, skills: true) {{ features {{ skills }} {ERRORS} }} }}",
+    organization_id,
+)
+example(
+    "Query.memberSkills",
+    "query($link: ID!) { memberSkills(accountContactId: $link) { name } }",
+    a_member_with_skills_on,
+)
+example(
+    "Mutation.memberSkillAdd",
+    'mutation($link: ID!) { memberSkillAdd(input: {accountContactId: $link, name: "Dive"}) '
+    f"{{ skill {{ id }} {ERRORS} }} }}",
+    a_member_with_skills_on,
+)
+example(
+    "Mutation.memberSkillUpdate",
+    'mutation($id: ID!) { memberSkillUpdate(input: {skillId: $id, level: "2"}) '
+    f"{{ skill {{ id }} {ERRORS} }} }}",
+    a_member_with_skills_on,
+)
+example(
+    "Mutation.memberSkillReassign",
+    "mutation($id: ID!, $link: ID!) { memberSkillReassign(input: {skillId: $id, "
+    f"accountContactId: $link}}) {{ skill {{ id }} {ERRORS} }} }}",
+    a_member_with_skills_on,
+)
+example(
+    "Mutation.memberSkillRemove",
+    "mutation($id: ID!) { memberSkillRemove(input: {skillId: $id}) "
+    f"{{ removedSkillId {ERRORS} }} }}",
+    a_member_with_skills_on,
+)
+example(
+    "Query.membershipCards",
+    "query($link: ID!) { membershipCards(accountContactId: $link) { number } }",
+    a_member_with_cards_on,
+)
+example(
+    "Mutation.membershipCardCreate",
+    "mutation($link: ID!, $number: String!) { membershipCardCreate(input: {accountContactId: "
+    '$link, number: $number, validFrom: "2026-01-01", validTo: "2026-12-31"}) '
+    f"{{ card {{ id }} {ERRORS} }} }}",
+    a_member_with_cards_on,
+)
+example(
+    "Query.membershipCardVerify",
+    'query { membershipCardVerify(code: "unknown") { valid firstName } }',
+)

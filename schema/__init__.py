@@ -23,6 +23,7 @@ from schema.accounts.features import FeaturesMutation, FeaturesQuery
 from schema.accounts.form_answers import FormAnswersMutation
 from schema.accounts.forms import AccountFormsMutation
 from schema.accounts.items import AccountItemsMutation
+from schema.accounts.member_documents import MemberDocumentsMutation, MemberDocumentsQuery
 from schema.accounts.mutations import AccountsMutation
 from schema.accounts.requests import AccountRequestsMutation
 from schema.accounts.tables import AccountTablesMutation
@@ -78,6 +79,7 @@ Query = merge_types(
         SeatsQuery,
         MessagingQuery,
         FeaturesQuery,
+        MemberDocumentsQuery,
     ),
 )
 Mutation = merge_types(
@@ -110,6 +112,7 @@ Mutation = merge_types(
         AccountTablesMutation,
         AccountRequestsMutation,
         FeaturesMutation,
+        MemberDocumentsMutation,
     ),
 )
 Subscription = merge_types("Subscription", (AuditSubscription, BulkProgressSubscription))

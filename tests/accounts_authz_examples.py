@@ -464,3 +464,41 @@ example(
     "Query.membershipCardVerify",
     'query { membershipCardVerify(code: "unknown") { valid firstName } }',
 )
+
+
+async def a_member_document(world, caller):
+    from models.account_features import MemberDocument
+
+    _, link = await a_household(world)
+    document = await MemberDocument.create(
+        organization=world.organization,
+        contact_id=link.contact_id,
+        name="rl24.pdf",
+        content_type="application/pdf",
+        size=5,
+        storage_key=f"authz/member-{next(_serial)}.pdf",
+    )
+    return {
+        "link": ids.encode("AccountContact", link.id),
+        "id": ids.encode("MemberDocument", document.id),
+    }
+
+
+example(
+    "Query.memberDocuments",
+    "query($link: ID!) { memberDocuments(accountContactId: $link) { name } }",
+    a_member_document,
+)
+# `file` as a plain string: a payload error once the permission let the call through.
+example(
+    "Mutation.memberDocumentUpload",
+    "mutation($link: ID!) { memberDocumentUpload(input: {accountContactId: $link, "
+    f'file: "%PDF-"}}) {{ document {{ id }} {ERRORS} }} }}',
+    a_member_document,
+)
+example(
+    "Mutation.memberDocumentDownloadLink",
+    "mutation($id: ID!) { memberDocumentDownloadLink(input: {documentId: $id}) "
+    f"{{ downloadUrl {ERRORS} }} }}",
+    a_member_document,
+)

@@ -189,16 +189,11 @@ async def group_members_set(actor: Caller, group_id: int, link_ids: Sequence[int
     return group
 
 
-async def upload(
-    actor: Caller,
-    account_id: int,
-    file: UploadedFile | None,
-    name: str | None,
-    group_ids: Sequence[int],
-    link_ids: Sequence[int],
-    max_bytes: int,
-) -> AccountDocument:
-    """Checks the file (size, then content) before anything is written or stored."""
+async def checked_file(
+    file: UploadedFile | None, name: str | None, max_bytes: int
+) -> tuple[bytes, str]:
+    """The file's bytes and the document's name, once the file is there, within
+    `max_bytes` and a PDF, PNG or JPEG by its content; else UserErrors."""
     errors = ErrorCollector()
     data = b""
     if file is None or not callable(getattr(file, "read", None)):
@@ -224,6 +219,20 @@ async def upload(
         given = given[:DOCUMENT_NAME_MAX]
     name = clean_text(given, errors, ("input", "name"), max_length=DOCUMENT_NAME_MAX, required=True)
     errors.raise_if_any()
+    return data, name
+
+
+async def upload(
+    actor: Caller,
+    account_id: int,
+    file: UploadedFile | None,
+    name: str | None,
+    group_ids: Sequence[int],
+    link_ids: Sequence[int],
+    max_bytes: int,
+) -> AccountDocument:
+    """Checks the file (size, then content) before anything is written or stored."""
+    data, name = await checked_file(file, name, max_bytes)
     content_type, extension = sniff(data)
     key = new_key(actor.organization_id, FILE_KIND, extension)
     # Stored first, deleted again if the row is not written: no row names a missing file.

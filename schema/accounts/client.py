@@ -76,6 +76,11 @@ AccountRequestRef = Annotated[
 ]
 
 
+MemberDocumentRef = Annotated[
+    "MemberDocumentType", strawberry.lazy("schema.accounts.member_documents")  # noqa: F821
+]
+
+
 @strawberry.type(description="A client account you belong to, in any organization.")
 class MyClientAccount:
     id: strawberry.ID = strawberry.field(description="The ClientAccount's global id.")
@@ -106,6 +111,11 @@ class MyClientAccount:
     requests: list[AccountRequestRef] = strawberry.field(
         resolver=_my("requests", "my_requests"),
         description="What the organization asks of you, seen by the same rule as forms.",
+    )
+    member_documents: list[MemberDocumentRef] = strawberry.field(
+        resolver=_my("member_documents", "my_member_documents"),
+        description="For the primary: the documents of the account's members (tax "
+        "receipts); empty for other contacts.",
     )
 
 

@@ -255,3 +255,71 @@ async def test_a_draft_follows_the_form_to_its_new_version(api, world, password_
         ("REQUIRED", ["input", "questions", 0, "choices"]),
     ]
     assert await AccountFormVersion.filter(form_id__isnull=False).count() == 2
+
+
+async def test_items_of_more_accounts_cost_no_more_statements(api, world, password_hash):
+    """An ASSIGNED contact's forms, tables and requests across accounts: a fixed number of
+    statements however many accounts."""
+    from carnet.statements import count_statements
+    from models.contacts import Contact
+    from schema import ids
+    from tests.accounts.flows import MEMBER_ADD, create, holder
+    from tests.accounts.test_requests import CREATE as REQUEST_CREATE
+    from tests.accounts.test_tables import CREATE as TABLE_CREATE
+    from tests.support.world import make_member
+
+    user = await make_member("helper@example.test", password_hash, None, None)
+    everything = "{ me { accounts { forms { title questions { key } response { status } } "
+    everything += "tables { name rows { values } } requests { title status } } } }"
+
+    async def one_more_household(n: int) -> None:
+        account = await create(api, world, holder(lastName=f"House{n}"))
+        contact = await Contact.get_or_none(email="helper@example.test")
+        member = (
+            {"useExistingContactId": ids.encode("Contact", contact.id)}
+            if contact
+            else {"firstName": "Helper", "email": "helper@example.test"}
+        )
+        added = await api.as_(world.agent).execute(
+            MEMBER_ADD,
+            {
+                "input": {
+                    "accountId": account["id"],
+                    "kind": "OTHER",
+                    "accessLevel": "ASSIGNED",
+                    "member": member,
+                }
+            },
+        )
+        link = added.ok("clientAccountMemberAdd")["accountContact"]["id"]
+        base = {"accountId": account["id"], "accountContactIds": [link]}
+        agent = api.as_(world.agent)
+        (
+            await agent.execute(
+                CREATE, {"input": {**base, "title": f"F{n}", "questions": QUESTIONS[:1]}}
+            )
+        ).ok("accountFormCreate")
+        (
+            await agent.execute(
+                TABLE_CREATE, {"input": {**base, "name": f"T{n}", "columns": [{"label": "A"}]}}
+            )
+        ).ok("accountTableCreate")
+        (
+            await agent.execute(
+                REQUEST_CREATE, {"input": {**base, "kind": "ANSWER", "title": f"R{n}"}}
+            )
+        ).ok("accountRequestCreate")
+
+    async def read() -> int:
+        result = await api.as_(user).execute(everything)
+        assert not result.errors, result.errors
+        return len(result.data["me"]["accounts"])
+
+    await one_more_household(0)
+    with count_statements() as few:
+        assert await read() == 1
+    for n in (1, 2, 3):
+        await one_more_household(n)
+    with count_statements() as many:
+        assert await read() == 4
+    assert len(few) == len(many)

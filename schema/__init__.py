@@ -19,8 +19,14 @@ from strawberry.tools import merge_types
 
 from carnet.settings import Settings
 from schema.accounts.client import AccountsClientMutation
+from schema.accounts.features import FeaturesMutation, FeaturesQuery
+from schema.accounts.form_answers import FormAnswersMutation
+from schema.accounts.forms import AccountFormsMutation
 from schema.accounts.items import AccountItemsMutation
+from schema.accounts.member_documents import MemberDocumentsMutation, MemberDocumentsQuery
 from schema.accounts.mutations import AccountsMutation
+from schema.accounts.requests import AccountRequestsMutation
+from schema.accounts.tables import AccountTablesMutation
 from schema.accounts.types import AccountsQuery
 from schema.affiliations import AffiliationsMutation
 from schema.audit import AuditQuery, AuditSubscription
@@ -75,6 +81,8 @@ Query = merge_types(
         SeatsQuery,
         MessagingQuery,
         MessageSendsQuery,
+        FeaturesQuery,
+        MemberDocumentsQuery,
     ),
 )
 Mutation = merge_types(
@@ -104,6 +112,12 @@ Mutation = merge_types(
         AccountItemsMutation,
         MessageSendsMutation,
         InboxMutation,
+        AccountFormsMutation,
+        FormAnswersMutation,
+        AccountTablesMutation,
+        AccountRequestsMutation,
+        FeaturesMutation,
+        MemberDocumentsMutation,
     ),
 )
 Subscription = merge_types("Subscription", (AuditSubscription, BulkProgressSubscription))

@@ -230,3 +230,7 @@ example(
     f"{{ downloadUrl {ERRORS} }} }}",
     a_document,
 )
+
+
+# Forms, tables, requests, feature switches and member documents: in their own module.
+import tests.account_items_authz_examples  # noqa: E402, F401

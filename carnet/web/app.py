@@ -42,6 +42,7 @@ from carnet.web.proxies import client_address_middleware
 from carnet.web.webhooks import email_webhook, sms_webhook
 from carnet.web.websocket import CarnetTransportWSHandler
 from resolvers.accounts import items as account_items
+from resolvers.accounts import member_documents
 from resolvers.common import downloads
 from resolvers.common.actor import RequestMeta
 from resolvers.messaging import unsubscribe
@@ -224,6 +225,11 @@ async def account_document_download(request: Request) -> Response:
     return await _link_download(request, account_items.LINK_ROUTE, account_items.download)
 
 
+async def member_document_download(request: Request) -> Response:
+    """GET /member-documents/{token}: a member's document, as it was uploaded."""
+    return await _link_download(request, member_documents.LINK_ROUTE, member_documents.download)
+
+
 async def unsubscribe_page(request: Request) -> Response:
     """GET /unsubscribe/{token}: asks the recipient to confirm, in their language. POST (the
     page's button, or a mail client's one-click `List-Unsubscribe-Post`) withdraws their
@@ -297,6 +303,7 @@ def create_app(settings: Settings, span_exporter=None) -> Starlette:
             Route("/readyz", readyz),
             Route("/exports/{token}", contact_export_download, methods=["GET"]),
             Route("/documents/{token}", account_document_download, methods=["GET"]),
+            Route("/member-documents/{token}", member_document_download, methods=["GET"]),
             Route("/unsubscribe/{token}", unsubscribe_page, methods=["GET", "POST"]),
             Route("/webhooks/sms", sms_webhook, methods=["POST"]),
             Route("/webhooks/email", email_webhook, methods=["POST"]),

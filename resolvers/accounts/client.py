@@ -23,7 +23,7 @@ from models.accounts import (
 from models.contacts import ConsentChannel, ConsentStatus, Contact
 from models.identity import User
 from models.organizations import Organization
-from resolvers.accounts import items
+from resolvers.accounts import items, visibility
 from resolvers.accounts.people import is_adult
 from resolvers.common.actor import RequestMeta
 from resolvers.common.errors import ErrorCollector, UserErrorCode
@@ -124,22 +124,7 @@ register(Relationship.ACCOUNT_PRIMARY, AccessGroup, _is_primary_of_group)
 
 
 async def _sees_document(user: User, document: AccountDocument) -> bool:
-    """The primary and FULL contacts see every document of the account; an ASSIGNED
-    contact those shared with them or one of their groups."""
-    account = await ClientAccount.get(id=document.account_id)
-    links = [
-        link
-        for link in await AccountContact.filter(account_id=account.id, contact__user_id=user.id)
-        if _may_sign_in(link, account)
-    ]
-    for link in links:
-        mine = MyAccount(link, account, link.contact_id == account.primary_contact_id)
-        if mine.sees_household:
-            return True
-    if not links:
-        return False
-    seen = await items.documents_assigned(links)
-    return any(d.id == document.id for found in seen for d in found)
+    return await visibility.sees(items.DOCUMENTS, user, document)
 
 
 register(Relationship.ACCOUNT_CONTACT, AccountDocument, _sees_document)

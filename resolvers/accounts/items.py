@@ -14,8 +14,6 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Protocol
 
-from tortoise.expressions import Q
-
 from carnet.auth import token_digest
 from carnet.i18n import N_
 from carnet.settings import Settings
@@ -28,6 +26,7 @@ from models.accounts import (
     AccountDocumentShare,
 )
 from models.identity import User
+from resolvers.accounts import visibility
 from resolvers.accounts.accounts import locked_account
 from resolvers.common import audit, downloads
 from resolvers.common.actor import RequestMeta
@@ -80,20 +79,6 @@ async def _audit(actor: Caller, action: str, target: tuple[str, int], **values) 
         target=target,
         **values,
     )
-
-
-async def _account_links(account_id: int, link_ids: Sequence[int], field) -> list[int]:
-    found = set(
-        await AccountContact.filter(id__in=list(link_ids), account_id=account_id).values_list(
-            "id", flat=True
-        )
-    )
-    errors = ErrorCollector()
-    for index, pk in enumerate(link_ids):
-        if pk not in found:
-            errors.add(UserErrorCode.NOT_FOUND, (*field, index), N_("Not found."))
-    errors.raise_if_any()
-    return list(dict.fromkeys(link_ids))
 
 
 async def _locked_group(actor: Caller, group_id: int) -> AccessGroup:
@@ -176,7 +161,9 @@ async def group_delete(actor: Caller, group_id: int) -> int:
 async def group_members_set(actor: Caller, group_id: int, link_ids: Sequence[int]) -> AccessGroup:
     async with unit_of_work():
         group = await _locked_group(actor, group_id)
-        wanted = await _account_links(group.account_id, link_ids, ("input", "account_contact_ids"))
+        wanted = await visibility.account_links(
+            group.account_id, link_ids, ("input", "account_contact_ids")
+        )
         had = set(
             await AccessGroupMember.filter(group_id=group.id).values_list(
                 "account_contact_id", flat=True
@@ -202,16 +189,11 @@ async def group_members_set(actor: Caller, group_id: int, link_ids: Sequence[int
     return group
 
 
-async def upload(
-    actor: Caller,
-    account_id: int,
-    file: UploadedFile | None,
-    name: str | None,
-    group_ids: Sequence[int],
-    link_ids: Sequence[int],
-    max_bytes: int,
-) -> AccountDocument:
-    """Checks the file (size, then content) before anything is written or stored."""
+async def checked_file(
+    file: UploadedFile | None, name: str | None, max_bytes: int
+) -> tuple[bytes, str]:
+    """The file's bytes and the document's name, once the file is there, within
+    `max_bytes` and a PDF, PNG or JPEG by its content; else UserErrors."""
     errors = ErrorCollector()
     data = b""
     if file is None or not callable(getattr(file, "read", None)):
@@ -237,13 +219,31 @@ async def upload(
         given = given[:DOCUMENT_NAME_MAX]
     name = clean_text(given, errors, ("input", "name"), max_length=DOCUMENT_NAME_MAX, required=True)
     errors.raise_if_any()
+    return data, name
+
+
+async def upload(
+    actor: Caller,
+    account_id: int,
+    file: UploadedFile | None,
+    name: str | None,
+    group_ids: Sequence[int],
+    link_ids: Sequence[int],
+    max_bytes: int,
+) -> AccountDocument:
+    """Checks the file (size, then content) before anything is written or stored."""
+    data, name = await checked_file(file, name, max_bytes)
     content_type, extension = sniff(data)
     key = new_key(actor.organization_id, FILE_KIND, extension)
     # Stored first, deleted again if the row is not written: no row names a missing file.
     async with current_storage().stored(key, data), unit_of_work():
         account = await locked_account(actor, account_id, ("input", "account_id"))
-        links = await _account_links(account.id, link_ids, ("input", "account_contact_ids"))
-        groups = await _account_groups(account.id, group_ids)
+        links = await visibility.account_links(
+            account.id, link_ids, ("input", "account_contact_ids")
+        )
+        groups = await visibility.account_groups(
+            account.id, group_ids, ("input", "access_group_ids")
+        )
         if True:
             document = await AccountDocument.create(
                 account_id=account.id,
@@ -253,13 +253,7 @@ async def upload(
                 storage_key=key,
                 uploaded_by=actor.user,
             )
-            await AccountDocumentShare.bulk_create(
-                [AccountDocumentShare(document_id=document.id, group_id=g) for g in groups]
-                + [
-                    AccountDocumentShare(document_id=document.id, account_contact_id=c)
-                    for c in links
-                ]
-            )
+            await visibility.share(DOCUMENTS, document.id, groups, links)
             await _audit(
                 actor,
                 "account_document.upload",
@@ -267,22 +261,6 @@ async def upload(
                 after={"name": name, "size": len(data), "content_type": content_type},
             )
     return document
-
-
-async def _account_groups(account_id: int, group_ids: Sequence[int]) -> list[int]:
-    found = set(
-        await AccessGroup.filter(id__in=list(group_ids), account_id=account_id).values_list(
-            "id", flat=True
-        )
-    )
-    errors = ErrorCollector()
-    for index, pk in enumerate(group_ids):
-        if pk not in found:
-            errors.add(
-                UserErrorCode.NOT_FOUND, ("input", "access_group_ids", index), N_("Not found.")
-            )
-    errors.raise_if_any()
-    return list(dict.fromkeys(group_ids))
 
 
 async def groups_of(account_ids: list[int]) -> list[list[AccessGroup]]:
@@ -300,40 +278,16 @@ async def group_members_of(group_ids: list[int]) -> list[list[int]]:
     return [found[pk] for pk in group_ids]
 
 
+DOCUMENTS = visibility.ItemKind(AccountDocument, AccountDocumentShare, "document_id")
+
+
 async def documents_of(account_ids: list[int]) -> list[list[AccountDocument]]:
-    found: dict[int, list[AccountDocument]] = defaultdict(list)
-    for document in await AccountDocument.filter(account_id__in=account_ids).order_by("-id"):
-        found[document.account_id].append(document)
-    return [found[pk] for pk in account_ids]
+    return await visibility.of_accounts(DOCUMENTS, account_ids)
 
 
 async def documents_assigned(links: list[AccountContact]) -> list[list[AccountDocument]]:
-    """What each ASSIGNED contact sees: the documents shared with them or with one of their
-    groups, in their own account; three statements however many links."""
-    if not links:
-        return []
-    link_ids = [link.id for link in links]
-    memberships = await AccessGroupMember.filter(account_contact_id__in=link_ids).values_list(
-        "account_contact_id", "group_id"
-    )
-    groups_of: dict[int, set[int]] = defaultdict(set)
-    for link_id, group_id in memberships:
-        groups_of[link_id].add(group_id)
-    all_groups = {g for groups in groups_of.values() for g in groups}
-    shares = await AccountDocumentShare.filter(
-        Q(account_contact_id__in=link_ids) | Q(group_id__in=list(all_groups) or [0])
-    ).values_list("document_id", "account_contact_id", "group_id")
-    seen: dict[int, set[int]] = defaultdict(set)
-    for document_id, link_id, group_id in shares:
-        for link in links:
-            if link_id == link.id or group_id in groups_of[link.id]:
-                seen[link.id].add(document_id)
-    wanted = {d for found in seen.values() for d in found}
-    documents = await AccountDocument.filter(id__in=list(wanted)).order_by("-id") if wanted else []
-    return [
-        [d for d in documents if d.id in seen[link.id] and d.account_id == link.account_id]
-        for link in links
-    ]
+    """What each ASSIGNED contact sees (resolvers.accounts.visibility)."""
+    return await visibility.assigned(DOCUMENTS, links)
 
 
 LINK_PURPOSE = "account-document"

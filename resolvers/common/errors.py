@@ -57,6 +57,9 @@ class UserErrorCode(StrEnum):
     ALREADY_SENT = "ALREADY_SENT"  # a message draft is sent once
     IN_THE_PAST = "IN_THE_PAST"  # a schedule must be in the future
     ALREADY_STARTED = "ALREADY_STARTED"  # a scheduled message that has started sending
+    READ_ONLY = "READ_ONLY"  # a signed form, a decided request: no longer changed
+    FEATURE_DISABLED = "FEATURE_DISABLED"  # the organization has not turned this feature on
+    INVALID_STATE = "INVALID_STATE"  # not in a state that allows this (a request not submitted)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ not the staff-side types, which carry the organization's notes and consent recor
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
 import strawberry
 
@@ -53,6 +54,33 @@ def _document(d) -> MyAccountDocument:
     )
 
 
+def _my(module: str, name: str):
+    """A field of MyClientAccount resolved in schema.accounts.<module> (imported late)."""
+    import importlib
+
+    async def resolve(root, info: strawberry.Info):
+        function = getattr(importlib.import_module(f"schema.accounts.{module}"), name)
+        return await function(root, info)
+
+    return resolve
+
+
+AccountFormRef = Annotated["AccountFormType", strawberry.lazy("schema.accounts.forms")]  # noqa: F821
+
+
+AccountTableRef = Annotated["AccountTableType", strawberry.lazy("schema.accounts.tables")]  # noqa: F821
+
+
+AccountRequestRef = Annotated[
+    "AccountRequestType", strawberry.lazy("schema.accounts.requests")  # noqa: F821
+]
+
+
+MemberDocumentRef = Annotated[
+    "MemberDocumentType", strawberry.lazy("schema.accounts.member_documents")  # noqa: F821
+]
+
+
 @strawberry.type(description="A client account you belong to, in any organization.")
 class MyClientAccount:
     id: strawberry.ID = strawberry.field(description="The ClientAccount's global id.")
@@ -69,6 +97,25 @@ class MyClientAccount:
     documents: list[MyAccountDocument] = strawberry.field(
         description="All of the account's documents for the primary and FULL contacts; "
         "those assigned to you or your access groups otherwise."
+    )
+    link: strawberry.Private[object] = None  # your AccountContact, with its account
+    forms: list[AccountFormRef] = strawberry.field(
+        resolver=_my("form_answers", "my_forms"),
+        description="The account's forms for the primary and FULL contacts; those assigned "
+        "to you or your access groups otherwise.",
+    )
+    tables: list[AccountTableRef] = strawberry.field(
+        resolver=_my("tables", "my_tables"),
+        description="The account's tables, seen by the same rule as forms.",
+    )
+    requests: list[AccountRequestRef] = strawberry.field(
+        resolver=_my("requests", "my_requests"),
+        description="What the organization asks of you, seen by the same rule as forms.",
+    )
+    member_documents: list[MemberDocumentRef] = strawberry.field(
+        resolver=_my("member_documents", "my_member_documents"),
+        description="For the primary: the documents of the account's members (tax "
+        "receipts); empty for other contacts.",
     )
 
 
@@ -95,6 +142,7 @@ async def my_accounts(user) -> list[MyClientAccount]:
                 for p in seen
             ],
             documents=[_document(d) for d in shown],
+            link=m.link,
         )
         for m, seen, shown in zip(mine, people, documents, strict=True)
     ]

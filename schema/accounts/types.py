@@ -28,6 +28,36 @@ AccountDocumentRef = Annotated[
     "AccountDocumentType", strawberry.lazy("schema.accounts.items")  # noqa: F821
 ]
 
+AccountFormRef = Annotated["AccountFormType", strawberry.lazy("schema.accounts.forms")]  # noqa: F821
+
+
+def _late(module: str, name: str):
+    """A resolver defined in schema.accounts.<module>, which imports this one."""
+    import importlib
+
+    return getattr(importlib.import_module(f"schema.accounts.{module}"), name)
+
+
+async def _account_forms(root, info: strawberry.Info) -> list[AccountFormRef]:
+    return await _late("forms", "account_forms")(root, info)
+
+
+AccountTableRef = Annotated["AccountTableType", strawberry.lazy("schema.accounts.tables")]  # noqa: F821
+
+
+async def _account_tables(root, info: strawberry.Info) -> list[AccountTableRef]:
+    return await _late("tables", "account_tables")(root, info)
+
+
+AccountRequestRef = Annotated[
+    "AccountRequestType", strawberry.lazy("schema.accounts.requests")  # noqa: F821
+]
+
+
+async def _account_requests(root, info: strawberry.Info) -> list[AccountRequestRef]:
+    return await _late("requests", "account_requests")(root, info)
+
+
 ContactRef = Annotated["ContactType", strawberry.lazy("schema.contacts")]  # noqa: F821
 
 
@@ -97,6 +127,19 @@ class ClientAccountType(Node):
         from schema.accounts.items import access_groups
 
         return await access_groups(info, self.id)
+
+    forms: list[AccountFormRef] = strawberry.field(
+        resolver=_account_forms,
+        description="All of the account's forms, newest first.",
+    )
+
+    tables: list[AccountTableRef] = strawberry.field(
+        resolver=_account_tables, description="All of the account's tables, newest first."
+    )
+
+    requests: list[AccountRequestRef] = strawberry.field(
+        resolver=_account_requests, description="All of the account's requests, newest first."
+    )
 
     @strawberry.field(description="All of the account's documents, newest first.")
     async def documents(self, info: strawberry.Info) -> list[AccountDocumentRef]:

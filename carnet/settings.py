@@ -61,6 +61,11 @@ class Settings(BaseSettings):
     sms_api_url: str = ""
     sms_account_sid: str = ""
     sms_auth_token: SecretStr = SecretStr("")
+    # Card payments and refunds (carnet/providers/payments.py): `fake` records calls in
+    # process; `stripe` speaks Stripe's HTTP API, passing each refund's idempotency key.
+    payment_backend: str = "fake"  # fake | stripe
+    payment_api_url: str = "https://api.stripe.com"
+    payment_api_key: SecretStr = SecretStr("")
 
     access_token_ttl_seconds: int = 15 * 60
     refresh_token_ttl_seconds: int = 30 * 24 * 3600

@@ -24,6 +24,8 @@ from schema.accounts.mutations import AccountsMutation
 from schema.accounts.types import AccountsQuery
 from schema.affiliations import AffiliationsMutation
 from schema.audit import AuditQuery, AuditSubscription
+from schema.billing.invoices import InvoicesMutation, InvoicesQuery
+from schema.billing.payments import PaymentsMutation, StatementsQuery
 from schema.bulk import BulkMutation, BulkQuery
 from schema.bulk_contacts import BulkContactsMutation
 from schema.bulk_progress import BulkProgressSubscription
@@ -72,6 +74,8 @@ Query = merge_types(
         TeamsQuery,
         SeatsQuery,
         MessagingQuery,
+        InvoicesQuery,
+        StatementsQuery,
     ),
 )
 Mutation = merge_types(
@@ -99,6 +103,8 @@ Mutation = merge_types(
         AccountsClientMutation,
         MessagingMutation,
         AccountItemsMutation,
+        InvoicesMutation,
+        PaymentsMutation,
     ),
 )
 Subscription = merge_types("Subscription", (AuditSubscription, BulkProgressSubscription))

@@ -54,6 +54,14 @@ class UserErrorCode(StrEnum):
     TEAM_OWNER = "TEAM_OWNER"
     TEMPLATE_INVALID = "TEMPLATE_INVALID"  # a message template's syntax, or unsafe
     UNKNOWN_VARIABLE = "UNKNOWN_VARIABLE"  # a message template names what is not offered
+    AMOUNT_NOT_POSITIVE = "AMOUNT_NOT_POSITIVE"  # money amounts are positive minor units
+    AMOUNT_TOO_HIGH = "AMOUNT_TOO_HIGH"  # more than remains due, creditable or refundable
+    CURRENCY_MISMATCH = "CURRENCY_MISMATCH"  # not the invoice's or payment's currency
+    INVOICE_STATUS = "INVOICE_STATUS"  # not allowed in the invoice's current status
+    INVOICE_VOIDED = "INVOICE_VOIDED"  # the payment's invoice was voided: nothing to refund
+    INVOICE_EMPTY = "INVOICE_EMPTY"  # an invoice without lines cannot be finalized
+    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"  # same key, other parameters
+    PAYMENT_DECLINED = "PAYMENT_DECLINED"  # the payment provider refused the card
 
 
 @dataclass(frozen=True)

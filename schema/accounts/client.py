@@ -5,6 +5,7 @@ not the staff-side types, which carry the organization's notes and consent recor
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Annotated
 
 import strawberry
 
@@ -17,6 +18,9 @@ from schema.contact_consent import ConsentChannelEnum, ConsentStatusEnum
 from schema.payloads import Payload
 from schema.permissions import describe, requires
 from schema.scope import scoped_id
+
+InvoiceRef = Annotated["InvoiceType", strawberry.lazy("schema.billing.types")]  # noqa: F821
+StatementRef = Annotated["StatementType", strawberry.lazy("schema.billing.types")]  # noqa: F821
 
 
 def _role(mine: client.MyAccount, link) -> AccountRole:
@@ -70,6 +74,26 @@ class MyClientAccount:
         description="All of the account's documents for the primary and FULL contacts; "
         "those assigned to you or your access groups otherwise."
     )
+
+    @strawberry.field(
+        description="The account's finalized invoices, newest first, with their payments "
+        "and credit notes: for the account's primary only (FORBIDDEN otherwise)."
+    )
+    async def invoices(self) -> list[InvoiceRef] | None:
+        from schema.billing.client import my_invoices
+
+        return await my_invoices(self)
+
+    @strawberry.field(
+        description="The account's statement for [from, to), rebuilt from its ledger: for "
+        "the account's primary only (FORBIDDEN otherwise)."
+    )
+    async def statement(
+        self, from_: Annotated[datetime, strawberry.argument(name="from")], to: datetime
+    ) -> StatementRef | None:
+        from schema.billing.client import my_statement
+
+        return await my_statement(self, from_, to)
 
 
 async def my_accounts(user) -> list[MyClientAccount]:

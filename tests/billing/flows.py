@@ -56,8 +56,14 @@ async def open_invoice(api, world, account_gid: str, lines=((1, 10000, ["GST", "
     caller = api.as_(world.billing_admin)
     invoice = (await caller.execute(CREATE, {"a": account_gid})).ok("invoiceCreate")["invoice"]
     for quantity, unit, taxes in lines:
-        variables = {"i": invoice["id"], "d": "Swim lessons", "q": quantity, "u": unit,
-                     "c": "CAD", "t": taxes}
+        variables = {
+            "i": invoice["id"],
+            "d": "Swim lessons",
+            "q": quantity,
+            "u": unit,
+            "c": "CAD",
+            "t": taxes,
+        }
         (await caller.execute(LINE_ADD, variables)).ok("invoiceLineAdd")
     return (await caller.execute(FINALIZE, {"i": invoice["id"]})).ok("invoiceFinalize")["invoice"]
 

@@ -41,7 +41,7 @@ async def test_formatted_in_french(api, world):
     invoice = await open_invoice(
         api, world, ids.encode("ClientAccount", account.id), [(1, 123456, [])]
     )
-    query = "query($id: ID!) { invoice(id: $id) { total { formatted(locale: \"fr\") } } }"
+    query = 'query($id: ID!) { invoice(id: $id) { total { formatted(locale: "fr") } } }'
     result = await api.as_(world.owner).execute(query, {"id": invoice["id"]})
     assert result.data["invoice"]["total"]["formatted"] == "1\u00a0234,56\u00a0$"
 
@@ -87,8 +87,8 @@ async def test_void_and_uncollectible(api, world):
     await pay(api, world, first["id"], 400)
     voided = (await caller.execute(VOID, {"i": first["id"]})).ok("invoiceVoid")["invoice"]
     assert voided["status"] == "VOID"
-    entries = await LedgerEntry.filter(account_id=account.id).order_by("id").values_list(
-        "kind", "amount"
+    entries = (
+        await LedgerEntry.filter(account_id=account.id).order_by("id").values_list("kind", "amount")
     )
     assert entries == [("INVOICE", 1000), ("PAYMENT", -400), ("VOID", -600)]
     again = await caller.execute(VOID, {"i": first["id"]})

@@ -3,6 +3,7 @@ registry is full in the worker (resolvers.bulk.actions)."""
 
 from __future__ import annotations
 
+from resolvers.billing import bulk_refunds as refund_actions
 from resolvers.bulk import chunks
 from resolvers.colours import bulk as colour_actions
 from resolvers.common.tasks import run_job
@@ -17,6 +18,7 @@ ACTION_MODULES = (
     group_actions,
     contact_actions,  # update, archive, restore, and every contact undoer
     export_actions,  # contact exports, one part of the file per chunk
+    refund_actions,  # batch refunds of payments
 )
 
 

@@ -24,6 +24,7 @@ class BulkOperationKind(StrEnum):
     CONTACT_IMPORT = "CONTACT_IMPORT"
     CONTACT_EXPORT = "CONTACT_EXPORT"
     UNDO = "UNDO"
+    PAYMENT_REFUND = "PAYMENT_REFUND"
 
 
 class BulkOperationState(StrEnum):

@@ -24,6 +24,7 @@ from schema.accounts.mutations import AccountsMutation
 from schema.accounts.types import AccountsQuery
 from schema.affiliations import AffiliationsMutation
 from schema.audit import AuditQuery, AuditSubscription
+from schema.billing.bulk import BillingBulkMutation
 from schema.billing.invoices import InvoicesMutation, InvoicesQuery
 from schema.billing.payments import PaymentsMutation, StatementsQuery
 from schema.bulk import BulkMutation, BulkQuery
@@ -105,6 +106,7 @@ Mutation = merge_types(
         AccountItemsMutation,
         InvoicesMutation,
         PaymentsMutation,
+        BillingBulkMutation,
     ),
 )
 Subscription = merge_types("Subscription", (AuditSubscription, BulkProgressSubscription))

@@ -43,7 +43,7 @@ BulkResultStatusEnum = strawberry.enum(
 )
 
 # The global id type of each record type an operation runs on.
-RECORD_TYPE_NAMES = {contact_targets.RECORD_TYPE: "Contact"}
+RECORD_TYPE_NAMES = {contact_targets.RECORD_TYPE: "Contact", "payment": "Payment"}
 
 
 @strawberry.type(description="What an operation did to one record of its target.")

@@ -31,7 +31,11 @@ async def _invoice(world, status=InvoiceStatus.OPEN, paid: int = 0) -> Invoice:
         amount_paid=paid,
     )
     await InvoiceLine.create(
-        invoice=invoice, description="Court", quantity=1, unit_amount=1000, amount=1000,
+        invoice=invoice,
+        description="Court",
+        quantity=1,
+        unit_amount=1000,
+        amount=1000,
         currency="CAD",
     )
     return invoice
@@ -55,8 +59,13 @@ async def an_open_invoice(world, caller):
 async def a_cash_payment(world, caller):
     invoice = await _invoice(world, paid=1000)
     payment = await Payment.create(
-        organization=world.organization, account_id=invoice.account_id, invoice=invoice,
-        method=PaymentMethod.CASH, amount=1000, currency="CAD", received_at=now(),
+        organization=world.organization,
+        account_id=invoice.account_id,
+        invoice=invoice,
+        method=PaymentMethod.CASH,
+        amount=1000,
+        currency="CAD",
+        received_at=now(),
     )
     return {"p": ids.encode("Payment", payment.id), "k": f"key-{next(_serial)}"}
 
@@ -66,52 +75,97 @@ async def organization_id(world, caller):
 
 
 INVOICE = f"invoice {{ id status }} {ERRORS}"
-example("Query.invoices",
-        "query($o: ID!) { invoices(organizationId: $o, first: 5) { edges { node { id } } } }",
-        organization_id)
-example("Query.invoice", "query($i: ID!) { invoice(id: $i) { id total { amount } } }",
-        an_open_invoice)
-example("Query.statement",
-        'query($a: ID!) { statement(accountId: $a, from: "2020-01-01T00:00:00Z", '
-        'to: "2100-01-01T00:00:00Z") { closingBalance { amount } } }', an_account)
-example("ClientAccount.balance",
-        "query($a: ID!) { balance: node(id: $a) { ... on ClientAccount { balance { amount } } } }",
-        an_account)
-example("ClientAccount.credit",
-        "query($a: ID!) { credit: node(id: $a) { ... on ClientAccount { credit { amount } } } }",
-        an_account)
-example("Mutation.invoiceCreate",
-        f"mutation($a: ID!) {{ invoiceCreate(input: {{accountId: $a}}) {{ {INVOICE} }} }}",
-        an_account)
-example("Mutation.invoiceLineAdd",
-        'mutation($i: ID!) { invoiceLineAdd(input: {invoiceId: $i, description: "Pass", '
-        f'unitAmount: {{amount: 500, currency: "CAD"}}, taxCodes: [GST]}}) {{ {INVOICE} }} }}',
-        a_draft)
-example("Mutation.invoiceLineRemove",
-        f"mutation($l: ID!) {{ invoiceLineRemove(input: {{lineId: $l}}) {{ {INVOICE} }} }}",
-        a_draft)
-example("Mutation.invoiceFinalize",
-        f"mutation($i: ID!) {{ invoiceFinalize(input: {{invoiceId: $i}}) {{ {INVOICE} }} }}",
-        a_draft)
-example("Mutation.invoiceVoid",
-        f"mutation($i: ID!) {{ invoiceVoid(input: {{invoiceId: $i}}) {{ {INVOICE} }} }}",
-        an_open_invoice)
-example("Mutation.invoiceMarkUncollectible",
-        f"mutation($i: ID!) {{ invoiceMarkUncollectible(input: {{invoiceId: $i}}) "
-        f"{{ {INVOICE} }} }}", an_open_invoice)
-example("Mutation.paymentRecord",
-        "mutation($i: ID!) { paymentRecord(input: {invoiceId: $i, method: CASH, "
-        f'amount: {{amount: 100, currency: "CAD"}}}}) {{ payment {{ id }} {ERRORS} }} }}',
-        an_open_invoice)
-example("Mutation.paymentCharge",
-        "mutation($i: ID!) { paymentCharge(input: {invoiceId: $i, source: \"tok_visa\", "
-        'idempotencyKey: "k1", amount: {amount: 100, currency: "CAD"}}) '
-        f"{{ payment {{ id }} {ERRORS} }} }}", an_open_invoice)
-example("Mutation.refundCreate",
-        "mutation($p: ID!, $k: String!) { refundCreate(input: {paymentId: $p, "
-        f'reason: "Cancelled", idempotencyKey: $k}}) {{ refund {{ id }} {ERRORS} }} }}',
-        a_cash_payment)
-example("Mutation.creditNoteCreate",
-        "mutation($i: ID!) { creditNoteCreate(input: {invoiceId: $i, reason: \"Goodwill\", "
-        f'amount: {{amount: 100, currency: "CAD"}}}}) {{ creditNote {{ id }} {ERRORS} }} }}',
-        an_open_invoice)
+example(
+    "Query.invoices",
+    "query($o: ID!) { invoices(organizationId: $o, first: 5) { edges { node { id } } } }",
+    organization_id,
+)
+example(
+    "Query.invoice", "query($i: ID!) { invoice(id: $i) { id total { amount } } }", an_open_invoice
+)
+example(
+    "Query.statement",
+    'query($a: ID!) { statement(accountId: $a, from: "2020-01-01T00:00:00Z", '
+    'to: "2100-01-01T00:00:00Z") { closingBalance { amount } } }',
+    an_account,
+)
+example(
+    "ClientAccount.balance",
+    "query($a: ID!) { balance: node(id: $a) { ... on ClientAccount { balance { amount } } } }",
+    an_account,
+)
+example(
+    "ClientAccount.credit",
+    "query($a: ID!) { credit: node(id: $a) { ... on ClientAccount { credit { amount } } } }",
+    an_account,
+)
+example(
+    "Mutation.invoiceCreate",
+    f"mutation($a: ID!) {{ invoiceCreate(input: {{accountId: $a}}) {{ {INVOICE} }} }}",
+    an_account,
+)
+example(
+    "Mutation.invoiceLineAdd",
+    'mutation($i: ID!) { invoiceLineAdd(input: {invoiceId: $i, description: "Pass", '
+    f'unitAmount: {{amount: 500, currency: "CAD"}}, taxCodes: [GST]}}) {{ {INVOICE} }} }}',
+    a_draft,
+)
+example(
+    "Mutation.invoiceLineRemove",
+    f"mutation($l: ID!) {{ invoiceLineRemove(input: {{lineId: $l}}) {{ {INVOICE} }} }}",
+    a_draft,
+)
+example(
+    "Mutation.invoiceFinalize",
+    f"mutation($i: ID!) {{ invoiceFinalize(input: {{invoiceId: $i}}) {{ {INVOICE} }} }}",
+    a_draft,
+)
+example(
+    "Mutation.invoiceVoid",
+    f"mutation($i: ID!) {{ invoiceVoid(input: {{invoiceId: $i}}) {{ {INVOICE} }} }}",
+    an_open_invoice,
+)
+example(
+    "Mutation.invoiceMarkUncollectible",
+    f"mutation($i: ID!) {{ invoiceMarkUncollectible(input: {{invoiceId: $i}}) {{ {INVOICE} }} }}",
+    an_open_invoice,
+)
+example(
+    "Mutation.paymentRecord",
+    "mutation($i: ID!) { paymentRecord(input: {invoiceId: $i, method: CASH, "
+    f'amount: {{amount: 100, currency: "CAD"}}}}) {{ payment {{ id }} {ERRORS} }} }}',
+    an_open_invoice,
+)
+example(
+    "Mutation.paymentCharge",
+    'mutation($i: ID!) { paymentCharge(input: {invoiceId: $i, source: "tok_visa", '
+    'idempotencyKey: "k1", amount: {amount: 100, currency: "CAD"}}) '
+    f"{{ payment {{ id }} {ERRORS} }} }}",
+    an_open_invoice,
+)
+example(
+    "Mutation.refundCreate",
+    "mutation($p: ID!, $k: String!) { refundCreate(input: {paymentId: $p, "
+    f'reason: "Cancelled", idempotencyKey: $k}}) {{ refund {{ id }} {ERRORS} }} }}',
+    a_cash_payment,
+)
+example(
+    "Mutation.creditNoteCreate",
+    'mutation($i: ID!) { creditNoteCreate(input: {invoiceId: $i, reason: "Goodwill", '
+    f'amount: {{amount: 100, currency: "CAD"}}}}) {{ creditNote {{ id }} {ERRORS} }} }}',
+    an_open_invoice,
+)
+
+
+async def a_payment_to_refund_in_bulk(world, caller):
+    found = await a_cash_payment(world, caller)
+    return {"o": world.org_gid, "p": found["p"]}
+
+
+example(
+    "Mutation.paymentsBulkRefund",
+    "mutation($o: ID!, $p: ID!) { paymentsBulkRefund(input: {organizationId: $o, "
+    'target: {paymentIds: [$p]}, reason: "Cancelled"}) '
+    f"{{ operation {{ id }} {ERRORS} }} }}",
+    a_payment_to_refund_in_bulk,
+)

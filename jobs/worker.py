@@ -17,7 +17,7 @@ from carnet.db import tortoise_config
 from carnet.job_runs import observed
 from carnet.settings import Settings, configure, current_settings
 from jobs.accounts import send_account_invitation
-from jobs.billing import submit_refund
+from jobs.billing import submit_refund, submit_refunds
 from jobs.bulk import bulk_chunk
 from jobs.maintenance import purge_outbox, purge_sign_in_attempts, sweep_tasks
 from jobs.messaging import send_email
@@ -107,6 +107,7 @@ class WorkerSettings:
             bulk_chunk,
             send_team_invitation,
             submit_refund,
+            submit_refunds,
         )
     ]
     cron_jobs = cron_jobs("carnet")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from carnet.i18n import N_
-from models.billing import Payment
+from models.billing import Payment, RefundStatus
 from models.bulk import BulkItemStatus, BulkOperation, BulkOperationKind
 from models.staff import StaffMembership
 from resolvers.billing import refunds
@@ -25,7 +25,7 @@ from resolvers.bulk.actions import Action, ChunkContext, RecordResult, register
 from resolvers.common.actor import Actor
 from resolvers.common.errors import ErrorCollector, NotFound, UserErrorCode, UserErrors
 from resolvers.common.permissions import Permission
-from resolvers.common.tasks import unit_of_work
+from resolvers.common.tasks import current_unit_of_work, unit_of_work
 from resolvers.common.validation import clean_text
 
 KIND = BulkOperationKind.PAYMENT_REFUND
@@ -96,17 +96,17 @@ async def refund_each(context: ChunkContext, record_ids: Sequence[int]) -> list[
         message = N_("Whoever started the operation is no longer staff here.")
         return [RecordResult(pk, BulkItemStatus.FAILED, "FORBIDDEN", message) for pk in record_ids]
     params = context.params
-    results = []
+    results, card_refunds = [], []
     for payment_id in record_ids:
         request = refunds.RefundRequest(
             payment_id=payment_id,
             amount=params.get("amount"),
             currency=params.get("currency"),
             reason=params["reason"],
-            idempotency_key=f"bulk-{context.operation.id}-{payment_id}",
+            idempotency_key=f"{_key_prefix(context)}{payment_id}",
         )
         try:
-            refund = await refunds.create(actor, request)
+            refund = await refunds.create(actor, request, submit=False)
         except NotFound:
             continue  # reported NOT_FOUND by the engine
         except UserErrors as refused:
@@ -118,9 +118,19 @@ async def refund_each(context: ChunkContext, record_ids: Sequence[int]) -> list[
             )
             results.append(RecordResult(payment_id, status, first.code.value, first.message))
             continue
+        if refund.status is RefundStatus.PENDING:
+            card_refunds.append(refund.id)
         after = {"refund_id": refund.id, "amount": refund.amount, "status": refund.status.value}
         results.append(RecordResult(payment_id, BulkItemStatus.SUCCEEDED, after=after))
+    if card_refunds:  # one provider task for the chunk's card refunds, after it commits
+        await current_unit_of_work().defer(
+            refunds.SUBMIT_MANY, min(card_refunds), max(card_refunds), _key_prefix(context)
+        )
     return results
+
+
+def _key_prefix(context: ChunkContext) -> str:
+    return f"bulk-{context.operation.id}-"
 
 
 register(

@@ -37,6 +37,7 @@ from resolvers.common.time import now
 from resolvers.common.validation import clean_text
 
 SUBMIT = "submit_refund"
+SUBMIT_MANY = "submit_refunds"
 
 
 @dataclass(frozen=True)
@@ -76,16 +77,18 @@ def _clean(request: RefundRequest) -> RefundRequest:
     return RefundRequest(request.payment_id, request.amount, request.currency, reason, key)
 
 
-async def create(actor: Actor, request: RefundRequest) -> Refund:
+async def create(actor: Actor, request: RefundRequest, submit: bool = True) -> Refund:
+    """`submit=False`: the caller defers the provider calls itself (a batch, in one task
+    per chunk: `submit_many`)."""
     request = _clean(request)
     try:
-        return await _create(actor, request)
+        return await _create(actor, request, submit)
     except IntegrityError:
         # The same key, written meanwhile by a concurrent call: answer as if it came first.
-        return await _create(actor, request)
+        return await _create(actor, request, submit)
 
 
-async def _create(actor: Actor, request: RefundRequest) -> Refund:
+async def _create(actor: Actor, request: RefundRequest, submit: bool) -> Refund:
     async with unit_of_work() as uow:
         payment = (
             await Payment.filter(id=request.payment_id, organization_id=actor.organization_id)
@@ -120,7 +123,8 @@ async def _create(actor: Actor, request: RefundRequest) -> Refund:
         await payment.save(update_fields=["amount_refunded", "updated_at"])
         await _audit("refund.create", actor.user, actor.meta, refund)
         if payment.method is PaymentMethod.CARD:
-            await uow.defer(SUBMIT, refund.id)
+            if submit:
+                await uow.defer(SUBMIT, refund.id)
         else:  # cash, cheque, transfer: handed back by staff, done now
             await succeed(refund, "")
     return refund
@@ -213,6 +217,23 @@ async def submit(refund_id: int) -> None:
         await _fail(refund_id, str(refused))
         return
     await _record_success(refund_id, result.reference)
+
+
+async def submit_many(first_id: int, last_id: int, key_prefix: str) -> None:
+    """`submit` for every PENDING refund with ids in [first_id, last_id] whose key starts
+    with `key_prefix` (one batch's chunk): each exactly once, as `submit` guarantees."""
+    pending = (
+        await Refund.filter(
+            id__gte=first_id,
+            id__lte=last_id,
+            idempotency_key__startswith=key_prefix,
+            status=RefundStatus.PENDING,
+        )
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
+    for refund_id in pending:
+        await submit(refund_id)
 
 
 async def _record_success(refund_id: int, reference: str) -> None:

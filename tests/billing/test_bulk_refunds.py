@@ -130,11 +130,11 @@ async def test_killed_halfway_through_a_chunk_it_refunds_each_once(
     operation_id = ids.decode(result.ok("paymentsBulkRefund")["operation"]["id"])[1]
     real_create, calls = bulk_refunds.refunds.create, []
 
-    async def dies_on_the_third(actor, request):
+    async def dies_on_the_third(actor, request, **options):
         calls.append(request.payment_id)
         if len(calls) == 3:
             raise SystemExit("worker killed in the middle of the chunk")
-        return await real_create(actor, request)
+        return await real_create(actor, request, **options)
 
     monkeypatch.setattr(bulk_refunds.refunds, "create", dies_on_the_third)
     with pytest.raises(SystemExit):

@@ -132,9 +132,9 @@ async def engine(actor: Actor, payments: list[int], settings) -> dict:
     operation = await bulk_refunds.start(
         actor, bulk_refunds.PaymentTarget(payment_ids=payments), None, None, "Bench"
     )
-    while await Refund.filter(status=RefundStatus.PENDING).exists() or not (
+    while await Refund.filter(status=RefundStatus.PENDING).exists() or (
         await BulkOperation.get(id=operation.id)
-    ).state in ("COMPLETED", "FAILED", "CANCELED"):
+    ).state not in ("COMPLETED", "FAILED", "CANCELED"):
         await run_worker(settings)
     seconds = time.perf_counter() - started
     sampler.cancel()

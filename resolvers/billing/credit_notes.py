@@ -48,7 +48,7 @@ async def create(actor: Actor, invoice_id: int, money: Money, reason: str) -> Cr
         await invoices.settle_if_paid(invoice)
         await ledger.append(LedgerKind.CREDIT_NOTE, -money.amount, invoice, ("CreditNote", note.id))
         await audit.record(
-            "credit_note.create",
+            "billing.credit_note.create",
             actor=actor.user,
             meta=actor.meta,
             organization_id=invoice.organization_id,

@@ -64,7 +64,7 @@ async def create(actor: Actor, account_id: int, memo: str | None) -> Invoice:
             memo=memo,
         )
         await audit.record(
-            "invoice.create",
+            "billing.invoice.create",
             actor=actor.user,
             meta=actor.meta,
             organization_id=actor.organization_id,
@@ -187,7 +187,7 @@ async def finalize(actor: Actor, invoice_id: int) -> Invoice:
         invoice.finalized_at = now()
         await invoice.save(update_fields=["number", "status", "finalized_at", "updated_at"])
         await ledger.append(LedgerKind.INVOICE, invoice.total, invoice, ("Invoice", invoice.id))
-        await _audit(actor, invoice, "invoice.finalize", InvoiceStatus.DRAFT)
+        await _audit(actor, invoice, "billing.invoice.finalize", InvoiceStatus.DRAFT)
     return invoice
 
 
@@ -215,7 +215,7 @@ async def void(actor: Actor, invoice_id: int) -> Invoice:
         await invoice.save(update_fields=["status", "voided_at", "updated_at"])
         if left:
             await ledger.append(LedgerKind.VOID, -left, invoice, ("Invoice", invoice.id))
-        await _audit(actor, invoice, "invoice.void", before)
+        await _audit(actor, invoice, "billing.invoice.void", before)
     return invoice
 
 
@@ -227,7 +227,7 @@ async def mark_uncollectible(actor: Actor, invoice_id: int) -> Invoice:
             raise status_refused(("input", "invoice_id"), invoice.status)
         invoice.status = InvoiceStatus.UNCOLLECTIBLE
         await invoice.save(update_fields=["status", "updated_at"])
-        await _audit(actor, invoice, "invoice.mark_uncollectible", InvoiceStatus.OPEN)
+        await _audit(actor, invoice, "billing.invoice.mark_uncollectible", InvoiceStatus.OPEN)
     return invoice
 
 

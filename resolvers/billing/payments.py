@@ -61,7 +61,7 @@ async def _apply(
     await invoices.settle_if_paid(invoice)
     await ledger.append(LedgerKind.PAYMENT, -amount, invoice, ("Payment", payment.id))
     await audit.record(
-        "payment.create",
+        "billing.payment.create",
         actor=actor.user,
         meta=actor.meta,
         organization_id=invoice.organization_id,

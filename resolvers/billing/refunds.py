@@ -121,7 +121,7 @@ async def _create(actor: Actor, request: RefundRequest, submit: bool) -> Refund:
         )
         payment.amount_refunded += amount
         await payment.save(update_fields=["amount_refunded", "updated_at"])
-        await _audit("refund.create", actor.user, actor.meta, refund)
+        await _audit("billing.refund.create", actor.user, actor.meta, refund)
         if payment.method is PaymentMethod.CARD:
             if submit:
                 await uow.defer(SUBMIT, refund.id)
@@ -193,6 +193,14 @@ async def succeed(refund: Refund, reference: str) -> None:
             created_by_id=refund.created_by_id,
         )
         await ledger.append(LedgerKind.CREDIT_NOTE, -credit, invoice, ("CreditNote", note.id))
+        await audit.record(
+            "billing.credit_note.create",
+            actor=None,
+            meta=RequestMeta(),
+            organization_id=invoice.organization_id,
+            target=("CreditNote", note.id),
+            after={"invoice_id": invoice.id, "amount": credit, "refund_id": refund.id},
+        )
         invoice.amount_credited += credit
     invoice.amount_refunded += refund.amount
     await invoice.save(update_fields=["amount_credited", "amount_refunded", "updated_at"])
@@ -242,7 +250,7 @@ async def _record_success(refund_id: int, reference: str) -> None:
         if refund.status is not RefundStatus.PENDING:
             return
         await succeed(refund, reference)
-        await _audit("refund.succeed", None, RequestMeta(), refund)
+        await _audit("billing.refund.succeed", None, RequestMeta(), refund)
 
 
 async def _fail(refund_id: int, failure: str) -> None:
@@ -260,4 +268,4 @@ async def _fail(refund_id: int, failure: str) -> None:
         payment = await Payment.filter(id=refund.payment_id).select_for_update().get()
         payment.amount_refunded -= refund.amount
         await payment.save(update_fields=["amount_refunded", "updated_at"])
-        await _audit("refund.fail", None, RequestMeta(), refund)
+        await _audit("billing.refund.fail", None, RequestMeta(), refund)

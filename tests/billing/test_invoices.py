@@ -33,7 +33,7 @@ async def test_a_draft_gets_lines_taxes_and_a_number_when_finalized(api, world):
     assert second["number"] == 2
     entries = await LedgerEntry.filter(account_id=account.id).values_list("kind", "amount")
     assert sorted(entries) == sorted([("INVOICE", 6906), ("INVOICE", 11498)])
-    assert await AuditEvent.filter(action="invoice.finalize").count() == 2
+    assert await AuditEvent.filter(action="billing.invoice.finalize").count() == 2
 
 
 async def test_formatted_in_french(api, world):

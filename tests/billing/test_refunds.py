@@ -51,7 +51,8 @@ async def test_partial_then_full_refund_of_a_cash_payment(api, world):
     entries = await LedgerEntry.filter(account_id=account.id).values_list("kind", "amount")
     assert sum(a for _, a in entries) == 0
     assert await CreditNote.filter(refund_id__not_isnull=True).count() == 2
-    assert await AuditEvent.filter(action="refund.create").count() == 2
+    assert await AuditEvent.filter(action="billing.refund.create").count() == 2
+    assert await AuditEvent.filter(action="billing.credit_note.create").count() == 2
 
 
 async def test_the_same_key_returns_the_first_refund_and_other_parameters_are_refused(api, world):

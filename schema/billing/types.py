@@ -7,6 +7,7 @@ from datetime import datetime
 from enum import StrEnum
 
 import strawberry
+from strawberry.dataloader import DataLoader
 
 from models.billing import (
     CreditNote,
@@ -19,7 +20,7 @@ from models.billing import (
     Refund,
     RefundStatus,
 )
-from resolvers.billing import invoices, ledger
+from resolvers.billing import invoices, ledger, loaders
 from resolvers.billing.money import TAX_RATES, format_money
 from resolvers.common.permissions import Permission
 from schema import ids
@@ -86,6 +87,11 @@ class InvoiceLineType(Node):
         return money(self.amount, self.currency)
 
 
+async def _loaded(info: strawberry.Info, name: str, parent_id: int) -> list:
+    batch = getattr(loaders, name)
+    return await info.context.loader(f"billing.{name}", lambda: DataLoader(batch)).load(parent_id)
+
+
 def _ref(type_name: str, pk: int | None) -> strawberry.ID | None:
     return None if pk is None else strawberry.ID(ids.encode(type_name, pk))
 
@@ -134,13 +140,13 @@ class InvoiceType(Node):
         return money(invoices.remaining(self), self.currency)
 
     @strawberry.field
-    async def lines(self) -> list[InvoiceLineType]:
-        return await invoices.lines(self)
+    async def lines(self, info: strawberry.Info) -> list[InvoiceLineType]:
+        return await _loaded(info, "lines_of", self.id)
 
     @strawberry.field(description="Each tax, summed from its per-line amounts.")
-    async def tax_lines(self) -> list[TaxLine]:
+    async def tax_lines(self, info: strawberry.Info) -> list[TaxLine]:
         sums: dict[str, int] = {}
-        for line in await invoices.lines(self):
+        for line in await _loaded(info, "lines_of", self.id):
             for code, amount in line.taxes.items():
                 sums[code] = sums.get(code, 0) + amount
         return [
@@ -149,12 +155,12 @@ class InvoiceType(Node):
         ]
 
     @strawberry.field
-    async def payments(self) -> list[PaymentType]:
-        return await Payment.filter(invoice_id=self.id).order_by("id")
+    async def payments(self, info: strawberry.Info) -> list[PaymentType]:
+        return await _loaded(info, "payments_of", self.id)
 
     @strawberry.field
-    async def credit_notes(self) -> list[CreditNoteType]:
-        return await CreditNote.filter(invoice_id=self.id).order_by("id")
+    async def credit_notes(self, info: strawberry.Info) -> list[CreditNoteType]:
+        return await _loaded(info, "credit_notes_of", self.id)
 
 
 @model_node("Payment", Payment, Permission.BILLING_READ)
@@ -180,8 +186,8 @@ class PaymentType(Node):
         return money(self.amount - self.amount_refunded, self.currency)
 
     @strawberry.field
-    async def refunds(self) -> list[RefundType]:
-        return await Refund.filter(payment_id=self.id).order_by("id")
+    async def refunds(self, info: strawberry.Info) -> list[RefundType]:
+        return await _loaded(info, "refunds_of", self.id)
 
 
 @model_node("Refund", Refund, Permission.BILLING_READ)

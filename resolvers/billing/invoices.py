@@ -14,7 +14,14 @@ from models.billing import (
     LedgerKind,
 )
 from resolvers.billing import ledger
-from resolvers.billing.money import TAX_RATES, check_positive, line_taxes, remaining_due, totals
+from resolvers.billing.money import (
+    TAX_RATES,
+    check_currency,
+    check_positive,
+    line_taxes,
+    remaining_due,
+    totals,
+)
 from resolvers.common import audit
 from resolvers.common.actor import Actor
 from resolvers.common.errors import ErrorCollector, NotFound, UserErrorCode, UserErrors
@@ -93,8 +100,6 @@ def _check_line(
     invoice: Invoice,
     tax_codes: Sequence[str],
 ) -> str:
-    from resolvers.billing.money import check_currency
-
     errors = ErrorCollector()
     description = clean_text(
         description, errors, ("input", "description"), max_length=500, required=True
@@ -252,7 +257,3 @@ async def invoices(
     if status is not None:
         rows = rows.filter(status=status)
     return await paginate(rows, **page_args)
-
-
-async def lines(invoice: Invoice) -> list[InvoiceLine]:
-    return await InvoiceLine.filter(invoice_id=invoice.id).order_by("id")

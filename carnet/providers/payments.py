@@ -62,13 +62,18 @@ FAKE = FakeProvider()
 class StripeProvider:
     """Stripe-compatible: form-encoded POSTs, bearer key, `Idempotency-Key` on every call."""
 
-    def __init__(self, base_url: str, api_key: str):
+    def __init__(
+        self, base_url: str, api_key: str, transport: httpx.AsyncBaseTransport | None = None
+    ):
         self.base_url = base_url.rstrip("/")
         self.api_key = api_key
+        self.transport = transport  # tests: an httpx.MockTransport
 
     async def _post(self, path: str, data: dict, key: str) -> ProviderResult:
         headers = {"Authorization": f"Bearer {self.api_key}", "Idempotency-Key": key}
-        async with httpx.AsyncClient(base_url=self.base_url, timeout=30) as client:
+        async with httpx.AsyncClient(
+            base_url=self.base_url, timeout=30, transport=self.transport
+        ) as client:
             response = await client.post(path, data=data, headers=headers)
         if 400 <= response.status_code < 500 and response.status_code not in (409, 429):
             raise ProviderError(response.json().get("error", {}).get("code", "refused"))

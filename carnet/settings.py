@@ -66,6 +66,11 @@ class Settings(BaseSettings):
     # Signs the bounce and complaint callbacks POSTed to /webhooks/email (HMAC-SHA256 of
     # the body, hex, in X-Carnet-Signature); empty: that webhook refuses everything.
     email_webhook_secret: SecretStr = SecretStr("")
+    # Card payments and refunds (carnet/providers/payments.py): `fake` records calls in
+    # process; `stripe` speaks Stripe's HTTP API, passing each refund's idempotency key.
+    payment_backend: str = "fake"  # fake | stripe
+    payment_api_url: str = "https://api.stripe.com"
+    payment_api_key: SecretStr = SecretStr("")
 
     access_token_ttl_seconds: int = 15 * 60
     refresh_token_ttl_seconds: int = 30 * 24 * 3600

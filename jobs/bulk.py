@@ -4,6 +4,7 @@ modules are imported here so that the registry is full in the worker
 
 from __future__ import annotations
 
+from resolvers.billing import bulk_refunds as refund_actions
 from resolvers.bulk import chunks, freezing
 from resolvers.colours import bulk as colour_actions
 from resolvers.common.tasks import run_job
@@ -22,6 +23,7 @@ ACTION_MODULES = (
     export_actions,  # contact exports, one part of the file per chunk
     import_actions,  # contact imports, one chunk of the file's rows per chunk, in order
     message_actions,  # group messages: one delivery per recipient
+    refund_actions,  # batch refunds of payments
 )
 
 

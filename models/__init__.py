@@ -22,4 +22,5 @@ MODEL_MODULES = [
     "models.tasks",
     "models.bulk",
     "models.message_sends",
+    "models.billing",
 ]

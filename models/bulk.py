@@ -25,6 +25,7 @@ class BulkOperationKind(StrEnum):
     CONTACT_EXPORT = "CONTACT_EXPORT"
     MESSAGE_SEND = "MESSAGE_SEND"
     UNDO = "UNDO"
+    PAYMENT_REFUND = "PAYMENT_REFUND"
 
 
 class BulkOperationState(StrEnum):

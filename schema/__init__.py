@@ -30,6 +30,9 @@ from schema.accounts.tables import AccountTablesMutation
 from schema.accounts.types import AccountsQuery
 from schema.affiliations import AffiliationsMutation
 from schema.audit import AuditQuery, AuditSubscription
+from schema.billing.bulk import BillingBulkMutation
+from schema.billing.invoices import InvoicesMutation, InvoicesQuery
+from schema.billing.payments import PaymentsMutation, StatementsQuery
 from schema.bulk import BulkMutation, BulkQuery
 from schema.bulk_contacts import BulkContactsMutation
 from schema.bulk_progress import BulkProgressSubscription
@@ -83,6 +86,8 @@ Query = merge_types(
         MessageSendsQuery,
         FeaturesQuery,
         MemberDocumentsQuery,
+        InvoicesQuery,
+        StatementsQuery,
     ),
 )
 Mutation = merge_types(
@@ -118,6 +123,9 @@ Mutation = merge_types(
         AccountRequestsMutation,
         FeaturesMutation,
         MemberDocumentsMutation,
+        InvoicesMutation,
+        PaymentsMutation,
+        BillingBulkMutation,
     ),
 )
 Subscription = merge_types("Subscription", (AuditSubscription, BulkProgressSubscription))

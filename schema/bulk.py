@@ -46,6 +46,7 @@ BulkResultStatusEnum = strawberry.enum(
 RECORD_TYPE_NAMES = {
     contact_targets.RECORD_TYPE: "Contact",
     "import_row": "ContactImportRow",  # a row number of a contact import's file
+    "payment": "Payment",
 }
 
 

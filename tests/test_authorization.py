@@ -14,6 +14,7 @@ from tortoise import connections
 import tests.accounts_authz_examples
 import tests.affiliations_authz_examples
 import tests.authz_examples
+import tests.billing_authz_examples
 import tests.bulk_actions_authz_examples
 import tests.bulk_authz_examples
 import tests.bulk_progress_authz_examples

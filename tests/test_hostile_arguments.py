@@ -188,7 +188,23 @@ async def build_records(api, world: World) -> Records:
         content_type="application/pdf", size=5, storage_key="hostile/receipt.pdf",
     )).id)
 
+    from models.billing import Invoice, InvoiceLine, InvoiceStatus, Payment, PaymentMethod
+    from resolvers.common.time import now as _now
+
+    billed = await Invoice.create(
+        organization_id=ids.decode(org)[1], account_id=ids.decode(household["id"])[1],
+        status=InvoiceStatus.OPEN, number=1, currency="CAD", subtotal=1000, total=1000,
+        amount_paid=500)
+    invoice = ids.encode("Invoice", billed.id)
+    invoice_line = ids.encode("InvoiceLine", (await InvoiceLine.create(
+        invoice=billed, description="Court", quantity=1, unit_amount=1000, amount=1000,
+        currency="CAD")).id)
+    payment = ids.encode("Payment", (await Payment.create(
+        organization_id=billed.organization_id, account_id=billed.account_id, invoice=billed,
+        method=PaymentMethod.CASH, amount=500, currency="CAD", received_at=_now())).id)
+
     by_field = {
+        "invoice": invoice,
         "node": person, "organization": org, "contact": person, "group": group,
         "contactImport": contact_import, "contactExport": export, "sessionRevoke": session,
         "organizationUpdate": org, "contactUpdate": person, "contactArchive": person,
@@ -223,6 +239,8 @@ async def build_records(api, world: World) -> Records:
             "accountContactIds": household["contacts"][1]["id"],
             "documentId": document,
             "draftId": message_draft,
+            "invoiceId": invoice, "lineId": invoice_line, "paymentId": payment,
+            "paymentIds": payment,
         },
         texts={
             "email": lambda n: f"filler{n}@example.test",

@@ -60,6 +60,14 @@ class UserErrorCode(StrEnum):
     READ_ONLY = "READ_ONLY"  # a signed form, a decided request: no longer changed
     FEATURE_DISABLED = "FEATURE_DISABLED"  # the organization has not turned this feature on
     INVALID_STATE = "INVALID_STATE"  # not in a state that allows this (a request not submitted)
+    AMOUNT_NOT_POSITIVE = "AMOUNT_NOT_POSITIVE"  # money amounts are positive minor units
+    AMOUNT_TOO_HIGH = "AMOUNT_TOO_HIGH"  # more than remains due, creditable or refundable
+    CURRENCY_MISMATCH = "CURRENCY_MISMATCH"  # not the invoice's or payment's currency
+    INVOICE_STATUS = "INVOICE_STATUS"  # not allowed in the invoice's current status
+    INVOICE_VOIDED = "INVOICE_VOIDED"  # the payment's invoice was voided: nothing to refund
+    INVOICE_EMPTY = "INVOICE_EMPTY"  # an invoice without lines cannot be finalized
+    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"  # same key, other parameters
+    PAYMENT_DECLINED = "PAYMENT_DECLINED"  # the payment provider refused the card
 
 
 @dataclass(frozen=True)

@@ -19,6 +19,9 @@ from schema.payloads import Payload
 from schema.permissions import describe, requires
 from schema.scope import scoped_id
 
+InvoiceRef = Annotated["InvoiceType", strawberry.lazy("schema.billing.types")]  # noqa: F821
+StatementRef = Annotated["StatementType", strawberry.lazy("schema.billing.types")]  # noqa: F821
+
 
 def _role(mine: client.MyAccount, link) -> AccountRole:
     if link.contact_id == mine.account.primary_contact_id:
@@ -117,6 +120,26 @@ class MyClientAccount:
         description="For the primary: the documents of the account's members (tax "
         "receipts); empty for other contacts.",
     )
+
+    @strawberry.field(
+        description="The account's finalized invoices, newest first, with their payments "
+        "and credit notes: for the account's primary only (FORBIDDEN otherwise)."
+    )
+    async def invoices(self) -> list[InvoiceRef] | None:
+        from schema.billing.client import my_invoices
+
+        return await my_invoices(self)
+
+    @strawberry.field(
+        description="The account's statement for [from, to), rebuilt from its ledger: for "
+        "the account's primary only (FORBIDDEN otherwise)."
+    )
+    async def statement(
+        self, from_: Annotated[datetime, strawberry.argument(name="from")], to: datetime
+    ) -> StatementRef | None:
+        from schema.billing.client import my_statement
+
+        return await my_statement(self, from_, to)
 
 
 async def my_accounts(user) -> list[MyClientAccount]:

@@ -59,6 +59,7 @@ async def _account_requests(root, info: strawberry.Info) -> list[AccountRequestR
 
 
 ContactRef = Annotated["ContactType", strawberry.lazy("schema.contacts")]  # noqa: F821
+MoneyRef = Annotated["Money", strawberry.lazy("schema.billing.types")]  # noqa: F821
 
 
 class AccountRole(StrEnum):
@@ -146,6 +147,28 @@ class ClientAccountType(Node):
         from schema.accounts.items import documents
 
         return await documents(info, self.id)
+
+    @strawberry.field(
+        **describe(
+            "What the account owes, from its ledger (zero when in credit).",
+            requires(Permission.BILLING_READ),
+        )
+    )
+    async def balance(self) -> MoneyRef:
+        from schema.billing.payments import account_position
+
+        return (await account_position(self))[0]
+
+    @strawberry.field(
+        **describe(
+            "What the organization owes the account (credit notes beyond what was due).",
+            requires(Permission.BILLING_READ),
+        )
+    )
+    async def credit(self) -> MoneyRef:
+        from schema.billing.payments import account_position
+
+        return (await account_position(self))[1]
 
 
 @model_node(

@@ -1,0 +1,17 @@
+"""Billing jobs: card refunds handed to the payment provider, exactly once."""
+
+from __future__ import annotations
+
+from resolvers.billing import refunds
+from resolvers.common.tasks import run_job
+
+
+async def submit_refund(ctx: dict, task_id: int) -> None:
+    # `refunds.submit` calls the provider with the refund's own key and does nothing once
+    # the refund is no longer PENDING: a rerun, or a run after a kill, refunds once.
+    await run_job(ctx, task_id, refunds.submit)
+
+
+async def submit_refunds(ctx: dict, task_id: int) -> None:
+    # A batch refund's chunk: `refunds.submit` for each of its card refunds still PENDING.
+    await run_job(ctx, task_id, refunds.submit_many)

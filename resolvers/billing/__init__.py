@@ -1,0 +1,1 @@
+"""Billing: invoices, payments, refunds, credit notes and the account ledger."""

@@ -18,4 +18,5 @@ MODEL_MODULES = [
     "models.messaging",
     "models.tasks",
     "models.bulk",
+    "models.catalogue",
 ]

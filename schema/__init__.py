@@ -27,6 +27,9 @@ from schema.audit import AuditQuery, AuditSubscription
 from schema.bulk import BulkMutation, BulkQuery
 from schema.bulk_contacts import BulkContactsMutation
 from schema.bulk_progress import BulkProgressSubscription
+from schema.catalogue.holdings import HoldingsMutation, HoldingsQuery
+from schema.catalogue.items import CatalogueMutation, CatalogueQuery
+from schema.catalogue.plans import PlansMutation, PlansQuery
 from schema.colours import ColoursMutation, ColoursQuery
 from schema.connection_arguments import ConnectionArguments
 from schema.contacts import ContactMutation, ContactQuery
@@ -72,6 +75,9 @@ Query = merge_types(
         TeamsQuery,
         SeatsQuery,
         MessagingQuery,
+        PlansQuery,
+        CatalogueQuery,
+        HoldingsQuery,
     ),
 )
 Mutation = merge_types(
@@ -99,6 +105,9 @@ Mutation = merge_types(
         AccountsClientMutation,
         MessagingMutation,
         AccountItemsMutation,
+        PlansMutation,
+        CatalogueMutation,
+        HoldingsMutation,
     ),
 )
 Subscription = merge_types("Subscription", (AuditSubscription, BulkProgressSubscription))

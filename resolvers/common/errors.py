@@ -54,6 +54,11 @@ class UserErrorCode(StrEnum):
     TEAM_OWNER = "TEAM_OWNER"
     TEMPLATE_INVALID = "TEMPLATE_INVALID"  # a message template's syntax, or unsafe
     UNKNOWN_VARIABLE = "UNKNOWN_VARIABLE"  # a message template names what is not offered
+    ARCHIVED = "ARCHIVED"  # a plan or catalogue item that takes no new subscription or sale
+    NOT_PRICED = "NOT_PRICED"  # a plan with no price for the interval asked
+    QUOTA_EXCEEDED = "QUOTA_EXCEEDED"  # a group's booking quota for the period is reached
+    SLOT_FULL = "SLOT_FULL"  # a slot's capacity is booked
+    NOT_BOOKABLE = "NOT_BOOKABLE"  # a slot of an archived item, or one already started
 
 
 @dataclass(frozen=True)

@@ -20,8 +20,9 @@ CREATE = f"""mutation($input: CatalogueItemCreateInput!) {{ catalogueItemCreate(
           prices {{ amount plan {{ name }} group {{ name }} }} }} {ERRORS} }} }}"""
 UPDATE = f"""mutation($input: CatalogueItemUpdateInput!) {{ catalogueItemUpdate(input: $input) {{
   item {{ name amount prices {{ amount }} }} {ERRORS} }} }}"""
-ITEMS = """query($o: ID!, $kind: CatalogueItemKind) { catalogueItems(organizationId: $o, kind: $kind)
-  { edges { node { name kind slots { capacity bookedCount } } } } }"""
+ITEMS = """query($o: ID!, $kind: CatalogueItemKind) {
+  catalogueItems(organizationId: $o, kind: $kind) {
+    edges { node { name kind slots { capacity bookedCount } } } } }"""
 PRICE = """query($id: ID!, $c: ID!) { node(id: $id) { ... on CatalogueItem {
   priceFor(contactId: $c) { amount group { name } plan { name } } } } }"""
 SLOT = f"""mutation($input: CatalogueSlotCreateInput!) {{ catalogueSlotCreate(input: $input) {{
@@ -108,7 +109,9 @@ async def test_bad_items_are_refused_and_nothing_is_written(api, world):
             world,
             kind="PASS",
             amount=-5,
-            prices=[{"amount": 1, "planId": gid("Plan", euro_plan), "groupId": gid("Group", group)}],
+            prices=[
+                {"amount": 1, "planId": gid("Plan", euro_plan), "groupId": gid("Group", group)}
+            ],
         ),
     )
     assert sorted(

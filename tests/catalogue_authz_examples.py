@@ -151,6 +151,11 @@ example(
     an_item_and_contact,
 )
 example(
+    "Query.catalogueItem",
+    "query($id: ID!) { catalogueItem(id: $id) { id name prices { amount } } }",
+    an_item_and_contact,
+)
+example(
     "Query.groupBookingQuotas",
     "query($organizationId: ID!) { groupBookingQuotas(organizationId: $organizationId) "
     "{ period maxBookings } }",

@@ -202,6 +202,13 @@ async def items(
     )
 
 
+async def item(actor: Actor, item_id: int) -> CatalogueItem:
+    found = await CatalogueItem.get_or_none(id=item_id, organization_id=actor.organization_id)
+    if found is None:
+        raise NotFound(("id",))
+    return found
+
+
 async def prices_of(item_ids: list[int]) -> list[list[CatalogueItemPrice]]:
     found: dict[int, list[CatalogueItemPrice]] = defaultdict(list)
     rows = CatalogueItemPrice.filter(item_id__in=item_ids).select_related("plan", "group")

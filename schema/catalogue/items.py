@@ -174,6 +174,13 @@ class CatalogueQuery:
         )
         return Connection.of(page)
 
+    @strawberry.field(**describe("One catalogue item.", requires(Permission.BILLING_READ)))
+    async def catalogue_item(
+        self, info: strawberry.Info, id: strawberry.ID
+    ) -> CatalogueItemType | None:
+        pk = await scoped_id(info, id, "CatalogueItem", ("id",))
+        return await items.item(info.context.actor(info), pk)
+
     @strawberry.field(
         **describe("The groups' booking quotas, by group.", requires(Permission.BILLING_READ))
     )

@@ -6,6 +6,7 @@ from typing import Protocol
 
 from models.accounts import AccountContact
 from models.identity import User
+from resolvers.audit.queries import BILLING_ACTION_PREFIX
 from resolvers.common import audit
 from resolvers.common.actor import RequestMeta
 from resolvers.common.errors import ErrorCollector, FieldPath, NotFound
@@ -27,8 +28,9 @@ def clean_name(value: str | None, errors: ErrorCollector) -> str:
 
 
 async def audit_event(caller: Caller, action: str, target: tuple[str, int], **values) -> None:
+    """Recorded as `billing.<action>`: a billing event, which billing admins read."""
     await audit.record(
-        action,
+        f"{BILLING_ACTION_PREFIX}{action}",
         actor=caller.user,
         meta=caller.meta,
         organization_id=caller.organization_id,

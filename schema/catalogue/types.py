@@ -58,6 +58,18 @@ def loader(info: strawberry.Info, name: str, batch) -> DataLoader:
     return info.context.loader(f"catalogue.{name}", lambda: DataLoader(batch))
 
 
+async def by_id(info: strawberry.Info, model, pk: int | None):
+    """A record a list's rows point to, fetched once per request for all of them."""
+    if pk is None:
+        return None
+
+    async def batch(pks: list[int]) -> list:
+        found = {row.id: row for row in await model.filter(id__in=pks)}
+        return [found.get(key) for key in pks]
+
+    return await loader(info, f"by_id.{model.__name__}", batch).load(pk)
+
+
 @strawberry.type(description="What a contact pays, and the group or plan whose price applied.")
 class PriceQuote:
     amount: int = strawberry.field(description="In minor units (cents).")
@@ -133,8 +145,8 @@ class PlanSubscriptionType(Node):
     created_at: datetime
 
     @strawberry.field
-    async def plan(self) -> PlanType:
-        return await related(self, "plan")
+    async def plan(self, info: strawberry.Info) -> PlanType:
+        return await by_id(info, Plan, self.plan_id)
 
     @strawberry.field(description="The AccountContact id of the member.")
     def member_id(self) -> strawberry.ID:
@@ -165,8 +177,8 @@ class CatalogueSlotType(Node):
         return await loader(info, "booked_counts", items.booked_counts).load(self.id)
 
     @strawberry.field
-    async def item(self) -> CatalogueItemType:
-        return await related(self, "item")
+    async def item(self, info: strawberry.Info) -> CatalogueItemType:
+        return await by_id(info, CatalogueItem, self.item_id)
 
 
 @model_node("CatalogueItem", CatalogueItem, Permission.BILLING_READ)
@@ -218,8 +230,8 @@ class BookingType(Node):
     created_at: datetime
 
     @strawberry.field
-    async def slot(self) -> CatalogueSlotType:
-        return await related(self, "slot")
+    async def slot(self, info: strawberry.Info) -> CatalogueSlotType:
+        return await by_id(info, CatalogueSlot, self.slot_id)
 
     @strawberry.field(description="The AccountContact id of the member.")
     def member_id(self) -> strawberry.ID:
@@ -243,8 +255,8 @@ class PurchaseType(Node):
         return self.quantity * self.unit_amount
 
     @strawberry.field
-    async def item(self) -> CatalogueItemType:
-        return await related(self, "item")
+    async def item(self, info: strawberry.Info) -> CatalogueItemType:
+        return await by_id(info, CatalogueItem, self.item_id)
 
     @strawberry.field(description="The AccountContact id of the member it was bought for.")
     def member_id(self) -> strawberry.ID:

@@ -54,7 +54,7 @@ async def test_staff_book_a_slot_and_the_member_lists_it(api, world):
     listed = await api.as_(world.admin).execute(MEMBER, {"id": gid("AccountContact", member)})
     assert listed.data["member"]["bookings"] == [{"id": booking["id"], "status": "CANCELED"}]
     actions = set(await AuditEvent.all().values_list("action", flat=True))
-    assert {"booking.create", "booking.cancel"} <= actions
+    assert {"billing.booking.create", "billing.booking.cancel"} <= actions
 
 
 async def test_a_full_slot_is_refused(api, world):
@@ -183,3 +183,18 @@ async def test_another_organizations_slot_or_member_is_not_found(api, world):
     result = await staff.execute(BOOK, _book(my_slot, theirs))
     assert result.payload_codes("bookingCreate") == ["NOT_FOUND"]
     assert await Booking.all().count() == 0
+
+
+async def test_a_quota_holds_under_concurrent_bookings_of_one_member(api, world):
+    # Different slots, so only the contact's row lock orders them.
+    juniors = await Group.create(organization=world.organization, name="Juniors")
+    staff = api.as_(world.billing_admin)
+    quota = {"groupId": gid("Group", juniors), "period": "WEEK", "maxBookings": 1}
+    (await staff.execute(QUOTA, {"input": quota})).ok("groupBookingQuotaSet")
+    _, _, member = await a_household(world.organization)
+    await GroupMember.create(group=juniors, contact_id=member.contact_id)
+    slots = await _slots_of_one_week(world, 4)
+    results = await asyncio.gather(*(staff.execute(BOOK, _book(s, member)) for s in slots))
+    codes = sorted(tuple(r.payload_codes("bookingCreate")) for r in results)
+    assert codes == [(), ("QUOTA_EXCEEDED",), ("QUOTA_EXCEEDED",), ("QUOTA_EXCEEDED",)]
+    assert await Booking.filter(member=member, status=HoldingStatus.ACTIVE).count() == 1

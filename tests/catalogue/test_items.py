@@ -66,7 +66,7 @@ async def test_items_of_every_kind_with_prices_per_plan_or_group(api, world):
     assert [e["node"]["name"] for e in listed.data["catalogueItems"]["edges"]] == ["PASS"]
     listed = await admin.execute(ITEMS, {"o": world.org_gid, "kind": None})
     assert len(listed.data["catalogueItems"]["edges"]) == 4
-    assert await AuditEvent.filter(action="catalogue_item.create").count() == 4
+    assert await AuditEvent.filter(action="billing.catalogue_item.create").count() == 4
 
 
 async def test_an_items_price_is_the_lowest_of_base_groups_and_subscribed_plans(api, world):

@@ -62,7 +62,7 @@ async def test_a_plan_has_prices_per_interval_and_group_prices(api, world):
     assert plan["groupPrices"] == [
         {"interval": "MONTHLY", "amount": 3000, "group": {"name": "Seniors"}}
     ]
-    assert await AuditEvent.filter(action="plan.create").count() == 1
+    assert await AuditEvent.filter(action="billing.plan.create").count() == 1
 
 
 async def test_the_best_price_among_the_contacts_groups_else_the_base(api, world):
@@ -221,3 +221,13 @@ async def test_another_organizations_ids_are_not_found(api, world):
     )
     assert result.error_codes == ["NOT_FOUND"]
     assert await Plan.filter(organization=world.organization).count() == 1
+
+
+async def test_billing_admins_read_the_catalogues_events_in_the_audit_log(api, world):
+    await _plan(api, world)
+    query = """query($o: ID!) { auditLog(organizationId: $o, first: 20) {
+      edges { node { action } } } }"""
+    result = await api.as_(world.billing_admin).execute(query, {"o": world.org_gid})
+    assert [e["node"]["action"] for e in result.data["auditLog"]["edges"]] == [
+        "billing.plan.create"
+    ]

@@ -60,7 +60,7 @@ async def test_staff_buy_on_behalf_at_the_members_best_price(api, world):
         5400,
         "CAD",
     )
-    event = await AuditEvent.get(action="purchase.create")
+    event = await AuditEvent.get(action="billing.purchase.create")
     assert event.after["client_side"] is False and event.after["unit_amount"] == 1800
 
 
@@ -124,7 +124,7 @@ async def test_the_adult_primary_buys_online_for_their_members(api, world, passw
     purchase = bought.ok("purchaseCreate")["purchase"]
     listed = await api.as_(parent).execute(MEMBER, {"id": gid("AccountContact", child)})
     assert [p["id"] for p in listed.data["member"]["purchases"]] == [purchase["id"]]
-    assert (await AuditEvent.get(action="purchase.create")).after["client_side"] is True
+    assert (await AuditEvent.get(action="billing.purchase.create")).after["client_side"] is True
     # Canceling is the staff's.
     refused = await api.as_(parent).execute(CANCEL, {"id": purchase["id"]})
     assert refused.payload_codes("purchaseCancel") == ["NOT_FOUND"]
@@ -166,3 +166,29 @@ async def test_another_organizations_item_or_member_is_not_found(api, world, pas
     result = await api.as_(parent).execute(BUY, _buy(my_item, mine))
     assert result.payload_codes("purchaseCreate") == ["NOT_FOUND"]
     assert await Purchase.all().count() == 0
+
+
+async def test_a_members_lists_cost_the_same_statements_however_long(api, world):
+    from carnet.statements import count_statements
+    from tests.catalogue.flows import a_slot
+
+    _, _, few = await a_household(world.organization)
+    _, _, many = await a_household(world.organization)
+    item = await an_item(world.organization, ItemKind.MERCHANDISE)
+    staff = api.as_(world.billing_admin)
+    for member, count in ((few, 1), (many, 6)):
+        for _ in range(count):
+            (await staff.execute(BUY, _buy(item, member))).ok("purchaseCreate")
+            slot = await a_slot(world.organization)
+            from tests.catalogue.flows import BOOK
+
+            book = {"input": {"slotId": gid("CatalogueSlot", slot),
+                              "memberId": gid("AccountContact", member)}}  # fmt: skip
+            (await staff.execute(BOOK, book)).ok("bookingCreate")
+    counts = []
+    for member in (few, many):
+        with count_statements() as statements:
+            result = await staff.execute(MEMBER, {"id": gid("AccountContact", member)})
+        assert not result.errors, result.errors
+        counts.append(len(statements))
+    assert counts[0] == counts[1]

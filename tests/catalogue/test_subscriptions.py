@@ -45,7 +45,7 @@ async def test_staff_subscribe_a_member_at_their_best_price(api, world):
     assert subscription["currentPeriodStart"].startswith("2031-01-31T10:00:00")
     assert subscription["currentPeriodEnd"].startswith("2031-02-28T10:00:00")  # month's end
     assert subscription["memberId"] == gid("AccountContact", member)
-    event = await AuditEvent.get(action="subscription.create")
+    event = await AuditEvent.get(action="billing.subscription.create")
     assert event.after["unit_amount"] == 3500 and event.after["group_id"] == seniors.id
 
 

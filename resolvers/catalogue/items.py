@@ -279,7 +279,11 @@ async def slot_update(
     async with unit_of_work():
         slot = await locked_slot(actor, slot_id, ("input", "slot_id"))
         errors = ErrorCollector()
-        new = (starts_at or slot.starts_at, ends_at or slot.ends_at, capacity or slot.capacity)
+        new = (
+            slot.starts_at if starts_at is None else starts_at,
+            slot.ends_at if ends_at is None else ends_at,
+            slot.capacity if capacity is None else capacity,
+        )
         _check_slot(*new, errors)
         if capacity is not None and capacity < await active_bookings(slot.id):
             errors.add(

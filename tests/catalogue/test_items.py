@@ -207,3 +207,12 @@ async def test_price_for_another_organizations_contact_is_not_found(api, world):
         PRICE, {"id": gid("CatalogueItem", item), "c": gid("Contact", stranger)}
     )
     assert result.error_codes == ["NOT_FOUND"]
+
+
+async def test_a_slot_resized_to_zero_is_refused(api, world):
+    slot = await a_slot(world.organization)
+    result = await api.as_(world.billing_admin).execute(
+        SLOT_UPDATE, {"input": {"slotId": gid("CatalogueSlot", slot), "capacity": 0}}
+    )
+    assert result.payload_codes("catalogueSlotUpdate") == ["INVALID"]
+    assert (await CatalogueSlot.get(id=slot.id)).capacity == slot.capacity

@@ -23,4 +23,5 @@ MODEL_MODULES = [
     "models.bulk",
     "models.message_sends",
     "models.billing",
+    "models.catalogue",
 ]

@@ -36,6 +36,9 @@ from schema.billing.payments import PaymentsMutation, StatementsQuery
 from schema.bulk import BulkMutation, BulkQuery
 from schema.bulk_contacts import BulkContactsMutation
 from schema.bulk_progress import BulkProgressSubscription
+from schema.catalogue.holdings import HoldingsMutation, HoldingsQuery
+from schema.catalogue.items import CatalogueMutation, CatalogueQuery
+from schema.catalogue.plans import PlansMutation, PlansQuery
 from schema.colours import ColoursMutation, ColoursQuery
 from schema.connection_arguments import ConnectionArguments
 from schema.contacts import ContactMutation, ContactQuery
@@ -88,6 +91,9 @@ Query = merge_types(
         MemberDocumentsQuery,
         InvoicesQuery,
         StatementsQuery,
+        PlansQuery,
+        CatalogueQuery,
+        HoldingsQuery,
     ),
 )
 Mutation = merge_types(
@@ -126,6 +132,9 @@ Mutation = merge_types(
         InvoicesMutation,
         PaymentsMutation,
         BillingBulkMutation,
+        PlansMutation,
+        CatalogueMutation,
+        HoldingsMutation,
     ),
 )
 Subscription = merge_types("Subscription", (AuditSubscription, BulkProgressSubscription))

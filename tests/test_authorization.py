@@ -18,6 +18,7 @@ import tests.billing_authz_examples
 import tests.bulk_actions_authz_examples
 import tests.bulk_authz_examples
 import tests.bulk_progress_authz_examples
+import tests.catalogue_authz_examples
 import tests.colours_authz_examples
 import tests.contacts_authz_examples
 import tests.custom_fields_authz_examples

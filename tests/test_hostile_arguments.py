@@ -202,6 +202,7 @@ async def build_records(api, world: World) -> Records:
     payment = ids.encode("Payment", (await Payment.create(
         organization_id=billed.organization_id, account_id=billed.account_id, invoice=billed,
         method=PaymentMethod.CASH, amount=500, currency="CAD", received_at=_now())).id)
+    catalogue = await _catalogue_records(world, ids.decode(household["contacts"][1]["id"])[1])
 
     by_field = {
         "invoice": invoice,
@@ -221,6 +222,8 @@ async def build_records(api, world: World) -> Records:
         "team": team,
         "messageDraft": message_draft, "messageDraftUpdate": message_draft,
         "messageDraftDelete": message_draft,
+        "plan": catalogue["planId"], "catalogueItem": catalogue["itemId"],
+        "member": catalogue["memberId"],
     }
     fillers = Fillers(
         ids={
@@ -241,6 +244,7 @@ async def build_records(api, world: World) -> Records:
             "draftId": message_draft,
             "invoiceId": invoice, "lineId": invoice_line, "paymentId": payment,
             "paymentIds": payment,
+            **catalogue,
         },
         texts={
             "email": lambda n: f"filler{n}@example.test",
@@ -254,6 +258,42 @@ async def build_records(api, world: World) -> Records:
     )
     type_of = {gid: ids.decode(gid)[0] for gid in _all_ids(fillers, by_field)}
     return Records(fillers, type_of)
+
+
+async def _catalogue_records(world, member_pk: int) -> dict[str, str]:
+    """A plan, an activity with a slot, and a subscription, booking and purchase of one
+    account member: the catalogue's ids, by argument name."""
+    from datetime import timedelta
+
+    from models.accounts import AccountContact
+    from models.catalogue import Booking, Purchase, Subscription
+    from resolvers.common.time import now
+    from tests.catalogue.flows import a_plan, a_slot
+
+    member = await AccountContact.get(id=member_pk)
+    plan = await a_plan(world.organization)
+    slot = await a_slot(world.organization, capacity=1000)
+    item = await slot.item
+    subscription = await Subscription.create(
+        organization=world.organization, plan=plan, member=member, contact_id=member.contact_id,
+        interval="MONTHLY", status="ACTIVE", current_period_start=now(),
+        current_period_end=now() + timedelta(days=30), unit_amount=1, currency="CAD",
+    )
+    booking = await Booking.create(
+        slot=slot, member=member, contact_id=member.contact_id, starts_at=slot.starts_at
+    )
+    purchase = await Purchase.create(
+        organization=world.organization, account_id=member.account_id, member=member,
+        item=item, unit_amount=1, currency="CAD",
+    )
+    return {
+        "planId": ids.encode("Plan", plan.id), "itemId": ids.encode("CatalogueItem", item.id),
+        "slotId": ids.encode("CatalogueSlot", slot.id),
+        "memberId": ids.encode("AccountContact", member.id),
+        "subscriptionId": ids.encode("PlanSubscription", subscription.id),
+        "bookingId": ids.encode("Booking", booking.id),
+        "purchaseId": ids.encode("Purchase", purchase.id),
+    }
 
 
 def _all_ids(fillers: Fillers, by_field: dict[str, str]) -> list[str]:

@@ -68,6 +68,11 @@ class UserErrorCode(StrEnum):
     INVOICE_EMPTY = "INVOICE_EMPTY"  # an invoice without lines cannot be finalized
     IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"  # same key, other parameters
     PAYMENT_DECLINED = "PAYMENT_DECLINED"  # the payment provider refused the card
+    ARCHIVED = "ARCHIVED"  # a plan or catalogue item that takes no new subscription or sale
+    NOT_PRICED = "NOT_PRICED"  # a plan with no price for the interval asked
+    QUOTA_EXCEEDED = "QUOTA_EXCEEDED"  # a group's booking quota for the period is reached
+    SLOT_FULL = "SLOT_FULL"  # a slot's capacity is booked
+    NOT_BOOKABLE = "NOT_BOOKABLE"  # a slot of an archived item, or one already started
 
 
 @dataclass(frozen=True)

@@ -14,9 +14,10 @@ from datetime import date
 from typing import Any
 
 import phonenumbers
-from tortoise.expressions import Q
+from tortoise.expressions import Q, Subquery
 
 from carnet.i18n import N_
+from models.catalogue import LIVE_SUBSCRIPTION, Subscription
 from models.contacts import Contact, ContactKind, ContactSource
 from models.identity import Locale
 from models.organizations import Organization
@@ -263,14 +264,23 @@ async def possible_duplicates(contact: Contact) -> list[Contact]:
     )
 
 
-# Subscriptions come with the billing issue, which fills in these two together: the flag
-# for a page of contacts, and the same condition as a filter.
 async def is_subscriber(contact_ids: Iterable[int]) -> dict[int, bool]:
-    """Whether each contact has at least one active subscription."""
-    return {contact_id: False for contact_id in contact_ids}
+    """Whether each contact holds a live subscription (TRIAL, ACTIVE or PAST_DUE): one
+    statement however many contacts."""
+    wanted = list(contact_ids)
+    found = (
+        set(
+            await Subscription.filter(contact_id__in=wanted, status__in=LIVE_SUBSCRIPTION)
+            .distinct()
+            .values_list("contact_id", flat=True)
+        )
+        if wanted
+        else set()
+    )
+    return {contact_id: contact_id in found for contact_id in wanted}
 
 
 def subscriber_condition(subscriber: bool) -> Q:
     """Contacts that are (or are not) subscribers, as a filter on Contact."""
-    # No subscriptions yet: nobody is one. `id IS NULL` is never true for a row.
-    return Q(id__isnull=True) if subscriber else Q()
+    live = Subquery(Subscription.filter(status__in=LIVE_SUBSCRIPTION).values("contact_id"))
+    return Q(id__in=live) if subscriber else ~Q(id__in=live)

@@ -1,0 +1,1 @@
+"""Plans, subscriptions, the catalogue, bookings and purchases (issue 14, before invoicing)."""

@@ -1,0 +1,151 @@
+"""Subscriptions of account members to plans, made and canceled by staff (billing.write).
+
+A subscription is MONTHLY or ANNUAL (a ONE_OFF price is a purchase, not a subscription),
+starts in TRIAL or ACTIVE, and records the price the member pays by the best-price rule at
+that moment. While TRIAL, ACTIVE or PAST_DUE it makes the member's contact a subscriber.
+"""
+
+from __future__ import annotations
+
+import calendar
+from collections import defaultdict
+from datetime import datetime
+
+from carnet.i18n import N_
+from models.catalogue import (
+    LIVE_SUBSCRIPTION,
+    Plan,
+    PriceInterval,
+    Subscription,
+    SubscriptionStatus,
+)
+from resolvers.catalogue import pricing
+from resolvers.catalogue.common import audit_event, locked_member
+from resolvers.common.actor import Actor
+from resolvers.common.errors import ErrorCollector, NotFound, UserErrorCode, UserErrors
+from resolvers.common.locks import locked_row
+from resolvers.common.tasks import unit_of_work
+from resolvers.common.time import now
+
+STARTING = (SubscriptionStatus.TRIAL, SubscriptionStatus.ACTIVE)
+
+
+def add_months(moment: datetime, months: int) -> datetime:
+    """The same day `months` later, or that month's last day when it is shorter."""
+    month = moment.month - 1 + months
+    year, month = moment.year + month // 12, month % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def period_end(start: datetime, interval: PriceInterval) -> datetime:
+    return add_months(start, 12 if interval is PriceInterval.ANNUAL else 1)
+
+
+async def create(
+    actor: Actor,
+    member_id: int,
+    plan_id: int,
+    interval: PriceInterval,
+    status: SubscriptionStatus,
+    starts_at: datetime | None,
+) -> Subscription:
+    errors = ErrorCollector()
+    if interval is PriceInterval.ONE_OFF:
+        errors.add(
+            UserErrorCode.INVALID,
+            ("input", "interval"),
+            N_("A subscription renews MONTHLY or ANNUAL."),
+        )
+    if status not in STARTING:
+        errors.add(
+            UserErrorCode.INVALID,
+            ("input", "status"),
+            N_("A subscription starts in TRIAL or ACTIVE."),
+        )
+    errors.raise_if_any()
+    async with unit_of_work():
+        member = await locked_member(actor, member_id, ("input", "member_id"))
+        plan = await Plan.get_or_none(id=plan_id, organization_id=actor.organization_id)
+        if plan is None:
+            raise NotFound(("input", "plan_id"))
+        if plan.archived_at is not None:
+            raise UserErrors.single(
+                UserErrorCode.ARCHIVED, ("input", "plan_id"), N_("This plan is archived.")
+            )
+        quote = await pricing.plan_price_for(plan, member.contact_id, interval)
+        if quote is None:
+            raise UserErrors.single(
+                UserErrorCode.NOT_PRICED,
+                ("input", "interval"),
+                N_("This plan has no price for this interval."),
+            )
+        if await Subscription.filter(
+            member_id=member.id, plan_id=plan.id, status__in=LIVE_SUBSCRIPTION
+        ).exists():
+            raise UserErrors.single(
+                UserErrorCode.ALREADY_EXISTS,
+                ("input", "plan_id"),
+                N_("This member already subscribes to this plan."),
+            )
+        start = starts_at or now()
+        subscription = await Subscription.create(
+            organization_id=actor.organization_id,
+            plan_id=plan.id,
+            member_id=member.id,
+            contact_id=member.contact_id,
+            interval=interval,
+            status=status,
+            current_period_start=start,
+            current_period_end=period_end(start, interval),
+            unit_amount=quote.amount,
+            currency=quote.currency,
+            created_by=actor.user,
+        )
+        await audit_event(
+            actor,
+            "subscription.create",
+            ("Subscription", subscription.id),
+            after={
+                "plan_id": plan.id,
+                "member_id": member.id,
+                "interval": interval.value,
+                "status": status.value,
+                "unit_amount": quote.amount,
+                "currency": quote.currency,
+                "group_id": quote.group.id if quote.group else None,
+            },
+        )
+    return subscription
+
+
+async def cancel(actor: Actor, subscription_id: int) -> Subscription:
+    async with unit_of_work():
+        subscription = await locked_row(
+            Subscription, actor, subscription_id, ("input", "subscription_id")
+        )
+        if subscription.status not in LIVE_SUBSCRIPTION:
+            raise UserErrors.single(
+                UserErrorCode.ALREADY_CANCELED,
+                ("input", "subscription_id"),
+                N_("This subscription has already ended."),
+            )
+        before = subscription.status
+        subscription.status = SubscriptionStatus.CANCELED
+        subscription.canceled_at = now()
+        await subscription.save(update_fields=["status", "canceled_at", "updated_at"])
+        await audit_event(
+            actor,
+            "subscription.cancel",
+            ("Subscription", subscription.id),
+            before={"status": before.value},
+            after={"status": subscription.status.value},
+        )
+    return subscription
+
+
+async def subscriptions_of(member_ids: list[int]) -> list[list[Subscription]]:
+    found: dict[int, list[Subscription]] = defaultdict(list)
+    for row in await Subscription.filter(member_id__in=member_ids).order_by("-id"):
+        found[row.member_id].append(row)
+    return [found[pk] for pk in member_ids]

@@ -1,0 +1,134 @@
+"""Bookings and purchases: staff (billing.write) on a client's behalf, or the account's
+primary from the client side; and `member`, an account member's purchases, bookings and
+subscriptions (billing.read, or the account's primary)."""
+
+from __future__ import annotations
+
+import strawberry
+
+from resolvers.catalogue import bookings, purchases
+from resolvers.common.permissions import Permission, Relationship
+from schema.catalogue.types import BillingMember, BookingType, PurchaseType
+from schema.payloads import Payload
+from schema.permissions import describe, requires
+from schema.scope import scoped_id
+
+
+@strawberry.input
+class BookingCreateInput:
+    slot_id: strawberry.ID
+    member_id: strawberry.ID = strawberry.field(description="An AccountContact id.")
+
+
+@strawberry.input
+class BookingCancelInput:
+    booking_id: strawberry.ID
+
+
+@strawberry.input
+class PurchaseCreateInput:
+    member_id: strawberry.ID = strawberry.field(description="An AccountContact id.")
+    item_id: strawberry.ID
+    quantity: int = 1
+
+
+@strawberry.input
+class PurchaseCancelInput:
+    purchase_id: strawberry.ID
+
+
+@strawberry.type
+class BookingPayload(Payload):
+    booking: BookingType | None = None
+
+
+@strawberry.type
+class PurchasePayload(Payload):
+    purchase: PurchaseType | None = None
+
+
+@strawberry.type
+class HoldingsQuery:
+    @strawberry.field(
+        **describe(
+            "An account member's purchases (with their account's family passes), bookings "
+            "and subscriptions, canceled ones included: staff, or the account's primary.",
+            requires(Permission.BILLING_READ, relationship=Relationship.ACCOUNT_PRIMARY),
+        )
+    )
+    async def member(self, info: strawberry.Info, id: strawberry.ID) -> BillingMember | None:
+        pk = await scoped_id(info, id, "AccountContact", ("id",))
+        return BillingMember(member_pk=pk)
+
+
+@strawberry.type
+class HoldingsMutation:
+    @strawberry.mutation(
+        **describe(
+            "Books a slot for an account member, within the slot's capacity and the "
+            "member's groups' quotas: staff, or the account's primary online.",
+            requires(
+                Permission.BILLING_WRITE,
+                relationship=Relationship.ACCOUNT_PRIMARY,
+                scope="input.memberId",
+            ),
+        )
+    )
+    async def booking_create(
+        self, info: strawberry.Info, input: BookingCreateInput
+    ) -> BookingPayload:
+        member = await scoped_id(info, input.member_id, "AccountContact", ("input", "memberId"))
+        slot = await scoped_id(info, input.slot_id, "CatalogueSlot", ("input", "slotId"))
+        booking = await bookings.create(info.context.principal(info), slot, member)
+        return BookingPayload(booking=booking)
+
+    @strawberry.mutation(
+        **describe(
+            "Cancels a booking; it stays listed among the member's cancellations.",
+            requires(Permission.BILLING_WRITE, relationship=Relationship.ACCOUNT_PRIMARY),
+        )
+    )
+    async def booking_cancel(
+        self, info: strawberry.Info, input: BookingCancelInput
+    ) -> BookingPayload:
+        pk = await scoped_id(info, input.booking_id, "Booking", ("input", "bookingId"))
+        return BookingPayload(booking=await bookings.cancel(info.context.principal(info), pk))
+
+    @strawberry.mutation(
+        **describe(
+            "Buys a catalogue item for an account member at the price the best-price rule "
+            "gives them: staff on the client's behalf, or the account's primary online "
+            "(an adult of at least 18).",
+            requires(
+                Permission.BILLING_WRITE,
+                relationship=Relationship.ACCOUNT_PRIMARY,
+                scope="input.memberId",
+            ),
+        )
+    )
+    async def purchase_create(
+        self, info: strawberry.Info, input: PurchaseCreateInput
+    ) -> PurchasePayload:
+        member = await scoped_id(info, input.member_id, "AccountContact", ("input", "memberId"))
+        item = await scoped_id(info, input.item_id, "CatalogueItem", ("input", "itemId"))
+        principal = info.context.principal(info)
+        purchase = await purchases.create(
+            principal,
+            member,
+            item,
+            input.quantity,
+            client_side=not principal.can(Permission.BILLING_WRITE),
+        )
+        return PurchasePayload(purchase=purchase)
+
+    @strawberry.mutation(
+        **describe(
+            "Cancels a purchase; it stays listed among the member's cancellations.",
+            requires(Permission.BILLING_WRITE),
+        )
+    )
+    async def purchase_cancel(
+        self, info: strawberry.Info, input: PurchaseCancelInput
+    ) -> PurchasePayload:
+        pk = await scoped_id(info, input.purchase_id, "Purchase", ("input", "purchaseId"))
+        return PurchasePayload(purchase=await purchases.cancel(info.context.principal(info), pk))

@@ -12,7 +12,7 @@ from tortoise.indexes import Index
 from tortoise.migrations.constraints import UniqueConstraint
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0024_exports_on_bulk')]
+    dependencies = [('models', '0025_imports_on_bulk')]
 
     initial = False
 

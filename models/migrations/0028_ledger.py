@@ -68,7 +68,7 @@ async def writable(apps, schema_editor) -> None:
 
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0024_exports_on_bulk')]
+    dependencies = [('models', '0027_account_forms')]
 
     initial = False
 

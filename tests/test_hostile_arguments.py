@@ -176,6 +176,16 @@ async def build_records(api, world: World) -> Records:
                                 "target": {"contactIds": [person]},
                                 "contents": [{"locale": "EN", "body": "Hi"}]},
                                "messageDraftCreate", "draft")
+    scheduled_draft = await made("""mutation($input: MessageDraftCreateInput!) {
+      messageDraftCreate(input: $input) { draft { id } errors { code field message } } }""",
+                                 {"organizationId": org, "channel": "SMS",
+                                  "target": {"contactIds": [person]},
+                                  "contents": [{"locale": "EN", "body": "Later"}]},
+                                 "messageDraftCreate", "draft")
+    message = await made("""mutation($input: MessageSendInput!) {
+      messageSend(input: $input) { message { id } errors { code field message } } }""",
+                         {"draftId": scheduled_draft, "at": "2099-01-01T09:00:00+00:00"},
+                         "messageSend", "message")
 
     access_group = await made("""mutation($input: AccountAccessGroupCreateInput!) {
       accountAccessGroupCreate(input: $input) { accessGroup { id } errors { code } } }""",
@@ -224,6 +234,7 @@ async def build_records(api, world: World) -> Records:
         "messageDraftDelete": message_draft,
         "plan": catalogue["planId"], "catalogueItem": catalogue["itemId"],
         "member": catalogue["memberId"],
+        "message": message, "messageSendCancel": message, "inboxMessageRead": message,
     }
     fillers = Fillers(
         ids={
@@ -241,10 +252,10 @@ async def build_records(api, world: World) -> Records:
             "accessGroupId": access_group, "accessGroupIds": access_group,
             "accountContactIds": household["contacts"][1]["id"],
             "documentId": document,
-            "draftId": message_draft,
             "invoiceId": invoice, "lineId": invoice_line, "paymentId": payment,
             "paymentIds": payment,
             **catalogue,
+            "draftId": message_draft, "messageId": message,
         },
         texts={
             "email": lambda n: f"filler{n}@example.test",

@@ -51,3 +51,29 @@ async def test_an_internal_message_reaches_users_inboxes_and_is_marked_read(
     everything = (await viewer.execute(INBOX, {"unread": False})).data["me"]
     assert len(everything["inbox"]["edges"]) == 1
     assert await User.filter(id=client_user.id).exists()
+
+
+async def test_a_chunks_statements_do_not_grow_with_internal_or_skipped_recipients(api, world):
+    """One statement per reason and per batch of rows, not per recipient: INTERNAL
+    deliveries and skips are written set-based (EMAIL and SMS add their outbox row and
+    task per recipient)."""
+    from carnet.statements import count_statements
+    from models.tasks import Task
+    from resolvers.bulk import chunks
+
+    agent = api.as_(world.agent)
+
+    async def statements_for(people: int) -> int:
+        contacts = []
+        for n in range(people):
+            user = world.viewer.user if n == 0 else None
+            contacts.append(await person(world.organization, f"P{n} Q", user=user))
+        draft = await draft_for(world, contacts, channel="INTERNAL",
+                                contents={"en": {"subject": "S", "body": "B"}})
+        (await agent.execute(SEND, {"input": {"draftId": draft}})).ok("messageSend")
+        task = await Task.filter(function="bulk_chunk").order_by("-id").first()
+        with count_statements() as statements:
+            await chunks.run_chunk(*task.args)
+        return len(statements)
+
+    assert await statements_for(3) == await statements_for(30)

@@ -188,6 +188,45 @@ async def build_records(api, world: World) -> Records:
         content_type="application/pdf", size=5, storage_key="hostile/receipt.pdf",
     )).id)
 
+    from models.account_features import MemberSkill, OrganizationFeatures
+    from models.account_forms import AccountForm, AccountFormVersion, AccountTable, AccountTableRow
+    from models.account_requests import AccountRequest, RequestKind
+    from models.accounts import AccountContact
+
+    account_pk = ids.decode(household["id"])[1]
+    await OrganizationFeatures.create(
+        organization=world.organization, skills=True, membership_cards=True
+    )
+    table = await AccountTable.create(
+        account_id=account_pk, name="Vehicles", columns=[{"key": "c1", "label": "Make"}]
+    )
+    table_row = await AccountTableRow.create(table=table, values={"c1": "Volvo"})
+    request = await AccountRequest.create(
+        account_id=account_pk, kind=RequestKind.ANSWER, title="Mileage"
+    )
+    kit = await AccountContact.get(id=ids.decode(household["contacts"][1]["id"])[1])
+    skill = await MemberSkill.create(
+        organization=world.organization, contact_id=kit.contact_id, name="Swim"
+    )
+    account_form = await AccountForm.create(account_id=account_pk)
+    await AccountFormVersion.create(form=account_form, number=1, title="Renewal", questions=[])
+    form_gid = ids.encode("AccountForm", account_form.id)
+    account_items = {
+        **{
+            f"{field}.formId": form_gid
+            for field in (
+                "accountFormUpdate",
+                "accountFormDelete",
+                "myAccountFormAnswersSave",
+                "myAccountFormSign",
+            )
+        },
+        "tableId": ids.encode("AccountTable", table.id),
+        "rowId": ids.encode("AccountTableRow", table_row.id),
+        "requestId": ids.encode("AccountRequest", request.id),
+        "skillId": ids.encode("MemberSkill", skill.id),
+    }
+
     by_field = {
         "node": person, "organization": org, "contact": person, "group": group,
         "contactImport": contact_import, "contactExport": export, "sessionRevoke": session,
@@ -223,6 +262,7 @@ async def build_records(api, world: World) -> Records:
             "accountContactIds": household["contacts"][1]["id"],
             "documentId": document,
             "draftId": message_draft,
+            **account_items,
         },
         texts={
             "email": lambda n: f"filler{n}@example.test",

@@ -213,6 +213,44 @@ async def build_records(api, world: World) -> Records:
         organization_id=billed.organization_id, account_id=billed.account_id, invoice=billed,
         method=PaymentMethod.CASH, amount=500, currency="CAD", received_at=_now())).id)
     catalogue = await _catalogue_records(world, ids.decode(household["contacts"][1]["id"])[1])
+    from models.account_features import MemberSkill, OrganizationFeatures
+    from models.account_forms import AccountForm, AccountFormVersion, AccountTable, AccountTableRow
+    from models.account_requests import AccountRequest, RequestKind
+    from models.accounts import AccountContact
+
+    account_pk = ids.decode(household["id"])[1]
+    await OrganizationFeatures.create(
+        organization=world.organization, skills=True, membership_cards=True
+    )
+    table = await AccountTable.create(
+        account_id=account_pk, name="Vehicles", columns=[{"key": "c1", "label": "Make"}]
+    )
+    table_row = await AccountTableRow.create(table=table, values={"c1": "Volvo"})
+    request = await AccountRequest.create(
+        account_id=account_pk, kind=RequestKind.ANSWER, title="Mileage"
+    )
+    kit = await AccountContact.get(id=ids.decode(household["contacts"][1]["id"])[1])
+    skill = await MemberSkill.create(
+        organization=world.organization, contact_id=kit.contact_id, name="Swim"
+    )
+    account_form = await AccountForm.create(account_id=account_pk)
+    await AccountFormVersion.create(form=account_form, number=1, title="Renewal", questions=[])
+    form_gid = ids.encode("AccountForm", account_form.id)
+    account_items = {
+        **{
+            f"{field}.formId": form_gid
+            for field in (
+                "accountFormUpdate",
+                "accountFormDelete",
+                "myAccountFormAnswersSave",
+                "myAccountFormSign",
+            )
+        },
+        "tableId": ids.encode("AccountTable", table.id),
+        "rowId": ids.encode("AccountTableRow", table_row.id),
+        "requestId": ids.encode("AccountRequest", request.id),
+        "skillId": ids.encode("MemberSkill", skill.id),
+    }
 
     by_field = {
         "invoice": invoice,
@@ -256,6 +294,7 @@ async def build_records(api, world: World) -> Records:
             "paymentIds": payment,
             **catalogue,
             "draftId": message_draft, "messageId": message,
+            **account_items,
         },
         texts={
             "email": lambda n: f"filler{n}@example.test",

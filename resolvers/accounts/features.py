@@ -291,3 +291,44 @@ async def verify(code: str) -> Verification:
     today = now().date()
     contact = await Contact.get(id=card.contact_id)
     return Verification(on and card.valid_from <= today <= card.valid_to, contact.first_name)
+
+
+async def cards_seen(links: list[AccountContact]) -> list[list[tuple[MembershipCard, str]]]:
+    """For each of a user's account links (fetched with their account and contact): the
+    membership cards they see, with the member's first name — the household's for the
+    primary and FULL contacts, their own otherwise; none where the organization does not
+    use cards. Four statements however many links."""
+    from resolvers.accounts.visibility import sees_household
+
+    organizations = {x.account.organization_id for x in links}
+    on = set(
+        await OrganizationFeatures.filter(
+            organization_id__in=list(organizations), membership_cards=True
+        ).values_list("organization_id", flat=True)
+    )
+    wanted = [x for x in links if x.account.organization_id in on]
+    whole = [x.account_id for x in wanted if sees_household(x, x.account.primary_contact_id)]
+    members = await AccountContact.filter(account_id__in=whole).values_list(
+        "account_id", "contact_id"
+    )
+    contacts_of: dict[int, set[int]] = {x.id: {x.contact_id} for x in wanted}
+    for x in wanted:
+        if x.account_id in whole:
+            contacts_of[x.id] = {c for a, c in members if a == x.account_id}
+    everyone = {c for found in contacts_of.values() for c in found}
+    cards = (
+        await MembershipCard.filter(contact_id__in=list(everyone))
+        .select_related("contact")
+        .order_by("-valid_to", "id")
+        if everyone
+        else []
+    )
+    return [
+        [
+            (card, card.contact.first_name)
+            for card in cards
+            if card.contact_id in contacts_of.get(x.id, set())
+            and card.organization_id == x.account.organization_id
+        ]
+        for x in links
+    ]

@@ -79,6 +79,9 @@ AccountRequestRef = Annotated[
 ]
 
 
+MyMembershipCardRef = Annotated[
+    "MyMembershipCard", strawberry.lazy("schema.accounts.features")  # noqa: F821
+]
 MemberDocumentRef = Annotated[
     "MemberDocumentType", strawberry.lazy("schema.accounts.member_documents")  # noqa: F821
 ]
@@ -119,6 +122,11 @@ class MyClientAccount:
         resolver=_my("member_documents", "my_member_documents"),
         description="For the primary: the documents of the account's members (tax "
         "receipts); empty for other contacts.",
+    )
+    membership_cards: list[MyMembershipCardRef] = strawberry.field(
+        resolver=_my("features", "my_membership_cards"),
+        description="The household's membership cards for the primary and FULL contacts, "
+        "yours otherwise; empty unless the organization uses membership cards.",
     )
 
     @strawberry.field(

@@ -261,3 +261,37 @@ class FeaturesMutation:
             info.context.actor(info), pk, input.number, input.valid_from, input.valid_to
         )
         return MembershipCardPayload(card=card)
+
+
+@strawberry.type(description="A membership card of you or your household.")
+class MyMembershipCard:
+    number: str
+    first_name: str = strawberry.field(description="The member's first name.")
+    valid_from: date
+    valid_to: date
+    valid: bool = strawberry.field(description="Valid today.")
+    verification_code: str = strawberry.field(description="To show, as on the card.")
+
+
+async def my_membership_cards(root, info: strawberry.Info) -> list[MyMembershipCard]:
+    from strawberry.dataloader import DataLoader
+
+    async def batch(links):
+        return await features.cards_seen(list(links))
+
+    loader = info.context.loader(
+        "accounts.mine.membership_cards",
+        lambda: DataLoader(batch, cache_key_fn=lambda link: link.id),
+    )
+    today = now().date()
+    return [
+        MyMembershipCard(
+            number=card.number,
+            first_name=first_name,
+            valid_from=card.valid_from,
+            valid_to=card.valid_to,
+            valid=card.valid_from <= today <= card.valid_to,
+            verification_code=card.verification_code,
+        )
+        for card, first_name in await loader.load(root.link)
+    ]

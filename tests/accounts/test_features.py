@@ -155,3 +155,50 @@ async def test_membership_cards_and_their_public_verification(api, world):
         world.organization.id, link.contact_id, "M-0002", today, today, by=None, meta=RequestMeta()
     )
     assert second.verification_code != made["verificationCode"]
+
+
+async def test_the_household_sees_its_membership_cards_once_turned_on(api, world, password_hash):
+    from tests.accounts.flows import MEMBER_ADD
+    from tests.support.world import make_member
+
+    users = {
+        who: await make_member(f"{who}@example.test", password_hash, None, None)
+        for who in ("primary", "assigned")
+    }
+    account = await create(api, world, holder(email="primary@example.test"), [{"firstName": "Léa"}])
+    lea = next(c["id"] for c in account["contacts"] if c["contact"]["firstName"] == "Léa")
+    added = await api.as_(world.agent).execute(
+        MEMBER_ADD,
+        {
+            "input": {
+                "accountId": account["id"],
+                "kind": "OTHER",
+                "accessLevel": "ASSIGNED",
+                "member": {"firstName": "Ana", "email": "assigned@example.test"},
+            }
+        },
+    )
+    ana = added.ok("clientAccountMemberAdd")["accountContact"]["id"]
+    mine = "{ me { accounts { membershipCards { number firstName valid verificationCode } } } }"
+
+    async def seen(who):
+        result = await api.as_(who).execute(mine)
+        assert not result.errors, result.errors
+        return [
+            [c["firstName"] for c in a["membershipCards"]] for a in result.data["me"]["accounts"]
+        ]
+
+    await api.as_(world.owner).execute(FEATURES, {"o": world.org_gid, "cards": True})
+    today = date.today().isoformat()
+    for n, member in enumerate((lea, ana)):
+        card = {
+            "accountContactId": member,
+            "number": f"M-{n}",
+            "validFrom": today,
+            "validTo": today,
+        }
+        (await api.as_(world.agent).execute(CARD, {"input": card})).ok("membershipCardCreate")
+    assert [sorted(names) for names in await seen(users["primary"])] == [["Ana", "Léa"]]
+    assert await seen(users["assigned"]) == [["Ana"]]
+    await api.as_(world.owner).execute(FEATURES, {"o": world.org_gid, "cards": False})
+    assert await seen(users["primary"]) == [[]]

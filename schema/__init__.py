@@ -39,6 +39,7 @@ from schema.bulk_progress import BulkProgressSubscription
 from schema.catalogue.holdings import HoldingsMutation, HoldingsQuery
 from schema.catalogue.items import CatalogueMutation, CatalogueQuery
 from schema.catalogue.plans import PlansMutation, PlansQuery
+from schema.catalogue.shop import ShopQuery
 from schema.colours import ColoursMutation, ColoursQuery
 from schema.connection_arguments import ConnectionArguments
 from schema.contacts import ContactMutation, ContactQuery
@@ -94,6 +95,7 @@ Query = merge_types(
         PlansQuery,
         CatalogueQuery,
         HoldingsQuery,
+        ShopQuery,
     ),
 )
 Mutation = merge_types(

@@ -235,3 +235,9 @@ example(
     f"{{ purchase {{ id status }} {ERRORS} }} }}",
     a_purchase,
 )
+example(
+    "Query.shopItems",
+    "query($organizationId: ID!) { shopItems(organizationId: $organizationId) "
+    "{ edges { node { itemId name amount slots { id placesLeft } } } } }",
+    organization_id,
+)

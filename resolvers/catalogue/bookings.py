@@ -16,7 +16,7 @@ from collections import defaultdict
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from carnet.i18n import N_
+from carnet.i18n import N_, NP_
 from models.catalogue import (
     Booking,
     CatalogueItem,
@@ -114,16 +114,22 @@ async def _check_quotas(contact_id: int, starts_at: datetime, timezone: str) -> 
         ).count()
         if held >= quota.max_bookings:
             message = (
-                N_("The group {group} allows {max} active bookings per week.")
+                NP_(
+                    "The group {group} allows {count} active booking per week.",
+                    "The group {group} allows {count} active bookings per week.",
+                )
                 if quota.period is QuotaPeriod.WEEK
-                else N_("The group {group} allows {max} active bookings per month.")
+                else NP_(
+                    "The group {group} allows {count} active booking per month.",
+                    "The group {group} allows {count} active bookings per month.",
+                )
             )
             raise UserErrors.single(
                 UserErrorCode.QUOTA_EXCEEDED,
                 ("input", "slot_id"),
                 message,
                 group=quota.group.name,
-                max=quota.max_bookings,
+                count=quota.max_bookings,
             )
 
 

@@ -30,7 +30,7 @@ from models.catalogue import (
 from models.groups import Group, GroupMember
 from resolvers.common.errors import ErrorCollector, FieldPath, UserErrorCode
 
-MAX_AMOUNT = 10**12  # minor units: ten billion dollars is no price anyone means
+MAX_AMOUNT = 10**9  # minor units: ten million (dollars), within GraphQL's 32-bit Int
 _CURRENCIES = frozenset(list_currencies())
 
 

@@ -212,7 +212,10 @@ class CatalogueItemType(Node):
         return PriceQuote.of(await pricing.item_price_for(self, pk))
 
 
-@strawberry.type
+@strawberry.type(
+    name="GroupBookingQuota",
+    description="How many ACTIVE bookings each member of a group may hold per period.",
+)
 class GroupBookingQuotaType:
     period: QuotaPeriodEnum
     max_bookings: int

@@ -132,7 +132,7 @@ async def test_a_monthly_quota_and_removing_it(api, world):
     (await staff.execute(BOOK, _book(slots[0], member))).ok("bookingCreate")
     refused = await staff.execute(BOOK, _book(slots[1], member))
     assert refused.payload("bookingCreate")["errors"][0]["message"] == (
-        "The group Seniors allows 1 active bookings per month."
+        "The group Seniors allows 1 active booking per month."
     )
     removed = await staff.execute(QUOTA, {"input": {**quota, "maxBookings": None}})
     assert removed.ok("groupBookingQuotaSet")["quota"] is None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from resolvers.billing import refunds
+from resolvers.billing import bulk_refunds, refunds
 from resolvers.common.tasks import run_job
 
 
@@ -14,4 +14,4 @@ async def submit_refund(ctx: dict, task_id: int) -> None:
 
 async def submit_refunds(ctx: dict, task_id: int) -> None:
     # A batch refund's chunk: `refunds.submit` for each of its card refunds still PENDING.
-    await run_job(ctx, task_id, refunds.submit_many)
+    await run_job(ctx, task_id, bulk_refunds.submit_chunk)

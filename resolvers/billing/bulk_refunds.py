@@ -16,7 +16,13 @@ from datetime import datetime
 
 from carnet.i18n import N_
 from models.billing import Payment, RefundStatus
-from models.bulk import BulkItemStatus, BulkOperation, BulkOperationKind
+from models.bulk import (
+    BulkItemStatus,
+    BulkOperation,
+    BulkOperationChunk,
+    BulkOperationItem,
+    BulkOperationKind,
+)
 from models.staff import StaffMembership
 from resolvers.billing import refunds
 from resolvers.billing.money import check_positive
@@ -30,6 +36,7 @@ from resolvers.common.validation import clean_text
 
 KIND = BulkOperationKind.PAYMENT_REFUND
 RECORD_TYPE = "payment"
+SUBMIT_CHUNK = "submit_refunds"
 
 
 @dataclass(frozen=True)
@@ -123,14 +130,26 @@ async def refund_each(context: ChunkContext, record_ids: Sequence[int]) -> list[
         after = {"refund_id": refund.id, "amount": refund.amount, "status": refund.status.value}
         results.append(RecordResult(payment_id, BulkItemStatus.SUCCEEDED, after=after))
     if card_refunds:  # one provider task for the chunk's card refunds, after it commits
-        await current_unit_of_work().defer(
-            refunds.SUBMIT_MANY, min(card_refunds), max(card_refunds), _key_prefix(context)
-        )
+        await current_unit_of_work().defer(SUBMIT_CHUNK, context.operation.id, context.chunk_number)
     return results
 
 
 def _key_prefix(context: ChunkContext) -> str:
     return f"bulk-{context.operation.id}-"
+
+
+async def submit_chunk(operation_id: int, number: int) -> None:
+    """The provider calls of one chunk's card refunds (exactly its own: their keys name its
+    payments), each once as `refunds.submit` guarantees, however often this runs."""
+    operation = await BulkOperation.get(id=operation_id)
+    chunk = await BulkOperationChunk.get(operation_id=operation_id, number=number)
+    payment_ids = await BulkOperationItem.filter(
+        operation_id=operation_id,
+        position__gte=chunk.first_position,
+        position__lte=chunk.last_position,
+    ).values_list("record_id", flat=True)
+    keys = [f"bulk-{operation_id}-{payment_id}" for payment_id in payment_ids]
+    await refunds.submit_keyed(operation.organization_id, keys)
 
 
 register(

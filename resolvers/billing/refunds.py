@@ -37,7 +37,6 @@ from resolvers.common.time import now
 from resolvers.common.validation import clean_text
 
 SUBMIT = "submit_refund"
-SUBMIT_MANY = "submit_refunds"
 
 
 @dataclass(frozen=True)
@@ -227,14 +226,12 @@ async def submit(refund_id: int) -> None:
     await _record_success(refund_id, result.reference)
 
 
-async def submit_many(first_id: int, last_id: int, key_prefix: str) -> None:
-    """`submit` for every PENDING refund with ids in [first_id, last_id] whose key starts
-    with `key_prefix` (one batch's chunk): each exactly once, as `submit` guarantees."""
+async def submit_keyed(organization_id: int, keys: list[str]) -> None:
+    """`submit` for each refund of these keys still PENDING (a batch's chunk)."""
     pending = (
         await Refund.filter(
-            id__gte=first_id,
-            id__lte=last_id,
-            idempotency_key__startswith=key_prefix,
+            organization_id=organization_id,
+            idempotency_key__in=keys,
             status=RefundStatus.PENDING,
         )
         .order_by("id")

@@ -69,6 +69,7 @@ async def test_a_batch_refund_of_one_activity_runs_once(api, world, settings, fa
     assert report["bulkOperation"]["succeeded"] == 3
     assert await Refund.filter(status=RefundStatus.SUCCEEDED).count() == 3
     assert len(fake_provider.refunds) == 1  # the card one, once
+    assert [c[0] for c in fake_provider.calls].count("refund") == 1  # and called once
     assert await LedgerEntry.filter(kind="REFUND").count() == 3
     # A second batch finds nothing left to refund: SKIPPED.
     again = await api.as_(world.owner).execute(

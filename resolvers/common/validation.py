@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from functools import cache
+from functools import cache, lru_cache
 
 from babel import Locale
 from babel.numbers import get_territory_currencies
@@ -32,14 +32,24 @@ _CONTROLS_BUT_LINE_BREAKS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udff
 
 def normalize_email(value: str, errors: ErrorCollector, field: FieldPath) -> str:
     """The normalized, lower-cased address (no DNS look-up), or "" after adding an error."""
-    try:
-        # Outside production, addresses under the reserved `.test` domain are accepted
-        # (demo data and tests use them); production refuses them like any undeliverable one.
-        result = validate_email(value.strip(), check_deliverability=False,
-                                test_environment=not current_settings().is_production)
-    except EmailNotValidError:
+    # Outside production, addresses under the reserved `.test` domain are accepted
+    # (demo data and tests use them); production refuses them like any undeliverable one.
+    normalized = _normalized_email(value.strip(), not current_settings().is_production)
+    if normalized is None:
         errors.add(UserErrorCode.INVALID_EMAIL, field, N_("Enter a valid email address."))
         return ""
+    return normalized
+
+
+@lru_cache(maxsize=4096)
+def _normalized_email(value: str, test_environment: bool) -> str | None:
+    """Pure, so remembered: a file or a bulk call repeats the same addresses."""
+    try:
+        result = validate_email(
+            value, check_deliverability=False, test_environment=test_environment
+        )
+    except EmailNotValidError:
+        return None
     return result.normalized.lower()
 
 

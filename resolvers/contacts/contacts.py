@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 import phonenumbers
@@ -28,7 +29,13 @@ from resolvers.common.tasks import unit_of_work
 from resolvers.common.time import now, today_in
 from resolvers.common.validation import clean_country, clean_text, normalize_email
 from resolvers.contacts import links
-from resolvers.contacts.records import contact_in, jsonable, locked_contact, refresh_derived
+from resolvers.contacts.records import (
+    contact_in,
+    jsonable,
+    locked_contact,
+    refresh_derived,
+    remember_number,
+)
 from resolvers.duplicates import suggestions as duplicates
 
 TEXT_LIMITS = {
@@ -69,16 +76,27 @@ def clean_phone(
     text = clean_text(value, errors, field, max_length=PHONE_INPUT_MAX_LENGTH)
     if not text or len(errors.errors) > before:
         return None
-    try:
-        number = phonenumbers.parse(text, region or None)
-    except phonenumbers.NumberParseException:
-        number = None
-    if number is None or not phonenumbers.is_valid_number(number):
+    e164 = _e164(text, region or "")
+    if e164 is None:
         errors.add(
             UserErrorCode.INVALID, field, N_("Enter a valid phone number, e.g. +1 514 555 0123.")
         )
+    return e164
+
+
+@lru_cache(maxsize=4096)
+def _e164(text: str, region: str) -> str | None:
+    """Pure, so remembered (a file repeats numbers); the number parsed is kept for the
+    search text's digits (`records.phone_digits`) not to parse it again."""
+    try:
+        number = phonenumbers.parse(text, region or None)
+    except phonenumbers.NumberParseException:
         return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    if not phonenumbers.is_valid_number(number):
+        return None
+    e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    remember_number(e164, number)
+    return e164
 
 
 def clean_notes(value: str | None, errors: ErrorCollector, field: FieldPath) -> str:

@@ -23,10 +23,14 @@ SORT_NAME_MAX_LENGTH = 300
 # One call handles at most this many contacts; bigger selections go through the bulk
 # operations (contactsBulkColourSet, contactsBulkGroupAdd…), which run in the worker.
 MAX_CONTACTS_PER_CALL = 500
+_PARSED: dict[str, phonenumbers.PhoneNumber] = {}  # by E.164: see remember_number
+_PARSED_MAX = 4096
 
 
 def fold(text: str) -> str:
     """Lower case, without accents, one space between words: what search compares."""
+    if text.isascii():  # no accent to remove; ASCII's case folding is lower()
+        return " ".join(text.lower().split())
     decomposed = unicodedata.normalize("NFKD", text)
     bare = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
     return " ".join(bare.casefold().split())
@@ -38,16 +42,32 @@ def phone_digits(e164: str | None) -> list[str]:
     if not e164:
         return []
     digits = [e164.lstrip("+")]
-    try:
-        number = phonenumbers.parse(e164, None)
-    except phonenumbers.NumberParseException:
-        return digits
+    number = _PARSED.get(e164)
+    if number is None:
+        try:
+            number = phonenumbers.parse(e164, None)
+        except phonenumbers.NumberParseException:
+            return digits
     national = re.sub(
         r"\D", "", phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
     )
     if national and national not in digits[0]:
         digits.append(national)
     return digits
+
+
+def remember_number(e164: str, parsed: phonenumbers.PhoneNumber) -> None:
+    """Keeps a number just validated, as `phonenumbers.parse(e164)` would read it back (no
+    extension, no raw input), for `phone_digits`: a contact write validates its phone,
+    then computes its search text from it."""
+    if len(_PARSED) >= _PARSED_MAX:
+        _PARSED.clear()
+    _PARSED[e164] = phonenumbers.PhoneNumber(
+        country_code=parsed.country_code,
+        national_number=parsed.national_number,
+        italian_leading_zero=parsed.italian_leading_zero,
+        number_of_leading_zeros=parsed.number_of_leading_zeros,
+    )
 
 
 def refresh_derived(contact: Contact) -> None:

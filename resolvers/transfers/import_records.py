@@ -1,12 +1,13 @@
 """What one chunk of an import records besides its contacts: custom-field answers, consent
-records and audit events, built in Python and inserted by `import_writer.ChunkWriter`, set-based."""
+records and audit events, built in Python as raw rows and inserted by
+`import_writer.ChunkWriter`, set-based (`import_sql`)."""
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
-from models.audit import AuditEvent
-from models.contacts import ConsentChannel, ConsentRecord, Contact
+from models.contacts import ConsentChannel, Contact
 from models.custom_fields import CustomField, CustomFieldAnswer
 from models.identity import User
 from models.organizations import Organization
@@ -29,8 +30,8 @@ class ChunkRecords:
     new_answers: list[CustomFieldAnswer]
     changed_answers: dict[int, CustomFieldAnswer]
     declared: dict[ConsentChannel, Any]
-    consent_records: list[ConsentRecord]
-    events: list[AuditEvent]
+    consent_records: list[dict[str, Any]]  # ConsentRecord rows, as raw values
+    events: list[dict[str, Any]]  # AuditEvent rows, as raw values
 
     def _answer(self, contact: Contact, row: ImportRow) -> tuple[dict, dict]:
         """Queues the row's answers for the contact (all of them when OVERWRITE, else only
@@ -63,33 +64,38 @@ class ChunkRecords:
         for channel, ((before_status, before_expiry), status, expires_at) in changes.items():
             declared = self.declared.get(channel) or {}
             self.consent_records.append(
-                ConsentRecord(
-                    contact_id=contact.id,
-                    channel=channel,
-                    status=status,
-                    source=CONSENT_SOURCE,
-                    proof=declared.get("proof", ""),
-                    expires_at=expires_at,
-                    recorded_by=self.user,
-                )
+                {
+                    "contact_id": contact.id,
+                    "channel": channel,
+                    "status": status,
+                    "source": CONSENT_SOURCE,
+                    "proof": declared.get("proof", ""),
+                    "expires_at": expires_at,
+                    "recorded_by_id": self.user.id if self.user else None,
+                }
             )
             self._event(
                 "contact.consent_set",
                 contact,
-                **consent_rules.change_audit(
-                    channel, (before_status, before_expiry), (status, expires_at), CONSENT_SOURCE
-                ),
+                **_consent_audit(channel, (before_status, before_expiry), (status, expires_at)),
             )
 
     def _event(self, action: str, record, *, before=None, after=None, target_type="Contact"):
         self.events.append(
-            AuditEvent(
-                organization_id=self.organization.id,
-                actor=self.user,
-                action=action,
-                target_type=target_type,
-                target_id=str(record.id),
-                before=before,
-                after={**(after or {}), "import_id": self.state.id},
-            )
+            {
+                "organization_id": self.organization.id,
+                "actor_id": self.user.id if self.user else None,
+                "action": action,
+                "target_type": target_type,
+                "target_id": str(record.id),
+                "before": before,
+                "after": {**(after or {}), "import_id": self.state.id},
+            }
         )
+
+
+@lru_cache(maxsize=256)
+def _consent_audit(channel: ConsentChannel, before: tuple, after: tuple) -> dict[str, dict]:
+    """The consent event's before/after: the same few for most rows of a file (read only:
+    the event's row is encoded from it)."""
+    return consent_rules.change_audit(channel, before, after, CONSENT_SOURCE)

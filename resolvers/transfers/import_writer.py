@@ -43,11 +43,19 @@ from resolvers.transfers.csv_records import CsvRecord
 from resolvers.transfers.import_ids import new_contact_ids
 from resolvers.transfers.import_records import ChunkRecords
 from resolvers.transfers.import_rows import ImportRow, RowProblem, parse_row
+from resolvers.transfers.import_sql import Table, clone
 
 COUNTERS = ("processed_rows", "created_count", "updated_count", "error_count", "skipped_count")
 # What became of a row (its bulk-operation item's reason code; the status follows it).
 CREATED, UPDATED, UNCHANGED = "CREATED", "UPDATED", "UNCHANGED"
 EXISTING, BLANK = "EXISTING", "BLANK"  # skipped: matched in SKIP mode; a blank row
+
+
+_CONTACTS = Table(Contact, with_id=True)  # ids taken beforehand (`new_contact_ids`)
+_MEMBERS = Table(GroupMember)
+_CONSENT = Table(ConsentRecord)
+_EVENTS = Table(AuditEvent)
+_ROW_ERRORS = Table(ContactImportRowError)
 
 
 class ChunkWriter(ChunkRecords):
@@ -92,10 +100,11 @@ class ChunkWriter(ChunkRecords):
         self.palette: dict[str, int] = {}
         self.groups: dict[str, Group] | None = None
         self.memberships: set[tuple[int, int]] = set()
-        self.new_memberships: list[GroupMember] = []
-        self.consent_records: list[ConsentRecord] = []
-        self.events: list[AuditEvent] = []
-        self.row_errors: list[ContactImportRowError] = []
+        # Rows of the chunk's other tables, as raw values (`import_sql`).
+        self.new_memberships: list[dict[str, Any]] = []
+        self.consent_records: list[dict[str, Any]] = []
+        self.events: list[dict[str, Any]] = []
+        self.row_errors: list[dict[str, Any]] = []
         self.to_link: list[Contact] = []
         self.by_email: dict[str, Contact] = {}
         self.by_phone: dict[str, Contact] = {}
@@ -103,6 +112,7 @@ class ChunkWriter(ChunkRecords):
         self.changed_contacts: dict[int, Contact] = {}  # stored ones, updated at the end
         self.changed_fields: set[str] = set()
         self.free_ids: list[int] = []  # ids taken for new contacts, not used yet
+        self.template: Contact | None = None
 
     @classmethod
     async def for_import(cls, state: ContactImport) -> ChunkWriter:
@@ -147,8 +157,8 @@ class ChunkWriter(ChunkRecords):
                 self.outcomes[row.number] = row.problems[0].code.value
                 self._errors(row)
         await self._save_contacts()
-        await GroupMember.bulk_create(self.new_memberships)
-        await ConsentRecord.bulk_create(self.consent_records)
+        await _MEMBERS.insert(self.new_memberships)
+        await _CONSENT.insert(self.consent_records)
         await CustomFieldAnswer.bulk_create(self.new_answers)
         if self.changed_answers:
             changed = list(self.changed_answers.values())
@@ -157,8 +167,8 @@ class ChunkWriter(ChunkRecords):
             await CustomFieldAnswer.bulk_update(
                 changed, fields=["content", "search_text", "updated_at"]
             )
-        await AuditEvent.bulk_create(self.events)
-        await ContactImportRowError.bulk_create(self.row_errors)
+        await _EVENTS.insert(self.events)
+        await _ROW_ERRORS.insert(self.row_errors)
         await self._link_verified_users()
 
     async def _load_matches(self, rows: list[ImportRow]) -> None:
@@ -200,14 +210,14 @@ class ChunkWriter(ChunkRecords):
     def _errors(self, row: ImportRow) -> None:
         for problem in row.problems:
             self.row_errors.append(
-                ContactImportRowError(
-                    contact_import_id=self.state.id,
-                    row=row.number,
-                    column=problem.column[:255],
-                    code=problem.code.value,
-                    message=problem.message,
-                    params=problem.params,
-                )
+                {
+                    "contact_import_id": self.state.id,
+                    "row": row.number,
+                    "column": problem.column[:255],
+                    "code": problem.code.value,
+                    "message": problem.message,
+                    "params": problem.params,
+                }
             )
 
     def _match(self, row: ImportRow) -> Contact | None:
@@ -218,9 +228,14 @@ class ChunkWriter(ChunkRecords):
         """The chunk's new contacts in one insert, with the ids taken for them; the stored
         contacts it changed in one update of the columns changed (the others are written
         back as they were read, under the rows' lock)."""
-        await Contact.bulk_create(list(self.new_contacts.values()))
+        at = now()
         for contact in self.new_contacts.values():
+            contact.created_at = contact.updated_at = at
             contact._saved_in_db = True
+        await _CONTACTS.insert(
+            {name: getattr(contact, name) for name in _CONTACTS.names}
+            for contact in self.new_contacts.values()
+        )
         if self.changed_contacts:
             at = now()
             for contact in self.changed_contacts.values():
@@ -267,12 +282,14 @@ class ChunkWriter(ChunkRecords):
         return name not in ("kind", "locale") and getattr(contact, name) in (None, "")
 
     async def _create(self, row: ImportRow) -> None:
-        contact = Contact(
-            id=self.free_ids.pop(),
-            organization_id=self.organization.id,
-            source=ContactSource.IMPORT,
-            colour_id=row.colour_id,
-            **{"locale": self.organization.locale, **row.values},
+        if self.template is None:  # a new contact's defaults, built once per chunk
+            self.template = Contact(
+                organization_id=self.organization.id,
+                source=ContactSource.IMPORT,
+                locale=self.organization.locale,
+            )
+        contact = clone(
+            self.template, {"id": self.free_ids.pop(), "colour_id": row.colour_id, **row.values}
         )
         changes = import_consent.consent_changes(contact, row, self.declared)
         refresh_derived(contact)
@@ -345,7 +362,7 @@ class ChunkWriter(ChunkRecords):
             if (contact.id, group.id) in self.memberships:
                 continue
             self.memberships.add((contact.id, group.id))
-            self.new_memberships.append(GroupMember(group_id=group.id, contact_id=contact.id))
+            self.new_memberships.append({"group_id": group.id, "contact_id": contact.id})
             added = True
         return added
 

@@ -63,6 +63,11 @@ class Settings(BaseSettings):
     sms_auth_token: SecretStr = SecretStr("")
     # The platform's default sending number, when an organization has none of its own.
     sms_from: str = ""
+    # A group SMS draft whose text (with the STOP wording) takes more segments is refused
+    # (SMS_TOO_LONG); more than one segment is only a warning.
+    sms_max_segments: int = 10
+    # Provider calls per second and per worker process through the HTTP backend (0: no pace).
+    sms_per_second: float = 0
     # Signs the bounce and complaint callbacks POSTed to /webhooks/email (HMAC-SHA256 of
     # the body, hex, in X-Carnet-Signature); empty: that webhook refuses everything.
     email_webhook_secret: SecretStr = SecretStr("")

@@ -1,5 +1,5 @@
 """The signed-in user's inbox (INTERNAL group messages): `me { inbox unreadCount }` and
-`inboxMessageRead`. Any signed-in user, staff or not; only their own messages."""
+`messageMarkRead`. Any signed-in user, staff or not; only their own messages."""
 
 from __future__ import annotations
 
@@ -73,7 +73,7 @@ def unread_count_field(requirement: dict[str, Any]):
 
 
 @strawberry.input
-class InboxMessageReadInput:
+class MessageMarkReadInput:
     id: strawberry.ID
 
 
@@ -90,8 +90,8 @@ class InboxMutation:
             requires(relationship=Relationship.AUTHENTICATED),
         )
     )
-    async def inbox_message_read(
-        self, info: strawberry.Info, input: InboxMessageReadInput
+    async def message_mark_read(
+        self, info: strawberry.Info, input: MessageMarkReadInput
     ) -> InboxMessagePayload:
         type_name, pk = decode_at(input.id, ("input", "id"))
         delivery = await inbox.mark_read(

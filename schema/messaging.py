@@ -16,7 +16,7 @@ from carnet.i18n import translate
 from models.identity import Locale
 from models.messaging import MessageChannel, MessageDraft, MessageKind
 from resolvers.common.permissions import Permission
-from resolvers.messaging import audience, drafts, self_send, templates
+from resolvers.messaging import audience, drafts, self_send, sms_length, templates
 from schema import ids
 from schema.bulk import BulkContactTargetInput, contact_target
 from schema.identity import LocaleEnum
@@ -45,11 +45,47 @@ class MessageTemplateVariable:
     description: str
 
 
+SmsEncodingEnum = strawberry.enum(
+    sms_length.SmsEncoding,
+    name="SmsEncoding",
+    description="GSM_7: 160 characters in one segment, 153 each when split; UCS_2 (any "
+    "character outside the GSM alphabet): 70, then 67.",
+)
+
+
+@strawberry.type(description="How long an SMS is, as carriers count and bill it.")
+class SmsLengthType:
+    encoding: SmsEncodingEnum
+    characters: int = strawberry.field(
+        description="GSM-7 septets (`^{}[]~|€\\` count two) or UCS-2 units."
+    )
+    segments: int
+
+
+def _sms_length(length: sms_length.SmsLength | None) -> SmsLengthType | None:
+    if length is None:
+        return None
+    return SmsLengthType(
+        encoding=length.encoding, characters=length.units, segments=length.segments
+    )
+
+
+@strawberry.type(description="Something to know before sending; it does not stop the send.")
+class MessageDraftWarning:
+    locale: LocaleEnum
+    message: str
+    sms: SmsLengthType | None = None
+
+
 @strawberry.type(description="The draft as one recipient would get it.")
 class MessagePreview:
     locale: LocaleEnum
     subject: str
     body: str
+    sms: SmsLengthType | None = strawberry.field(
+        default=None,
+        description="SMS only: the length of the text sent, STOP wording included.",
+    )
 
 
 @strawberry.type
@@ -92,6 +128,28 @@ class MessageDraftType(Node):
         ]
 
     @strawberry.field(
+        description="SMS drafts: each language whose text (rendered with sample values, "
+        "STOP wording included) takes more than one segment. Over CARNET_SMS_MAX_SEGMENTS "
+        "the draft is refused (SMS_TOO_LONG)."
+    )
+    def warnings(self, info: strawberry.Info) -> list[MessageDraftWarning]:
+        locale = info.context.locale
+        return [
+            MessageDraftWarning(
+                locale=w.locale,
+                message=translate(
+                    sms_length.MULTIPART_WARNING,
+                    locale,
+                    segments=w.length.segments,
+                    units=w.length.units,
+                    encoding=w.length.encoding.value.replace("_", "-"),
+                ),
+                sms=_sms_length(w.length),
+            )
+            for w in drafts.sms_warnings(self)
+        ]
+
+    @strawberry.field(
         **describe(
             "The message rendered for one contact of the organization, in their language "
             "(else the organization's, else the draft's first).",
@@ -101,7 +159,10 @@ class MessageDraftType(Node):
     async def preview(self, info: strawberry.Info, contact_id: strawberry.ID) -> MessagePreview:
         pk = await scoped_id(info, contact_id, "Contact", ("contactId",))
         shown = await drafts.preview(info.context.actor(info), self, pk)
-        return MessagePreview(locale=shown.locale, subject=shown.subject, body=shown.body)
+        return MessagePreview(
+            locale=shown.locale, subject=shown.subject, body=shown.body,
+            sms=_sms_length(shown.sms),
+        )
 
     @strawberry.field(
         **describe(

@@ -180,8 +180,8 @@ example(
 )
 example("User.unreadCount", "{ unreadCount: me { unreadCount } }")
 example(
-    "Mutation.inboxMessageRead",
-    "mutation($id: ID!) { inboxMessageRead(input: {id: $id}) "
+    "Mutation.messageMarkRead",
+    "mutation($id: ID!) { messageMarkRead(input: {id: $id}) "
     f"{{ message {{ id readAt }} {ERRORS} }} }}",
     an_inbox_message_of_the_caller,
 )

@@ -272,7 +272,7 @@ async def build_records(api, world: World) -> Records:
         "messageDraftDelete": message_draft,
         "plan": catalogue["planId"], "catalogueItem": catalogue["itemId"],
         "member": catalogue["memberId"],
-        "message": message, "messageSendCancel": message, "inboxMessageRead": message,
+        "message": message, "messageSendCancel": message, "messageMarkRead": message,
     }
     fillers = Fillers(
         ids={

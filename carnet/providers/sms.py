@@ -9,7 +9,10 @@ than 429): retrying would not help. Other failures (429, 5xx, the network) raise
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 import httpx
@@ -34,6 +37,35 @@ class SmsRejected(Exception):
     """Refused by the provider for good (an invalid number...): not to be tried again."""
 
 
+class Pacer:
+    """At most `rate` provider calls per second from this process (CARNET_SMS_PER_SECOND):
+    each call takes the next free slot, 1/rate after the previous one, and waits for it.
+    Several worker processes each keep their own pace. The clock and sleep are injectable
+    so tests count deferrals on a virtual clock instead of measuring time."""
+
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+    ) -> None:
+        self.clock, self.sleep = clock, sleep
+        self.next_slot = float("-inf")
+        self.deferrals = 0  # calls that had to wait for their slot
+
+    async def wait(self, rate: float) -> None:
+        if rate <= 0:
+            return
+        moment = self.clock()
+        slot = max(moment, self.next_slot)
+        self.next_slot = slot + 1 / rate  # taken before awaiting: concurrent calls queue up
+        if slot > moment:
+            self.deferrals += 1
+            await self.sleep(slot - moment)
+
+
+PACER = Pacer()
+
+
 def keeps_copy() -> bool:
     settings = current_settings()
     return settings.sms_backend == "outbox" and not settings.is_production
@@ -45,6 +77,7 @@ async def send(sms: Sms) -> str:
     if settings.sms_backend != "twilio":
         log.info("SMS to %s (outbox; see `carnet outbox`)", sms.recipient)
         return ""
+    await PACER.wait(settings.sms_per_second)
     sid = settings.sms_account_sid
     url = f"{settings.sms_api_url.rstrip('/')}/Accounts/{sid}/Messages.json"
     try:

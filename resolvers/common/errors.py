@@ -54,6 +54,7 @@ class UserErrorCode(StrEnum):
     TEAM_OWNER = "TEAM_OWNER"
     TEMPLATE_INVALID = "TEMPLATE_INVALID"  # a message template's syntax, or unsafe
     UNKNOWN_VARIABLE = "UNKNOWN_VARIABLE"  # a message template names what is not offered
+    SMS_TOO_LONG = "SMS_TOO_LONG"  # more SMS segments than CARNET_SMS_MAX_SEGMENTS
     ALREADY_SENT = "ALREADY_SENT"  # a message draft is sent once
     IN_THE_PAST = "IN_THE_PAST"  # a schedule must be in the future
     ALREADY_STARTED = "ALREADY_STARTED"  # a scheduled message that has started sending

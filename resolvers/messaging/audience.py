@@ -6,6 +6,11 @@ NO_PHONE, INVALID_PHONE (not E.164), then WITHDRAWN,
 IMPLIED_EXPIRED (implied consent past its expiry), NO_CONSENT (never asked); for INTERNAL
 NOT_A_USER. The rest is reached, exactly as the contacts filter `marketingAllowed` says.
 
+A member of a client account without an email address (NO_EMAIL) is reached by EMAIL
+through the account's primary contact when the primary would be reached (their address,
+their consent): one delivery per member, addressed to the primary, so a primary with two
+such children gets one email about each. Otherwise the member stays NO_EMAIL.
+
 Counted in SQL: one COUNT per reason plus one for the rest, whatever the audience's size.
 A send classifies each chunk's contacts with the same conditions (`classify`), so the
 report and the deliveries agree.
@@ -19,6 +24,7 @@ from enum import StrEnum
 
 from tortoise.expressions import Q, Subquery
 
+from models.accounts import AccountContact, AccountContactKind
 from models.contacts import ConsentStatus, Contact
 from models.message_sends import UndeliverableAddress
 from models.messaging import MessageChannel, MessageDraft
@@ -91,19 +97,51 @@ def _reasons(channel: MessageChannel) -> list[tuple[SkipReason, Q]]:
     ]
 
 
+async def primaries_for(organization_id: int, member_ids: Sequence[int]) -> dict[int, int]:
+    """For these contacts without an email: the primary contact of a client account they
+    are a MEMBER of, when an EMAIL would reach that primary (the first such account)."""
+    if not member_ids:
+        return {}
+    links = await AccountContact.filter(
+        contact_id__in=list(member_ids),
+        kind=AccountContactKind.MEMBER,
+        account__organization_id=organization_id,
+    ).order_by("account_id").values_list("contact_id", "account__primary_contact_id")
+    primaries = {primary for _, primary in links}
+    if not primaries:
+        return {}
+    unreachable = await classify(
+        MessageChannel.EMAIL, organization_id, list(primaries), via_primary=False
+    )
+    found: dict[int, int] = {}
+    for member, primary in links:
+        if member not in found and primary not in unreachable and primary != member:
+            found[member] = primary
+    return found
+
+
 async def report(actor: Actor, draft: MessageDraft) -> AudienceReport:
     remaining = await records(actor, audience_from_json(draft.audience))
     skips = []
+    through_primary = 0
     for reason, condition in _reasons(MessageChannel(draft.channel)):
-        skipped = await remaining.filter(condition).count()
+        if reason is SkipReason.NO_EMAIL:
+            members = await remaining.filter(condition).values_list("id", flat=True)
+            through_primary = len(await primaries_for(actor.organization_id, members))
+            skipped = len(members) - through_primary
+        else:
+            skipped = await remaining.filter(condition).count()
         if skipped:
             skips.append(SkipCount(reason, skipped))
         remaining = remaining.filter(~condition)
-    return AudienceReport(reaches=await remaining.count(), skips=skips)
+    return AudienceReport(reaches=await remaining.count() + through_primary, skips=skips)
 
 
 async def classify(
-    channel: MessageChannel, organization_id: int, contact_ids: Sequence[int]
+    channel: MessageChannel,
+    organization_id: int,
+    contact_ids: Sequence[int],
+    via_primary: bool = True,
 ) -> dict[int, SkipReason]:
     """The skip reason of each of these contacts that the message would not reach (the
     report's conditions, in its order); the others are absent. One query per reason."""
@@ -113,4 +151,8 @@ async def classify(
         for pk in await remaining.filter(condition).values_list("id", flat=True):
             skipped[pk] = reason
         remaining = remaining.filter(~condition)
+    if channel is MessageChannel.EMAIL and via_primary:
+        no_email = [pk for pk, reason in skipped.items() if reason is SkipReason.NO_EMAIL]
+        for member in await primaries_for(organization_id, no_email):
+            del skipped[member]  # reached through their account's primary
     return skipped

@@ -15,7 +15,7 @@ from email.utils import formataddr
 
 from markupsafe import Markup
 
-from carnet.i18n import N_, translate
+from carnet.i18n import N_
 from models.bulk import BulkItemStatus, BulkOperation, BulkOperationKind, BulkOperationState
 from models.contacts import ConsentChannel, ConsentRecord, Contact
 from models.message_sends import Delivery, DeliveryStatus, Message, MessageState
@@ -28,9 +28,9 @@ from resolvers.contacts.records import display_name
 from resolvers.messaging import audience, email, templates, unsubscribe
 from resolvers.messaging.self_send import postal_address
 from resolvers.messaging.sms import SEND_SMS
+from resolvers.messaging.sms_length import with_stop
 
 TEMPLATE = "group_message"
-STOP_WORDING = N_("Reply STOP to unsubscribe.")
 SKIP_MESSAGES = {
     audience.SkipReason.ARCHIVED: N_("The contact is archived."),
     audience.SkipReason.DO_NOT_CONTACT: N_("The contact asked not to be contacted."),
@@ -84,8 +84,10 @@ def sender_of(organization: Organization) -> str:
     return formataddr((organization.sender_name or organization.name, organization.sender_email))
 
 
-async def _queue_email(delivery: Delivery, organization: Organization, text: str) -> None:
-    url = unsubscribe.url_for(organization.id, delivery.contact_key)
+async def _queue_email(
+    delivery: Delivery, organization: Organization, text: str, addressee_id: int
+) -> None:
+    url = unsubscribe.url_for(organization.id, addressee_id)
     outbox = await OutboxMessage.create(
         organization_id=organization.id,
         channel=Channel.EMAIL,
@@ -133,7 +135,18 @@ async def apply(context: ChunkContext, record_ids: Sequence[int]) -> list[Record
     )
     contacts = [c for c in contacts if c.id not in already]
     skipped = await audience.classify(channel, organization.id, [c.id for c in contacts])
-    consents = await _consents(channel, [c.id for c in contacts if c.id not in skipped])
+    # Members without an email, reached through their account's primary (its address and
+    # consent): resolvers.messaging.audience.primaries_for.
+    proxies: dict[int, Contact] = {}
+    if channel is MessageChannel.EMAIL:
+        no_email = [c.id for c in contacts if not c.email and c.id not in skipped]
+        through = await audience.primaries_for(organization.id, no_email)
+        found = {p.id: p for p in await Contact.filter(id__in=set(through.values()))}
+        proxies = {member: found[primary] for member, primary in through.items()}
+    consents = await _consents(
+        channel,
+        [c.id for c in contacts if c.id not in skipped] + [p.id for p in proxies.values()],
+    )
     results: list[RecordResult] = []
     rows: list[Delivery] = []
     for contact in contacts:
@@ -155,7 +168,11 @@ async def apply(context: ChunkContext, record_ids: Sequence[int]) -> list[Record
             )
             rows.append(delivery)
             continue
-        await _reach(delivery, message, contact, organization, consents.get(contact.id), context)
+        proxy = proxies.get(contact.id)
+        if proxy is not None:
+            delivery.recipient = proxy.email or ""
+        consent = consents.get(proxy.id if proxy is not None else contact.id)
+        await _reach(delivery, message, contact, organization, consent, context, proxy)
         results.append(RecordResult(contact.id, BulkItemStatus.SUCCEEDED))
         rows.append(delivery)
     if rows:
@@ -170,25 +187,31 @@ async def _reach(
     organization: Organization,
     consent: ConsentRecord | None,
     context: ChunkContext,
+    proxy: Contact | None = None,
 ) -> None:
+    """`proxy`: the account primary an email for this member goes to; it is in their
+    language, about the member, and its unsubscribe link and consent are the primary's."""
     channel = MessageChannel(message.channel)
-    locale = choose_locale(message.contents, contact.locale.value, organization.locale.value)
+    addressee = proxy or contact
+    locale = choose_locale(message.contents, addressee.locale.value, organization.locale.value)
     content = message.contents.get(locale, {"subject": "", "body": ""})
-    values = values_for(contact, organization)
+    values = {**values_for(contact, organization),
+              "unsubscribe_url": unsubscribe.url_for(organization.id, addressee.id)}
     delivery.locale = locale
     delivery.subject = templates.render(channel, "subject", content["subject"], values)[:255]
     delivery.body = templates.render(channel, "body", content["body"], values)
     if channel is not MessageChannel.INTERNAL:
         delivery.consent_kind = (
-            contact.email_consent if channel is MessageChannel.EMAIL else contact.sms_consent
+            addressee.email_consent if channel is MessageChannel.EMAIL else contact.sms_consent
         ).value
         if consent is not None:
             delivery.consent_source, delivery.consent_at = consent.source, consent.recorded_at
     if channel is MessageChannel.EMAIL:
         delivery.status = DeliveryStatus.QUEUED
-        await _queue_email(delivery, organization, Markup(delivery.body).striptags())
+        text = Markup(delivery.body).striptags()
+        await _queue_email(delivery, organization, text, addressee.id)
     elif channel is MessageChannel.SMS:
-        delivery.body = f"{delivery.body}\n{translate(STOP_WORDING, locale)}"
+        delivery.body = with_stop(delivery.body, locale)
         delivery.status = DeliveryStatus.QUEUED
         await _queue_sms(delivery, organization)
     else:

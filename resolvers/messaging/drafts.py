@@ -26,7 +26,7 @@ from resolvers.common.validation import clean_text
 from resolvers.contacts.records import contact_in, display_name
 from resolvers.contacts.search import ContactFilter
 from resolvers.contacts.stored_filters import filter_from_json, filter_to_json
-from resolvers.messaging import templates, unsubscribe
+from resolvers.messaging import sms_length, templates, unsubscribe
 
 SUBJECT_MAX_LENGTH = 255
 BODY_MAX_LENGTH = 20_000
@@ -45,6 +45,51 @@ class Preview:
     locale: Locale
     subject: str
     body: str
+    sms: sms_length.SmsLength | None = None  # SMS: the text sent, STOP wording included
+
+
+@dataclass(frozen=True)
+class SmsWarning:
+    locale: Locale
+    length: sms_length.SmsLength
+
+
+def _sample_sms(body: str, locale: str) -> sms_length.SmsLength:
+    """The SMS's length rendered with the sample values (a recipient's may differ a little)."""
+    text = templates.render(MessageChannel.SMS, "body", body, templates.SAMPLE)
+    return sms_length.measure(sms_length.with_stop(text, locale))
+
+
+def _check_sms_length(
+    body: str, locale: str, errors: ErrorCollector, path: tuple
+) -> None:
+    if any(error.field == path for error in errors.errors):
+        return  # the template itself is wrong: said already
+    length = _sample_sms(body, locale)
+    limit = sms_length.max_segments()
+    if length.segments > limit:
+        errors.add(
+            UserErrorCode.SMS_TOO_LONG,
+            path,
+            N_("This SMS takes {segments} segments; at most {limit} are allowed."),
+            segments=length.segments,
+            limit=limit,
+        )
+
+
+def sms_warnings(draft: MessageDraft) -> list[SmsWarning]:
+    """Each language of an SMS draft that takes more than one segment (each one billed)."""
+    if MessageChannel(draft.channel) is not MessageChannel.SMS:
+        return []
+    found = []
+    for key, content in sorted(draft.contents.items()):
+        try:
+            length = _sample_sms(content["body"], key)
+        except Exception:  # a stored template that no longer renders: not this warning's job
+            continue
+        if length.segments > 1:
+            found.append(SmsWarning(Locale(key), length))
+    return found
 
 
 def audience_to_json(target: ContactTarget) -> dict[str, Any]:
@@ -105,6 +150,8 @@ def _clean_contents(
             templates.check(channel, "subject", subject, errors, (*path, "subject"))
         if body:
             templates.check(channel, "body", body, errors, (*path, "body"))
+            if channel is MessageChannel.SMS:
+                _check_sms_length(body, locale.value, errors, (*path, "body"))
         cleaned[locale.value] = {"subject": subject, "body": body}
     return cleaned
 
@@ -249,4 +296,7 @@ async def preview(actor: Actor, draft: MessageDraft, contact_id: int | None) -> 
     channel = MessageChannel(draft.channel)
     subject = templates.render(channel, "subject", content["subject"], values)
     body = templates.render(channel, "body", content["body"], values)
+    if channel is MessageChannel.SMS:
+        sent = sms_length.with_stop(body, locale.value)
+        return Preview(locale, subject, body, sms_length.measure(sent))
     return Preview(locale, subject, body)

@@ -1,5 +1,5 @@
 """INTERNAL messages land in the recipient user's inbox (staff or not): `me { inbox
-unreadCount }`, `inboxMessageRead`; contacts without a user are skipped NOT_A_USER, and
+unreadCount }`, `messageMarkRead`; contacts without a user are skipped NOT_A_USER, and
 another user's message is NOT_FOUND."""
 
 from models.identity import User
@@ -9,7 +9,7 @@ from tests.support.worker import run_worker
 
 INBOX = """query($unread: Boolean!) { me { unreadCount inbox(first: 10, unreadOnly: $unread) {
   edges { node { id subject body organizationName readAt sentAt } } } } }"""
-MARK = """mutation($id: ID!) { inboxMessageRead(input: {id: $id}) {
+MARK = """mutation($id: ID!) { messageMarkRead(input: {id: $id}) {
   message { id readAt } errors { code field } } }"""
 
 
@@ -40,11 +40,11 @@ async def test_an_internal_message_reaches_users_inboxes_and_is_marked_read(
     other = (await agent.execute(INBOX, {"unread": False})).data["me"]
     assert other["inbox"]["edges"] == [] and other["unreadCount"] == 0
     stolen = await agent.execute(MARK, {"id": message["id"]})
-    assert stolen.payload_codes("inboxMessageRead") == ["NOT_FOUND"]
+    assert stolen.payload_codes("messageMarkRead") == ["NOT_FOUND"]
     wrong_type = await viewer.execute(MARK, {"id": ids.encode("Message", 1)})
-    assert wrong_type.payload_codes("inboxMessageRead") == ["NOT_FOUND"]
+    assert wrong_type.payload_codes("messageMarkRead") == ["NOT_FOUND"]
 
-    marked = (await viewer.execute(MARK, {"id": message["id"]})).ok("inboxMessageRead")
+    marked = (await viewer.execute(MARK, {"id": message["id"]})).ok("messageMarkRead")
     assert marked["message"]["readAt"]
     after = (await viewer.execute(INBOX, {"unread": True})).data["me"]
     assert after["unreadCount"] == 0 and after["inbox"]["edges"] == []

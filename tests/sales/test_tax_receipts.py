@@ -11,7 +11,7 @@ from models.billing import Payment
 from models.catalogue import ItemKind
 from models.tasks import Task
 from resolvers.billing import tax_receipts
-from tests.billing.flows import CREDIT, pay
+from tests.billing.flows import CREDIT, REFUND, pay
 from tests.catalogue.flows import ERRORS, a_household, an_item
 from tests.sales.test_purchase_invoices import BUY, CANCEL, _buy, codes
 from tests.support.worker import run_worker
@@ -105,3 +105,23 @@ async def test_generate_auth_bad_year_and_other_orgs(api, world):
     assert future.payload_codes("taxReceiptsGenerate") == ["INVALID"]
     assert "année" in future.data["taxReceiptsGenerate"]["errors"][0]["message"]
     assert await Task.filter(function=tax_receipts.JOB).count() == 0
+
+
+async def test_refunds_reduce_the_receipt(api, world):
+    _, _, child = await a_household(world.organization)
+    camp = await _eligible(world.organization)
+    staff = api.as_(world.billing_admin)
+    bought = (await staff.execute(BUY, _buy(camp, child))).ok("purchaseCreate")["purchase"]
+    payment = await pay(api, world, bought["invoice"]["id"], 11498)
+    refund = {
+        "p": payment["id"],
+        "amount": {"amount": 1000, "currency": "CAD"},
+        "k": "rl24-refund",
+        "r": "One day missed",
+    }
+    assert (await staff.execute(REFUND, refund)).ok("refundCreate")["refund"]["status"] == (
+        "SUCCEEDED"
+    )
+    assert await tax_receipts.generate(world.organization.id, _year(world)) == 1
+    text = await _text(await MemberDocument.get())
+    assert "104,98" in text

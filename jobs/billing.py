@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from resolvers.billing import bulk_refunds, refunds
+from resolvers.billing import bulk_refunds, refunds, tax_receipts
 from resolvers.common.tasks import run_job
 
 
@@ -15,3 +15,9 @@ async def submit_refund(ctx: dict, task_id: int) -> None:
 async def submit_refunds(ctx: dict, task_id: int) -> None:
     # A batch refund's chunk: `refunds.submit` for each of its card refunds still PENDING.
     await run_job(ctx, task_id, bulk_refunds.submit_chunk)
+
+
+async def generate_tax_receipts(ctx: dict, task_id: int) -> None:
+    # Each receipt is written under a key of its year, member and payer: a rerun rewrites
+    # the same documents, never adds one.
+    await run_job(ctx, task_id, tax_receipts.generate)

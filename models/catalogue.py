@@ -140,6 +140,10 @@ class Subscription(TimestampedModel):
     created_by = fields.ForeignKeyField(
         "models.User", related_name="subscriptions_created", null=True, on_delete=fields.SET_NULL
     )
+    # The invoice for its first period, when it was created ACTIVE.
+    invoice = fields.ForeignKeyField(
+        "models.Invoice", related_name="subscriptions", null=True, on_delete=fields.NO_ACTION
+    )
 
     class Meta:
         table = "subscription"
@@ -158,6 +162,10 @@ class CatalogueItem(TimestampedModel):
     amount = fields.BigIntField()  # the base price
     currency = fields.CharField(max_length=3)
     archived_at = fields.DatetimeField(null=True)
+    # MEMBERSHIP items: how long the card a purchase makes is valid, from the purchase day.
+    membership_months = fields.IntField(default=12)
+    # Childcare expenses eligible for Québec's RL-24 (the yearly tax receipts).
+    rl24_eligible = fields.BooleanField(default=False)
 
     class Meta:
         table = "catalogue_item"
@@ -271,6 +279,14 @@ class Purchase(TimestampedModel):
     canceled_at = fields.DatetimeField(null=True)
     created_by = fields.ForeignKeyField(
         "models.User", related_name="purchases_made", null=True, on_delete=fields.SET_NULL
+    )
+    # The invoice that charged it, made and finalized with the purchase (the ledger's).
+    invoice = fields.ForeignKeyField(
+        "models.Invoice", related_name="purchases", null=True, on_delete=fields.NO_ACTION
+    )
+    # The membership card a MEMBERSHIP purchase made (when the organization uses cards).
+    card = fields.ForeignKeyField(
+        "models.MembershipCard", related_name="purchases", null=True, on_delete=fields.SET_NULL
     )
 
     class Meta:

@@ -1,13 +1,15 @@
 """The demo club's billing: the Roy household (whose holder signs in) has a paid invoice
-with a partial refund, and an open one reduced by a credit note; Tremblay owes one."""
+with a partial refund, and an open one reduced by a credit note; Tremblay owes one, and
+bought a week of day camp (an RL-24-eligible activity) for Léa, invoiced at once."""
 
 from __future__ import annotations
 
-from models.accounts import ClientAccount
+from models.accounts import AccountContact, ClientAccount
 from models.billing import Invoice, PaymentMethod
+from models.catalogue import CatalogueItem, ItemKind
 from models.organizations import Organization
 from models.staff import Role, StaffMembership
-from resolvers.billing import credit_notes, invoices, payments, refunds
+from resolvers.billing import credit_notes, invoices, payments, refunds, sales
 from resolvers.billing.money import Money
 from resolvers.common.actor import Actor
 
@@ -26,7 +28,7 @@ async def _invoice(actor: Actor, account: ClientAccount, *lines) -> Invoice:
 async def seed_demo_billing(organization: Organization) -> list[str]:
     summary = [
         "    billing: Roy (paid invoice, partial refund; open invoice with a credit note), "
-        "Tremblay (open invoice)"
+        "Tremblay (open invoice; a day camp purchase with its invoice)"
     ]
     if await Invoice.filter(organization=organization).exists():
         return summary
@@ -52,4 +54,14 @@ async def seed_demo_billing(organization: Organization) -> list[str]:
     open_invoice = await _invoice(actor, roy, COURT)
     await credit_notes.create(actor, open_invoice.id, Money(1000, "CAD"), "Court closed 1 h")
     await _invoice(actor, tremblay, PASS)
+    camp = await CatalogueItem.create(
+        organization=organization,
+        kind=ItemKind.ACTIVITY,
+        name="Day camp, summer week",
+        amount=17500,
+        currency="CAD",
+        rl24_eligible=True,
+    )
+    lea = await AccountContact.get(account=tremblay, contact__first_name="Léa")
+    await sales.purchase_create(actor, lea.id, camp.id, 1, client_side=False)
     return summary

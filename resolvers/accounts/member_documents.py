@@ -140,3 +140,35 @@ async def download(token: str, meta: RequestMeta) -> downloads.Download:
     return downloads.Download(
         document.name, size, storage.open(document.storage_key), document.content_type
     )
+
+
+async def put_generated(
+    organization_id: int,
+    contact_id: int,
+    key: str,
+    name: str,
+    data: bytes,
+    content_type: str,
+) -> MemberDocument:
+    """A document the application makes (a yearly tax receipt), under a key chosen by its
+    maker: writing the same key again replaces the file and its row, so a rerun makes no
+    duplicate. Joins the caller's unit of work."""
+    storage = current_storage()
+    async with unit_of_work():
+        document = await MemberDocument.filter(
+            organization_id=organization_id, storage_key=key
+        ).first()
+        if document is not None:
+            await storage.put(key, data)
+            document.name, document.size, document.content_type = name, len(data), content_type
+            await document.save(update_fields=["name", "size", "content_type", "updated_at"])
+            return document
+        async with storage.stored(key, data):
+            return await MemberDocument.create(
+                organization_id=organization_id,
+                contact_id=contact_id,
+                name=name,
+                content_type=content_type,
+                size=len(data),
+                storage_key=key,
+            )

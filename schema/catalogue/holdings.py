@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import strawberry
 
-from resolvers.catalogue import bookings, purchases
+from resolvers.billing import sales
+from resolvers.catalogue import bookings
 from resolvers.common.permissions import Permission, Relationship
 from schema.catalogue.types import BillingMember, BookingType, PurchaseType
 from schema.payloads import Payload
@@ -35,6 +36,11 @@ class PurchaseCreateInput:
 @strawberry.input
 class PurchaseCancelInput:
     purchase_id: strawberry.ID
+    credit_amount: int | None = strawberry.field(
+        default=None,
+        description="What to credit on its invoice, in minor units, for what was not "
+        "consumed: all that remains creditable when omitted, 0 for nothing.",
+    )
 
 
 @strawberry.type
@@ -98,7 +104,7 @@ class HoldingsMutation:
         **describe(
             "Buys a catalogue item for an account member at the price the best-price rule "
             "gives them: staff on the client's behalf, or the account's primary online "
-            "(an adult of at least 18).",
+            "(an adult of at least 18). It is invoiced at once: `purchase { invoice }`.",
             requires(
                 Permission.BILLING_WRITE,
                 relationship=Relationship.ACCOUNT_PRIMARY,
@@ -112,7 +118,7 @@ class HoldingsMutation:
         member = await scoped_id(info, input.member_id, "AccountContact", ("input", "memberId"))
         item = await scoped_id(info, input.item_id, "CatalogueItem", ("input", "itemId"))
         principal = info.context.principal(info)
-        purchase = await purchases.create(
+        purchase = await sales.purchase_create(
             principal,
             member,
             item,
@@ -123,7 +129,8 @@ class HoldingsMutation:
 
     @strawberry.mutation(
         **describe(
-            "Cancels a purchase; it stays listed among the member's cancellations.",
+            "Cancels a purchase; it stays listed among the member's cancellations, and a "
+            "credit note on its invoice credits what was not consumed (all by default).",
             requires(Permission.BILLING_WRITE),
         )
     )
@@ -131,4 +138,7 @@ class HoldingsMutation:
         self, info: strawberry.Info, input: PurchaseCancelInput
     ) -> PurchasePayload:
         pk = await scoped_id(info, input.purchase_id, "Purchase", ("input", "purchaseId"))
-        return PurchasePayload(purchase=await purchases.cancel(info.context.principal(info), pk))
+        purchase = await sales.purchase_cancel(
+            info.context.principal(info), pk, input.credit_amount
+        )
+        return PurchasePayload(purchase=purchase)

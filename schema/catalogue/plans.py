@@ -7,6 +7,7 @@ from datetime import datetime
 import strawberry
 
 from models.catalogue import PriceInterval, SubscriptionStatus
+from resolvers.billing import sales
 from resolvers.catalogue import plans, subscriptions
 from resolvers.catalogue.plans import GroupPriceData, PriceData
 from resolvers.common.permissions import Permission
@@ -184,7 +185,8 @@ class PlansMutation:
     @strawberry.mutation(
         **describe(
             "Subscribes an account member to a plan at the price the best-price rule gives "
-            "them; this makes their contact a subscriber.",
+            "them; this makes their contact a subscriber. Created ACTIVE, it is invoiced for "
+            "its first period (`invoice`).",
             requires(Permission.BILLING_WRITE, scope="input.memberId"),
         )
     )
@@ -193,7 +195,7 @@ class PlansMutation:
     ) -> SubscriptionPayload:
         member = await scoped_id(info, input.member_id, "AccountContact", ("input", "memberId"))
         plan = await scoped_id(info, input.plan_id, "Plan", ("input", "planId"))
-        subscription = await subscriptions.create(
+        subscription = await sales.subscription_create(
             info.context.actor(info),
             member,
             plan,

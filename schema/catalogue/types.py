@@ -10,6 +10,7 @@ from typing import Annotated
 import strawberry
 from strawberry.dataloader import DataLoader
 
+from models.billing import Invoice
 from models.catalogue import (
     Booking,
     CatalogueItem,
@@ -33,6 +34,7 @@ from schema.scope import scoped_id
 from schema.types import Node, model_node, related
 
 GroupRef = Annotated["GroupType", strawberry.lazy("schema.groups")]  # noqa: F821
+InvoiceRef = Annotated["InvoiceType", strawberry.lazy("schema.billing.types")]  # noqa: F821
 
 PriceIntervalEnum = strawberry.enum(
     PriceInterval, name="PriceInterval", description="ONE_OFF, MONTHLY or ANNUAL."
@@ -148,6 +150,10 @@ class PlanSubscriptionType(Node):
     async def plan(self, info: strawberry.Info) -> PlanType:
         return await by_id(info, Plan, self.plan_id)
 
+    @strawberry.field(description="The invoice for its first period, when created ACTIVE.")
+    async def invoice(self, info: strawberry.Info) -> InvoiceRef | None:
+        return await by_id(info, Invoice, self.invoice_id)
+
     @strawberry.field(description="The AccountContact id of the member.")
     def member_id(self) -> strawberry.ID:
         return strawberry.ID(ids.encode("AccountContact", self.member_id))
@@ -191,6 +197,12 @@ class CatalogueItemType(Node):
     currency: str
     archived_at: datetime | None
     created_at: datetime
+    membership_months: int = strawberry.field(
+        description="MEMBERSHIP items: how long the membership card a purchase makes is valid."
+    )
+    rl24_eligible: bool = strawberry.field(
+        description="Childcare expenses eligible for Québec's RL-24 tax receipts."
+    )
 
     @strawberry.field(description="Prices per plan or per group.")
     async def prices(self, info: strawberry.Info) -> list[CatalogueItemPrice]:
@@ -260,6 +272,10 @@ class PurchaseType(Node):
     @strawberry.field
     async def item(self, info: strawberry.Info) -> CatalogueItemType:
         return await by_id(info, CatalogueItem, self.item_id)
+
+    @strawberry.field(description="The invoice that charged it (OPEN and numbered at once).")
+    async def invoice(self, info: strawberry.Info) -> InvoiceRef | None:
+        return await by_id(info, Invoice, self.invoice_id)
 
     @strawberry.field(description="The AccountContact id of the member it was bought for.")
     def member_id(self) -> strawberry.ID:

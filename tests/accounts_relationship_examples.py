@@ -5,6 +5,7 @@ the ASSIGNED_NOT_ASSIGNED column."""
 
 from __future__ import annotations
 
+from tests.accounts.flows import MEMBER_ADD, MEMBER_REMOVE, MEMBER_UPDATE
 from tests.accounts.test_document_links import LINK
 from tests.accounts.test_forms import CREATE as FORM_CREATE
 from tests.accounts.test_forms import SAVE, SIGN
@@ -151,6 +152,24 @@ async def a_member_document(house, column):
     return {"id": made["document"]["id"]}
 
 
+async def a_new_member(house, column):
+    return {"input": {"accountId": house.account["id"], "member": {"firstName": column}}}
+
+
+async def a_member_change(house, column):
+    return {"input": {"accountContactId": house.links["child"], "firstName": column}}
+
+
+async def a_member_to_remove(house, column):
+    added = await staff(
+        house,
+        MEMBER_ADD,
+        {"input": {"accountId": house.account["id"], "member": {"firstName": "Gone"}}},
+        "clientAccountMemberAdd",
+    )
+    return {"id": added["accountContact"]["id"]}
+
+
 relationship_example("Mutation.myAccountMemberConsentSet", CONSENT, a_child)
 relationship_example("Mutation.accountAccessGroupCreate", GROUP_CREATE, an_account)
 relationship_example("Mutation.accountAccessGroupUpdate", GROUP_UPDATE, a_group)
@@ -169,3 +188,6 @@ relationship_example("Mutation.accountTableRowAdd", ROW_ADD, a_table)
 relationship_example("Mutation.accountTableRowDelete", ROW_DELETE, a_row)
 relationship_example("Mutation.myAccountRequestFulfil", FULFIL, a_request)
 relationship_example("Mutation.memberDocumentDownloadLink", MEMBER_LINK, a_member_document)
+relationship_example("Mutation.clientAccountMemberAdd", MEMBER_ADD, a_new_member)
+relationship_example("Mutation.clientAccountMemberUpdate", MEMBER_UPDATE, a_member_change)
+relationship_example("Mutation.clientAccountMemberRemove", MEMBER_REMOVE, a_member_to_remove)

@@ -1,6 +1,8 @@
 """The contacts of an account: members of the household (any age; the primary answers for
-them) and other account contacts with an access level, added, edited and removed by staff.
-The primary is never removed (PRIMARY_REQUIRED): another contact is made primary first.
+them) and other account contacts with an access level, added, edited and removed by staff
+or by the account's primary (issue 13), with the same checks; the primary acts and is
+audited as themselves. The primary is never removed (PRIMARY_REQUIRED): another contact is
+made primary first.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from carnet.settings import Settings
 from models.accounts import AccessLevel, AccountContact, AccountContactKind, ClientAccount
 from models.contacts import Contact
 from models.identity import User
+from models.organizations import Organization
 from models.staff import InvitationState
 from resolvers.accounts import activation
 from resolvers.accounts.accounts import existing_contact, locked_account, materialize
@@ -30,8 +33,9 @@ from resolvers.accounts.people import (
     under_age,
 )
 from resolvers.common import audit
-from resolvers.common.actor import Actor
+from resolvers.common.actor import Actor, Principal, RequestMeta
 from resolvers.common.errors import ErrorCollector, FieldPath, NotFound, UserErrorCode, UserErrors
+from resolvers.common.permissions import Permission, Relationship
 from resolvers.common.tasks import unit_of_work
 from resolvers.common.time import now
 from resolvers.common.validation import clean_text
@@ -48,6 +52,48 @@ class MemberChanges:
     access_level: AccessLevel | None = None
     relationship: str | None = None
     answers: list[Answer] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class AccountPrimary:
+    """The account's primary managing its contacts from the client side: acts in the
+    account's organization as a staff Actor would (same checks, audited as this user), but
+    may only bring in existing contacts of the accounts they are primary of."""
+
+    user: User
+    organization: Organization
+    meta: RequestMeta = RequestMeta()
+
+    @property
+    def organization_id(self) -> int:
+        return self.organization.id
+
+
+async def manager(principal: Principal) -> Actor | AccountPrimary:
+    """Who manages the account's contacts: staff with accounts.write, else its primary
+    (the permission directive let the caller in as one or the other)."""
+    if principal.staff is not None and principal.can(Permission.ACCOUNTS_WRITE):
+        return principal.staff
+    if not principal.holds(Relationship.ACCOUNT_PRIMARY) or principal.organization_id is None:
+        raise RuntimeError("granted neither by accounts.write nor as the account's primary")
+    organization = await Organization.get(id=principal.organization_id)
+    return AccountPrimary(principal.user, organization, principal.meta)
+
+
+async def _primary_may_use(actor: AccountPrimary, person: Person, path: FieldPath) -> None:
+    """A primary brings in only a contact already in an account they are primary of (a
+    child of their other household): any other contact of the address book is NOT_FOUND
+    to them, like another organization's."""
+    pk = person.existing_contact_id
+    if pk is None:
+        return
+    theirs = await AccountContact.filter(
+        contact_id=pk,
+        account__organization_id=actor.organization_id,
+        account__primary_contact__user_id=actor.user.id,
+    ).exists()
+    if not theirs:
+        raise NotFound((*path, "use_existing_contact_id"))
 
 
 def _scopes(link_kind: AccountContactKind, primary: bool):
@@ -77,7 +123,7 @@ async def _audit(actor: Actor, action: str, link: AccountContact, **values: Any)
 
 
 async def add(
-    actor: Actor,
+    actor: Actor | AccountPrimary,
     account_id: int | None,
     person: Person,
     kind: AccountContactKind,
@@ -96,6 +142,8 @@ async def add(
     level = access_level or (
         AccessLevel.NONE if kind is AccountContactKind.MEMBER else AccessLevel.ASSIGNED
     )
+    if isinstance(actor, AccountPrimary):
+        await _primary_may_use(actor, person, path)
     contact = await existing_contact(actor, person, path)
     checked = await check_person(
         person,
@@ -134,7 +182,7 @@ async def add(
     return link
 
 
-async def locked_link(actor: Actor, link_id: int | None, field: FieldPath):
+async def locked_link(actor: Actor | AccountPrimary, link_id: int | None, field: FieldPath):
     """The account contact and its account (locked), in the actor's organization."""
     link = None
     if link_id is not None:
@@ -167,7 +215,7 @@ async def _check_login_email(contact: Contact, new_email: Any, errors: ErrorColl
 
 
 async def update(
-    actor: Actor, link_id: int | None, changes: MemberChanges, settings: Settings
+    actor: Actor | AccountPrimary, link_id: int | None, changes: MemberChanges, settings: Settings
 ) -> AccountContact:
     """Changes this organization's copy of the person (never their login's email), their
     access level and relationship, and their answers; the required questions of their
@@ -230,7 +278,7 @@ async def update(
     return link
 
 
-async def remove(actor: Actor, link_id: int | None) -> tuple[int, ClientAccount]:
+async def remove(actor: Actor | AccountPrimary, link_id: int | None) -> tuple[int, ClientAccount]:
     """Takes the contact out of the account (it stays in the address book); its pending
     activation link dies. Never the primary."""
     async with unit_of_work():

@@ -1,5 +1,6 @@
 """Managing client accounts (accounts.write): creating a household, its members and other
-account contacts, moving the primary; and the holder's activation link (public)."""
+account contacts (also the account's primary, from the client side), moving the primary;
+and the holder's activation link (public)."""
 
 from __future__ import annotations
 
@@ -222,8 +223,14 @@ class AccountsMutation:
     @strawberry.mutation(
         **describe(
             "Adds a member of the household (any age) or another account contact, new or "
-            "an existing contact; with access and an email they get access as the holder.",
-            requires(Permission.ACCOUNTS_WRITE, scope="input.accountId"),
+            "an existing contact; with access and an email they get access as the holder. "
+            "Staff, or the account's primary from the client side (who may only bring in "
+            "an existing contact of a household they are primary of).",
+            requires(
+                Permission.ACCOUNTS_WRITE,
+                relationship=Relationship.ACCOUNT_PRIMARY,
+                scope="input.accountId",
+            ),
         )
     )
     async def client_account_member_add(
@@ -234,7 +241,7 @@ class AccountsMutation:
         )
         person = await _person(info, input.member, ("input", "member"))
         link = await members.add(
-            info.context.actor(info),
+            await members.manager(info.context.principal(info)),
             account_id,
             person,
             AccountContactKind(input.kind),
@@ -247,8 +254,13 @@ class AccountsMutation:
     @strawberry.mutation(
         **describe(
             "Changes this organization's copy of an account contact (never the email they "
-            "sign in with), their access level, relationship and answers.",
-            requires(Permission.ACCOUNTS_WRITE, scope="input.accountContactId"),
+            "sign in with), their access level, relationship and answers; staff, or the "
+            "account's primary from the client side.",
+            requires(
+                Permission.ACCOUNTS_WRITE,
+                relationship=Relationship.ACCOUNT_PRIMARY,
+                scope="input.accountContactId",
+            ),
         )
     )
     async def client_account_member_update(
@@ -263,14 +275,20 @@ class AccountsMutation:
             relationship=input.relationship,
             answers=await _answers(info, input.answers, ("input",)),
         )
-        link = await members.update(info.context.actor(info), pk, changes, info.context.settings)
+        who = await members.manager(info.context.principal(info))
+        link = await members.update(who, pk, changes, info.context.settings)
         return AccountContactPayload(account_contact=link)
 
     @strawberry.mutation(
         **describe(
             "Takes a contact out of the account (it stays in the address book); the "
-            "primary is refused (PRIMARY_REQUIRED).",
-            requires(Permission.ACCOUNTS_WRITE),
+            "primary is refused (PRIMARY_REQUIRED); staff, or the account's primary from "
+            "the client side.",
+            requires(
+                Permission.ACCOUNTS_WRITE,
+                relationship=Relationship.ACCOUNT_PRIMARY,
+                scope="input.accountContactId",
+            ),
         )
     )
     async def client_account_member_remove(
@@ -279,7 +297,8 @@ class AccountsMutation:
         pk = await scoped_id(
             info, input.account_contact_id, "AccountContact", ("input", "accountContactId")
         )
-        removed, account = await members.remove(info.context.actor(info), pk)
+        who = await members.manager(info.context.principal(info))
+        removed, account = await members.remove(who, pk)
         return AccountContactRemovePayload(
             removed_account_contact_id=ids.encode("AccountContact", removed), account=account
         )

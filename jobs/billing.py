@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from resolvers.billing import bulk_refunds, refunds
+from resolvers.billing import bulk_refunds, refunds, statement_files
 from resolvers.common.tasks import run_job
 
 
@@ -15,3 +15,8 @@ async def submit_refund(ctx: dict, task_id: int) -> None:
 async def submit_refunds(ctx: dict, task_id: int) -> None:
     # A batch refund's chunk: `refunds.submit` for each of its card refunds still PENDING.
     await run_job(ctx, task_id, bulk_refunds.submit_chunk)
+
+
+async def render_statement_pdf(ctx: dict, task_id: int) -> None:
+    # Renders into the task's own storage key (replaced, never duplicated, by a rerun).
+    await run_job(ctx, task_id, statement_files.render_job(task_id))

@@ -13,7 +13,7 @@ from models.billing import (
     InvoiceStatus,
     LedgerKind,
 )
-from resolvers.billing import ledger
+from resolvers.billing import ledger, mail
 from resolvers.billing.money import (
     TAX_RATES,
     check_currency,
@@ -193,6 +193,7 @@ async def finalize(actor: Actor, invoice_id: int) -> Invoice:
         await invoice.save(update_fields=["number", "status", "finalized_at", "updated_at"])
         await ledger.append(LedgerKind.INVOICE, invoice.total, invoice, ("Invoice", invoice.id))
         await _audit(actor, invoice, "billing.invoice.finalize", InvoiceStatus.DRAFT)
+        await mail.queue_invoice(invoice)  # to the primary, sent after commit
     return invoice
 
 

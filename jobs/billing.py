@@ -20,3 +20,7 @@ async def submit_refunds(ctx: dict, task_id: int) -> None:
 async def render_statement_pdf(ctx: dict, task_id: int) -> None:
     # Renders into the task's own storage key (replaced, never duplicated, by a rerun).
     await run_job(ctx, task_id, statement_files.render_job(task_id))
+
+
+async def render_invoice_pdf(ctx: dict, task_id: int) -> None:
+    await run_job(ctx, task_id, statement_files.render_invoice_job(task_id))

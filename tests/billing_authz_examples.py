@@ -193,3 +193,8 @@ example(
     f"{{ sentTo {ERRORS} }} }}",
     an_account_with_an_email,
 )
+example(
+    "Mutation.invoicePdf",
+    f"mutation($i: ID!) {{ invoicePdf(input: {{invoiceId: $i}}) {{ downloadUrl {ERRORS} }} }}",
+    an_open_invoice,
+)

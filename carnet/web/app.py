@@ -236,6 +236,12 @@ async def statement_pdf_download(request: Request) -> Response:
     return await _link_download(request, statement_files.LINK_ROUTE, statement_files.download)
 
 
+async def invoice_pdf_download(request: Request) -> Response:
+    """GET /invoice-pdfs/{token}: an invoice's PDF (409 until its job has run)."""
+    route = statement_files.INVOICE_LINK_ROUTE
+    return await _link_download(request, route, statement_files.download_invoice)
+
+
 async def unsubscribe_page(request: Request) -> Response:
     """GET /unsubscribe/{token}: asks the recipient to confirm, in their language. POST (the
     page's button, or a mail client's one-click `List-Unsubscribe-Post`) withdraws their
@@ -311,6 +317,7 @@ def create_app(settings: Settings, span_exporter=None) -> Starlette:
             Route("/documents/{token}", account_document_download, methods=["GET"]),
             Route("/member-documents/{token}", member_document_download, methods=["GET"]),
             Route("/statements/{token}", statement_pdf_download, methods=["GET"]),
+            Route("/invoice-pdfs/{token}", invoice_pdf_download, methods=["GET"]),
             Route("/unsubscribe/{token}", unsubscribe_page, methods=["GET", "POST"]),
             Route("/webhooks/sms", sms_webhook, methods=["POST"]),
             Route("/webhooks/email", email_webhook, methods=["POST"]),

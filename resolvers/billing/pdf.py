@@ -1,6 +1,6 @@
-"""A statement as a PDF (fpdf2, pure Python): the organization's identity, the account,
-the period, the opening balance, every entry and the closing balance, amounts formatted
-with Babel in the reader's language (EN/FR).
+"""A statement, and an invoice, as a PDF (fpdf2, pure Python). A statement: the
+organization's identity, the account, the period, the opening balance, every entry and the
+closing balance; amounts formatted with Babel in the reader's language (EN/FR).
 
 fpdf2's built-in Helvetica writes Latin-1: French needs nothing more, and the few other
 characters (Babel's narrow no-break space in "1 234,56 $") are written as spaces, so that
@@ -12,13 +12,15 @@ from __future__ import annotations
 from datetime import datetime
 
 from babel.dates import format_date
+from babel.numbers import format_percent
 from fpdf import FPDF
 
 from carnet.i18n import N_, translate
 from models.accounts import ClientAccount
+from models.billing import Invoice, InvoiceLine
 from models.organizations import Organization
 from resolvers.billing.ledger import Statement
-from resolvers.billing.money import format_money
+from resolvers.billing.money import TAX_RATES, format_money, remaining_due
 
 KIND_LABELS = {
     "INVOICE": N_("Invoice"),
@@ -90,4 +92,67 @@ def render_statement(
     pdf.set_font("Helvetica", "B", 10)
     pdf.cell(120, 7, t("Closing balance"))
     pdf.cell(0, 7, money(found.closing_balance), align="R", new_x="LMARGIN", new_y="NEXT")
+    return bytes(pdf.output())
+
+
+def render_invoice(
+    organization: Organization,
+    account: ClientAccount,
+    invoice: Invoice,
+    lines: list[InvoiceLine],
+    locale: str,
+) -> bytes:
+    """An invoice: its number and date, its lines, taxes as lines with their rate, the
+    total, what was paid or credited and what remains due."""
+
+    def t(message: str, **params: object) -> str:
+        return latin1(translate(message, locale, **params))
+
+    def money(amount: int) -> str:
+        return latin1(format_money(amount, invoice.currency, locale))
+
+    def row(label: str, amount: int, bold: bool = False) -> None:
+        pdf.set_font("Helvetica", "B" if bold else "", 10)
+        pdf.cell(150, 6, label)
+        pdf.cell(0, 6, money(amount), align="R", new_x="LMARGIN", new_y="NEXT")
+
+    title = (
+        t("Invoice no. {number}", number=invoice.number)
+        if invoice.number is not None
+        else t("Draft invoice")
+    )
+    pdf = FPDF(format="A4")
+    pdf.set_title(title)
+    pdf.set_creator("Carnet")
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 16)
+    pdf.cell(0, 10, title, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "", 10)
+    for line in _identity(organization):
+        pdf.cell(0, 5, latin1(line), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    pdf.cell(0, 6, t("Account: {name}", name=account.name), new_x="LMARGIN", new_y="NEXT")
+    if invoice.finalized_at is not None:
+        issued = t("Issued on {date}", date=_day(invoice.finalized_at, locale))
+        pdf.cell(0, 6, issued, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    taxes: dict[str, int] = {}
+    for line in lines:
+        row(latin1(f"{line.quantity} x {line.description}"), line.amount)
+        for code, amount in line.taxes.items():
+            taxes[code] = taxes.get(code, 0) + amount
+    row(t("Subtotal"), invoice.subtotal, bold=True)
+    for code, amount in taxes.items():
+        rate = format_percent(
+            TAX_RATES[code], "#,##0.###%", locale={"fr": "fr_CA"}.get(locale, "en_CA")
+        )
+        row(latin1(f"{code} ({rate})"), amount)
+    row(t("Total"), invoice.total, bold=True)
+    row(t("Paid"), invoice.amount_paid - invoice.amount_refunded)
+    if invoice.amount_credited:
+        row(t("Credited"), invoice.amount_credited)
+    due = remaining_due(
+        invoice.total, invoice.amount_paid, invoice.amount_refunded, invoice.amount_credited
+    )
+    row(t("Amount due"), due, bold=True)
     return bytes(pdf.output())

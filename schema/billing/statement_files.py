@@ -31,6 +31,11 @@ class StatementPdfPayload(Payload):
     expires_at: datetime | None = None
 
 
+@strawberry.input
+class InvoicePdfInput:
+    invoice_id: strawberry.ID
+
+
 @strawberry.type
 class StatementSendPayload(Payload):
     sent_to: str | None = strawberry.field(
@@ -81,3 +86,24 @@ class StatementFilesMutation:
         pk = await scoped_id(info, input.account_id, "ClientAccount", ("input", "accountId"))
         sent_to = await mail.send_statement(info.context.principal(info), pk, input.from_, input.to)
         return StatementSendPayload(sent_to=sent_to)
+
+    @strawberry.mutation(
+        **describe(
+            "An invoice as a PDF, in your language: a job renders it; the payload's "
+            "short-lived, single-use link serves it. The account's primary: finalized "
+            "invoices only.",
+            requires(
+                Permission.BILLING_READ,
+                relationship=Relationship.ACCOUNT_PRIMARY,
+                scope="input.invoiceId",
+            ),
+        )
+    )
+    async def invoice_pdf(
+        self, info: strawberry.Info, input: InvoicePdfInput
+    ) -> StatementPdfPayload:
+        pk = await scoped_id(info, input.invoice_id, "Invoice", ("input", "invoiceId"))
+        link = await statement_files.request_invoice(
+            info.context.principal(info), pk, info.context.locale, info.context.settings
+        )
+        return StatementPdfPayload(download_url=link.url, expires_at=link.expires_at)

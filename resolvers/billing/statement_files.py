@@ -1,6 +1,7 @@
 """Statement and invoice PDFs: asked for through the API, rendered by a job, stored through
 carnet/storage and handed out through a short-lived, single-use link (the account
-documents' rules, resolvers/common/downloads.py), at /statements/{token}.
+documents' rules, resolvers/common/downloads.py), at /statements/{token} and
+/invoice-pdfs/{token}.
 
 No table of its own: the task row that renders the PDF names the account, the period and
 the language, and the file's storage key is made from the task's id, so a job run twice

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from resolvers.billing import bulk_refunds, refunds, tax_receipts
+from resolvers.billing import bulk_refunds, refunds, statement_files, tax_receipts
 from resolvers.common.tasks import run_job
 
 
@@ -21,3 +21,12 @@ async def generate_tax_receipts(ctx: dict, task_id: int) -> None:
     # Each receipt is written under a key of its year, member and payer: a rerun rewrites
     # the same documents, never adds one.
     await run_job(ctx, task_id, tax_receipts.generate)
+
+
+async def render_statement_pdf(ctx: dict, task_id: int) -> None:
+    # Renders into the task's own storage key (replaced, never duplicated, by a rerun).
+    await run_job(ctx, task_id, statement_files.render_job(task_id))
+
+
+async def render_invoice_pdf(ctx: dict, task_id: int) -> None:
+    await run_job(ctx, task_id, statement_files.render_invoice_job(task_id))

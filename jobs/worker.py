@@ -17,7 +17,13 @@ from carnet.db import tortoise_config
 from carnet.job_runs import observed
 from carnet.settings import Settings, configure, current_settings
 from jobs.accounts import send_account_invitation
-from jobs.billing import generate_tax_receipts, submit_refund, submit_refunds
+from jobs.billing import (
+    generate_tax_receipts,
+    render_invoice_pdf,
+    render_statement_pdf,
+    submit_refund,
+    submit_refunds,
+)
 from jobs.bulk import bulk_chunk, bulk_freeze
 from jobs.maintenance import purge_outbox, purge_sign_in_attempts, sweep_tasks
 from jobs.messaging import send_email, send_sms, start_scheduled_messages
@@ -119,6 +125,8 @@ class WorkerSettings:
             submit_refund,
             submit_refunds,
             generate_tax_receipts,
+            render_statement_pdf,
+            render_invoice_pdf,
         )
     ]
     cron_jobs = cron_jobs("carnet")

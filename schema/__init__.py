@@ -34,6 +34,7 @@ from schema.billing.bulk import BillingBulkMutation
 from schema.billing.invoices import InvoicesMutation, InvoicesQuery
 from schema.billing.payments import PaymentsMutation, StatementsQuery
 from schema.billing.sales import SalesMutation
+from schema.billing.statement_files import StatementFilesMutation
 from schema.bulk import BulkMutation, BulkQuery
 from schema.bulk_contacts import BulkContactsMutation
 from schema.bulk_progress import BulkProgressSubscription
@@ -135,6 +136,7 @@ Mutation = merge_types(
         InvoicesMutation,
         PaymentsMutation,
         BillingBulkMutation,
+        StatementFilesMutation,
         PlansMutation,
         CatalogueMutation,
         HoldingsMutation,

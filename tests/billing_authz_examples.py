@@ -169,3 +169,32 @@ example(
     f"{{ operation {{ id }} {ERRORS} }} }}",
     a_payment_to_refund_in_bulk,
 )
+
+
+async def an_account_with_an_email(world, caller):
+    from models.contacts import Contact
+
+    account, _ = await a_household(world)
+    n = next(_serial)
+    await Contact.filter(id=account.primary_contact_id).update(email=f"holder{n}@example.test")
+    return {"a": ids.encode("ClientAccount", account.id)}
+
+
+PERIOD = 'from: "2020-01-01T00:00:00Z", to: "2100-01-01T00:00:00Z"'
+example(
+    "Mutation.statementPdf",
+    f"mutation($a: ID!) {{ statementPdf(input: {{accountId: $a, {PERIOD}}}) "
+    f"{{ downloadUrl {ERRORS} }} }}",
+    an_account,
+)
+example(
+    "Mutation.statementSend",
+    f"mutation($a: ID!) {{ statementSend(input: {{accountId: $a, {PERIOD}}}) "
+    f"{{ sentTo {ERRORS} }} }}",
+    an_account_with_an_email,
+)
+example(
+    "Mutation.invoicePdf",
+    f"mutation($i: ID!) {{ invoicePdf(input: {{invoiceId: $i}}) {{ downloadUrl {ERRORS} }} }}",
+    an_open_invoice,
+)

@@ -22,7 +22,7 @@ async def _invoice(actor: Actor, account: ClientAccount, *lines) -> Invoice:
     invoice = await invoices.create(actor, account.id, "Demo")
     for description, quantity, unit, taxes in lines:
         await invoices.line_add(actor, invoice.id, description, quantity, unit, "CAD", taxes)
-    return await invoices.finalize(actor, invoice.id)
+    return await invoices.finalize(actor, invoice.id, email=False)
 
 
 async def seed_demo_billing(organization: Organization) -> list[str]:

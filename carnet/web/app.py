@@ -43,6 +43,7 @@ from carnet.web.webhooks import email_webhook, sms_webhook
 from carnet.web.websocket import CarnetTransportWSHandler
 from resolvers.accounts import items as account_items
 from resolvers.accounts import member_documents
+from resolvers.billing import statement_files
 from resolvers.common import downloads
 from resolvers.common.actor import RequestMeta
 from resolvers.messaging import unsubscribe
@@ -230,6 +231,17 @@ async def member_document_download(request: Request) -> Response:
     return await _link_download(request, member_documents.LINK_ROUTE, member_documents.download)
 
 
+async def statement_pdf_download(request: Request) -> Response:
+    """GET /statements/{token}: an account statement's PDF (409 until its job has run)."""
+    return await _link_download(request, statement_files.LINK_ROUTE, statement_files.download)
+
+
+async def invoice_pdf_download(request: Request) -> Response:
+    """GET /invoice-pdfs/{token}: an invoice's PDF (409 until its job has run)."""
+    route = statement_files.INVOICE_LINK_ROUTE
+    return await _link_download(request, route, statement_files.download_invoice)
+
+
 async def unsubscribe_page(request: Request) -> Response:
     """GET /unsubscribe/{token}: asks the recipient to confirm, in their language. POST (the
     page's button, or a mail client's one-click `List-Unsubscribe-Post`) withdraws their
@@ -304,6 +316,8 @@ def create_app(settings: Settings, span_exporter=None) -> Starlette:
             Route("/exports/{token}", contact_export_download, methods=["GET"]),
             Route("/documents/{token}", account_document_download, methods=["GET"]),
             Route("/member-documents/{token}", member_document_download, methods=["GET"]),
+            Route("/statements/{token}", statement_pdf_download, methods=["GET"]),
+            Route("/invoice-pdfs/{token}", invoice_pdf_download, methods=["GET"]),
             Route("/unsubscribe/{token}", unsubscribe_page, methods=["GET", "POST"]),
             Route("/webhooks/sms", sms_webhook, methods=["POST"]),
             Route("/webhooks/email", email_webhook, methods=["POST"]),

@@ -13,7 +13,7 @@ from models.billing import (
     InvoiceStatus,
     LedgerKind,
 )
-from resolvers.billing import ledger
+from resolvers.billing import ledger, mail
 from resolvers.billing.money import (
     TAX_RATES,
     check_currency,
@@ -176,7 +176,9 @@ async def next_number(organization_id: int) -> int:
     return counter.last_number
 
 
-async def finalize(actor: Actor, invoice_id: int) -> Invoice:
+async def finalize(actor: Actor, invoice_id: int, *, email: bool = True) -> Invoice:
+    """`email`: queue the invoice's mail to the account's primary (the demo's seed does not:
+    it runs with no job queue, and mails nobody)."""
     async with unit_of_work():
         invoice = await locked(actor, invoice_id)
         if invoice.status is not InvoiceStatus.DRAFT:
@@ -193,6 +195,8 @@ async def finalize(actor: Actor, invoice_id: int) -> Invoice:
         await invoice.save(update_fields=["number", "status", "finalized_at", "updated_at"])
         await ledger.append(LedgerKind.INVOICE, invoice.total, invoice, ("Invoice", invoice.id))
         await _audit(actor, invoice, "billing.invoice.finalize", InvoiceStatus.DRAFT)
+        if email:
+            await mail.queue_invoice(invoice)  # to the primary, sent after commit
     return invoice
 
 

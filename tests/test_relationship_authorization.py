@@ -11,6 +11,7 @@ from __future__ import annotations
 import pytest
 
 import tests.accounts_relationship_examples
+import tests.billing_relationship_examples
 import tests.catalogue_relationship_examples
 import tests.my_accounts_relationship_examples  # noqa: F401
 from carnet.settings import Settings

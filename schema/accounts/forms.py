@@ -13,10 +13,11 @@ from models.accounts import ClientAccount
 from resolvers.accounts import forms, visibility
 from resolvers.common.permissions import Permission
 from schema import ids
+from schema.accounts.assignment import assignees
 from schema.accounts.types import ClientAccountType, _loader
 from schema.payloads import Payload
 from schema.permissions import describe, requires
-from schema.scope import scoped_id, scoped_ids
+from schema.scope import scoped_id
 from schema.types import Node, model_node
 
 QuestionKindEnum = strawberry.enum(
@@ -208,14 +209,6 @@ async def _questions(info, questions) -> list[forms.QuestionData]:
     return found
 
 
-async def _assignees(info, groups, links):
-    if groups is not None:
-        groups = await scoped_ids(info, groups, "AccessGroup", ("input", "accessGroupIds"))
-    if links is not None:
-        links = await scoped_ids(info, links, "AccountContact", ("input", "accountContactIds"))
-    return groups, links
-
-
 @strawberry.type
 class AccountFormsMutation:
     @strawberry.mutation(
@@ -228,7 +221,7 @@ class AccountFormsMutation:
         self, info: strawberry.Info, input: AccountFormCreateInput
     ) -> AccountFormPayload:
         pk = await scoped_id(info, input.account_id, "ClientAccount", ("input", "accountId"))
-        groups, links = await _assignees(info, input.access_group_ids, input.account_contact_ids)
+        groups, links = await assignees(info, input.access_group_ids, input.account_contact_ids)
         questions = await _questions(info, input.questions)
         form = await forms.create(
             info.context.actor(info), pk, input.title, questions, groups, links
@@ -246,7 +239,7 @@ class AccountFormsMutation:
         self, info: strawberry.Info, input: AccountFormUpdateInput
     ) -> AccountFormPayload:
         pk = await scoped_id(info, input.form_id, "AccountForm", ("input", "formId"))
-        groups, links = await _assignees(info, input.access_group_ids, input.account_contact_ids)
+        groups, links = await assignees(info, input.access_group_ids, input.account_contact_ids)
         questions = None if input.questions is None else await _questions(info, input.questions)
         form = await forms.update(
             info.context.actor(info), pk, input.title, questions, groups, links

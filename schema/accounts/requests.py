@@ -16,12 +16,13 @@ from resolvers.accounts import requests, visibility
 from resolvers.common.permissions import Permission, Relationship
 from resolvers.common.relationships import register
 from schema import ids
+from schema.accounts.assignment import assignees
 from schema.accounts.form_answers import mine_loader
 from schema.accounts.items import AccountDocumentType
 from schema.accounts.types import ClientAccountType, _loader
 from schema.payloads import Payload
 from schema.permissions import describe, requires
-from schema.scope import scoped_id, scoped_ids
+from schema.scope import scoped_id
 from schema.types import Node, model_node, related
 
 
@@ -161,14 +162,6 @@ class AccountRequestDeletePayload(Payload):
     account: ClientAccountType | None = None
 
 
-async def _assignees(info, groups, links):
-    if groups is not None:
-        groups = await scoped_ids(info, groups, "AccessGroup", ("input", "accessGroupIds"))
-    if links is not None:
-        links = await scoped_ids(info, links, "AccountContact", ("input", "accountContactIds"))
-    return groups, links
-
-
 def _write(scope: str) -> dict:
     return requires(Permission.ACCOUNTS_WRITE, scope=scope)
 
@@ -185,7 +178,7 @@ class AccountRequestsMutation:
         self, info: strawberry.Info, input: AccountRequestCreateInput
     ) -> AccountRequestPayload:
         pk = await scoped_id(info, input.account_id, "ClientAccount", ("input", "accountId"))
-        groups, links = await _assignees(info, input.access_group_ids, input.account_contact_ids)
+        groups, links = await assignees(info, input.access_group_ids, input.account_contact_ids)
         request = await requests.create(
             info.context.actor(info),
             pk,
@@ -208,7 +201,7 @@ class AccountRequestsMutation:
         self, info: strawberry.Info, input: AccountRequestUpdateInput
     ) -> AccountRequestPayload:
         pk = await scoped_id(info, input.request_id, "AccountRequest", ("input", "requestId"))
-        groups, links = await _assignees(info, input.access_group_ids, input.account_contact_ids)
+        groups, links = await assignees(info, input.access_group_ids, input.account_contact_ids)
         request = await requests.update(
             info.context.actor(info),
             pk,

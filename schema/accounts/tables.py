@@ -14,11 +14,12 @@ from resolvers.accounts import tables, visibility
 from resolvers.common.permissions import Permission, Relationship
 from resolvers.common.relationships import register
 from schema import ids
+from schema.accounts.assignment import assignees
 from schema.accounts.form_answers import mine_loader
 from schema.accounts.types import ClientAccountType, _loader
 from schema.payloads import Payload
 from schema.permissions import describe, requires
-from schema.scope import scoped_id, scoped_ids
+from schema.scope import scoped_id
 from schema.types import Node, model_node
 
 
@@ -172,14 +173,6 @@ class AccountTableDeletePayload(Payload):
     account: ClientAccountType | None = None
 
 
-async def _assignees(info, groups, links):
-    if groups is not None:
-        groups = await scoped_ids(info, groups, "AccessGroup", ("input", "accessGroupIds"))
-    if links is not None:
-        links = await scoped_ids(info, links, "AccountContact", ("input", "accountContactIds"))
-    return groups, links
-
-
 def _columns(columns):
     return None if columns is None else [tables.ColumnData(c.label, c.key) for c in columns]
 
@@ -197,7 +190,7 @@ class AccountTablesMutation:
         self, info: strawberry.Info, input: AccountTableCreateInput
     ) -> AccountTablePayload:
         pk = await scoped_id(info, input.account_id, "ClientAccount", ("input", "accountId"))
-        groups, links = await _assignees(info, input.access_group_ids, input.account_contact_ids)
+        groups, links = await assignees(info, input.access_group_ids, input.account_contact_ids)
         table = await tables.create(
             info.context.actor(info), pk, input.name, _columns(input.columns), groups, links
         )
@@ -214,7 +207,7 @@ class AccountTablesMutation:
         self, info: strawberry.Info, input: AccountTableUpdateInput
     ) -> AccountTablePayload:
         pk = await scoped_id(info, input.table_id, "AccountTable", ("input", "tableId"))
-        groups, links = await _assignees(info, input.access_group_ids, input.account_contact_ids)
+        groups, links = await assignees(info, input.access_group_ids, input.account_contact_ids)
         table = await tables.update(
             info.context.actor(info), pk, input.name, _columns(input.columns), groups, links
         )

@@ -63,6 +63,10 @@ class Action:
     # for actions whose records depend on the ones before (an import's rows matching
     # contacts its earlier rows created). A chunk given up fails the chunks after it.
     in_order: bool = False
+    # At most this many records per chunk, whatever `bulk_chunk_size` says: for actions
+    # whose records each cost a provider call (a delivery, a refund), so that a chunk stays
+    # well inside a job's timeout. None: the setting's size (set-based actions).
+    max_chunk_size: int | None = None
 
 
 _ACTIONS: dict[str, Action] = {}

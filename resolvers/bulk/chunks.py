@@ -15,8 +15,6 @@ from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 
-from tortoise.expressions import F
-
 from carnet.i18n import N_
 from models.bulk import (
     BulkChunkState,
@@ -159,56 +157,114 @@ async def _record(
     # Last: the operation's row is where concurrent chunks meet. Its lock is taken at the
     # end of each chunk only, so chunks never wait for each other's work (and never
     # deadlock: every other lock a chunk takes comes before this one).
-    await BulkOperation.filter(id=chunk.operation_id).update(
-        processed=F("processed") + len(complete),
-        succeeded=F("succeeded") + tally[BulkItemStatus.SUCCEEDED],
-        skipped=F("skipped") + tally[BulkItemStatus.SKIPPED],
-        failed=F("failed") + tally[BulkItemStatus.FAILED],
-        updated_at=moment,
+    # One statement, then the commit: all the time a chunk holds that lock, unless it is
+    # the last one, which settles the operation.
+    counted = await _count(chunk.operation_id, tally, moment)
+    if counted.finished_at is None and counted.processed >= counted.total:
+        return await settle(chunk.operation_id, moment)
+    return counted
+
+
+_COUNTED = ("id", "kind", "state", "total", "processed", "succeeded", "skipped", "failed")
+
+
+async def _count(operation_id: int, tally: Counter, moment: datetime) -> BulkOperation:
+    """The chunk's results added to the operation's counters, and the operation RUNNING if
+    it was still CREATED, in one statement that answers the counters after it (an unsaved
+    BulkOperation holding them, for progress). Every item is processed by its chunk only,
+    once, so the chunk that brings `processed` to `total` is the last one; the counters
+    read back are the row's latest (the statement waited for any other chunk's commit),
+    not those of a snapshot taken before."""
+    connection = current_unit_of_work().connection
+    postgres = connection.capabilities.dialect == "postgres"
+    at, started = ("$1", "$2") if postgres else ("?", "?")
+    created, running = BulkOperationState.CREATED.value, BulkOperationState.RUNNING.value
+    succeeded, skipped, failed = (
+        int(tally[status])
+        for status in (BulkItemStatus.SUCCEEDED, BulkItemStatus.SKIPPED, BulkItemStatus.FAILED)
     )
-    await BulkOperation.filter(id=chunk.operation_id, state=BulkOperationState.CREATED).update(
-        state=BulkOperationState.RUNNING, started_at=moment
+    # ints and constants only in the text: safe to format
+    _, rows = await connection.execute_query(
+        f"UPDATE bulk_operation SET processed = processed + {succeeded + skipped + failed}, "
+        f"succeeded = succeeded + {succeeded}, skipped = skipped + {skipped}, "
+        f"failed = failed + {failed}, updated_at = {at}, "
+        f"started_at = CASE WHEN state = '{created}' THEN {started} ELSE started_at END, "
+        f"state = CASE WHEN state = '{created}' THEN '{running}' ELSE state END "
+        f"WHERE id = {int(operation_id)} "
+        f"RETURNING {', '.join(_COUNTED)}, finished_at",
+        [moment, moment],
     )
-    return await settle(chunk.operation_id, moment)
+    values = dict(rows[0])
+    return BulkOperation(
+        **{name: values[name] for name in _COUNTED if name != "state"},
+        state=BulkOperationState(values["state"]),
+        finished_at=values["finished_at"],
+    )
 
 
 async def write_results(
     operation_id: int, results: Sequence[RecordResult], moment: datetime
 ) -> None:
-    """One UPDATE … FROM (VALUES …) per thousand records, whatever the results hold."""
+    """The results written over their PENDING items, whatever the results hold: on
+    PostgreSQL one UPDATE … FROM unnest(arrays) for the whole chunk (one statement of
+    fixed text, so its plan is cached, with seven parameters however many records);
+    elsewhere one UPDATE … FROM (VALUES …) per thousand records."""
     connection = current_unit_of_work().connection
-    postgres = connection.capabilities.dialect == "postgres"
+    if connection.capabilities.dialect == "postgres":
+        await _write_results_postgres(connection, operation_id, results, moment)
+        return
     for start in range(0, len(results), _RESULTS_PER_STATEMENT):
         batch = results[start : start + _RESULTS_PER_STATEMENT]
         params: list = [moment]
-        rows = []
         for result in batch:
-            base = len(params)
-            params += [
-                int(result.record_id),
-                BulkItemStatus(result.status).value,
-                result.reason_code,
-                result.message,
-                None if result.before is None else json.dumps(result.before),
-                None if result.after is None else json.dumps(result.after),
-            ]
-            if postgres:
-                rows.append(
-                    f"(${base + 1}::bigint, ${base + 2}::text, ${base + 3}::text, "
-                    f"${base + 4}::text, ${base + 5}::text, ${base + 6}::text)"
-                )
-            else:
-                rows.append("(?, ?, ?, ?, ?, ?)")
-        cast = "::jsonb" if postgres else ""
-        moment_slot = "$1::timestamptz" if postgres else "?"
+            params += [int(result.record_id), *_columns(result)]
+        rows = ", ".join(["(?, ?, ?, ?, ?, ?)"] * len(batch))
         await connection.execute_query(
             "UPDATE bulk_operation_item SET status = v.column2, reason_code = v.column3, "
-            f'message = v.column4, "before" = v.column5{cast}, "after" = v.column6{cast}, '
-            f"processed_at = {moment_slot} FROM (VALUES {', '.join(rows)}) AS v "
+            'message = v.column4, "before" = v.column5, "after" = v.column6, '
+            f"processed_at = ? FROM (VALUES {rows}) AS v "
             f"WHERE bulk_operation_item.operation_id = {int(operation_id)} "
             "AND bulk_operation_item.record_id = v.column1",
             params,
         )
+
+
+_WRITE_RESULTS_POSTGRES = (
+    "UPDATE bulk_operation_item AS i SET status = v.status, reason_code = v.code, "
+    'message = v.message, "before" = v.before::jsonb, "after" = v.after::jsonb, '
+    "processed_at = $1::timestamptz "
+    "FROM unnest($3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[]) "
+    "AS v(record_id, status, code, message, before, after) "
+    "WHERE i.operation_id = $2::bigint AND i.record_id = v.record_id"
+)
+
+
+async def _write_results_postgres(
+    connection, operation_id: int, results: Sequence[RecordResult], moment: datetime
+) -> None:
+    if not results:
+        return
+    columns: list[list] = [[], [], [], [], [], []]
+    for result in results:
+        columns[0].append(int(result.record_id))
+        for column, value in zip(columns[1:], _columns(result), strict=True):
+            column.append(value)
+    await connection.execute_query(_WRITE_RESULTS_POSTGRES, [moment, int(operation_id), *columns])
+
+
+def _columns(result: RecordResult) -> tuple[str, str, str, str | None, str | None]:
+    """status, reason code, message, before and after (JSON text) of one result."""
+    return (
+        BulkItemStatus(result.status).value,
+        result.reason_code,
+        result.message,
+        _json(result.before),
+        _json(result.after),
+    )
+
+
+def _json(value: dict | None) -> str | None:
+    return None if value is None else json.dumps(value)
 
 
 async def settle(operation_id: int, moment: datetime) -> BulkOperation:

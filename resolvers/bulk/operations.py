@@ -152,6 +152,9 @@ async def queue_chunks(operation: BulkOperation, chunk_size: int | None = None) 
     """Cuts the frozen items into chunks and queues their jobs (only the first for an
     action run in order: each queues the next)."""
     size = chunk_size or current_settings().bulk_chunk_size
+    largest = action_for(operation.kind).max_chunk_size
+    if largest is not None:
+        size = min(size, largest)
     chunks = await targets.cut(operation, size)
     await BulkOperation.filter(id=operation.id).update(total=operation.total)
     first_only = action_for(operation.kind).in_order

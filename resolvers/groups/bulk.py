@@ -70,24 +70,31 @@ async def add_to_group(context: ChunkContext, record_ids: Sequence[int]) -> list
     if group is None:
         return _group_deleted(record_ids)
     existing = await _existing(context, record_ids)
-    already = await _members(group, existing)
-    added = [pk for pk in existing if pk not in already]
-    if added:
-        postgres = context.connection.capabilities.dialect == "postgres"
-        listed = ", ".join(str(int(pk)) for pk in added)  # ints: safe in the statement
-        await context.connection.execute_query(
-            "INSERT INTO contact_group_member (group_id, contact_id, added_at) "
-            f"SELECT {int(group.id)}, id, {'$1' if postgres else '?'} FROM contact "
-            f"WHERE id IN ({listed}) ON CONFLICT DO NOTHING",
-            [context.moment],
-        )
+    added = await _insert_members(context, group, existing)
     skipped = N_("The contact was already in the group.")
     return [
-        RecordResult(pk, BulkItemStatus.SKIPPED, ALREADY_MEMBER, skipped)
-        if pk in already
-        else RecordResult(pk, BulkItemStatus.SUCCEEDED, before=_OUT, after=_IN)
+        RecordResult(pk, BulkItemStatus.SUCCEEDED, before=_OUT, after=_IN)
+        if pk in added
+        else RecordResult(pk, BulkItemStatus.SKIPPED, ALREADY_MEMBER, skipped)
         for pk in existing
     ]
+
+
+async def _insert_members(context: ChunkContext, group: Group, contact_ids: list[int]) -> set[int]:
+    """The memberships of `contact_ids` in `group`, in one INSERT … ON CONFLICT DO NOTHING
+    RETURNING: the contacts it added (those it did not were members already, including
+    one a concurrent groupAddContacts added since)."""
+    if not contact_ids:
+        return set()
+    postgres = context.connection.capabilities.dialect == "postgres"
+    listed = ", ".join(str(int(pk)) for pk in contact_ids)  # ints: safe in the statement
+    _, rows = await context.connection.execute_query(
+        "INSERT INTO contact_group_member (group_id, contact_id, added_at) "
+        f"SELECT {int(group.id)}, id, {'$1' if postgres else '?'} FROM contact "
+        f"WHERE id IN ({listed}) ORDER BY id ON CONFLICT DO NOTHING RETURNING contact_id",
+        [context.moment],
+    )
+    return {int(row["contact_id"]) for row in rows}
 
 
 async def remove_from_group(context: ChunkContext, record_ids: Sequence[int]) -> list[RecordResult]:

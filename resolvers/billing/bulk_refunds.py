@@ -154,5 +154,10 @@ async def submit_chunk(operation_id: int, number: int) -> None:
 
 register(
     KIND,
-    Action(record_type=RECORD_TYPE, permission=Permission.BILLING_REFUND, apply=refund_each),
+    Action(
+        record_type=RECORD_TYPE,
+        permission=Permission.BILLING_REFUND,
+        apply=refund_each,
+        max_chunk_size=500,  # a provider call each: a chunk stays well inside a job's timeout
+    ),
 )

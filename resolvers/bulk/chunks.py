@@ -184,7 +184,7 @@ async def _count(operation_id: int, tally: Counter, moment: datetime) -> BulkOpe
         for status in (BulkItemStatus.SUCCEEDED, BulkItemStatus.SKIPPED, BulkItemStatus.FAILED)
     )
     # ints and constants only in the text: safe to format
-    _, rows = await connection.execute_query(
+    rows = await connection.execute_query_dict(
         f"UPDATE bulk_operation SET processed = processed + {succeeded + skipped + failed}, "
         f"succeeded = succeeded + {succeeded}, skipped = skipped + {skipped}, "
         f"failed = failed + {failed}, updated_at = {at}, "
@@ -194,7 +194,7 @@ async def _count(operation_id: int, tally: Counter, moment: datetime) -> BulkOpe
         f"RETURNING {', '.join(_COUNTED)}, finished_at",
         [moment, moment],
     )
-    values = dict(rows[0])
+    values = rows[0]
     return BulkOperation(
         **{name: values[name] for name in _COUNTED if name != "state"},
         state=BulkOperationState(values["state"]),

@@ -88,7 +88,8 @@ async def _insert_members(context: ChunkContext, group: Group, contact_ids: list
         return set()
     postgres = context.connection.capabilities.dialect == "postgres"
     listed = ", ".join(str(int(pk)) for pk in contact_ids)  # ints: safe in the statement
-    _, rows = await context.connection.execute_query(
+    # execute_query_dict: Tortoise's execute_query drops what an INSERT returns on PostgreSQL
+    rows = await context.connection.execute_query_dict(
         "INSERT INTO contact_group_member (group_id, contact_id, added_at) "
         f"SELECT {int(group.id)}, id, {'$1' if postgres else '?'} FROM contact "
         f"WHERE id IN ({listed}) ORDER BY id ON CONFLICT DO NOTHING RETURNING contact_id",

@@ -235,5 +235,6 @@ register(
         apply=apply,
         undoable=False,
         finish=finish,
+        max_chunk_size=500,  # one email or text each: a chunk stays well inside a job's timeout
     ),
 )

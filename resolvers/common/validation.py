@@ -41,9 +41,22 @@ def normalize_email(value: str, errors: ErrorCollector, field: FieldPath) -> str
     return normalized
 
 
+# An ASCII dot-atom before the @ and letters, digits, dots and hyphens after it: what
+# nearly every address is. For these, email-validator's verdict is its verdict on the
+# domain (the part costing three quarters of its time, the same for a whole file) and the
+# local part as it is, so the domain's is remembered; anything else takes the full path.
+_ATEXT = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
+_PLAIN_EMAIL = re.compile(rf"({_ATEXT}(?:\.{_ATEXT})*)@([A-Za-z0-9.-]+)")
+_LOCAL_MAX, _ADDRESS_MAX = 64, 254  # RFC 5321's, which email-validator applies
+
+
 @lru_cache(maxsize=4096)
 def _normalized_email(value: str, test_environment: bool) -> str | None:
     """Pure, so remembered: a file or a bulk call repeats the same addresses."""
+    plain = _PLAIN_EMAIL.fullmatch(value)
+    if plain and len(plain[1]) <= _LOCAL_MAX and len(value) <= _ADDRESS_MAX:
+        domain = _normalized_domain(plain[2], test_environment)
+        return None if domain is None else f"{plain[1]}@{domain}".lower()
     try:
         result = validate_email(
             value, check_deliverability=False, test_environment=test_environment
@@ -51,6 +64,19 @@ def _normalized_email(value: str, test_environment: bool) -> str | None:
     except EmailNotValidError:
         return None
     return result.normalized.lower()
+
+
+@lru_cache(maxsize=1024)
+def _normalized_domain(domain: str, test_environment: bool) -> str | None:
+    """email-validator's normalized domain, or None if it refuses it (behind any valid
+    local part: its checks of the domain do not depend on the part before the @)."""
+    try:
+        result = validate_email(
+            f"a@{domain}", check_deliverability=False, test_environment=test_environment
+        )
+    except EmailNotValidError:
+        return None
+    return result.domain
 
 
 def check_password(value: str, errors: ErrorCollector, field: FieldPath, email: str = "") -> None:

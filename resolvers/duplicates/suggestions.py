@@ -226,12 +226,15 @@ async def refresh_suggestions(organization_id: int, contact_ids: Sequence[int]) 
     conditions += [Q(kind=ContactKind.PERSON, birth_date__in=dates)] if dates else []
     candidates = rows
     if conditions:
-        found = {}
+        # The targets are read already: only the other contacts sharing a value are
+        # fetched (none, mostly, for an import's new rows), not every target once more.
+        found = {c.id: c for c in rows}
+        others = everyone.exclude(id__in=targets)
         for condition in conditions:
-            for row in await everyone.filter(condition).values_list(*fields):
+            for row in await others.filter(condition).values_list(*fields):
                 if row[-1] is None:
-                    found[row[0]] = row[:-1]
-        candidates = [_candidate(row) for row in found.values()]
+                    found[row[0]] = _candidate(row[:-1])
+        candidates = list(found.values())
     existing = await DuplicateSuggestion.filter(
         Q(older_id__in=targets) | Q(newer_id__in=targets), organization_id=organization_id
     )

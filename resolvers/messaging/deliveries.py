@@ -85,10 +85,11 @@ def sender_of(organization: Organization) -> str:
 
 
 def _email_row(
-    delivery: Delivery, organization: Organization, text: str, addressee_id: int
-) -> OutboxMessage:
+    delivery: fanout.Row, organization: Organization, text: str, addressee_id: int
+) -> fanout.Row:
     url = unsubscribe.url_for(organization.id, addressee_id)
-    return OutboxMessage(
+    return fanout.Row(
+        OutboxMessage,
         organization_id=organization.id,
         channel=Channel.EMAIL,
         template=TEMPLATE,
@@ -109,8 +110,9 @@ def _email_row(
     )
 
 
-def _sms_row(delivery: Delivery, organization: Organization) -> OutboxMessage:
-    return OutboxMessage(
+def _sms_row(delivery: fanout.Row, organization: Organization) -> fanout.Row:
+    return fanout.Row(
+        OutboxMessage,
         organization_id=organization.id,
         channel=Channel.SMS,
         template="group_sms",
@@ -145,10 +147,11 @@ async def apply(context: ChunkContext, record_ids: Sequence[int]) -> list[Record
         [c.id for c in contacts if c.id not in skipped] + [p.id for p in proxies.values()],
     )
     results: list[RecordResult] = []
-    rows: list[Delivery] = []
-    queued: list[tuple[Delivery, OutboxMessage]] = []
+    rows: list[fanout.Row] = []
+    queued: list[tuple[fanout.Row, fanout.Row]] = []
     for contact in contacts:
-        delivery = Delivery(
+        delivery = fanout.Row(
+            Delivery,
             message_id=message.id,
             organization_id=organization.id,
             contact_id=contact.id,
@@ -184,14 +187,14 @@ async def apply(context: ChunkContext, record_ids: Sequence[int]) -> list[Record
 
 
 def _reach(
-    delivery: Delivery,
+    delivery: fanout.Row,
     message: Message,
     contact: Contact,
     organization: Organization,
     consent: ConsentRecord | None,
     context: ChunkContext,
     proxy: Contact | None = None,
-) -> OutboxMessage | None:
+) -> fanout.Row | None:
     """The delivery, rendered, and its outbox row to write (None for INTERNAL).
     `proxy`: the account primary an email for this member goes to; it is in their
     language, about the member, and its unsubscribe link and consent are the primary's."""
@@ -199,8 +202,10 @@ def _reach(
     addressee = proxy or contact
     locale = choose_locale(message.contents, addressee.locale.value, organization.locale.value)
     content = message.contents.get(locale, {"subject": "", "body": ""})
-    values = {**values_for(contact, organization),
-              "unsubscribe_url": unsubscribe.url_for(organization.id, addressee.id)}
+    values = {
+        **values_for(contact, organization),
+        "unsubscribe_url": unsubscribe.url_for(organization.id, addressee.id),
+    }
     delivery.locale = locale
     delivery.subject = templates.render(channel, "subject", content["subject"], values)[:255]
     delivery.body = templates.render(channel, "body", content["body"], values)

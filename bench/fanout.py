@@ -48,12 +48,16 @@ SEND = """mutation($input: MessageSendInput!) {
   messageSend(input: $input) {
     message { id operation { id total } } errors { code field message } } }"""
 CONTENTS = {
-    "en": {"subject": "News for {{ contact.first_name }}",
-           "body": "<p>Hello {{ contact.display_name }},</p><p>Our news this month.</p>"
-                   '<p><a href="{{ unsubscribe_url }}">Unsubscribe</a></p>'},
-    "fr": {"subject": "Nouvelles pour {{ contact.first_name }}",
-           "body": "<p>Bonjour {{ contact.display_name }},</p><p>Nos nouvelles.</p>"
-                   '<p><a href="{{ unsubscribe_url }}">Se désabonner</a></p>'},
+    "en": {
+        "subject": "News for {{ contact.first_name }}",
+        "body": "<p>Hello {{ contact.display_name }},</p><p>Our news this month.</p>"
+        '<p><a href="{{ unsubscribe_url }}">Unsubscribe</a></p>',
+    },
+    "fr": {
+        "subject": "Nouvelles pour {{ contact.first_name }}",
+        "body": "<p>Bonjour {{ contact.display_name }},</p><p>Nos nouvelles.</p>"
+        '<p><a href="{{ unsubscribe_url }}">Se désabonner</a></p>',
+    },
 }
 
 
@@ -84,8 +88,10 @@ async def until_sent(operation_id: int, give_up_after: float) -> float:
             if not left:
                 return time.monotonic() - started
         if time.monotonic() > deadline:
-            raise RuntimeError(f"not sent after {give_up_after:.0f}s "
-                               f"({operation.processed}/{operation.total} written)")
+            raise RuntimeError(
+                f"not sent after {give_up_after:.0f}s "
+                f"({operation.processed}/{operation.total} written)"
+            )
         await asyncio.sleep(POLL_SECONDS)
 
 
@@ -108,7 +114,8 @@ async def raw_insert(organization_id: int, message_id: int) -> float:
     async with connection._in_transaction() as transaction:
         at = now()
         parameters = (
-            [message_id, organization_id, at] if postgres
+            [message_id, organization_id, at]
+            if postgres
             else [message_id, at.isoformat(" "), at.isoformat(" "), organization_id]
         )
         await transaction.execute_query(_raw_sql(postgres), parameters)
@@ -130,48 +137,65 @@ async def measure(args: argparse.Namespace) -> dict:
             seeded = await seed(args.contacts)
             organization = seeded.organization
             await reachable(organization.id)
-            segment = await Segment.create(organization=organization, name="Everyone",
-                                           name_key="everyone", search="", filters={})
+            segment = await Segment.create(
+                organization=organization,
+                name="Everyone",
+                name_key="everyone",
+                search="",
+                filters={},
+            )
             draft = await MessageDraft.create(
-                organization=organization, channel=MessageChannel.EMAIL,
-                audience={"segment_id": segment.id}, contents=CONTENTS,
+                organization=organization,
+                channel=MessageChannel.EMAIL,
+                audience={"segment_id": segment.id},
+                contents=CONTENTS,
             )
             progress(f"seeded in {seeded.seconds:.1f}s; starting {args.workers} workers")
             pool: list[Worker] = await stack.enter_async_context(
-                workers(settings, args.workers, args.keep_logs))
+                workers(settings, args.workers, args.keep_logs)
+            )
             for worker in pool:
                 worker.reset_peak()
             before = [round(w.rss_mb("VmRSS"), 1) for w in pool]
             client = AsgiClient(app, {"authorization": f"Bearer {seeded.token}"})
             progress("messageSend: engine and send jobs")
             started = time.perf_counter()
-            answer = await client.post_json("/graphql", {"query": SEND, "variables": {
-                "input": {"draftId": ids.encode("MessageDraft", draft.id)}}})
+            answer = await client.post_json(
+                "/graphql",
+                {
+                    "query": SEND,
+                    "variables": {"input": {"draftId": ids.encode("MessageDraft", draft.id)}},
+                },
+            )
             payload = (answer.json().get("data") or {}).get("messageSend")
             if not payload or payload["errors"]:
                 raise RuntimeError(f"messageSend failed: {answer.json()}")
             request_seconds = time.perf_counter() - started
-            operation_id = ids.decode_as(payload["message"]["operation"]["id"],
-                                         "BulkOperation")
+            operation_id = ids.decode_as(payload["message"]["operation"]["id"], "BulkOperation")
             await until_sent(operation_id, args.timeout)
             seconds = time.perf_counter() - started
             peaks = [round(w.rss_mb("VmHWM"), 1) for w in pool]
             message_id = ids.decode_as(payload["message"]["id"], "Message")
-            sent = await Delivery.filter(message_id=message_id,
-                                         status=DeliveryStatus.SENT).count()
+            sent = await Delivery.filter(message_id=message_id, status=DeliveryStatus.SENT).count()
             total = await Delivery.filter(message_id=message_id).count()
             send_jobs = await Task.filter(function=SEND_BATCH).count()
             progress("raw INSERT … SELECT of the same deliveries")
             raw_message = await Message.create(
-                organization=organization, channel=MessageChannel.EMAIL, contents=CONTENTS,
-                state=MessageState.SENT, send_at=now(),
+                organization=organization,
+                channel=MessageChannel.EMAIL,
+                contents=CONTENTS,
+                state=MessageState.SENT,
+                send_at=now(),
             )
             raw_seconds = await raw_insert(organization.id, raw_message.id)
     return {
         "bench": "fanout",
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "platform": platform.platform()},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
         "backend": backend,
         "contacts": args.contacts,
         "workers": args.workers,
@@ -191,37 +215,56 @@ async def measure(args: argparse.Namespace) -> dict:
 
 
 def print_report(result: dict) -> None:
-    rss = ", ".join(f"{b:.0f}→{p:.0f}" for b, p in
-                    zip(result["worker_rss_mb_before"], result["worker_peak_rss_mb"],
-                        strict=True))
-    print(f"\nCarnet group email fan-out — {result['contacts']:,} contacts, "
-          f"{result['workers']} workers, {result['backend']}, outbox backend; "
-          f"{result['machine']['cpus']} CPUs\n")
-    print(f"sent {result['sent']:,} of {result['deliveries']:,} deliveries in "
-          f"{result['seconds']:.1f} s (request {result['request_seconds']:.2f} s, "
-          f"{result['send_jobs']} send jobs): {result['recipients_per_second']:,} recipients/s")
-    print(f"raw INSERT … SELECT of the same deliveries: {result['raw_seconds']:.2f} s; "
-          f"fan-out / raw: {result['ratio_over_raw']:.1f}×")
+    rss = ", ".join(
+        f"{b:.0f}→{p:.0f}"
+        for b, p in zip(result["worker_rss_mb_before"], result["worker_peak_rss_mb"], strict=True)
+    )
+    print(
+        f"\nCarnet group email fan-out — {result['contacts']:,} contacts, "
+        f"{result['workers']} workers, {result['backend']}, outbox backend; "
+        f"{result['machine']['cpus']} CPUs\n"
+    )
+    print(
+        f"sent {result['sent']:,} of {result['deliveries']:,} deliveries in "
+        f"{result['seconds']:.1f} s (request {result['request_seconds']:.2f} s, "
+        f"{result['send_jobs']} send jobs): {result['recipients_per_second']:,} recipients/s"
+    )
+    print(
+        f"raw INSERT … SELECT of the same deliveries: {result['raw_seconds']:.2f} s; "
+        f"fan-out / raw: {result['ratio_over_raw']:.1f}×"
+    )
     print(f"worker RSS MB before → peak: {rss}\n")
     print(json.dumps(result, separators=(",", ":")), flush=True)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     environment_url = os.environ.get("CARNET_DATABASE_URL", "")
-    parser.add_argument("--contacts", type=int, default=None,
-                        help=f"contacts in the segment (default {DEFAULT_CONTACTS:,}; "
-                        f"{DEFAULT_CONTACTS_POSTGRES:,} on PostgreSQL)")
+    parser.add_argument(
+        "--contacts",
+        type=int,
+        default=None,
+        help=f"contacts in the segment (default {DEFAULT_CONTACTS:,}; "
+        f"{DEFAULT_CONTACTS_POSTGRES:,} on PostgreSQL)",
+    )
     parser.add_argument("--workers", type=int, default=2, help="worker processes")
-    parser.add_argument("--timeout", type=float, default=3600,
-                        help="seconds the send may take before the run gives up")
-    parser.add_argument("--database-url",
-                        default=environment_url if environment_url.startswith("postgres") else "",
-                        help="a PostgreSQL server to create a throwaway database on")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=3600,
+        help="seconds the send may take before the run gives up",
+    )
+    parser.add_argument(
+        "--database-url",
+        default=environment_url if environment_url.startswith("postgres") else "",
+        help="a PostgreSQL server to create a throwaway database on",
+    )
     parser.add_argument("--keep-logs", type=os.fspath, default=None, metavar="DIR")
-    parser.add_argument("--redis-url", default="",
-                        help="a Redis to share under a unique key prefix")
+    parser.add_argument(
+        "--redis-url", default="", help="a Redis to share under a unique key prefix"
+    )
     args = parser.parse_args(argv)
     if args.database_url and not args.database_url.startswith(("postgres://", "postgresql://")):
         parser.error("--database-url must be a postgres:// URL")

@@ -113,3 +113,23 @@ async def test_an_unsubscribe_after_the_chunk_was_written_stops_the_message(
     outbox = await OutboxMessage.get(id=skipped.outbox_message_id)
     assert outbox.status is OutboxStatus.SKIPPED
     assert (await Delivery.get(contact_key=ada.id)).status is DeliveryStatus.SENT
+
+
+async def test_an_audience_frozen_later_by_its_own_job_is_sent_in_full(
+    api, world, settings, monkeypatch
+):
+    # Over `bulk_freeze_in_request_max` the request leaves the freeze to a job: the message
+    # is not "sent to nobody" for that.
+    monkeypatch.setattr(settings, "bulk_freeze_in_request_max", 2)
+    contacts = await people(world, "f", 3)
+    draft = await draft_for(world, contacts)
+    sent = (await api.as_(world.agent).execute(SEND, {"input": {"draftId": draft}})).ok(
+        "messageSend"
+    )
+    assert sent["message"]["state"] == "SENDING"
+    await run_worker(settings)
+    read = (await api.as_(world.agent).execute(READ, {"id": sent["message"]["id"]})).payload(
+        "message"
+    )
+    assert read["state"] == "SENT"
+    assert (read["counts"]["total"], read["counts"]["sent"]) == (3, 3)

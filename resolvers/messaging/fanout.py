@@ -157,8 +157,11 @@ async def insert_rows(rows: Sequence[Row], *, ids: bool = False) -> None:
         if not ids:
             await connection.execute_query(sql, params)
             continue
-        _, returned = await connection.execute_query(sql + f' RETURNING "{meta.pk_attr}"', params)
-        new_ids = sorted(int(found[0]) for found in returned)
+        # execute_query_dict: asyncpg's execute_query drops what an INSERT returns.
+        returned = await connection.execute_query_dict(
+            sql + f' RETURNING "{meta.pk_attr}" AS "pk"', params
+        )
+        new_ids = sorted(int(found["pk"]) for found in returned)
         for row, pk in zip(batch, new_ids, strict=True):
             row.__dict__["id"] = pk
 
@@ -289,10 +292,10 @@ async def _claim(messages: Sequence[OutboxMessage]) -> list[OutboxMessage]:
             + ("$2" if postgres else "?")
             + f' WHERE "status" = \'PENDING\' AND "id" IN ({marks}) RETURNING "id"'
         )
-        _, rows = await uow.connection.execute_query(
+        rows = await uow.connection.execute_query_dict(
             sql, [OutboxStatus.SENDING.value, now(), *wanted]
         )
-        got = sorted(int(row[0]) for row in rows)
+        got = sorted(int(row["id"]) for row in rows)
         if got:
             await Delivery.filter(outbox_message_id__in=got).update(status=DeliveryStatus.SENDING)
     return [wanted[pk] for pk in got]

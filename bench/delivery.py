@@ -1,9 +1,13 @@
-"""Group email delivery over SMTP: N emails (10,000 by default) to a local aiosmtpd sink,
-with one reused connection per chunk (carnet.providers.email.connection, the way a send
-chunk's emails would go) against one connection per message (carnet.providers.email.send,
-what one job per recipient does). Prints messages/s for each and the ratio. No database.
+"""Group email delivery over SMTP, through the production job paths: N group emails
+(10,000 by default) to a local aiosmtpd sink, sent by the `send_messages` job's body
+(resolvers.messaging.fanout.deliver_batch: one job per send chunk, ONE reused SMTP
+connection for the chunk, each message claimed before the relay is called) against the
+per-message path (resolvers.messaging.email.deliver, what one `send_email` job per
+recipient did: claim, its own connection, SENT). Both write the same claims and SENT
+statuses to a throwaway database (SQLite, or `--database-url` PostgreSQL). Prints
+messages/s for each and the ratio.
 
-    .venv/bin/python bench/delivery.py [--emails N] [--chunk 500]
+    .venv/bin/python bench/delivery.py [--emails N] [--chunk 500] [--database-url URL]
 """
 
 from __future__ import annotations
@@ -14,9 +18,16 @@ import socket
 import time
 
 from aiosmtpd.controller import Controller
+from harness import check_checkout, isolated_settings
+from tortoise import Tortoise
+from tortoise.migrations.api.migrate import migrate
 
-from carnet.providers import email as email_provider
-from carnet.settings import Settings, configure
+from carnet.db import tortoise_config
+from carnet.settings import configure
+from models.messaging import Channel, OutboxMessage
+from models.organizations import Organization
+from resolvers.common.tasks import unit_of_work
+from resolvers.messaging import email, fanout
 
 
 class Sink:
@@ -34,34 +45,47 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def a_mail(n: int) -> email_provider.Email:
-    return email_provider.Email(
-        message_id=f"<bench-{n}@carnet>",
-        recipient=f"person{n}@example.com",
-        subject=f"News for person {n}",
-        text="Hello,\n\nOur news this month.\n\nUnsubscribe: https://carnet.example/u/1",
-        html="<p>Hello,</p><p>Our news this month.</p>",
-        sender="The Club <club@example.org>",
-        headers=(
-            ("List-Unsubscribe", "<https://carnet.example/unsubscribe/1>"),
-            ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
-        ),
-    )
+async def group_emails(organization_id: int, total: int, tag: str) -> list[int]:
+    """N outbox rows as a send chunk writes them (multi-row INSERTs); their ids."""
+    rows = [
+        fanout.Row(
+            OutboxMessage,
+            organization_id=organization_id,
+            channel=Channel.EMAIL,
+            template="group_message",
+            recipient=f"person{n}.{tag}@example.com",
+            locale="en",
+            subject=f"News for person {n}",
+            context={
+                "subject": f"News for person {n}",
+                "body": "<p>Hello,</p><p>Our news this month.</p>",
+                "text": "Hello,\n\nOur news this month.",
+                "organization_name": "The Club",
+                "organization_address": "1 Main St, Montreal",
+                "unsubscribe_url": "https://carnet.example/unsubscribe/1",
+                "list_unsubscribe": "https://carnet.example/unsubscribe/1",
+                "sender": "The Club <club@example.org>",
+                "at_most_once": True,
+            },
+        )
+        for n in range(total)
+    ]
+    async with unit_of_work():
+        await fanout.insert_rows(rows, ids=True)
+    return [row.id for row in rows]
 
 
-async def per_chunk(total: int, chunk: int) -> float:
+async def per_chunk(ids: list[int], chunk: int) -> float:
     started = time.perf_counter()
-    for first in range(0, total, chunk):
-        async with email_provider.connection() as relay:
-            for n in range(first, min(total, first + chunk)):
-                await relay.send(a_mail(n))
+    for first in range(0, len(ids), chunk):
+        await fanout.deliver_batch(*ids[first : first + chunk])
     return time.perf_counter() - started
 
 
-async def per_message(total: int) -> float:
+async def per_message(ids: list[int], settings) -> float:
     started = time.perf_counter()
-    for n in range(total):
-        await email_provider.send(a_mail(n))
+    for pk in ids:
+        await email.deliver(pk, settings)
     return time.perf_counter() - started
 
 
@@ -69,25 +93,45 @@ async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--emails", type=int, default=10_000)
     parser.add_argument("--chunk", type=int, default=500)
+    parser.add_argument("--database-url", default="")
     args = parser.parse_args()
+    check_checkout()
     sink = Sink()
     port = free_port()
     controller = Controller(sink, hostname="127.0.0.1", port=port)
     controller.start()
     try:
-        configure(Settings(email_backend="smtp", smtp_host="127.0.0.1", smtp_port=port))
-        reused = await per_chunk(args.emails, args.chunk)
-        assert sink.received == args.emails, sink.received
-        each = await per_message(args.emails)
-        assert sink.received == 2 * args.emails, sink.received
+        async with isolated_settings(args.database_url) as base:
+            settings = base.model_copy(
+                update={"email_backend": "smtp", "smtp_host": "127.0.0.1", "smtp_port": port}
+            )
+            configure(settings)
+            await migrate(config=tortoise_config(settings))
+            await Tortoise.close_connections()
+            await Tortoise.init(config=tortoise_config(settings))
+            try:
+                organization = await Organization.create(name="Bench", timezone="UTC")
+                chunked = await group_emails(organization.id, args.emails, "chunk")
+                single = await group_emails(organization.id, args.emails, "single")
+                reused = await per_chunk(chunked, args.chunk)
+                assert sink.received == args.emails, sink.received
+                each = await per_message(single, settings)
+                assert sink.received == 2 * args.emails, sink.received
+            finally:
+                await Tortoise.close_connections()
+            backend = "PostgreSQL" if args.database_url else "SQLite"
     finally:
         controller.stop()
-    print(f"{args.emails} emails to a local aiosmtpd sink")
-    print(f"one connection per chunk of {args.chunk}: {args.emails / reused:,.0f} messages/s "
-          f"({reused:.1f} s)")
-    print(f"one connection per message:       {args.emails / each:,.0f} messages/s "
-          f"({each:.1f} s)")
-    print(f"ratio: {each / reused:.1f}x faster with the reused connection")
+    print(f"{args.emails} group emails to a local aiosmtpd sink, {backend}, job bodies in process")
+    print(
+        f"send_messages, one connection per chunk of {args.chunk}: "
+        f"{args.emails / reused:,.0f} messages/s ({reused:.1f} s)"
+    )
+    print(
+        f"send_email, one job and connection per message: "
+        f"{args.emails / each:,.0f} messages/s ({each:.1f} s)"
+    )
+    print(f"ratio: {each / reused:.1f}x faster per chunk")
 
 
 if __name__ == "__main__":

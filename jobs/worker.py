@@ -26,7 +26,7 @@ from jobs.billing import (
 )
 from jobs.bulk import bulk_chunk, bulk_freeze
 from jobs.maintenance import purge_outbox, purge_sign_in_attempts, sweep_tasks
-from jobs.messaging import send_email, send_sms, start_scheduled_messages
+from jobs.messaging import send_email, send_messages, send_sms, start_scheduled_messages
 from jobs.staff import apply_scheduled_deactivations, send_invitation
 from jobs.teams import send_team_invitation
 from jobs.transfers import export_contacts, import_contacts, purge_contact_export_files
@@ -127,6 +127,7 @@ class WorkerSettings:
             generate_tax_receipts,
             render_statement_pdf,
             render_invoice_pdf,
+            send_messages,
         )
     ]
     cron_jobs = cron_jobs("carnet")

@@ -90,6 +90,14 @@ class Delivery(Model):
     outbox_message = fields.ForeignKeyField(
         "models.OutboxMessage", related_name="deliveries", null=True, on_delete=fields.SET_NULL
     )
+    # The provider's own id for the message (a Twilio Message SID), for its status
+    # callbacks; email callbacks find a delivery by its outbox row (Message-ID
+    # <outbox-N@carnet>).
+    provider_message_id = fields.CharField(max_length=64, default="")
+    # When the provider confirmed it reached the handset (a "delivered" status callback).
+    confirmed_at = fields.DatetimeField(null=True)
+    # The provider's error code for a delivery it could not make (e.g. Twilio's 30003).
+    error_code = fields.CharField(max_length=32, default="")
     created_at = fields.DatetimeField(auto_now_add=True)
     sent_at = fields.DatetimeField(null=True)
     read_at = fields.DatetimeField(null=True)
@@ -105,6 +113,7 @@ class Delivery(Model):
             ("user_id", "read_at", "id"),
             ("outbox_message_id",),
             ("recipient",),
+            ("provider_message_id",),
         )
 
 

@@ -39,7 +39,7 @@ from carnet.web.http import CarnetGraphQL
 from carnet.web.observe import operations
 from carnet.web.persisted_queries import PersistedQueryStore
 from carnet.web.proxies import client_address_middleware
-from carnet.web.webhooks import email_webhook, sms_webhook
+from carnet.web.webhooks import email_webhook, sms_status_webhook, sms_webhook
 from carnet.web.websocket import CarnetTransportWSHandler
 from resolvers.accounts import items as account_items
 from resolvers.accounts import member_documents
@@ -320,6 +320,7 @@ def create_app(settings: Settings, span_exporter=None) -> Starlette:
             Route("/invoice-pdfs/{token}", invoice_pdf_download, methods=["GET"]),
             Route("/unsubscribe/{token}", unsubscribe_page, methods=["GET", "POST"]),
             Route("/webhooks/sms", sms_webhook, methods=["POST"]),
+            Route("/webhooks/sms/status", sms_status_webhook, methods=["POST"]),
             Route("/webhooks/email", email_webhook, methods=["POST"]),
             *ops.routes,
         ],

@@ -1,5 +1,6 @@
 """Provider webhooks: `POST /webhooks/sms` (inbound replies, Twilio's form and
-X-Twilio-Signature over `CARNET_PUBLIC_URL` + path, keyed by `CARNET_SMS_AUTH_TOKEN`) and
+X-Twilio-Signature over `CARNET_PUBLIC_URL` + path, keyed by `CARNET_SMS_AUTH_TOKEN`),
+`POST /webhooks/sms/status` (Twilio's status callbacks, signed the same way) and
 `POST /webhooks/email` (bounces and complaints as JSON, X-Carnet-Signature: hex
 HMAC-SHA256 of the body with `CARNET_EMAIL_WEBHOOK_SECRET`). An unsigned or badly signed
 call is 403 and logged; a malformed one 400; nothing is changed by either, never a 500.
@@ -37,7 +38,8 @@ def _refused(request: Request, why: str) -> Response:
     return JSONResponse({"error": why}, status_code=403)
 
 
-async def sms_webhook(request: Request) -> Response:
+async def _signed_form(request: Request) -> dict[str, str] | Response:
+    """The form of a Twilio-signed call, or the refusal to send back."""
     settings = request.app.state.settings
     token = settings.sms_auth_token.get_secret_value()
     if not token:
@@ -54,6 +56,13 @@ async def sms_webhook(request: Request) -> Response:
     given = request.headers.get("x-twilio-signature", "")
     if not given or not hmac.compare_digest(given, expected):
         return _refused(request, "bad signature")
+    return params
+
+
+async def sms_webhook(request: Request) -> Response:
+    params = await _signed_form(request)
+    if isinstance(params, Response):
+        return params
     phone, body = params.get("From", "").strip(), params.get("Body", "")
     if not phone:
         return JSONResponse({"error": "From is required"}, status_code=400)
@@ -61,6 +70,25 @@ async def sms_webhook(request: Request) -> Response:
     log.info("inbound SMS %s: %s contact(s) changed", reply.action or "(no keyword)",
              reply.contacts)
     return Response(_EMPTY_TWIML, media_type="application/xml")
+
+
+async def sms_status_webhook(request: Request) -> Response:
+    """Twilio's status callback (`StatusCallback`): MessageSid, MessageStatus, ErrorCode.
+    delivered confirms the delivery SENT; undelivered / failed make it FAILED with the
+    provider's error code; other statuses (queued, sent...) and unknown ids change
+    nothing. Signed as the inbound webhook."""
+    params = await _signed_form(request)
+    if isinstance(params, Response):
+        return params
+    sid = (params.get("MessageSid") or params.get("SmsSid") or "").strip()
+    status = params.get("MessageStatus") or params.get("SmsStatus") or ""
+    if not sid or len(sid) > 64 or not status:
+        return JSONResponse({"error": "MessageSid and MessageStatus are required"},
+                            status_code=400)
+    matched = await webhooks.sms_status(sid, status, params.get("ErrorCode", ""))
+    if not matched:
+        log.info("SMS status %s for unknown message %s: ignored", status, sid)
+    return JSONResponse({"ok": True, "matched": matched})
 
 
 async def email_webhook(request: Request) -> Response:

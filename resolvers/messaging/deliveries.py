@@ -2,9 +2,11 @@
 transaction. Each contact gets one Delivery (unique per message and contact): SKIPPED with
 the audience report's reason (resolvers.messaging.audience.classify), or reached, with the
 consent it relied on and the message rendered in their language. What a reached delivery
-becomes depends on the channel: EMAIL and SMS queue one outbox row each, sent by its own
-job after the commit (at most once: resolvers.messaging.email / sms); INTERNAL is SENT at
-once into the recipient user's inbox. The engine runs a chunk once however many times its
+becomes depends on the channel: EMAIL and SMS queue one outbox row each, and the chunk's
+rows are sent by ONE job after the commit, over one provider connection, each at most
+once (resolvers.messaging.fanout); INTERNAL is SENT at once into the recipient user's
+inbox. The chunk's outbox rows and deliveries are written in multi-row INSERTs: its
+statements do not grow with its size. The engine runs a chunk once however many times its
 job runs (resolvers.bulk.chunks), and the unique delivery keeps it so even if not.
 """
 
@@ -23,11 +25,9 @@ from models.messaging import Channel, MessageChannel, OutboxMessage
 from models.organizations import Organization
 from resolvers.bulk.actions import Action, ChunkContext, RecordResult, register
 from resolvers.common.permissions import Permission
-from resolvers.common.tasks import current_unit_of_work
 from resolvers.contacts.records import display_name
-from resolvers.messaging import audience, email, templates, unsubscribe
+from resolvers.messaging import audience, fanout, templates, unsubscribe
 from resolvers.messaging.self_send import postal_address
-from resolvers.messaging.sms import SEND_SMS
 from resolvers.messaging.sms_length import with_stop
 
 TEMPLATE = "group_message"
@@ -84,16 +84,18 @@ def sender_of(organization: Organization) -> str:
     return formataddr((organization.sender_name or organization.name, organization.sender_email))
 
 
-async def _queue_email(
-    delivery: Delivery, organization: Organization, text: str, addressee_id: int
-) -> None:
+def _email_row(
+    delivery: fanout.Row, organization: Organization, text: str, addressee_id: int
+) -> fanout.Row:
     url = unsubscribe.url_for(organization.id, addressee_id)
-    outbox = await OutboxMessage.create(
+    return fanout.Row(
+        OutboxMessage,
         organization_id=organization.id,
         channel=Channel.EMAIL,
         template=TEMPLATE,
         recipient=delivery.recipient,
         locale=delivery.locale,
+        subject=delivery.subject,
         context={
             "subject": delivery.subject,
             "body": delivery.body,
@@ -106,12 +108,11 @@ async def _queue_email(
             "at_most_once": True,
         },
     )
-    delivery.outbox_message_id = outbox.id
-    await current_unit_of_work().defer(email.SEND_EMAIL, outbox.id)
 
 
-async def _queue_sms(delivery: Delivery, organization: Organization) -> None:
-    outbox = await OutboxMessage.create(
+def _sms_row(delivery: fanout.Row, organization: Organization) -> fanout.Row:
+    return fanout.Row(
+        OutboxMessage,
         organization_id=organization.id,
         channel=Channel.SMS,
         template="group_sms",
@@ -119,8 +120,6 @@ async def _queue_sms(delivery: Delivery, organization: Organization) -> None:
         locale=delivery.locale,
         context={"text": delivery.body, "from": organization.sms_number, "at_most_once": True},
     )
-    delivery.outbox_message_id = outbox.id
-    await current_unit_of_work().defer(SEND_SMS, outbox.id)
 
 
 async def apply(context: ChunkContext, record_ids: Sequence[int]) -> list[RecordResult]:
@@ -148,9 +147,11 @@ async def apply(context: ChunkContext, record_ids: Sequence[int]) -> list[Record
         [c.id for c in contacts if c.id not in skipped] + [p.id for p in proxies.values()],
     )
     results: list[RecordResult] = []
-    rows: list[Delivery] = []
+    rows: list[fanout.Row] = []
+    queued: list[tuple[fanout.Row, fanout.Row]] = []
     for contact in contacts:
-        delivery = Delivery(
+        delivery = fanout.Row(
+            Delivery,
             message_id=message.id,
             organization_id=organization.id,
             contact_id=contact.id,
@@ -172,31 +173,39 @@ async def apply(context: ChunkContext, record_ids: Sequence[int]) -> list[Record
         if proxy is not None:
             delivery.recipient = proxy.email or ""
         consent = consents.get(proxy.id if proxy is not None else contact.id)
-        await _reach(delivery, message, contact, organization, consent, context, proxy)
+        outbox = _reach(delivery, message, contact, organization, consent, context, proxy)
+        if outbox is not None:
+            queued.append((delivery, outbox))
         results.append(RecordResult(contact.id, BulkItemStatus.SUCCEEDED))
         rows.append(delivery)
-    if rows:
-        await Delivery.bulk_create(rows)
+    if queued:
+        await fanout.queue_chunk(Channel(channel.value), [outbox for _, outbox in queued])
+        for delivery, outbox in queued:
+            delivery.outbox_message_id = outbox.id
+    await fanout.insert_rows(rows)
     return results
 
 
-async def _reach(
-    delivery: Delivery,
+def _reach(
+    delivery: fanout.Row,
     message: Message,
     contact: Contact,
     organization: Organization,
     consent: ConsentRecord | None,
     context: ChunkContext,
     proxy: Contact | None = None,
-) -> None:
-    """`proxy`: the account primary an email for this member goes to; it is in their
+) -> fanout.Row | None:
+    """The delivery, rendered, and its outbox row to write (None for INTERNAL).
+    `proxy`: the account primary an email for this member goes to; it is in their
     language, about the member, and its unsubscribe link and consent are the primary's."""
     channel = MessageChannel(message.channel)
     addressee = proxy or contact
     locale = choose_locale(message.contents, addressee.locale.value, organization.locale.value)
     content = message.contents.get(locale, {"subject": "", "body": ""})
-    values = {**values_for(contact, organization),
-              "unsubscribe_url": unsubscribe.url_for(organization.id, addressee.id)}
+    values = {
+        **values_for(contact, organization),
+        "unsubscribe_url": unsubscribe.url_for(organization.id, addressee.id),
+    }
     delivery.locale = locale
     delivery.subject = templates.render(channel, "subject", content["subject"], values)[:255]
     delivery.body = templates.render(channel, "body", content["body"], values)
@@ -209,13 +218,13 @@ async def _reach(
     if channel is MessageChannel.EMAIL:
         delivery.status = DeliveryStatus.QUEUED
         text = Markup(delivery.body).striptags()
-        await _queue_email(delivery, organization, text, addressee.id)
-    elif channel is MessageChannel.SMS:
+        return _email_row(delivery, organization, text, addressee.id)
+    if channel is MessageChannel.SMS:
         delivery.body = with_stop(delivery.body, locale)
         delivery.status = DeliveryStatus.QUEUED
-        await _queue_sms(delivery, organization)
-    else:
-        delivery.status, delivery.sent_at = DeliveryStatus.SENT, context.moment
+        return _sms_row(delivery, organization)
+    delivery.status, delivery.sent_at = DeliveryStatus.SENT, context.moment
+    return None
 
 
 async def finish(operation: BulkOperation) -> None:

@@ -90,13 +90,13 @@ async def deliver(message_id: int, settings: Settings) -> None:
     try:
         await email_provider.send(
             email_provider.Email(
-                message_id=_message_id(message),
+                message_id=message_id_of(message),
                 recipient=message.recipient,
                 subject=rendered.subject,
                 text=rendered.text,
                 html=rendered.html,
                 sender=str(message.context.get("sender") or ""),
-                headers=_headers(message.context),
+                headers=headers_of(message.context),
             )
         )
     except Exception as exc:
@@ -156,7 +156,7 @@ async def claim_at_most_once(message_id: int) -> bool:
     return True
 
 
-def _headers(context: dict) -> tuple[tuple[str, str], ...]:
+def headers_of(context: dict) -> tuple[tuple[str, str], ...]:
     """A message queued with `list_unsubscribe` (a URL) gets the one-click unsubscribe
     headers (RFC 8058): a mail client POSTs `List-Unsubscribe=One-Click` to that URL."""
     url = context.get("list_unsubscribe")
@@ -168,7 +168,7 @@ def _headers(context: dict) -> tuple[tuple[str, str], ...]:
     )
 
 
-def _message_id(message: OutboxMessage) -> str:
+def message_id_of(message: OutboxMessage) -> str:
     if message.link_path:  # a new secret on each attempt: a new message
         return f"<outbox-{message.id}.{message.attempts}@carnet>"
     return f"<outbox-{message.id}@carnet>"

@@ -119,7 +119,9 @@ async def _start(actor: Actor, message: Message, *, checked: bool) -> BulkOperat
     message.state, message.operation_id, message.started_at = (
         MessageState.SENDING, operation.id, moment
     )
-    if operation.total == 0:  # no chunk will end it
+    # No chunk will end it. A large audience frozen later by its own job (total unknown
+    # yet, `target_query` kept) is not empty: that job queues its chunks.
+    if operation.total == 0 and operation.target_query is None:
         await BulkOperation.filter(id=operation.id).update(
             state=BulkOperationState.COMPLETED, started_at=moment, finished_at=moment
         )

@@ -1,4 +1,5 @@
-"""Group SMS: one outbox row per delivery, sent by the `send_sms` job at most once.
+"""Group SMS, one outbox row per delivery, sent at most once: a send chunk's rows by the
+`send_messages` job (resolvers.messaging.fanout), a single row by `send_sms` (below).
 
 The claim (→ SENDING) is committed before the provider is called (the same claim as group
 emails: resolvers.messaging.email.claim_at_most_once); a run that finds its row SENDING
@@ -26,7 +27,7 @@ async def deliver(message_id: int) -> None:
         message = await OutboxMessage.get(id=message_id)
     text = str(message.context.get("text", ""))
     try:
-        await sms_provider.send(
+        provider_id = await sms_provider.send(
             sms_provider.Sms(
                 recipient=message.recipient,
                 text=text,
@@ -50,7 +51,7 @@ async def deliver(message_id: int) -> None:
         status=OutboxStatus.SENT, sent_at=moment, **kept
     )
     await Delivery.filter(outbox_message_id=message_id).update(
-        status=DeliveryStatus.SENT, sent_at=moment
+        status=DeliveryStatus.SENT, sent_at=moment, provider_message_id=provider_id[:64]
     )
 
 

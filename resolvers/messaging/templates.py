@@ -9,9 +9,10 @@ field error there, and nothing is written.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
-from jinja2 import StrictUndefined, TemplateSyntaxError, UndefinedError, nodes
+from jinja2 import StrictUndefined, Template, TemplateSyntaxError, UndefinedError, nodes
 from jinja2.sandbox import SandboxedEnvironment, SecurityError
 
 from carnet.i18n import N_
@@ -109,11 +110,18 @@ def environment(channel: MessageChannel, part: str) -> SandboxedEnvironment:
 
 def render(channel: MessageChannel, part: str, source: str, values: dict) -> str:
     """SecurityError for what templates may not use, before anything runs."""
-    env = environment(channel, part)
+    return _compiled(environment(channel, part) is _HTML, source).render(values)
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(html: bool, source: str) -> Template:
+    """A template parsed, checked and compiled once per process, not once per recipient:
+    a send chunk renders the same two templates for each of its contacts."""
+    env = _HTML if html else _PLAIN
     parsed = env.parse(source)
     if any(True for _ in parsed.find_all(REFUSED_NODES)):
         raise SecurityError("loops, macros, calls and includes are not allowed")
-    return env.from_string(parsed).render(values)
+    return env.from_string(parsed)
 
 
 def unknown_variable(channel: MessageChannel, part: str, source: str) -> str:

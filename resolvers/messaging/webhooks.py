@@ -10,6 +10,11 @@ request to resume that sender's texts, so START restores EXPRESS consent only fo
 whose SMS consent was last withdrawn by a STOP reply. A withdrawal made any other way (told
 to staff, an unsubscribe link, a form) is not undone by a text, and DO_NOT_CONTACT stays.
 
+SMS status callbacks (`POST /webhooks/sms/status`, Twilio's form and signature) find the
+delivery by the provider's message id (stored when the provider took the message):
+"delivered" confirms it (SENT, `confirmed_at`), "undelivered" and "failed" make it FAILED
+with the provider's error code; a callback repeated or out of order changes nothing more.
+
 Email callbacks (`POST /webhooks/email`, JSON signed with HMAC-SHA256 by a shared secret):
 a hard bounce marks the delivery BOUNCED and the address undeliverable (later sends skip
 it: UNDELIVERABLE); a complaint ("this is spam") withdraws the contact's EMAIL consent.
@@ -184,4 +189,26 @@ async def email_event(event: EmailEvent, meta: RequestMeta) -> bool:
                     contact, ConsentChannel.EMAIL, ConsentStatus.WITHDRAWN, COMPLAINT_SOURCE,
                     proof, meta,
                 )
+    return True
+
+
+DELIVERED = "delivered"
+NOT_DELIVERED = frozenset({"undelivered", "failed"})
+
+
+async def sms_status(sid: str, status: str, error_code: str) -> bool:
+    """Applies a provider status callback; False when it names no delivery of ours."""
+    status = status.strip().lower()
+    async with unit_of_work():
+        found = Delivery.filter(provider_message_id=sid, channel=MessageChannel.SMS)
+        if not await found.exists():
+            return False
+        if status == DELIVERED:
+            await found.filter(
+                status__in=[DeliveryStatus.SENDING, DeliveryStatus.SENT], confirmed_at=None
+            ).update(status=DeliveryStatus.SENT, confirmed_at=now())
+        elif status in NOT_DELIVERED:
+            await found.filter(
+                status__in=[DeliveryStatus.SENDING, DeliveryStatus.SENT]
+            ).update(status=DeliveryStatus.FAILED, error_code=error_code.strip()[:32])
     return True

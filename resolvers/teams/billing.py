@@ -314,17 +314,19 @@ async def run_all(settings: Settings) -> int:
     return made
 
 
-async def bill(billing_id: int, settings: Settings) -> int:
+async def bill(billing_id: int, settings: Settings, *, email: bool = True) -> int:
+    """`email`: mail each invoice to the account's primary (the demo's seed does not: it
+    runs with no job queue)."""
     organization = await Organization.get(
         id=(await TeamBillingAccount.get(id=billing_id)).organization_id
     )
     system = System(organization)
-    made = await _invoice_due(system, billing_id)
+    made = await _invoice_due(system, billing_id, email)
     await _collect(system, billing_id, settings)
     return made
 
 
-async def _invoice_due(system: System, billing_id: int) -> int:
+async def _invoice_due(system: System, billing_id: int, email: bool) -> int:
     """In one transaction, the billing account locked: this period's renewal and every
     proration due, each with its finalized invoice, unless its key is already written."""
     made = 0
@@ -350,14 +352,17 @@ async def _invoice_due(system: System, billing_id: int) -> int:
                 )
                 for s in renewed
             ]
-            await _charge(system, billing, TeamChargeKind.RENEWAL, renewal_key, period, lines)
+            await _charge(
+                system, billing, TeamChargeKind.RENEWAL, renewal_key, period, lines, email
+            )
             made += 1
         billed = await _billed(billing, period)
         for seat in seats:
-            start = starts[seat.id]
-            if not period.start < start <= today or seat.seat_type.value in billed.get(seat.id, ()):
-                continue
-            before = billed.get(seat.id, ())
+            start, before = starts[seat.id], billed.get(seat.id, set())
+            if seat.seat_type.value in before:
+                continue  # billed this period as it is
+            if not before and not period.start < start <= today:
+                continue  # not started yet, or on the renewal
             key = f"seat:{seat.id}:{period.start.isoformat()}:{seat.seat_type.value}"
             if key in keys:
                 continue
@@ -371,7 +376,7 @@ async def _invoice_due(system: System, billing_id: int) -> int:
             if amount <= 0:
                 continue  # a downgrade: the next renewal bills the new type
             line = (seat, amount, _description(seat, "prorated", period, start))
-            await _charge(system, billing, TeamChargeKind.PRORATION, key, period, [line])
+            await _charge(system, billing, TeamChargeKind.PRORATION, key, period, [line], email)
             made += 1
     return made
 
@@ -393,6 +398,7 @@ async def _charge(
     key: str,
     period: Period,
     lines: list[tuple[Seat, int, str]],
+    email: bool,
 ) -> TeamCharge:
     charge = await TeamCharge.create(
         billing_account=billing,
@@ -413,7 +419,7 @@ async def _charge(
         await invoices.line_add(
             system, invoice.id, description, 1, amount, system.organization.currency, TAX_CODES
         )
-    invoice = await invoices.finalize(system, invoice.id)
+    invoice = await invoices.finalize(system, invoice.id, email=email)
     ids = await invoice.lines.all().order_by("id").values_list("id", flat=True)
     await TeamChargeItem.bulk_create(
         [

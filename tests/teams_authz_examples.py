@@ -231,7 +231,7 @@ async def two_billed_teams(world, caller):
 
 example(
     "Team.billing",
-    "query($id: ID!) { team(id: $id) { billing { interval anchorDate paymentMethod "
+    "query($id: ID!) { billing: team(id: $id) { billing { interval anchorDate paymentMethod "
     "invoices { id } upcomingInvoice { date amount { amount currency } } } } }",
     a_billed_team,
 )

@@ -247,3 +247,9 @@ example(
     f"intoTeamId: $into}}) {{ billing {{ teams }} {ERRORS} }} }}",
     two_billed_teams,
 )
+example(
+    "Mutation.teamSeatTypeChange",
+    "mutation($team: ID!, $user: ID!) { teamSeatTypeChange(input: {teamId: $team, "
+    f"userId: $user, seatType: ESSENTIALS}}) {{ {SEAT} {ERRORS} }} }}",
+    a_team_paying_a_member,
+)

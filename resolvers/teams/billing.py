@@ -13,6 +13,7 @@ key made of the charge and its attempt, so a rerun after a kill charges once.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -51,6 +52,7 @@ PRICES: dict[SeatType, dict[BillingInterval, int]] = {
     SeatType.ESSENTIALS: {BillingInterval.MONTHLY: 2900, BillingInterval.ANNUAL: 29000},
 }
 TAX_CODES = ["GST", "QST"]
+log = logging.getLogger("carnet.teams.billing")
 FAILED_TEMPLATE = "team_charge_failed"
 
 
@@ -310,7 +312,10 @@ async def run_all(settings: Settings) -> int:
     """The cron's body: every billing account, one at a time. Returns the charges made."""
     made = 0
     for billing_id in await TeamBillingAccount.all().order_by("id").values_list("id", flat=True):
-        made += await bill(billing_id, settings)
+        try:
+            made += await bill(billing_id, settings)
+        except Exception:  # a provider down for one account does not stop the others
+            log.exception("team billing account %s: billing failed, retried next run", billing_id)
     return made
 
 
@@ -548,7 +553,10 @@ async def _declined(system: System, charge_id: int, reason: str, settings: Setti
             charge.next_attempt_at = at + timedelta(days=schedule[charge.attempts - 1])
         else:
             charge.status, charge.next_attempt_at = TeamChargeStatus.FAILED, None
-            billing.access_ends_at = at + timedelta(days=settings.team_billing_grace_days)
+            # A retry with a new card declined again does not extend the grace period.
+            billing.access_ends_at = billing.access_ends_at or at + timedelta(
+                days=settings.team_billing_grace_days
+            )
             team_ids = await TeamBilling.filter(billing_account_id=billing.id).values_list(
                 "team_id", flat=True
             )
@@ -595,3 +603,41 @@ async def _mail_owners(system: System, billing: TeamBillingAccount, charge: Team
             next_attempt=_iso(charge.next_attempt_at) or "",
             access_ends=_iso(billing.access_ends_at) or "",
         )
+
+
+# ---------------------------------------------------------------- seat type changes
+
+
+async def change_seat_type(
+    principal: Principal, team_id: int, user_id: int, seat_type: SeatType, settings: Settings
+) -> Seat:
+    """The team changes the type of a seat it pays. An upgrade mid-cycle is invoiced and
+    charged at once (the difference, prorated from today); a downgrade is billed from the
+    next renewal."""
+    from resolvers.teams import seats
+
+    field = ("input", "user_id")
+    async with unit_of_work():
+        team = await Team.filter(id=team_id).select_for_update().first()
+        if team is None:
+            raise NotFound(("input", "team_id"))
+        seat = await seats.locked_seat(team.organization_id, user_id)
+        if seat is None or not seats.team_pays(seat) or seat.paying_team_id != team.id:
+            raise UserErrors.single(
+                UserErrorCode.INVALID, field, N_("This team does not pay for this person's seat.")
+            )
+        if seat.seat_type is not seat_type:
+            user = await seat.user
+            caller = seats.SeatCaller(principal.user, principal.meta)
+            seat = await seats.save_seat(
+                caller,
+                team.organization_id,
+                user,
+                seat,
+                {"seat_type": seat_type},
+                "seat.team_type_change",
+            )
+    account = await billing_account_of(team_id)
+    if account is not None:
+        await bill(account.id, settings)
+    return seat

@@ -292,3 +292,41 @@ async def test_bad_billing_input_is_refused_with_nothing_written(
     fixed = await api.as_(owner).execute(UPDATE, {"input": {"teamId": team, "interval": "ANNUAL"}})
     assert fixed.payload_codes("teamBillingUpdate") == ["INVALID"]
     assert (await billing_of(api, owner, team))["interval"] == "MONTHLY"
+
+
+TYPE_CHANGE = """mutation($team: ID!, $user: ID!, $type: SeatType!) {
+  teamSeatTypeChange(input: {teamId: $team, userId: $user, seatType: $type}) {
+    seat { seatType paidBy } errors { code field message } } }"""
+
+
+async def test_an_upgrade_is_charged_at_once_a_downgrade_from_the_next_renewal(
+    api, world, password_hash, settings, billing_clock, provider
+):
+    owner, team, [member] = await team_paying(api, world, password_hash)
+    await set_up_billing(api, owner, team)
+    await run_billing(settings)
+    variables = {"team": team, "user": user_gid(member), "type": "ESSENTIALS"}
+    billing_clock.set(2027, 1, 12)
+    down = await api.as_(owner).execute(TYPE_CHANGE, variables)
+    assert down.ok("teamSeatTypeChange")["seat"] == {"seatType": "ESSENTIALS", "paidBy": "TEAM"}
+    assert len((await billing_of(api, owner, team))["invoices"]) == 1  # nothing now
+    billing_clock.set(2027, 1, 20)
+    up = await api.as_(owner).execute(TYPE_CHANGE, {**variables, "type": "UNLIMITED"})
+    assert up.ok("teamSeatTypeChange")["seat"]["seatType"] == "UNLIMITED"
+    # Already billed as Unlimited for this period: nothing more.
+    assert len((await billing_of(api, owner, team))["invoices"]) == 1
+    billing_clock.set(2027, 2, 5)
+    await api.as_(owner).execute(TYPE_CHANGE, variables)  # down again, before the renewal
+    await run_billing(settings)
+    renewal = (await billing_of(api, owner, team))["invoices"][0]
+    assert renewal["sections"][0]["subtotal"]["amount"] == 2900  # billed as Essentials
+    billing_clock.set(2027, 2, 20)
+    up = await api.as_(owner).execute(TYPE_CHANGE, {**variables, "type": "UNLIMITED"})
+    upgrade = (await billing_of(api, owner, team))["invoices"][0]
+    # Feb 20 to Mar 5: 13 of 28 days of (4900 - 2900): 2275 - 1346 = 929.
+    assert (upgrade["kind"], upgrade["chargeStatus"]) == ("PRORATION", "PAID")
+    assert upgrade["sections"][0]["subtotal"]["amount"] == 929
+    other = await api.as_(owner).execute(
+        TYPE_CHANGE, {**variables, "user": user_gid(owner), "type": "UNLIMITED"}
+    )
+    assert other.payload_codes("teamSeatTypeChange") == ["INVALID"]  # the team pays no such seat

@@ -76,6 +76,11 @@ class Settings(BaseSettings):
     payment_backend: str = "fake"  # fake | stripe
     payment_api_url: str = "https://api.stripe.com"
     payment_api_key: SecretStr = SecretStr("")
+    # Team billing (issue 16): a declined charge is retried after each of these numbers of
+    # days in turn (CARNET_TEAM_BILLING_RETRY_DAYS='[1,3,5]'); after the last, the seats
+    # keep access for the grace period, then lose it until the charge is paid.
+    team_billing_retry_days: list[int] = Field(default_factory=lambda: [1, 3, 5])
+    team_billing_grace_days: int = Field(default=7, ge=0)
 
     access_token_ttl_seconds: int = 15 * 60
     refresh_token_ttl_seconds: int = 30 * 24 * 3600

@@ -28,7 +28,7 @@ from jobs.bulk import bulk_chunk, bulk_freeze
 from jobs.maintenance import purge_outbox, purge_sign_in_attempts, sweep_tasks
 from jobs.messaging import send_email, send_messages, send_sms, start_scheduled_messages
 from jobs.staff import apply_scheduled_deactivations, send_invitation
-from jobs.teams import send_team_invitation
+from jobs.teams import bill_teams, send_team_invitation
 from jobs.transfers import export_contacts, import_contacts, purge_contact_export_files
 
 log = logging.getLogger("carnet.worker")
@@ -90,6 +90,15 @@ def cron_jobs(prefix: str) -> list:
             observed(purge_outbox),
             name=f"{prefix}:purge_outbox",
             minute=50,
+            second=0,
+            run_at_startup=True,
+            unique=True,
+        ),
+        # Hourly: billing dates are days, and a declined charge is retried days later.
+        cron(
+            observed(bill_teams),
+            name=f"{prefix}:bill_teams",
+            minute=25,
             second=0,
             run_at_startup=True,
             unique=True,

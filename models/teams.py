@@ -51,6 +51,8 @@ class Seat(TimestampedModel):
     canceled_at = fields.DatetimeField(null=True)
     # A canceled seat keeps access until then (a trial's end), or has none (null).
     access_ends_at = fields.DatetimeField(null=True)
+    # The paying team's charge failed past its last retry: no access from then (issue 16).
+    billing_access_ends_at = fields.DatetimeField(null=True)
 
     class Meta:
         table = "seat"

@@ -62,6 +62,8 @@ from schema.organizations import OrganizationMutation, OrganizationQuery
 from schema.permissions import RequiresPermission
 from schema.segments import SegmentsMutation, SegmentsQuery
 from schema.staff import StaffMutation, StaffQuery
+from schema.teams.billing import TeamBillingMutation
+from schema.teams.billing_seats import TeamSeatTypeMutation
 from schema.teams.seats import SeatsMutation, SeatsQuery
 from schema.teams.teams import TeamsMutation, TeamsQuery
 from schema.text_arguments import clean_subscription_arguments, clean_text_arguments
@@ -121,6 +123,8 @@ Mutation = merge_types(
         ContactsBulkActionsMutation,
         AccountsMutation,
         TeamsMutation,
+        TeamBillingMutation,
+        TeamSeatTypeMutation,
         SeatsMutation,
         AccountsClientMutation,
         MessagingMutation,

@@ -207,3 +207,49 @@ example(
     f"userId: $user}}) {{ member {{ id }} {ERRORS} }} }}",
     a_team_with_an_invitee,
 )
+
+
+# Team billing (issue 16): the team's owner is no staff, so staff get in by billing.read /
+# billing.write alone.
+async def _billed_team(world):
+    from models.team_billing import BillingInterval
+    from resolvers.teams import billing
+
+    team, member = await _team_with_member(world)
+    await billing._new_account(team, BillingInterval.MONTHLY, now().date(), "tok_visa")
+    return team
+
+
+async def a_billed_team(world, caller):
+    return {"id": ids.encode("Team", (await _billed_team(world)).id)}
+
+
+async def two_billed_teams(world, caller):
+    team, into = await _billed_team(world), await _billed_team(world)
+    return {"team": ids.encode("Team", team.id), "into": ids.encode("Team", into.id)}
+
+
+example(
+    "Team.billing",
+    "query($id: ID!) { billing: team(id: $id) { billing { interval anchorDate paymentMethod "
+    "invoices { id } upcomingInvoice { date amount { amount currency } } } } }",
+    a_billed_team,
+)
+example(
+    "Mutation.teamBillingUpdate",
+    "mutation($id: ID!) { teamBillingUpdate(input: {teamId: $id, paymentMethod: "
+    f'"tok_mastercard"}}) {{ billing {{ paymentMethod }} {ERRORS} }} }}',
+    a_billed_team,
+)
+example(
+    "Mutation.teamBillingGroup",
+    "mutation($team: ID!, $into: ID!) { teamBillingGroup(input: {teamId: $team, "
+    f"intoTeamId: $into}}) {{ billing {{ teams }} {ERRORS} }} }}",
+    two_billed_teams,
+)
+example(
+    "Mutation.teamSeatTypeChange",
+    "mutation($team: ID!, $user: ID!) { teamSeatTypeChange(input: {teamId: $team, "
+    f"userId: $user, seatType: ESSENTIALS}}) {{ {SEAT} {ERRORS} }} }}",
+    a_team_paying_a_member,
+)

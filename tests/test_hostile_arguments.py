@@ -287,6 +287,7 @@ async def build_records(api, world: World) -> Records:
             "actorId": world.owner.gid, "segmentId": segment, "accountId": household["id"],
             "accountContactId": household["contacts"][1]["id"], "useExistingContactId": other,
             "teamId": team, "newOwnerId": world.owner.gid, "userIds": world.loner.gid,
+            "intoTeamId": team,
             "accessGroupId": access_group, "accessGroupIds": access_group,
             "accountContactIds": household["contacts"][1]["id"],
             "documentId": document,

@@ -13,6 +13,7 @@ from carnet.cli.demo_accounts import seed_demo_accounts
 from carnet.cli.demo_billing import seed_demo_billing
 from carnet.cli.demo_contacts import seed_demo_contacts
 from carnet.cli.demo_documents import seed_demo_documents
+from carnet.cli.demo_team_billing import seed_demo_team_billing
 from carnet.cli.demo_teams import seed_demo_team
 from models.contacts import Contact, ContactSource
 from models.identity import User
@@ -81,6 +82,7 @@ async def seed_demo() -> list[str]:
     contacts = await seed_demo_contacts(club)
     lines.append(f"    {contacts} contacts in the address book (search, filters, groups, colours)")
     lines += await seed_demo_team(club, f"club.{DEMO_DOMAIN}")
+    lines += await seed_demo_team_billing(club, f"club.{DEMO_DOMAIN}")
     lines += households
     lines += await seed_demo_billing(club)
     lines += await seed_demo_documents(club)

@@ -30,6 +30,8 @@ PAID_TYPES = (SeatType.UNLIMITED, SeatType.ESSENTIALS)
 def has_access(seat: Seat | None, at: datetime) -> bool:
     if seat is None:
         return False
+    if seat.billing_access_ends_at is not None and at >= seat.billing_access_ends_at:
+        return False  # the paying team's charge failed and its grace period is over
     if seat.status is SeatStatus.ACTIVE:
         return True
     if seat.status is SeatStatus.TRIAL:

@@ -25,6 +25,7 @@ from schema.organizations import OrganizationType
 from schema.payloads import Payload
 from schema.permissions import describe, requires
 from schema.scope import decode_at
+from schema.teams.billing import billing_field
 from schema.types import Connection, Node, model_node, related
 
 SeatTypeEnum = strawberry.enum(
@@ -122,6 +123,8 @@ class TeamObject(Node):
     ) -> Connection[TeamMemberObject] | None:
         page = await teams.members(self, first=first, after=after, last=last, before=before)
         return Connection.of(page)
+
+    billing = billing_field()
 
 
 @strawberry.type

@@ -27,6 +27,7 @@ from jobs.billing import (
 from jobs.bulk import bulk_chunk, bulk_freeze
 from jobs.maintenance import purge_outbox, purge_sign_in_attempts, sweep_tasks
 from jobs.messaging import send_email, send_sms, start_scheduled_messages
+from jobs.privacy import build_privacy_export, purge_privacy_export_files
 from jobs.staff import apply_scheduled_deactivations, send_invitation
 from jobs.teams import send_team_invitation
 from jobs.transfers import export_contacts, import_contacts, purge_contact_export_files
@@ -103,6 +104,15 @@ def cron_jobs(prefix: str) -> list:
             run_at_startup=True,
             unique=True,
         ),
+        # Hourly: an archive is deleted within the hour its retention ends.
+        cron(
+            observed(purge_privacy_export_files),
+            name=f"{prefix}:purge_privacy_export_files",
+            minute=40,
+            second=0,
+            run_at_startup=True,
+            unique=True,
+        ),
     ]
 
 
@@ -127,6 +137,7 @@ class WorkerSettings:
             generate_tax_receipts,
             render_statement_pdf,
             render_invoice_pdf,
+            build_privacy_export,
         )
     ]
     cron_jobs = cron_jobs("carnet")

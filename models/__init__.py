@@ -24,4 +24,5 @@ MODEL_MODULES = [
     "models.message_sends",
     "models.billing",
     "models.catalogue",
+    "models.privacy",
 ]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 
 from resolvers.common.tasks import run_job
-from resolvers.privacy import export
+from resolvers.privacy import export, retention
 
 log = logging.getLogger(__name__)
 
@@ -22,3 +22,12 @@ async def purge_privacy_export_files(ctx: dict) -> int:
     if purged:
         log.info("deleted %d privacy export archive(s) past their retention", purged)
     return purged
+
+
+async def apply_retention(ctx: dict) -> int:
+    # Each erasure is its own transaction and skips a contact already erased: a run
+    # stopped halfway and run again erases the rest, never one twice.
+    erased = await retention.apply()
+    if erased:
+        log.info("erased %d contact(s) past their organization's retention", erased)
+    return erased

@@ -12,7 +12,7 @@ import strawberry
 from models.privacy import PrivacyRequest, PrivacyRequestKind, PrivacyRequestStatus
 from resolvers.common.errors import NotFound
 from resolvers.common.permissions import Permission
-from resolvers.privacy import account_deletion, erasure, export, requests
+from resolvers.privacy import account_deletion, erasure, export, requests, retention
 from schema import ids
 from schema.identity import self_only, signed_in
 from schema.payloads import Payload
@@ -93,7 +93,45 @@ class MyAccountDeletePayload(Payload):
 
 
 @strawberry.type
+class RetentionDryRun:
+    archived_contact_days: int | None = strawberry.field(
+        description="The policy: days an archived contact is kept (null: kept)."
+    )
+    inactive_account_days: int | None = strawberry.field(
+        description="The policy: days an inactive client account is kept (null: kept)."
+    )
+    archived_contacts: int = strawberry.field(
+        description="Archived contacts the next daily run would erase."
+    )
+    inactive_accounts: int = strawberry.field(
+        description="Inactive client accounts whose contacts the next run would erase."
+    )
+    contacts_in_inactive_accounts: int
+
+
+@strawberry.type
 class PrivacyQuery:
+    @strawberry.field(
+        **describe(
+            "The retention policy and what the next daily run would erase under it, counted "
+            "now: nothing is erased by asking.",
+            requires(Permission.PRIVACY_MANAGE),
+        )
+    )
+    async def retention_dry_run(
+        self, info: strawberry.Info, organization_id: strawberry.ID
+    ) -> RetentionDryRun:
+        actor = info.context.actor(info)
+        policy = await retention.policy_of(actor.organization_id)
+        counted = await retention.dry_run(actor)
+        return RetentionDryRun(
+            archived_contact_days=policy.archived_contact_days,
+            inactive_account_days=policy.inactive_account_days,
+            archived_contacts=counted.archived_contacts,
+            inactive_accounts=counted.inactive_accounts,
+            contacts_in_inactive_accounts=counted.contacts_in_inactive_accounts,
+        )
+
     @strawberry.field(
         **describe(
             "The organization's privacy requests (exports, erasures, deleted logins), newest "

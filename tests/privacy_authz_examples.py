@@ -81,3 +81,9 @@ example(
     'mutation { myAccountDelete(input: {password: "not my password"}) '
     f"{{ organizationsAsked {ERRORS} }} }}",
 )
+example(
+    "Query.retentionDryRun",
+    "query($organizationId: ID!) { retentionDryRun(organizationId: $organizationId) "
+    "{ archivedContacts inactiveAccounts } }",
+    organization_id,
+)

@@ -73,9 +73,11 @@ async def erase_contact(
     *,
     actor: User | None,
     meta: RequestMeta,
+    whole_account: bool = False,
 ) -> PrivacyRequest:
     """Erases the contact (see the module's docstring); refuses with NOT_FOUND (another
-    organization's or no such contact), ALREADY_ERASED or PRIMARY_REQUIRED."""
+    organization's or no such contact), ALREADY_ERASED or PRIMARY_REQUIRED (unless
+    `whole_account`: retention erasing every contact of an inactive account)."""
     reason = check_reason(reason)
     files: list[str] = []
     async with unit_of_work():
@@ -92,7 +94,8 @@ async def erase_contact(
             raise UserErrors.single(
                 UserErrorCode.ALREADY_ERASED, _FIELD, N_("This contact was already erased.")
             )
-        if await ClientAccount.filter(primary_contact_id=contact.id).exists():
+        primary = await ClientAccount.filter(primary_contact_id=contact.id).exists()
+        if primary and not whole_account:
             raise UserErrors.single(
                 UserErrorCode.PRIMARY_REQUIRED,
                 _FIELD,

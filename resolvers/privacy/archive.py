@@ -131,15 +131,16 @@ async def organization_data(person: Person) -> tuple[dict[str, Any], list[tuple[
     return data, files
 
 
-async def statements(person: Person) -> list[tuple[str, bytes]]:
-    """A statement PDF of each account the person holds, from its opening to now."""
+async def statements(person: Person, locale: str) -> list[tuple[str, bytes]]:
+    """A statement PDF of each account the person holds, from its opening to now, in the
+    requester's language."""
     found = []
     accounts = await ClientAccount.filter(primary_contact_id__in=person.contact_ids).order_by("id")
     for account in accounts:
         start = account.created_at.isoformat()
         end = datetime.now(UTC).isoformat()
         pdf = await statement_files.statement_pdf(
-            account.organization_id, account.id, start, end, "en"
+            account.organization_id, account.id, start, end, locale
         )
         found.append((f"files/statement-account-{account.id}.pdf", pdf))
     return found

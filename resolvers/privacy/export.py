@@ -101,7 +101,7 @@ async def organizations_of(user_id: int) -> list[int]:
     return sorted(found)
 
 
-async def _archive(request: PrivacyRequest) -> bytes:
+async def _archive(request: PrivacyRequest, locale: str) -> bytes:
     documents: dict[str, dict] = {}
     files: list[tuple[str, str]] = []
     extra: list[tuple[str, bytes]] = []
@@ -122,7 +122,7 @@ async def _archive(request: PrivacyRequest) -> bytes:
         data, found = await archive.organization_data(person)
         documents[f"organization-{person.organization_id}.json"] = data
         files += found
-        extra += await archive.statements(person)
+        extra += await archive.statements(person, locale)
     return await archive.build_zip(documents, files, extra)
 
 
@@ -132,16 +132,16 @@ async def build(request_id: int) -> None:
     if request is None or request.status is not PrivacyRequestStatus.PENDING:
         return
     key = storage_key(request)
-    await current_storage().put(key, await _archive(request))
     requester = (
         await User.get_or_none(id=request.requested_by_id) if request.requested_by_id else None
     )
+    locale = requester.locale.value if requester is not None else "en"
+    await current_storage().put(key, await _archive(request, locale))
     async with unit_of_work():
         done = await PrivacyRequest.filter(
             id=request.id, status=PrivacyRequestStatus.PENDING
         ).update(status=PrivacyRequestStatus.DONE, file_key=key, finished_at=now())
         if done and requester is not None and requester.is_active:
-            locale = requester.locale.value
             scope = (
                 (await Contact.get(id=request.contact_id)).sort_name
                 if request.kind is PrivacyRequestKind.EXPORT and request.contact_id

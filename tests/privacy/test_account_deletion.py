@@ -3,6 +3,7 @@ organization that knew the user gets a privacy request; the last owner is refuse
 
 from __future__ import annotations
 
+from carnet.statements import count_statements
 from models.identity import Session, User
 from models.privacy import PrivacyRequest, PrivacyRequestKind
 from tests.support.contacts import new_contact
@@ -43,3 +44,22 @@ async def test_the_last_owner_is_refused(api, world):
     assert error["code"] == "LAST_OWNER" and "propriétaire" in error["message"]
     assert (await User.get(id=world.owner.user.id)).is_active
     assert await PrivacyRequest.filter(kind=PrivacyRequestKind.ACCOUNT_DELETION).count() == 0
+
+
+async def test_the_request_list_is_one_query_per_page(api, world):
+    async def add(n: int) -> None:
+        for _ in range(n):
+            await PrivacyRequest.create(
+                organization=world.organization,
+                kind=PrivacyRequestKind.ERASURE,
+                contact=await new_contact(world.organization),
+            )
+
+    await add(1)
+    with count_statements() as few:
+        assert not (await api.as_(world.admin).execute(REQUESTS, {"o": world.org_gid})).errors
+    await add(4)
+    with count_statements() as many:
+        result = await api.as_(world.admin).execute(REQUESTS, {"o": world.org_gid})
+    assert len(result.data["privacyRequests"]["edges"]) == 5
+    assert len(many) == len(few)

@@ -27,6 +27,7 @@ from jobs.billing import (
 from jobs.bulk import bulk_chunk, bulk_freeze
 from jobs.maintenance import purge_outbox, purge_sign_in_attempts, sweep_tasks
 from jobs.messaging import send_email, send_messages, send_sms, start_scheduled_messages
+from jobs.privacy import apply_retention, build_privacy_export, purge_privacy_export_files
 from jobs.staff import apply_scheduled_deactivations, send_invitation
 from jobs.teams import bill_teams, send_team_invitation
 from jobs.transfers import export_contacts, import_contacts, purge_contact_export_files
@@ -112,6 +113,24 @@ def cron_jobs(prefix: str) -> list:
             run_at_startup=True,
             unique=True,
         ),
+        # Hourly: an archive is deleted within the hour its retention ends.
+        cron(
+            observed(purge_privacy_export_files),
+            name=f"{prefix}:purge_privacy_export_files",
+            minute=40,
+            second=0,
+            run_at_startup=True,
+            unique=True,
+        ),
+        # Daily: retention is counted in days.
+        cron(
+            observed(apply_retention),
+            name=f"{prefix}:apply_retention",
+            hour=3,
+            minute=20,
+            second=0,
+            unique=True,
+        ),
     ]
 
 
@@ -137,6 +156,7 @@ class WorkerSettings:
             render_statement_pdf,
             render_invoice_pdf,
             send_messages,
+            build_privacy_export,
         )
     ]
     cron_jobs = cron_jobs("carnet")

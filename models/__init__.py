@@ -25,4 +25,5 @@ MODEL_MODULES = [
     "models.billing",
     "models.catalogue",
     "models.team_billing",
+    "models.privacy",
 ]

@@ -60,6 +60,7 @@ from schema.messaging import MessagingMutation, MessagingQuery
 from schema.node import NodeQuery
 from schema.organizations import OrganizationMutation, OrganizationQuery
 from schema.permissions import RequiresPermission
+from schema.privacy import PrivacyMutation, PrivacyQuery
 from schema.segments import SegmentsMutation, SegmentsQuery
 from schema.staff import StaffMutation, StaffQuery
 from schema.teams.billing import TeamBillingMutation
@@ -100,6 +101,7 @@ Query = merge_types(
         CatalogueQuery,
         HoldingsQuery,
         ShopQuery,
+        PrivacyQuery,
     ),
 )
 Mutation = merge_types(
@@ -145,6 +147,7 @@ Mutation = merge_types(
         CatalogueMutation,
         HoldingsMutation,
         SalesMutation,
+        PrivacyMutation,
     ),
 )
 Subscription = merge_types("Subscription", (AuditSubscription, BulkProgressSubscription))

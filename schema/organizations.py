@@ -19,6 +19,7 @@ from resolvers.common.permissions import (
     role_label,
 )
 from resolvers.organizations import profile
+from resolvers.privacy import retention
 from schema.identity import LocaleEnum
 from schema.payloads import Payload
 from schema.permissions import PermissionEnum, describe, requires
@@ -112,6 +113,18 @@ class TaxNumberInput:
 
 
 @strawberry.input
+class RetentionInput:
+    archived_contact_days: int | None = strawberry.field(
+        default=None, description="Days an archived contact is kept; 0 keeps them."
+    )
+    inactive_account_days: int | None = strawberry.field(
+        default=None,
+        description="Days a client account with no activity is kept (then all its contacts "
+        "are erased); 0 keeps them.",
+    )
+
+
+@strawberry.input
 class OrganizationProfileInput:
     legal_name: str | None = None
     address_line1: str | None = None
@@ -140,6 +153,11 @@ class OrganizationCreateInput(OrganizationProfileInput):
 class OrganizationUpdateInput(OrganizationProfileInput):
     id: strawberry.ID
     name: str | None = None
+    retention: RetentionInput | None = strawberry.field(
+        default=None,
+        description="How long archived contacts and inactive accounts are kept before the "
+        "daily job erases them (see `retentionDryRun`). Also requires privacy.manage.",
+    )
 
 
 @strawberry.type
@@ -224,5 +242,8 @@ class OrganizationMutation:
         self, info: strawberry.Info, input: OrganizationUpdateInput
     ) -> OrganizationPayload:
         await scoped_id(info, input.id, "Organization", ("input", "id"))
-        org = await profile.update(info.context.actor(info), _given(input))
+        actor = info.context.actor(info)
+        kept = retention.check(actor, vars(input.retention) if input.retention else None)
+        org = await profile.update(actor, _given(input, exclude=("id", "retention")))
+        await retention.update(actor, kept)
         return OrganizationPayload(organization=org)

@@ -25,6 +25,7 @@ import tests.custom_fields_authz_examples
 import tests.duplicates_authz_examples
 import tests.groups_authz_examples
 import tests.messaging_authz_examples
+import tests.privacy_authz_examples
 import tests.sales_authz_examples
 import tests.segments_authz_examples
 import tests.staff_authz_examples

@@ -251,8 +251,26 @@ async def build_records(api, world: World) -> Records:
         "requestId": ids.encode("AccountRequest", request.id),
         "skillId": ids.encode("MemberSkill", skill.id),
     }
+    from models.privacy import PrivacyRequest, PrivacyRequestKind, PrivacyRequestStatus
+
+    privacy_export = await PrivacyRequest.create(
+        organization=world.organization,
+        kind=PrivacyRequestKind.EXPORT,
+        status=PrivacyRequestStatus.DONE,
+        finished_at=_now(),
+        file_key=f"org/{world.organization.id}/privacy-exports/0.zip",
+    )
+    my_export = await PrivacyRequest.create(
+        kind=PrivacyRequestKind.MY_EXPORT,
+        status=PrivacyRequestStatus.DONE,
+        requested_by=world.owner.user,
+        finished_at=_now(),
+        file_key=f"users/{world.owner.user.id}/privacy-exports/0.zip",
+    )
 
     by_field = {
+        "personDataExportLink": ids.encode("PrivacyRequest", privacy_export.id),
+        "myDataExportLink": ids.encode("PrivacyRequest", my_export.id),
         "invoice": invoice,
         "node": person, "organization": org, "contact": person, "group": group,
         "contactImport": contact_import, "contactExport": export, "sessionRevoke": session,

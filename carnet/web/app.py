@@ -47,6 +47,7 @@ from resolvers.billing import statement_files
 from resolvers.common import downloads
 from resolvers.common.actor import RequestMeta
 from resolvers.messaging import unsubscribe
+from resolvers.privacy import export as privacy_export
 from resolvers.transfers import export_downloads
 from schema import build_schema
 from schema.context import Context
@@ -242,6 +243,11 @@ async def invoice_pdf_download(request: Request) -> Response:
     return await _link_download(request, route, statement_files.download_invoice)
 
 
+async def privacy_export_download(request: Request) -> Response:
+    """GET /privacy-exports/{token}: a person's data export archive (ZIP), once."""
+    return await _link_download(request, privacy_export.LINK_ROUTE, privacy_export.download)
+
+
 async def unsubscribe_page(request: Request) -> Response:
     """GET /unsubscribe/{token}: asks the recipient to confirm, in their language. POST (the
     page's button, or a mail client's one-click `List-Unsubscribe-Post`) withdraws their
@@ -318,6 +324,7 @@ def create_app(settings: Settings, span_exporter=None) -> Starlette:
             Route("/member-documents/{token}", member_document_download, methods=["GET"]),
             Route("/statements/{token}", statement_pdf_download, methods=["GET"]),
             Route("/invoice-pdfs/{token}", invoice_pdf_download, methods=["GET"]),
+            Route("/privacy-exports/{token}", privacy_export_download, methods=["GET"]),
             Route("/unsubscribe/{token}", unsubscribe_page, methods=["GET", "POST"]),
             Route("/webhooks/sms", sms_webhook, methods=["POST"]),
             Route("/webhooks/sms/status", sms_status_webhook, methods=["POST"]),

@@ -74,6 +74,7 @@ class UserErrorCode(StrEnum):
     QUOTA_EXCEEDED = "QUOTA_EXCEEDED"  # a group's booking quota for the period is reached
     SLOT_FULL = "SLOT_FULL"  # a slot's capacity is booked
     NOT_BOOKABLE = "NOT_BOOKABLE"  # a slot of an archived item, or one already started
+    ALREADY_ERASED = "ALREADY_ERASED"  # a contact erased on a privacy request stays erased
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ class Permission(StrEnum):
     BILLING_REFUND = "billing.refund"
     TEAMS_READ = "teams.read"
     TEAMS_MANAGE = "teams.manage"
+    PRIVACY_MANAGE = "privacy.manage"
 
 
 class Relationship(StrEnum):
@@ -73,6 +74,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.ACCOUNTS_WRITE,
             P.BILLING_READ,
             P.TEAMS_MANAGE,
+            P.PRIVACY_MANAGE,
         }
     ),
     # BILLING_ADMIN reads the audit log's billing events only (filtered in resolvers.audit).
@@ -136,6 +138,7 @@ PERMISSION_DESCRIPTIONS: dict[Permission, str] = {
     P.BILLING_REFUND: N_("Issue single and batch refunds."),
     P.TEAMS_READ: N_("See teams."),
     P.TEAMS_MANAGE: N_("Manage teams and their seats."),
+    P.PRIVACY_MANAGE: N_("Export and erase a person's data on their request."),
 }
 
 

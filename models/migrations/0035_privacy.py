@@ -8,7 +8,7 @@ from tortoise import fields
 from tortoise.indexes import Index
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0030_purchase_invoices')]
+    dependencies = [('models', '0034_team_billing')]
 
     initial = False
 

@@ -103,7 +103,10 @@ async def main() -> None:
     try:
         async with isolated_settings(args.database_url) as base:
             settings = base.model_copy(
-                update={"email_backend": "smtp", "smtp_host": "127.0.0.1", "smtp_port": port}
+                # A run that outlives half the job timeout would hand its rest to a new
+                # task: no queue here, so the whole chunk in one run.
+                update={"email_backend": "smtp", "smtp_host": "127.0.0.1", "smtp_port": port,
+                        "job_timeout_seconds": 3600}
             )
             configure(settings)
             await migrate(config=tortoise_config(settings))

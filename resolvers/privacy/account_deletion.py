@@ -3,7 +3,8 @@
 Confirmed with their password. Refused while they are the last active owner of an
 organization (LAST_OWNER) or own a team (TEAM_OWNER): someone must be left in charge.
 Otherwise, in one transaction: every session ends and the login's own records go
-(sessions, one-time tokens, sign-in attempts); the user row is pseudonymised (no name, an
+(sessions, one-time tokens, sign-in attempts), the platform's mail to them is blanked and
+its audit events redacted; the user row is pseudonymised (no name, an
 address that cannot receive mail, no usable password, inactive) so the audit trail and the
 records naming who acted still resolve; their staff memberships are deactivated; their
 contacts no longer open with it. Each organization that knew them gets an
@@ -16,6 +17,7 @@ from __future__ import annotations
 from carnet.i18n import N_
 from models.contacts import Contact
 from models.identity import OneTimeToken, Session, SignInAttempt, User
+from models.messaging import OutboxMessage
 from models.privacy import PrivacyRequest, PrivacyRequestKind
 from models.staff import MembershipStatus, Role, StaffMembership
 from models.teams import Team
@@ -25,6 +27,7 @@ from resolvers.common.errors import UserErrorCode, UserErrors
 from resolvers.common.tasks import unit_of_work
 from resolvers.common.time import now
 from resolvers.identity import sessions
+from resolvers.privacy.erasure import ERASED, redact_audit
 from resolvers.privacy.export import organizations_of
 
 _FIELD = ("input", "password")
@@ -64,6 +67,13 @@ async def delete_login(user: User, password: str, meta: RequestMeta) -> list[int
             status=MembershipStatus.DEACTIVATED, deactivated_at=now()
         )
         await Contact.filter(user_id=user.id).update(user_id=None)
+        # The platform's own mail and audit events (sign-ins, resets) no longer name them;
+        # organizations' copies are their privacy handlers' to erase.
+        await OutboxMessage.filter(organization_id__isnull=True, recipient=user.email).update(
+            recipient=ERASED, subject="", body_text="", body_html="", context={}, links=[]
+        )
+        names = [v for v in (user.email, user.full_name) if v and len(v) >= 3]
+        await redact_audit(None, names)
         await User.filter(id=user.id).update(
             email=f"deleted-{user.id}@deleted.invalid",
             first_name="",

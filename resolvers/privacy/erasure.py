@@ -110,7 +110,7 @@ async def erase_contact(
         files += await _apply_registry(person)
         await _blank_outbox(organization_id, contact)
         await _pseudonymise(contact)
-        await _redact_audit(organization_id, values)
+        await redact_audit(organization_id, values)
         files += await _drop_exports(contact.id)
         request = await PrivacyRequest.create(
             organization_id=organization_id,
@@ -237,15 +237,20 @@ def redact(value: Any, names: list[str]) -> tuple[Any, bool]:
     return value, False
 
 
-async def _redact_audit(organization_id: int, names: list[str]) -> None:
+async def redact_audit(organization_id: int | None, names: list[str]) -> None:
     """The audit log keeps every event (who did what, when, to which record) but no longer
-    the erased values its before/after copied."""
+    the erased values its before/after copied. None: the platform's own events."""
     if not names:
         return
+    scope = (
+        {"organization_id": organization_id}
+        if organization_id is not None
+        else {"organization_id__isnull": True}
+    )
     last = 0
     while True:
         events = (
-            await AuditEvent.filter(organization_id=organization_id, id__gt=last)
+            await AuditEvent.filter(**scope, id__gt=last)
             .order_by("id")
             .limit(500)
             .only("id", "before", "after")

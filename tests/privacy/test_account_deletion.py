@@ -4,7 +4,9 @@ organization that knew the user gets a privacy request; the last owner is refuse
 from __future__ import annotations
 
 from carnet.statements import count_statements
+from models.audit import AuditEvent
 from models.identity import Session, User
+from models.messaging import Channel, OutboxMessage
 from models.privacy import PrivacyRequest, PrivacyRequestKind
 from tests.support.contacts import new_contact
 from tests.support.world import PASSWORD, make_member
@@ -21,6 +23,10 @@ async def test_a_user_deletes_their_login(api, world, password_hash):
     contact = await new_contact(world.organization, "Client Person")
     contact.user = client.user
     await contact.save()
+    await OutboxMessage.create(
+        channel=Channel.EMAIL, template="password_reset", recipient="client@example.test"
+    )
+    await AuditEvent.create(action="user.register", after={"email": "client@example.test"})
     wrong = await api.as_(client).execute(DELETE, {"p": "not it"})
     assert wrong.payload_codes("myAccountDelete") == ["INVALID_CREDENTIALS"]
     done = (await api.as_(client).execute(DELETE, {"p": PASSWORD})).ok("myAccountDelete")
@@ -28,6 +34,9 @@ async def test_a_user_deletes_their_login(api, world, password_hash):
     user = await User.get(id=client.user.id)
     assert not user.is_active and user.first_name == "" and "client" not in user.email
     assert await Session.filter(user_id=user.id).count() == 0
+    assert not await OutboxMessage.filter(recipient="client@example.test").exists()
+    registered = await AuditEvent.get(action="user.register")
+    assert registered.after == {"email": "[erased]"}
     # The token no longer works.
     again = await api.as_(client).execute(DELETE, {"p": PASSWORD})
     assert again.error_codes == ["UNAUTHENTICATED"]

@@ -144,10 +144,54 @@ class Subscription(TimestampedModel):
     invoice = fields.ForeignKeyField(
         "models.Invoice", related_name="subscriptions", null=True, on_delete=fields.NO_ACTION
     )
+    # Lifecycle (resolvers/catalogue/renewals.py): end at the period's end rather than renew.
+    cancel_at_period_end = fields.BooleanField(default=False)
+    # A card source the renewals charge (the provider's token); empty: invoices stay OPEN.
+    payment_source = fields.CharField(max_length=200, default="")
+    # The invoice of the current period while unpaid, and when it is due: past it the
+    # subscription is PAST_DUE, and past the grace that follows, EXPIRED.
+    due_invoice = fields.ForeignKeyField(
+        "models.Invoice", related_name="subscriptions_due", null=True, on_delete=fields.NO_ACTION
+    )
+    due_at = fields.DatetimeField(null=True)
+    ended_at = fields.DatetimeField(null=True)  # when it became EXPIRED
 
     class Meta:
         table = "subscription"
-        indexes = (("contact_id", "status"), ("member_id",), ("organization_id", "id"))
+        indexes = (
+            ("contact_id", "status"),
+            ("member_id",),
+            ("organization_id", "id"),
+            ("status", "current_period_end"),
+            ("status", "due_at"),
+        )
+
+
+class SubscriptionPeriod(TimestampedModel):
+    """One renewed period of a subscription, at most once per subscription and start (the
+    renewal cron's idempotency), with the price charged and its invoice."""
+
+    id = fields.BigIntField(primary_key=True)
+    subscription = fields.ForeignKeyField(
+        "models.Subscription", related_name="periods", on_delete=fields.CASCADE
+    )
+    period_start = fields.DatetimeField()
+    period_end = fields.DatetimeField()
+    unit_amount = fields.BigIntField()
+    currency = fields.CharField(max_length=3)
+    invoice = fields.ForeignKeyField(
+        "models.Invoice", related_name="subscription_periods", null=True, on_delete=fields.NO_ACTION
+    )
+    # The renewal's card charge: "" (none asked), PENDING, PAID, DECLINED.
+    charge_state = fields.CharField(max_length=10, default="")
+
+    class Meta:
+        table = "subscription_period"
+        constraints = (
+            UniqueConstraint(
+                fields=("subscription_id", "period_start"), name="subscription_period_start"
+            ),
+        )
 
 
 class CatalogueItem(TimestampedModel):

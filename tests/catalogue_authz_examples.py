@@ -139,6 +139,12 @@ example(
     a_subscription,
 )
 example(
+    "Mutation.subscriptionPaymentSourceSet",
+    "mutation($id: ID!) { subscriptionPaymentSourceSet(input: {subscriptionId: $id, "
+    f'paymentSource: "tok_visa"}}) {{ subscription {{ id }} {ERRORS} }} }}',
+    a_subscription,
+)
+example(
     "Query.catalogueItems",
     "query($organizationId: ID!) { catalogueItems(organizationId: $organizationId, "
     "kind: ACTIVITY) { edges { node { id name slots { id bookedCount } } } } }",

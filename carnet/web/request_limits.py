@@ -50,5 +50,3 @@ class LimitedRequestAdapter(StarletteRequestAdapter):
 
         form = await Request(request.scope, receive).form()
         return FormData(files=form, form=form)
-
-

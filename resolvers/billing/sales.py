@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from carnet.i18n import N_
+from carnet.settings import current_settings
 from models.account_features import MembershipCard
 from models.accounts import AccountContact
-from models.billing import Invoice
+from models.billing import Invoice, InvoiceStatus
 from models.catalogue import (
     CatalogueItem,
     ItemKind,
@@ -28,6 +29,7 @@ from models.catalogue import (
     PriceInterval,
     Purchase,
     Subscription,
+    SubscriptionPeriod,
     SubscriptionStatus,
 )
 from models.identity import User
@@ -42,7 +44,7 @@ from resolvers.catalogue.subscriptions import add_months
 from resolvers.common.actor import Actor, RequestMeta
 from resolvers.common.errors import UserErrorCode, UserErrors
 from resolvers.common.locks import locked_row
-from resolvers.common.tasks import unit_of_work
+from resolvers.common.tasks import current_unit_of_work, unit_of_work
 from resolvers.common.time import today_in
 
 SALE_TAX_CODES = ("GST", "QST")
@@ -82,6 +84,14 @@ async def _invoice(
             SALE_TAX_CODES,
         )
     return await invoices.finalize(acting, invoice.id)  # type: ignore[arg-type]
+
+
+async def sale_invoice(
+    caller: Caller, account_id: int, memo: str, lines: Sequence[InvoiceLine]
+) -> Invoice:
+    """An OPEN invoice of `lines` for the account, made by `caller` (staff, a client, or
+    the renewal cron: `Caller` with no user)."""
+    return await _invoice(await _acting(caller), account_id, memo, lines)
 
 
 async def purchase_create(
@@ -169,11 +179,13 @@ async def subscription_create(
     interval: PriceInterval,
     status: SubscriptionStatus,
     starts_at: datetime | None,
+    payment_source: str | None = None,
 ) -> Subscription:
-    """A subscription created ACTIVE is invoiced for its first period (a TRIAL is not)."""
+    """A subscription created ACTIVE is invoiced for its first period (a TRIAL is not);
+    with a payment source, that invoice is charged to the card by a job."""
     async with unit_of_work():
         subscription = await subscriptions.create(
-            actor, member_id, plan_id, interval, status, starts_at
+            actor, member_id, plan_id, interval, status, starts_at, payment_source
         )
         if subscription.status is SubscriptionStatus.ACTIVE:
             plan = await Plan.get(id=subscription.plan_id)
@@ -195,8 +207,39 @@ async def subscription_create(
             )
             subscription.invoice_id = invoice.id
             await subscription.save(update_fields=["invoice_id", "updated_at"])
+            await start_period(subscription, invoice)
     return subscription
 
+
+async def start_period(subscription: Subscription, invoice: Invoice | None) -> SubscriptionPeriod:
+    """Records the subscription's current period (once per start: a second call finds
+    it), makes its invoice the one due (in `subscription_due_days`), and queues the card
+    charge when the subscription has a payment source. The caller saves `subscription`'s
+    due fields."""
+    period, created = await SubscriptionPeriod.get_or_create(
+        subscription_id=subscription.id,
+        period_start=subscription.current_period_start,
+        defaults={
+            "period_end": subscription.current_period_end,
+            "unit_amount": subscription.unit_amount,
+            "currency": subscription.currency,
+            "invoice_id": invoice.id if invoice else None,
+        },
+    )
+    if not created or invoice is None or invoice.status is not InvoiceStatus.OPEN:
+        return period
+    days = current_settings().subscription_due_days
+    subscription.due_invoice_id = invoice.id
+    subscription.due_at = subscription.current_period_start + timedelta(days=days)
+    await subscription.save(update_fields=["due_invoice_id", "due_at", "updated_at"])
+    if subscription.payment_source:
+        period.charge_state = CHARGE_PENDING
+        await period.save(update_fields=["charge_state", "updated_at"])
+        await current_unit_of_work().defer("charge_subscription_period", period.id)
+    return period
+
+
+CHARGE_PENDING = "PENDING"
 
 MAX_MEMBERSHIP_MONTHS = 120
 

@@ -26,6 +26,7 @@ from resolvers.common.errors import ErrorCollector, NotFound, UserErrorCode, Use
 from resolvers.common.locks import locked_row
 from resolvers.common.tasks import unit_of_work
 from resolvers.common.time import now
+from resolvers.common.validation import clean_text
 
 STARTING = (SubscriptionStatus.TRIAL, SubscriptionStatus.ACTIVE)
 
@@ -49,8 +50,10 @@ async def create(
     interval: PriceInterval,
     status: SubscriptionStatus,
     starts_at: datetime | None,
+    payment_source: str | None = None,
 ) -> Subscription:
     errors = ErrorCollector()
+    source = clean_source(payment_source, errors)
     if interval is PriceInterval.ONE_OFF:
         errors.add(
             UserErrorCode.INVALID,
@@ -101,6 +104,7 @@ async def create(
             unit_amount=quote.amount,
             currency=quote.currency,
             created_by=actor.user,
+            payment_source=source,
         )
         await audit_event(
             actor,
@@ -119,17 +123,36 @@ async def create(
     return subscription
 
 
-async def cancel(actor: Actor, subscription_id: int) -> Subscription:
+def clean_source(value: str | None, errors: ErrorCollector) -> str:
+    """A card source of the payment provider (its token), or "" for none."""
+    return clean_text(value, errors, ("input", "payment_source"), max_length=200)
+
+
+async def cancel(actor: Actor, subscription_id: int, at_period_end: bool = False) -> Subscription:
+    """At once (CANCELED), or at the current period's end (`at_period_end`: it stays what
+    it is until then, is not renewed, and the renewal cron makes it EXPIRED then)."""
     async with unit_of_work():
         subscription = await locked_row(
             Subscription, actor, subscription_id, ("input", "subscription_id")
         )
-        if subscription.status not in LIVE_SUBSCRIPTION:
+        if subscription.status not in LIVE_SUBSCRIPTION or (
+            at_period_end and subscription.cancel_at_period_end
+        ):
             raise UserErrors.single(
                 UserErrorCode.ALREADY_CANCELED,
                 ("input", "subscription_id"),
                 N_("This subscription has already ended."),
             )
+        if at_period_end:
+            subscription.cancel_at_period_end = True
+            await subscription.save(update_fields=["cancel_at_period_end", "updated_at"])
+            await audit_event(
+                actor,
+                "subscription.cancel_at_period_end",
+                ("Subscription", subscription.id),
+                after={"ends_at": subscription.current_period_end.isoformat()},
+            )
+            return subscription
         before = subscription.status
         subscription.status = SubscriptionStatus.CANCELED
         subscription.canceled_at = now()
@@ -140,6 +163,36 @@ async def cancel(actor: Actor, subscription_id: int) -> Subscription:
             ("Subscription", subscription.id),
             before={"status": before.value},
             after={"status": subscription.status.value},
+        )
+    return subscription
+
+
+async def payment_source_set(
+    actor: Actor, subscription_id: int, source: str | None
+) -> Subscription:
+    """The card the renewals charge; empty or null: none (renewal invoices stay OPEN)."""
+    errors = ErrorCollector()
+    cleaned = clean_source(source, errors)
+    errors.raise_if_any()
+    async with unit_of_work():
+        subscription = await locked_row(
+            Subscription, actor, subscription_id, ("input", "subscription_id")
+        )
+        if subscription.status not in LIVE_SUBSCRIPTION:
+            raise UserErrors.single(
+                UserErrorCode.ALREADY_CANCELED,
+                ("input", "subscription_id"),
+                N_("This subscription has already ended."),
+            )
+        before = bool(subscription.payment_source)
+        subscription.payment_source = cleaned
+        await subscription.save(update_fields=["payment_source", "updated_at"])
+        await audit_event(
+            actor,
+            "subscription.payment_source_set",
+            ("Subscription", subscription.id),
+            before={"has_payment_source": before},
+            after={"has_payment_source": bool(cleaned)},
         )
     return subscription
 

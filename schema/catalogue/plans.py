@@ -71,11 +71,29 @@ class SubscriptionCreateInput:
         default=SubscriptionStatus.ACTIVE, description="TRIAL or ACTIVE."
     )
     starts_at: datetime | None = strawberry.field(default=None, description="Now when not given.")
+    payment_source: str | None = strawberry.field(
+        default=None,
+        description="A card source of the payment provider: each period's invoice is "
+        "charged to it. None: invoices stay OPEN until paid.",
+    )
 
 
 @strawberry.input
 class SubscriptionCancelInput:
     subscription_id: strawberry.ID
+    at_period_end: bool = strawberry.field(
+        default=False,
+        description="End when the current period ends (EXPIRED then, not renewed) "
+        "rather than at once.",
+    )
+
+
+@strawberry.input
+class SubscriptionPaymentSourceSetInput:
+    subscription_id: strawberry.ID
+    payment_source: str | None = strawberry.field(
+        default=None, description="The card source renewals charge; null or empty: none."
+    )
 
 
 @strawberry.type
@@ -202,11 +220,15 @@ class PlansMutation:
             PriceInterval(input.interval),
             SubscriptionStatus(input.status),
             input.starts_at,
+            input.payment_source,
         )
         return SubscriptionPayload(subscription=subscription)
 
     @strawberry.mutation(
-        **describe("Cancels a subscription at once.", requires(Permission.BILLING_WRITE))
+        **describe(
+            "Cancels a subscription at once, or at its period's end (`atPeriodEnd`).",
+            requires(Permission.BILLING_WRITE),
+        )
     )
     async def subscription_cancel(
         self, info: strawberry.Info, input: SubscriptionCancelInput
@@ -215,5 +237,25 @@ class PlansMutation:
             info, input.subscription_id, "PlanSubscription", ("input", "subscriptionId")
         )
         return SubscriptionPayload(
-            subscription=await subscriptions.cancel(info.context.actor(info), pk)
+            subscription=await subscriptions.cancel(
+                info.context.actor(info), pk, input.at_period_end
+            )
+        )
+
+    @strawberry.mutation(
+        **describe(
+            "Sets or removes the card a subscription's renewals are charged to.",
+            requires(Permission.BILLING_WRITE),
+        )
+    )
+    async def subscription_payment_source_set(
+        self, info: strawberry.Info, input: SubscriptionPaymentSourceSetInput
+    ) -> SubscriptionPayload:
+        pk = await scoped_id(
+            info, input.subscription_id, "PlanSubscription", ("input", "subscriptionId")
+        )
+        return SubscriptionPayload(
+            subscription=await subscriptions.payment_source_set(
+                info.context.actor(info), pk, input.payment_source
+            )
         )

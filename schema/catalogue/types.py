@@ -145,6 +145,21 @@ class PlanSubscriptionType(Node):
     currency: str
     canceled_at: datetime | None
     created_at: datetime
+    cancel_at_period_end: bool = strawberry.field(
+        description="Ends (EXPIRED) when the current period ends instead of renewing."
+    )
+    due_at: datetime | None = strawberry.field(
+        description="When the current period's unpaid invoice is due: PAST_DUE after it."
+    )
+    ended_at: datetime | None = strawberry.field(description="When it became EXPIRED.")
+
+    @strawberry.field(description="Whether renewals are charged to a card.")
+    def has_payment_source(self) -> bool:
+        return bool(self.payment_source)
+
+    @strawberry.field(description="The current period's invoice while it is unpaid.")
+    async def due_invoice(self, info: strawberry.Info) -> InvoiceRef | None:
+        return await by_id(info, Invoice, self.due_invoice_id)
 
     @strawberry.field
     async def plan(self, info: strawberry.Info) -> PlanType:

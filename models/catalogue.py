@@ -155,6 +155,12 @@ class Subscription(TimestampedModel):
     )
     due_at = fields.DatetimeField(null=True)
     ended_at = fields.DatetimeField(null=True)  # when it became EXPIRED
+    # A family subscription covers every MEMBER of `account` (the member's), less those
+    # canceled one by one (FamilyCoverCancellation).
+    covers_account = fields.BooleanField(default=False)
+    account = fields.ForeignKeyField(
+        "models.ClientAccount", related_name="subscriptions", null=True, on_delete=fields.CASCADE
+    )
 
     class Meta:
         table = "subscription"
@@ -164,6 +170,7 @@ class Subscription(TimestampedModel):
             ("organization_id", "id"),
             ("status", "current_period_end"),
             ("status", "due_at"),
+            ("account_id", "covers_account"),
         )
 
 
@@ -192,6 +199,44 @@ class SubscriptionPeriod(TimestampedModel):
                 fields=("subscription_id", "period_start"), name="subscription_period_start"
             ),
         )
+
+
+class FamilyCoverCancellation(TimestampedModel):
+    """One member taken off a family pass (a FAMILY purchase) or a family subscription,
+    the others still covered; `created_at` is when."""
+
+    id = fields.BigIntField(primary_key=True)
+    organization = fields.ForeignKeyField(
+        "models.Organization", related_name="family_cover_cancellations", on_delete=fields.CASCADE
+    )
+    purchase = fields.ForeignKeyField(
+        "models.Purchase", related_name="member_cancellations", null=True, on_delete=fields.CASCADE
+    )
+    subscription = fields.ForeignKeyField(
+        "models.Subscription",
+        related_name="member_cancellations",
+        null=True,
+        on_delete=fields.CASCADE,
+    )
+    member = fields.ForeignKeyField(
+        "models.AccountContact", related_name="family_cancellations", on_delete=fields.CASCADE
+    )
+    created_by = fields.ForeignKeyField(
+        "models.User",
+        related_name="family_cancellations_made",
+        null=True,
+        on_delete=fields.SET_NULL,
+    )
+
+    class Meta:
+        table = "family_cover_cancellation"
+        constraints = (
+            UniqueConstraint(fields=("purchase_id", "member_id"), name="family_cancel_purchase"),
+            UniqueConstraint(
+                fields=("subscription_id", "member_id"), name="family_cancel_subscription"
+            ),
+        )
+        indexes = (("member_id",),)
 
 
 class CatalogueItem(TimestampedModel):

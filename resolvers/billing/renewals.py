@@ -171,10 +171,9 @@ async def _renew(subscription: Subscription) -> None:
     invoice = None
     if subscription.unit_amount > 0:
         member = await subscription.member
-        first, last = start.date().isoformat(), subscription.current_period_end.date().isoformat()
         line = InvoiceLine(
             purchase_id=0,
-            description=f"{plan.name} ({subscription.interval.value.lower()}, {first} – {last})",
+            description=sales.period_description(plan, subscription),
             quantity=1,
             unit_amount=subscription.unit_amount,
             currency=subscription.currency,

@@ -180,20 +180,19 @@ async def subscription_create(
     status: SubscriptionStatus,
     starts_at: datetime | None,
     payment_source: str | None = None,
+    family: bool = False,
 ) -> Subscription:
     """A subscription created ACTIVE is invoiced for its first period (a TRIAL is not);
     with a payment source, that invoice is charged to the card by a job."""
     async with unit_of_work():
         subscription = await subscriptions.create(
-            actor, member_id, plan_id, interval, status, starts_at, payment_source
+            actor, member_id, plan_id, interval, status, starts_at, payment_source, family
         )
         if subscription.status is SubscriptionStatus.ACTIVE:
             plan = await Plan.get(id=subscription.plan_id)
-            start = subscription.current_period_start.date().isoformat()
-            end = subscription.current_period_end.date().isoformat()
             line = InvoiceLine(
                 purchase_id=0,
-                description=f"{plan.name} ({interval.value.lower()}, {start} – {end})",
+                description=period_description(plan, subscription),
                 quantity=1,
                 unit_amount=subscription.unit_amount,
                 currency=subscription.currency,
@@ -209,6 +208,13 @@ async def subscription_create(
             await subscription.save(update_fields=["invoice_id", "updated_at"])
             await start_period(subscription, invoice)
     return subscription
+
+
+def period_description(plan: Plan, subscription: Subscription) -> str:
+    start = subscription.current_period_start.date().isoformat()
+    end = subscription.current_period_end.date().isoformat()
+    family = ", family" if subscription.covers_account else ""
+    return f"{plan.name} ({subscription.interval.value.lower()}{family}, {start} – {end})"
 
 
 async def start_period(subscription: Subscription, invoice: Invoice | None) -> SubscriptionPeriod:

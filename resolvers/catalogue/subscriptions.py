@@ -8,12 +8,18 @@ that moment. While TRIAL, ACTIVE or PAST_DUE it makes the member's contact a sub
 from __future__ import annotations
 
 import calendar
+import copy
 from collections import defaultdict
 from datetime import datetime
 
+from tortoise.expressions import Q
+
 from carnet.i18n import N_
+from models.accounts import AccountContact, AccountContactKind
 from models.catalogue import (
     LIVE_SUBSCRIPTION,
+    FamilyCoverCancellation,
+    HoldingStatus,
     Plan,
     PriceInterval,
     Subscription,
@@ -51,7 +57,10 @@ async def create(
     status: SubscriptionStatus,
     starts_at: datetime | None,
     payment_source: str | None = None,
+    family: bool = False,
 ) -> Subscription:
+    """`family`: the subscription covers every MEMBER of the member's account (one price,
+    the member's best), each of whom can be taken off it alone (`cancel_for_member`)."""
     errors = ErrorCollector()
     source = clean_source(payment_source, errors)
     if interval is PriceInterval.ONE_OFF:
@@ -83,8 +92,9 @@ async def create(
                 ("input", "interval"),
                 N_("This plan has no price for this interval."),
             )
-        if await Subscription.filter(
-            member_id=member.id, plan_id=plan.id, status__in=LIVE_SUBSCRIPTION
+        held = Subscription.filter(plan_id=plan.id, status__in=LIVE_SUBSCRIPTION)
+        if await held.filter(
+            Q(member_id=member.id) | Q(account_id=member.account_id, covers_account=True)
         ).exists():
             raise UserErrors.single(
                 UserErrorCode.ALREADY_EXISTS,
@@ -105,6 +115,8 @@ async def create(
             currency=quote.currency,
             created_by=actor.user,
             payment_source=source,
+            account_id=member.account_id,
+            covers_account=family,
         )
         await audit_event(
             actor,
@@ -118,6 +130,7 @@ async def create(
                 "unit_amount": quote.amount,
                 "currency": quote.currency,
                 "group_id": quote.group.id if quote.group else None,
+                "family": family,
             },
         )
     return subscription
@@ -198,7 +211,53 @@ async def payment_source_set(
 
 
 async def subscriptions_of(member_ids: list[int]) -> list[list[Subscription]]:
+    """Each member's subscriptions and the family subscriptions covering them (CANCELED,
+    as of its date, for a member taken off one), newest first; four statements."""
+    members = await AccountContact.filter(id__in=member_ids).values("id", "account_id", "kind")
+    households = {
+        m["id"]: m["account_id"] for m in members if m["kind"] == AccountContactKind.MEMBER
+    }
+    rows = await Subscription.filter(
+        Q(member_id__in=member_ids)
+        | Q(covers_account=True, account_id__in=list(set(households.values())) or [0])
+    ).order_by("-id")
+    off = await family_cancellations(member_ids, subscription_ids=[r.id for r in rows])
     found: dict[int, list[Subscription]] = defaultdict(list)
-    for row in await Subscription.filter(member_id__in=member_ids).order_by("-id"):
-        found[row.member_id].append(row)
+    for pk in member_ids:
+        for row in rows:
+            family = row.covers_account and row.account_id == households.get(pk)
+            if row.member_id == pk or family:
+                found[pk].append(as_canceled(row, off.get((row.id, pk))))
     return [found[pk] for pk in member_ids]
+
+
+async def family_cancellations(
+    member_ids: list[int],
+    *,
+    subscription_ids: list[int] | None = None,
+    purchase_ids: list[int] | None = None,
+) -> dict[tuple[int, int], datetime]:
+    """(holding id, member id) → when that member was taken off that family holding."""
+    rows = FamilyCoverCancellation.filter(member_id__in=member_ids or [0])
+    if subscription_ids is not None:
+        pairs = await rows.filter(subscription_id__in=subscription_ids or [0]).values_list(
+            "subscription_id", "member_id", "created_at"
+        )
+    else:
+        pairs = await rows.filter(purchase_id__in=purchase_ids or [0]).values_list(
+            "purchase_id", "member_id", "created_at"
+        )
+    return {(holding, member): at for holding, member, at in pairs}
+
+
+def as_canceled(row, canceled_at: datetime | None):
+    """A family holding as one member sees it: CANCELED when they were taken off it (a
+    copy: the others still hold it)."""
+    if canceled_at is None or row.canceled_at is not None:
+        return row
+    seen = copy.copy(row)
+    seen.status = (
+        SubscriptionStatus.CANCELED if isinstance(row, Subscription) else HoldingStatus.CANCELED
+    )
+    seen.canceled_at = canceled_at
+    return seen

@@ -7,9 +7,14 @@ from __future__ import annotations
 import strawberry
 
 from resolvers.billing import sales
-from resolvers.catalogue import bookings
+from resolvers.catalogue import bookings, family
 from resolvers.common.permissions import Permission, Relationship
-from schema.catalogue.types import BillingMember, BookingType, PurchaseType
+from schema.catalogue.types import (
+    BillingMember,
+    BookingType,
+    PlanSubscriptionType,
+    PurchaseType,
+)
 from schema.payloads import Payload
 from schema.permissions import describe, requires
 from schema.scope import scoped_id
@@ -41,6 +46,25 @@ class PurchaseCancelInput:
         description="What to credit on its invoice, in minor units, for what was not "
         "consumed: all that remains creditable when omitted, 0 for nothing.",
     )
+
+
+@strawberry.input
+class FamilyCoverCancelInput:
+    member_id: strawberry.ID = strawberry.field(
+        description="The AccountContact id of the member taken off it."
+    )
+    purchase_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A family pass (a FAMILY purchase)…"
+    )
+    subscription_id: strawberry.ID | None = strawberry.field(
+        default=None, description="…or a family subscription: exactly one of the two."
+    )
+
+
+@strawberry.type
+class FamilyCoverCancelPayload(Payload):
+    purchase: PurchaseType | None = None
+    subscription: PlanSubscriptionType | None = None
 
 
 @strawberry.type
@@ -142,3 +166,28 @@ class HoldingsMutation:
             info.context.principal(info), pk, input.credit_amount
         )
         return PurchasePayload(purchase=purchase)
+
+    @strawberry.mutation(
+        **describe(
+            "Takes one member off a family pass or a family subscription; the other members "
+            "keep it. Listed CANCELED under that member only; nothing is credited.",
+            requires(Permission.BILLING_WRITE, scope="input.memberId"),
+        )
+    )
+    async def family_cover_cancel(
+        self, info: strawberry.Info, input: FamilyCoverCancelInput
+    ) -> FamilyCoverCancelPayload:
+        member = await scoped_id(info, input.member_id, "AccountContact", ("input", "memberId"))
+        purchase = subscription = None
+        if input.purchase_id is not None:
+            purchase = await scoped_id(info, input.purchase_id, "Purchase", ("input", "purchaseId"))
+        if input.subscription_id is not None:
+            subscription = await scoped_id(
+                info, input.subscription_id, "PlanSubscription", ("input", "subscriptionId")
+            )
+        holding = await family.cancel_for_member(
+            info.context.actor(info), member, purchase, subscription
+        )
+        if input.purchase_id is not None:
+            return FamilyCoverCancelPayload(purchase=holding)
+        return FamilyCoverCancelPayload(subscription=holding)

@@ -76,6 +76,11 @@ class SubscriptionCreateInput:
         description="A card source of the payment provider: each period's invoice is "
         "charged to it. None: invoices stay OPEN until paid.",
     )
+    family: bool = strawberry.field(
+        default=False,
+        description="A family subscription: it covers every MEMBER of the member's account "
+        "at the member's price (each can be taken off it with familyCoverCancel).",
+    )
 
 
 @strawberry.input
@@ -221,6 +226,7 @@ class PlansMutation:
             SubscriptionStatus(input.status),
             input.starts_at,
             input.payment_source,
+            input.family,
         )
         return SubscriptionPayload(subscription=subscription)
 

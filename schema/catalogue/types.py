@@ -152,6 +152,9 @@ class PlanSubscriptionType(Node):
         description="When the current period's unpaid invoice is due: PAST_DUE after it."
     )
     ended_at: datetime | None = strawberry.field(description="When it became EXPIRED.")
+    covers_account: bool = strawberry.field(
+        description="A family subscription: it covers every member of the account."
+    )
 
     @strawberry.field(description="Whether renewals are charged to a card.")
     def has_payment_source(self) -> bool:

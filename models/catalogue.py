@@ -337,6 +337,10 @@ class Booking(TimestampedModel):
     created_by = fields.ForeignKeyField(
         "models.User", related_name="bookings_made", null=True, on_delete=fields.SET_NULL
     )
+    # The purchase (and so the invoice) that charged it, for an activity with a price.
+    purchase = fields.ForeignKeyField(
+        "models.Purchase", related_name="bookings", null=True, on_delete=fields.SET_NULL
+    )
 
     class Meta:
         table = "booking"

@@ -1,7 +1,7 @@
-"""Subscription lifecycle and family covers (issue 14): renewal periods, once per
-subscription and start; a subscription's due invoice and date, cancel at period end, payment
-source, end date; family subscriptions (the account covered) and members taken off a family
-pass or subscription one by one."""
+"""Subscription lifecycle, family covers and charged bookings (issue 14): renewal periods,
+once per subscription and start; a subscription's due invoice and date, cancel at period
+end, payment source, end date; family subscriptions (the account covered) and members
+taken off a family pass or subscription one by one; the purchase that charged a booking."""
 
 from tortoise import migrations
 from tortoise.migrations import operations as ops
@@ -47,6 +47,11 @@ class Migration(migrations.Migration):
             ],
             options={'table': 'subscription_period', 'app': 'models', 'pk_attr': 'id', 'table_description': 'One renewed period of a subscription, at most once per subscription and start (the'},
             bases=['TimestampedModel'],
+        ),
+        ops.AddField(
+            model_name='Booking',
+            name='purchase',
+            field=fields.ForeignKeyField('models.Purchase', source_field='purchase_id', null=True, db_constraint=True, to_field='id', related_name='bookings', on_delete=OnDelete.SET_NULL),
         ),
         ops.AddField(
             model_name='Subscription',

@@ -23,7 +23,10 @@ from models.account_features import MembershipCard
 from models.accounts import AccountContact
 from models.billing import Invoice, InvoiceStatus
 from models.catalogue import (
+    Booking,
     CatalogueItem,
+    CatalogueSlot,
+    HoldingStatus,
     ItemKind,
     Plan,
     PriceInterval,
@@ -37,7 +40,7 @@ from models.organizations import Organization
 from resolvers.accounts import features
 from resolvers.billing import credit_notes, invoices
 from resolvers.billing.money import Money
-from resolvers.catalogue import purchases, subscriptions
+from resolvers.catalogue import bookings, pricing, purchases, subscriptions
 from resolvers.catalogue.common import Caller, audit_event
 from resolvers.catalogue.purchases import InvoiceLine
 from resolvers.catalogue.subscriptions import add_months
@@ -109,6 +112,37 @@ async def purchase_create(
         purchase.card_id = await _membership_card(caller, purchase)
         await purchase.save(update_fields=["invoice_id", "card_id", "updated_at"])
     return purchase
+
+
+async def booking_create(
+    caller: Caller, slot_id: int, member_id: int, client_side: bool
+) -> Booking:
+    """Books the slot (capacity and quotas as ever); an activity with a price for the
+    member (the best-price rule) is bought with it, like any purchase: a purchase of the
+    activity, invoiced OPEN in the same unit of work, linked as `booking.purchase`."""
+    async with unit_of_work():
+        booking = await bookings.create(caller, slot_id, member_id)
+        slot = await CatalogueSlot.get(id=booking.slot_id)
+        item = await CatalogueItem.get(id=slot.item_id)
+        member = await AccountContact.get(id=booking.member_id)
+        quote = await pricing.item_price_for(item, member.contact_id)
+        if quote.amount > 0:
+            purchase = await purchase_create(caller, member_id, item.id, 1, client_side)
+            booking.purchase_id = purchase.id
+            await booking.save(update_fields=["purchase_id", "updated_at"])
+    return booking
+
+
+async def booking_cancel(caller: Caller, booking_id: int) -> Booking:
+    """Cancels the booking and, when it was charged, its purchase: a credit note for all
+    that remains creditable on its invoice."""
+    async with unit_of_work():
+        booking = await bookings.cancel(caller, booking_id)
+        if booking.purchase_id is not None:
+            purchase = await Purchase.get(id=booking.purchase_id)
+            if purchase.status is HoldingStatus.ACTIVE:
+                await purchase_cancel(caller, purchase.id, None)
+    return booking
 
 
 async def _membership_card(caller: Caller, purchase: Purchase) -> int | None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import strawberry
 
 from resolvers.billing import sales
-from resolvers.catalogue import bookings, family
+from resolvers.catalogue import family
 from resolvers.common.permissions import Permission, Relationship
 from schema.catalogue.types import (
     BillingMember,
@@ -96,7 +96,8 @@ class HoldingsMutation:
     @strawberry.mutation(
         **describe(
             "Books a slot for an account member, within the slot's capacity and the "
-            "member's groups' quotas: staff, or the account's primary online.",
+            "member's groups' quotas: staff, or the account's primary online. An activity "
+            "with a price is bought with it (`purchase`, invoiced OPEN).",
             requires(
                 Permission.BILLING_WRITE,
                 relationship=Relationship.ACCOUNT_PRIMARY,
@@ -109,12 +110,16 @@ class HoldingsMutation:
     ) -> BookingPayload:
         member = await scoped_id(info, input.member_id, "AccountContact", ("input", "memberId"))
         slot = await scoped_id(info, input.slot_id, "CatalogueSlot", ("input", "slotId"))
-        booking = await bookings.create(info.context.principal(info), slot, member)
+        principal = info.context.principal(info)
+        booking = await sales.booking_create(
+            principal, slot, member, client_side=not principal.can(Permission.BILLING_WRITE)
+        )
         return BookingPayload(booking=booking)
 
     @strawberry.mutation(
         **describe(
-            "Cancels a booking; it stays listed among the member's cancellations.",
+            "Cancels a booking; it stays listed among the member's cancellations. A charged "
+            "one's purchase is canceled with it: a credit note for what remains creditable.",
             requires(Permission.BILLING_WRITE, relationship=Relationship.ACCOUNT_PRIMARY),
         )
     )
@@ -122,7 +127,8 @@ class HoldingsMutation:
         self, info: strawberry.Info, input: BookingCancelInput
     ) -> BookingPayload:
         pk = await scoped_id(info, input.booking_id, "Booking", ("input", "bookingId"))
-        return BookingPayload(booking=await bookings.cancel(info.context.principal(info), pk))
+        booking = await sales.booking_cancel(info.context.principal(info), pk)
+        return BookingPayload(booking=booking)
 
     @strawberry.mutation(
         **describe(

@@ -270,6 +270,10 @@ class BookingType(Node):
     def member_id(self) -> strawberry.ID:
         return strawberry.ID(ids.encode("AccountContact", self.member_id))
 
+    @strawberry.field(description="The purchase that charged it (an activity with a price).")
+    async def purchase(self, info: strawberry.Info) -> PurchaseType | None:
+        return await by_id(info, Purchase, self.purchase_id)
+
 
 @model_node("Purchase", Purchase, Permission.BILLING_READ)
 class PurchaseType(Node):

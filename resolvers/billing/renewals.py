@@ -19,6 +19,7 @@ whose provider key is made from the period: a rerun charges once."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -44,6 +45,8 @@ from resolvers.common.actor import RequestMeta
 from resolvers.common.errors import UserErrors
 from resolvers.common.tasks import unit_of_work
 from resolvers.common.time import now
+
+log = logging.getLogger(__name__)
 
 SETTLED = (InvoiceStatus.PAID, InvoiceStatus.VOID)
 # A subscription left without a run for a long time catches up one period per step.
@@ -78,7 +81,14 @@ async def run_due(at: datetime | None = None) -> int:
             return changed
         for pk in batch:
             for _ in range(MAX_STEPS):
-                if not await step(pk, at):
+                try:
+                    moved = await step(pk, at)
+                except UserErrors as refused:
+                    # The ledger refused (a plan's currency no longer the organization's):
+                    # the step rolled back; the others go on, and the next run tries again.
+                    log.warning("subscription %s not renewed: %s", pk, refused)
+                    break
+                if not moved:
                     break
                 changed += 1
         last = batch[-1]

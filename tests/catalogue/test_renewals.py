@@ -339,3 +339,22 @@ async def test_payment_source_bad_input_and_other_organizations_ids(api, world):
     assert foreign.payload_codes("subscriptionCancel") == ["NOT_FOUND"]
     their = await Subscription.get(id=their.id)
     assert their.payment_source == "" and not their.cancel_at_period_end
+
+
+async def test_a_renewal_the_ledger_refuses_does_not_stop_the_others(api, world):
+    plans = [await a_plan(world.organization, monthly=1500) for _ in range(2)]
+    created = []
+    for plan in plans:
+        _, _, member = await a_household(world.organization)
+        created.append(
+            await _subscribe(
+                api, world, member, plan, started_ago(-timedelta(minutes=5)), status="TRIAL"
+            )
+        )
+    # The first plan now prices in another currency than the organization's invoices.
+    plans[0].currency = "USD"
+    await plans[0].save()
+    assert await renewals.run_due(now()) == 1
+    statuses = [(await _read(api, world, c["id"]))["status"] for c in created]
+    assert statuses == ["TRIAL", "ACTIVE"]
+    assert await Invoice.all().count() == 1 and await SubscriptionPeriod.all().count() == 1

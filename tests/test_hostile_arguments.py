@@ -467,6 +467,7 @@ async def build_records(api, world: World) -> Records:
             "paymentId": payment,
             "paymentIds": payment,
             **catalogue,
+            "activityId": catalogue["itemId"],
             "draftId": message_draft,
             "messageId": message,
             **account_items,

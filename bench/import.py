@@ -258,12 +258,8 @@ def main() -> None:
     parser.add_argument("--database-url", default="")
     parser.add_argument("--redis-url", default="")
     parser.add_argument("--profile", action="store_true")
-    parser.add_argument(
-        "--chunk-rows",
-        type=int,
-        default=import_job.CHUNK_ROWS,
-        help="rows per chunk (one job, one transaction)",
-    )
+    parser.add_argument("--chunk-rows", type=int, default=import_job.CHUNK_ROWS,
+                        help="rows per chunk (one job, one transaction)")
     parser.add_argument(
         "--analyze-every",
         type=float,

@@ -44,9 +44,8 @@ def _check(server: Server, status: int, body: bytes) -> None:
 
 
 @asynccontextmanager
-async def _httpx_senders(
-    server: Server, path: str, body: bytes, headers: Mapping[str, str], concurrency: int
-) -> AsyncIterator[list[Send]]:
+async def _httpx_senders(server: Server, path: str, body: bytes, headers: Mapping[str, str],
+                         concurrency: int) -> AsyncIterator[list[Send]]:
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     async with httpx.AsyncClient(base_url=server.url, limits=limits, timeout=30) as client:
 
@@ -58,18 +57,12 @@ async def _httpx_senders(
 
 
 @asynccontextmanager
-async def _raw_senders(
-    server: Server, path: str, body: bytes, headers: Mapping[str, str], concurrency: int
-) -> AsyncIterator[list[Send]]:
+async def _raw_senders(server: Server, path: str, body: bytes, headers: Mapping[str, str],
+                       concurrency: int) -> AsyncIterator[list[Send]]:
     port = server.url.rsplit(":", 1)[1]
-    head = [
-        f"POST {path} HTTP/1.1",
-        f"host: {LOOPBACK}:{port}",
-        "accept: */*",
-        "user-agent: carnet-bench",
-        f"content-length: {len(body)}",
-        *(f"{name}: {value}" for name, value in headers.items()),
-    ]
+    head = [f"POST {path} HTTP/1.1", f"host: {LOOPBACK}:{port}", "accept: */*",
+            "user-agent: carnet-bench", f"content-length: {len(body)}",
+            *(f"{name}: {value}" for name, value in headers.items())]
     request = ("\r\n".join(head) + "\r\n\r\n").encode("latin-1") + body
     streams = []
     try:
@@ -81,9 +74,8 @@ async def _raw_senders(
             writer.close()
 
 
-def _raw_send(
-    server: Server, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, request: bytes
-) -> Send:
+def _raw_send(server: Server, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+              request: bytes) -> Send:
     async def send() -> None:
         writer.write(request)
         status_line, *header_lines = (await reader.readuntil(b"\r\n\r\n")).split(b"\r\n")
@@ -99,15 +91,8 @@ def _raw_send(
     return send
 
 
-async def run_load(
-    server: Server,
-    path: str,
-    body: bytes,
-    headers: Mapping[str, str],
-    requests: int,
-    concurrency: int,
-    client: str = "raw",
-) -> Run:
+async def run_load(server: Server, path: str, body: bytes, headers: Mapping[str, str],
+                   requests: int, concurrency: int, client: str = "raw") -> Run:
     """Sends `requests` POSTs over `concurrency` connections, opened before the clock starts."""
     headers = {"content-type": "application/json", **headers}
     senders = _raw_senders if client == "raw" else _httpx_senders
@@ -138,9 +123,8 @@ async def run_load(
     except* LoadError as failed:
         raise failed.exceptions[0] from None
     except* (OSError, EOFError, httpx.HTTPError) as failed:
-        raise LoadError(
-            f"{server.name}: {failed.exceptions[0]!r}; its log ends with:\n{server.log_tail()}"
-        ) from None
+        raise LoadError(f"{server.name}: {failed.exceptions[0]!r}; its log ends with:\n"
+                        f"{server.log_tail()}") from None
     used = None if server_cpu is None or server_end is None else server_end - server_cpu
     return Run(requests, seconds, latencies, used, client_cpu)
 

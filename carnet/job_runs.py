@@ -102,29 +102,15 @@ class _Run:
         where = f"job {self.name} (task {self.task_id}, {tries})"
         if self.outcome == "retry":
             fields["error"] = repr(self.error)
-            log.warning(
-                "%s failed, will be retried: %r",
-                where,
-                self.error,
-                exc_info=_exc_info(self.error),
-                extra=log_fields(fields),
-            )
+            log.warning("%s failed, will be retried: %r", where, self.error,
+                        exc_info=_exc_info(self.error), extra=log_fields(fields))
         elif self.outcome == "failed":
             fields["error"] = repr(self.error)
-            log.error(
-                "%s failed, not retried: %r",
-                where,
-                self.error,
-                exc_info=_exc_info(self.error),
-                extra=log_fields(fields),
-            )
+            log.error("%s failed, not retried: %r", where, self.error,
+                      exc_info=_exc_info(self.error), extra=log_fields(fields))
         elif self.outcome == "cancelled":
-            log.warning(
-                "%s cancelled: it timed out (%s s) or the worker stopped",
-                where,
-                self.settings.job_timeout_seconds,
-                extra=log_fields(fields),
-            )
+            log.warning("%s cancelled: it timed out (%s s) or the worker stopped", where,
+                        self.settings.job_timeout_seconds, extra=log_fields(fields))
         elif self.settings.log_format == "json":
             log.info("%s done in %.0f ms", where, self.duration * 1000, extra=log_fields(fields))
 

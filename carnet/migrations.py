@@ -32,11 +32,9 @@ def move_constraints(source: str) -> str:
         found = _CONSTRAINTS.search(block)
         if found:
             for item in _ITEM.findall(found.group("items")):
-                added.append(
-                    f"        ops.AddConstraint(model_name='{match.group('name')}', "
-                    f"constraint={item}),\n"
-                )
-            block = block[: found.start()] + block[found.end() :]
+                added.append(f"        ops.AddConstraint(model_name='{match.group('name')}', "
+                             f"constraint={item}),\n")
+            block = block[:found.start()] + block[found.end():]
         out.append(source[position:start] + block)
         position = end
     out.append(source[position:])

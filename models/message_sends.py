@@ -39,10 +39,7 @@ class Message(TimestampedModel):
     )
     # The draft it was sent from; sending a draft twice is refused (unique).
     draft = fields.ForeignKeyField(
-        "models.MessageDraft",
-        related_name="messages",
-        null=True,
-        unique=True,
+        "models.MessageDraft", related_name="messages", null=True, unique=True,
         on_delete=fields.SET_NULL,
     )
     channel = fields.CharEnumField(MessageChannel, max_length=8)

@@ -41,9 +41,7 @@ class OutboxMessage(TimestampedModel):
     # The one-time token the message carries, minted when it is sent, and the web app's
     # page its link opens.
     token = fields.ForeignKeyField(
-        "models.OneTimeToken",
-        related_name="outbox_messages",
-        null=True,
+        "models.OneTimeToken", related_name="outbox_messages", null=True,
         on_delete=fields.SET_NULL,
     )
     link_path = fields.CharField(max_length=64, default="", db_default="")

@@ -219,7 +219,9 @@ class ExecutionContext(StrawberryGraphQLCoreExecutionContext):
                 subplan = self._make_plan(read.object_type, details, depth + 1)
                 if subplan is None:
                     return None
-            plan.append((name, read.read, read.leaf_type, read.non_null, read.object_type, subplan))
+            plan.append(
+                (name, read.read, read.leaf_type, read.non_null, read.object_type, subplan)
+            )
         return tuple(plan)
 
     def _run(self, plan: _Plan, source: Any) -> dict[str, Any]:

@@ -381,9 +381,9 @@ class IdentityMutation:
         )
     )
     async def email_change_undo(self, info: strawberry.Info, input: TokenInput) -> UserPayload:
-        return UserPayload(
-            user=await email_change.undo(input.token, info.context.meta, info.context.settings)
-        )
+        return UserPayload(user=await email_change.undo(
+                input.token, info.context.meta, info.context.settings
+            ))
 
     @strawberry.mutation(**describe("Edits your own name and language.", self_only()))
     async def user_update(self, info: strawberry.Info, input: UserUpdateInput) -> UserPayload:

@@ -78,9 +78,8 @@ class MessageDeliveryType(Node):
     def skip_message(self, info: strawberry.Info) -> str:
         if not self.skip_reason:
             return ""
-        return translate(
-            deliveries.SKIP_MESSAGES[SkipReason(self.skip_reason)], info.context.locale
-        )
+        return translate(deliveries.SKIP_MESSAGES[SkipReason(self.skip_reason)],
+                         info.context.locale)
 
     @strawberry.field(description="The contact's global id.")
     def contact_id(self) -> strawberry.ID:
@@ -99,7 +98,9 @@ class MessageType(Node):
     canceled_at: datetime | None
     created_at: datetime
 
-    @strawberry.field(**describe("Its deliveries by status.", requires(Permission.MESSAGES_SEND)))
+    @strawberry.field(
+        **describe("Its deliveries by status.", requires(Permission.MESSAGES_SEND))
+    )
     async def counts(self) -> MessageCounts:
         tally = {s: 0 for s in DeliveryStatus}
         skips: dict[str, int] = {}
@@ -193,9 +194,8 @@ class MessageSendsQuery:
         )
         return Connection.of(page)
 
-    @strawberry.field(
-        **describe("One sent or scheduled message.", requires(Permission.MESSAGES_SEND))
-    )
+    @strawberry.field(**describe("One sent or scheduled message.",
+                                 requires(Permission.MESSAGES_SEND)))
     async def message(self, info: strawberry.Info, id: strawberry.ID) -> MessageType | None:
         pk = await scoped_id(info, id, "Message", ("id",))
         return await sends.message(info.context.actor(info), pk)

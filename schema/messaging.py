@@ -160,9 +160,7 @@ class MessageDraftType(Node):
         pk = await scoped_id(info, contact_id, "Contact", ("contactId",))
         shown = await drafts.preview(info.context.actor(info), self, pk)
         return MessagePreview(
-            locale=shown.locale,
-            subject=shown.subject,
-            body=shown.body,
+            locale=shown.locale, subject=shown.subject, body=shown.body,
             sms=_sms_length(shown.sms),
         )
 

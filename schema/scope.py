@@ -191,3 +191,4 @@ async def scoped_ids_or_none(
     wanted = {pk for pk in pks if pk is not None}
     found = await _found(info, type_name, wanted) if wanted else set()
     return [pk if pk in found else None for pk in pks]
+

@@ -150,10 +150,6 @@ async def billing_event(world):
     await AuditEvent.create(organization_id=world.organization.id, action="billing.test")
 
 
-example(
-    "Subscription.auditEventAdded",
-    "subscription($organizationId: ID!) { auditEventAdded(organizationId: $organizationId) "
-    "{ action } }",
-    organization_id,
-    trigger=billing_event,
-)
+example("Subscription.auditEventAdded",
+        "subscription($organizationId: ID!) { auditEventAdded(organizationId: $organizationId) "
+        "{ action } }", organization_id, trigger=billing_event)

@@ -49,13 +49,11 @@ async def tables(app) -> list[str]:
     connection = connections.get("default")
     if connection.capabilities.dialect == "postgres":
         _, rows = await connection.execute_query(
-            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
-        )
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()")
         names = [r["tablename"] for r in rows]
     else:
         _, rows = await connection.execute_query(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-        )
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
         names = [r["name"] for r in rows]
     return [n for n in names if n != "tortoise_migrations"]
 
@@ -69,8 +67,7 @@ async def _empty(tables: list[str], settings: Settings) -> None:
         await connection.execute_script(
             "PRAGMA foreign_keys = OFF;"
             + "".join(f'DELETE FROM "{t}";' for t in tables)
-            + "DELETE FROM sqlite_sequence; PRAGMA foreign_keys = ON;"
-        )
+            + "DELETE FROM sqlite_sequence; PRAGMA foreign_keys = ON;")
     from carnet import queue
 
     redis = queue.pool()

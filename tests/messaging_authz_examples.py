@@ -124,11 +124,8 @@ example(
     f"{{ edges {{ node {{ {MESSAGE_FIELDS} }} }} }} }}",
     organization_id,
 )
-example(
-    "Query.message",
-    f"query($id: ID!) {{ message(id: $id) {{ {MESSAGE_FIELDS} }} }}",
-    a_scheduled_message,
-)
+example("Query.message", f"query($id: ID!) {{ message(id: $id) {{ {MESSAGE_FIELDS} }} }}",
+        a_scheduled_message)
 example(
     "Message.counts",
     "query($id: ID!) { counts: message(id: $id) { counts { total sent skipped } } }",
@@ -166,24 +163,13 @@ async def an_inbox_message_of_the_caller(world, caller):
     contact.user = user
     await contact.save()
     message = await Message.create(
-        organization=world.organization,
-        channel=MessageChannel.INTERNAL,
-        audience={},
-        contents={},
-        state=MessageState.SENT,
-        send_at=now(),
+        organization=world.organization, channel=MessageChannel.INTERNAL, audience={},
+        contents={}, state=MessageState.SENT, send_at=now(),
     )
     delivery = await Delivery.create(
-        message=message,
-        organization_id=world.organization.id,
-        contact=contact,
-        contact_key=contact.id,
-        channel=MessageChannel.INTERNAL,
-        status=DeliveryStatus.SENT,
-        user=user,
-        subject="Hi",
-        body="Hello",
-        sent_at=now(),
+        message=message, organization_id=world.organization.id, contact=contact,
+        contact_key=contact.id, channel=MessageChannel.INTERNAL, status=DeliveryStatus.SENT,
+        user=user, subject="Hi", body="Hello", sent_at=now(),
     )
     return {"id": ids.encode("InboxMessage", delivery.id)}
 

@@ -39,7 +39,9 @@ async def test_a_larger_body_is_refused_from_its_content_length(client, settings
     assert_too_large(response)
 
 
-async def test_a_streamed_body_is_refused_once_the_limit_is_passed_unread_beyond(client, settings):
+async def test_a_streamed_body_is_refused_once_the_limit_is_passed_unread_beyond(
+    client, settings
+):
     """No Content-Length (chunked): the server stops reading at the limit, so 50 MB of
     whitespace costs it 1 MB, not 50."""
     chunk = b" " * (64 * 1024)

@@ -173,6 +173,7 @@ def test_dev_runs_everything_and_ctrl_c_stops_every_child(tmp_path):
     assert "Received SIGTERM" in redis_log and "SIGINT" not in redis_log, redis_log
 
 
+
 async def test_demo_staff_are_in_the_demo_address_book(api, app):
     """The README says staff land in the address book; the demo's staff do too, linked to
     their logins, and seeding again adds nobody."""

@@ -63,11 +63,7 @@ def test_the_settings_a_command_names_exist(name):
 
 
 def test_help_runs_from_the_command_line():
-    result = subprocess.run(
-        [sys.executable, "-m", "carnet.cli", "serve", "--help"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-    )
+    result = subprocess.run([sys.executable, "-m", "carnet.cli", "serve", "--help"], cwd=ROOT,
+                            capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert "--workers N" in result.stdout and "CARNET_PORT" in result.stdout

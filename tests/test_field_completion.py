@@ -35,7 +35,9 @@ async def _page(api, world, size: int) -> dict:
     return result.data["contacts"]
 
 
-async def test_a_row_builds_no_resolve_info(api, world, address_book, monkeypatch):
+async def test_a_row_builds_no_resolve_info(
+    api, world, address_book, monkeypatch
+):
     built: list[str] = []
     original = ExecutionContext.build_resolve_info
 

@@ -653,9 +653,8 @@ def test_graphql_http_audit(server):
 async def test_lone_surrogates_are_refused_with_400(client):
     body = b'{"query": "query($n: String) { roles { role } }", "variables": {"n": "\\ud800"}}'
     response = await client.post(
-        "/graphql",
-        content=body,
-        headers={"content-type": "application/json", "accept": "application/graphql-response+json"},
-    )
+        "/graphql", content=body,
+        headers={"content-type": "application/json",
+                 "accept": "application/graphql-response+json"})
     assert response.status_code == 400
     assert "invalid Unicode" in response.json()["errors"][0]["message"]

@@ -56,15 +56,11 @@ async def owner_call(client, world: World, call: Call, *, inline: bool):
     document, variables = call.document(selection(call.root_field.type), inline=inline)
     headers = {"accept": "application/json", "authorization": f"Bearer {world.owner.token}"}
     if call.has_upload:
-        files = {
-            str(i): ("contacts.csv", b"email\nx@example.test\n", "text/csv")
-            for i, _ in enumerate(call.upload_paths())
-        }
+        files = {str(i): ("contacts.csv", b"email\nx@example.test\n", "text/csv")
+                 for i, _ in enumerate(call.upload_paths())}
         file_map = {str(i): [f"variables.{p}"] for i, p in enumerate(call.upload_paths())}
-        data = {
-            "operations": json.dumps({"query": document, "variables": variables}),
-            "map": json.dumps(file_map),
-        }
+        data = {"operations": json.dumps({"query": document, "variables": variables}),
+                "map": json.dumps(file_map)}
         return await client.post("/graphql", data=data, files=files, headers=headers)
     body = json.dumps({"query": document, "variables": variables})  # ASCII: escapes kept
     return await client.post(
@@ -107,109 +103,54 @@ async def build_records(api, world: World) -> Records:
 
     contact_doc = """mutation($input: ContactCreateInput!) {
       contactCreate(input: $input) { contact { id } errors { code field message } } }"""
-    person = await made(
-        contact_doc,
-        {"organizationId": org, "firstName": "Ann", "email": "ann@example.test"},
-        "contactCreate",
-        "contact",
-    )
-    other = await made(
-        contact_doc, {"organizationId": org, "firstName": "Bob"}, "contactCreate", "contact"
-    )
-    school = await made(
-        contact_doc,
-        {"organizationId": org, "kind": "ORGANIZATION", "organizationName": "School"},
-        "contactCreate",
-        "contact",
-    )
-    group = await made(
-        """mutation($input: GroupCreateInput!) { groupCreate(input: $input) {
+    person = await made(contact_doc, {"organizationId": org, "firstName": "Ann",
+                                      "email": "ann@example.test"}, "contactCreate", "contact")
+    other = await made(contact_doc, {"organizationId": org, "firstName": "Bob"},
+                       "contactCreate", "contact")
+    school = await made(contact_doc, {"organizationId": org, "kind": "ORGANIZATION",
+                                      "organizationName": "School"}, "contactCreate", "contact")
+    group = await made("""mutation($input: GroupCreateInput!) { groupCreate(input: $input) {
       group { id } errors { code field message } } }""",
-        {"organizationId": org, "name": "Team"},
-        "groupCreate",
-        "group",
-    )
-    colour = await made(
-        """mutation($input: ColourCreateInput!) { colourCreate(input: $input) {
+                       {"organizationId": org, "name": "Team"}, "groupCreate", "group")
+    colour = await made("""mutation($input: ColourCreateInput!) { colourCreate(input: $input) {
       colour { id } errors { code field message } } }""",
-        {"organizationId": org, "name": "Sky", "hex": "#1e90ff"},
-        "colourCreate",
-        "colour",
-    )
-    affiliation = await made(
-        """mutation($input: AffiliationCreateInput!) {
+                        {"organizationId": org, "name": "Sky", "hex": "#1e90ff"},
+                        "colourCreate", "colour")
+    affiliation = await made("""mutation($input: AffiliationCreateInput!) {
       affiliationCreate(input: $input) { affiliation { id } errors { code field message } } }""",
-        {"personId": person, "organizationContactId": school},
-        "affiliationCreate",
-        "affiliation",
-    )
-    form = await made(
-        """mutation($input: CustomFormCreateInput!) {
+                             {"personId": person, "organizationContactId": school},
+                             "affiliationCreate", "affiliation")
+    form = await made("""mutation($input: CustomFormCreateInput!) {
       customFormCreate(input: $input) { form { id } errors { code field message } } }""",
-        {"organizationId": org, "nameEn": "Form", "nameFr": "Formulaire"},
-        "customFormCreate",
-        "form",
-    )
-    section = await made(
-        """mutation($input: CustomSectionCreateInput!) {
+                      {"organizationId": org, "nameEn": "Form", "nameFr": "Formulaire"},
+                      "customFormCreate", "form")
+    section = await made("""mutation($input: CustomSectionCreateInput!) {
       customSectionCreate(input: $input) { section { id } errors { code field message } } }""",
-        {"formId": form, "nameEn": "Section", "nameFr": "Section"},
-        "customSectionCreate",
-        "section",
-    )
-    custom_field = await made(
-        """mutation($input: CustomFieldCreateInput!) {
+                         {"formId": form, "nameEn": "Section", "nameFr": "Section"},
+                         "customSectionCreate", "section")
+    custom_field = await made("""mutation($input: CustomFieldCreateInput!) {
       customFieldCreate(input: $input) { field { id } errors { code field message } } }""",
-        {
-            "sectionId": section,
-            "key": "shirt",
-            "labelEn": "Shirt",
-            "labelFr": "Chandail",
-            "type": "TEXT",
-        },
-        "customFieldCreate",
-        "field",
-    )
-    segment = await made(
-        """mutation($input: SegmentCreateInput!) {
+                              {"sectionId": section, "key": "shirt", "labelEn": "Shirt",
+                               "labelFr": "Chandail", "type": "TEXT"},
+                              "customFieldCreate", "field")
+    segment = await made("""mutation($input: SegmentCreateInput!) {
       segmentCreate(input: $input) { segment { id } errors { code field message } } }""",
-        {"organizationId": org, "name": "Juniors"},
-        "segmentCreate",
-        "segment",
-    )
-    static_segment = await made(
-        """mutation($input: SegmentCreateInput!) {
+                         {"organizationId": org, "name": "Juniors"}, "segmentCreate", "segment")
+    static_segment = await made("""mutation($input: SegmentCreateInput!) {
       segmentCreate(input: $input) { segment { id } errors { code field message } } }""",
-        {"organizationId": org, "name": "Board", "kind": "STATIC"},
-        "segmentCreate",
-        "segment",
-    )
-    export = await made(
-        """mutation($input: ContactsExportInput!) {
+                                {"organizationId": org, "name": "Board", "kind": "STATIC"},
+                                "segmentCreate", "segment")
+    export = await made("""mutation($input: ContactsExportInput!) {
       contactsExport(input: $input) { export { id } errors { code field message } } }""",
-        {"organizationId": org},
-        "contactsExport",
-        "export",
-    )
-    bulk_operation = await made(
-        """mutation($input: ContactsBulkColourSetInput!) {
+                        {"organizationId": org}, "contactsExport", "export")
+    bulk_operation = await made("""mutation($input: ContactsBulkColourSetInput!) {
       contactsBulkColourSet(input: $input) { operation { id } errors { code field message } } }""",
-        {"organizationId": org, "target": {"contactIds": [person]}},
-        "contactsBulkColourSet",
-        "operation",
-    )
-    invitation = await made(
-        """mutation($input: StaffAddInput!) { staffAdd(input: $input) {
+                                {"organizationId": org, "target": {"contactIds": [person]}},
+                                "contactsBulkColourSet", "operation")
+    invitation = await made("""mutation($input: StaffAddInput!) { staffAdd(input: $input) {
       invitation { id } errors { code field message } } }""",
-        {
-            "organizationId": org,
-            "email": "invitee@example.test",
-            "firstName": "Ivy",
-            "role": "AGENT",
-        },
-        "staffAdd",
-        "invitation",
-    )
+                            {"organizationId": org, "email": "invitee@example.test",
+                             "firstName": "Ivy", "role": "AGENT"}, "staffAdd", "invitation")
     upload = await owner.upload(
         """mutation($input: ContactsImportInput!) { contactsImport(input: $input) {
           contactImport { id } errors { code field message } } }""",
@@ -217,128 +158,60 @@ async def build_records(api, world: World) -> Records:
         {"input.file": ("contacts.csv", b"email\nimported@example.test\n")},
     )
     contact_import = upload.ok("contactsImport")["contactImport"]["id"]
-    household = (
-        await owner.execute(
-            """mutation($input: ClientAccountCreateInput!) {
+    household = (await owner.execute("""mutation($input: ClientAccountCreateInput!) {
       clientAccountCreate(input: $input) { account { id contacts { id } } errors { code } } }""",
-            {
-                "input": {
-                    "organizationId": org,
-                    "holder": {
-                        "firstName": "Hal",
-                        "birthDate": "1980-01-01",
-                        "email": world.owner.user.email,
-                    },
-                    "members": [{"firstName": "Kit"}],
-                }
-            },
-        )
-    ).ok("clientAccountCreate")["account"]
+        {"input": {"organizationId": org, "holder": {"firstName": "Hal", "birthDate": "1980-01-01",
+                                                     "email": world.owner.user.email},
+                   "members": [{"firstName": "Kit"}]}})).ok("clientAccountCreate")["account"]
     sessions = await owner.execute("{ mySessions(first: 1) { edges { node { id } } } }")
     session = sessions.data["mySessions"]["edges"][0]["node"]["id"]
     membership = ids.encode("StaffMember", world.agent.membership.id)
-    team = await made(
-        """mutation($input: TeamCreateInput!) { teamCreate(input: $input) {
+    team = await made("""mutation($input: TeamCreateInput!) { teamCreate(input: $input) {
       team { id } errors { code field message } } }""",
-        {"organizationId": org, "name": "Nord", "switchToSupport": True},
-        "teamCreate",
-        "team",
-    )
-    message_draft = await made(
-        """mutation($input: MessageDraftCreateInput!) {
+                      {"organizationId": org, "name": "Nord", "switchToSupport": True},
+                      "teamCreate", "team")
+    message_draft = await made("""mutation($input: MessageDraftCreateInput!) {
       messageDraftCreate(input: $input) { draft { id } errors { code field message } } }""",
-        {
-            "organizationId": org,
-            "channel": "SMS",
-            "target": {"contactIds": [person]},
-            "contents": [{"locale": "EN", "body": "Hi"}],
-        },
-        "messageDraftCreate",
-        "draft",
-    )
-    scheduled_draft = await made(
-        """mutation($input: MessageDraftCreateInput!) {
+                               {"organizationId": org, "channel": "SMS",
+                                "target": {"contactIds": [person]},
+                                "contents": [{"locale": "EN", "body": "Hi"}]},
+                               "messageDraftCreate", "draft")
+    scheduled_draft = await made("""mutation($input: MessageDraftCreateInput!) {
       messageDraftCreate(input: $input) { draft { id } errors { code field message } } }""",
-        {
-            "organizationId": org,
-            "channel": "SMS",
-            "target": {"contactIds": [person]},
-            "contents": [{"locale": "EN", "body": "Later"}],
-        },
-        "messageDraftCreate",
-        "draft",
-    )
-    message = await made(
-        """mutation($input: MessageSendInput!) {
+                                 {"organizationId": org, "channel": "SMS",
+                                  "target": {"contactIds": [person]},
+                                  "contents": [{"locale": "EN", "body": "Later"}]},
+                                 "messageDraftCreate", "draft")
+    message = await made("""mutation($input: MessageSendInput!) {
       messageSend(input: $input) { message { id } errors { code field message } } }""",
-        {"draftId": scheduled_draft, "at": "2099-01-01T09:00:00+00:00"},
-        "messageSend",
-        "message",
-    )
+                         {"draftId": scheduled_draft, "at": "2099-01-01T09:00:00+00:00"},
+                         "messageSend", "message")
 
-    access_group = await made(
-        """mutation($input: AccountAccessGroupCreateInput!) {
+    access_group = await made("""mutation($input: AccountAccessGroupCreateInput!) {
       accountAccessGroupCreate(input: $input) { accessGroup { id } errors { code } } }""",
-        {"accountId": household["id"], "name": "Tax"},
-        "accountAccessGroupCreate",
-        "accessGroup",
-    )
+                              {"accountId": household["id"], "name": "Tax"},
+                              "accountAccessGroupCreate", "accessGroup")
     from models.accounts import AccountDocument
 
-    document = ids.encode(
-        "AccountDocument",
-        (
-            await AccountDocument.create(
-                account_id=ids.decode(household["id"])[1],
-                name="receipt.pdf",
-                content_type="application/pdf",
-                size=5,
-                storage_key="hostile/receipt.pdf",
-            )
-        ).id,
-    )
+    document = ids.encode("AccountDocument", (await AccountDocument.create(
+        account_id=ids.decode(household["id"])[1], name="receipt.pdf",
+        content_type="application/pdf", size=5, storage_key="hostile/receipt.pdf",
+    )).id)
 
     from models.billing import Invoice, InvoiceLine, InvoiceStatus, Payment, PaymentMethod
     from resolvers.common.time import now as _now
 
     billed = await Invoice.create(
-        organization_id=ids.decode(org)[1],
-        account_id=ids.decode(household["id"])[1],
-        status=InvoiceStatus.OPEN,
-        number=1,
-        currency="CAD",
-        subtotal=1000,
-        total=1000,
-        amount_paid=500,
-    )
+        organization_id=ids.decode(org)[1], account_id=ids.decode(household["id"])[1],
+        status=InvoiceStatus.OPEN, number=1, currency="CAD", subtotal=1000, total=1000,
+        amount_paid=500)
     invoice = ids.encode("Invoice", billed.id)
-    invoice_line = ids.encode(
-        "InvoiceLine",
-        (
-            await InvoiceLine.create(
-                invoice=billed,
-                description="Court",
-                quantity=1,
-                unit_amount=1000,
-                amount=1000,
-                currency="CAD",
-            )
-        ).id,
-    )
-    payment = ids.encode(
-        "Payment",
-        (
-            await Payment.create(
-                organization_id=billed.organization_id,
-                account_id=billed.account_id,
-                invoice=billed,
-                method=PaymentMethod.CASH,
-                amount=500,
-                currency="CAD",
-                received_at=_now(),
-            )
-        ).id,
-    )
+    invoice_line = ids.encode("InvoiceLine", (await InvoiceLine.create(
+        invoice=billed, description="Court", quantity=1, unit_amount=1000, amount=1000,
+        currency="CAD")).id)
+    payment = ids.encode("Payment", (await Payment.create(
+        organization_id=billed.organization_id, account_id=billed.account_id, invoice=billed,
+        method=PaymentMethod.CASH, amount=500, currency="CAD", received_at=_now())).id)
     catalogue = await _catalogue_records(world, ids.decode(household["contacts"][1]["id"])[1])
     from models.account_features import MemberSkill, OrganizationFeatures
     from models.account_forms import AccountForm, AccountFormVersion, AccountTable, AccountTableRow
@@ -381,108 +254,56 @@ async def build_records(api, world: World) -> Records:
 
     by_field = {
         "invoice": invoice,
-        "node": person,
-        "organization": org,
-        "contact": person,
-        "group": group,
-        "contactImport": contact_import,
-        "contactExport": export,
-        "sessionRevoke": session,
-        "organizationUpdate": org,
-        "contactUpdate": person,
-        "contactArchive": person,
-        "contactRestore": person,
-        "colourUpdate": colour,
-        "colourDelete": colour,
-        "groupUpdate": group,
-        "groupDelete": group,
-        "affiliationUpdate": affiliation,
-        "affiliationDelete": affiliation,
-        "contactExportLink": export,
-        "customFormUpdate": form,
-        "customFormDelete": form,
-        "customSectionUpdate": section,
-        "customSectionDelete": section,
-        "customFieldUpdate": custom_field,
-        "customFieldArchive": custom_field,
-        "segment": segment,
-        "segmentUpdate": segment,
-        "segmentDelete": segment,
-        "segmentMembersAdd": static_segment,
-        "segmentMembersRemove": static_segment,
-        "bulkOperation": bulk_operation,
-        "bulkOperationCancel": bulk_operation,
-        "bulkOperationUndo": bulk_operation,
+        "node": person, "organization": org, "contact": person, "group": group,
+        "contactImport": contact_import, "contactExport": export, "sessionRevoke": session,
+        "organizationUpdate": org, "contactUpdate": person, "contactArchive": person,
+        "contactRestore": person, "colourUpdate": colour, "colourDelete": colour,
+        "groupUpdate": group, "groupDelete": group, "affiliationUpdate": affiliation,
+        "affiliationDelete": affiliation, "contactExportLink": export,
+        "customFormUpdate": form, "customFormDelete": form, "customSectionUpdate": section,
+        "customSectionDelete": section, "customFieldUpdate": custom_field,
+        "customFieldArchive": custom_field, "segment": segment, "segmentUpdate": segment,
+        "segmentDelete": segment, "segmentMembersAdd": static_segment,
+        "segmentMembersRemove": static_segment, "bulkOperation": bulk_operation,
+        "bulkOperationCancel": bulk_operation, "bulkOperationUndo": bulk_operation,
         "clientAccount": household["id"],
         "team": team,
-        "messageDraft": message_draft,
-        "messageDraftUpdate": message_draft,
+        "messageDraft": message_draft, "messageDraftUpdate": message_draft,
         "messageDraftDelete": message_draft,
-        "plan": catalogue["planId"],
-        "catalogueItem": catalogue["itemId"],
+        "plan": catalogue["planId"], "catalogueItem": catalogue["itemId"],
         "member": catalogue["memberId"],
-        "message": message,
-        "messageSendCancel": message,
-        "messageMarkRead": message,
+        "message": message, "messageSendCancel": message, "messageMarkRead": message,
     }
     fillers = Fillers(
         ids={
             "id": lambda field_name: by_field[field_name],
-            "organizationId": org,
-            "membershipId": membership,
-            "invitationId": invitation,
-            "contactId": person,
-            "contactIds": person,
-            "personId": person,
-            "survivorId": person,
-            "firstId": person,
-            "targetId": person,
-            "otherIds": other,
-            "secondId": other,
-            "organizationContactId": school,
-            "affiliatedTo": school,
-            "colourId": colour,
-            "colourIds": colour,
-            "ids": group,
-            "groupId": group,
-            "fieldId": custom_field,
-            "customFieldId": custom_field,
-            "sectionId": section,
-            "formId": form,
-            "userId": world.loner.gid,
-            "actorId": world.owner.gid,
-            "segmentId": segment,
-            "accountId": household["id"],
-            "accountContactId": household["contacts"][1]["id"],
-            "useExistingContactId": other,
-            "teamId": team,
-            "newOwnerId": world.owner.gid,
-            "userIds": world.loner.gid,
-            "accessGroupId": access_group,
-            "accessGroupIds": access_group,
+            "organizationId": org, "membershipId": membership, "invitationId": invitation,
+            "contactId": person, "contactIds": person, "personId": person,
+            "survivorId": person, "firstId": person, "targetId": person,
+            "otherIds": other, "secondId": other, "organizationContactId": school,
+            "affiliatedTo": school, "colourId": colour, "colourIds": colour, "ids": group,
+            "groupId": group, "fieldId": custom_field, "customFieldId": custom_field,
+            "sectionId": section, "formId": form, "userId": world.loner.gid,
+            "actorId": world.owner.gid, "segmentId": segment, "accountId": household["id"],
+            "accountContactId": household["contacts"][1]["id"], "useExistingContactId": other,
+            "teamId": team, "newOwnerId": world.owner.gid, "userIds": world.loner.gid,
+            "accessGroupId": access_group, "accessGroupIds": access_group,
             "accountContactIds": household["contacts"][1]["id"],
             "documentId": document,
-            "invoiceId": invoice,
-            "lineId": invoice_line,
-            "paymentId": payment,
+            "invoiceId": invoice, "lineId": invoice_line, "paymentId": payment,
             "paymentIds": payment,
             **catalogue,
             "activityId": catalogue["itemId"],
-            "draftId": message_draft,
-            "messageId": message,
+            "draftId": message_draft, "messageId": message,
             **account_items,
         },
         texts={
             "email": lambda n: f"filler{n}@example.test",
             "tokenCreate.email": world.loner.user.email,
-            "password": world.loner.password,
-            "currentPassword": world.owner.password,
+            "password": world.loner.password, "currentPassword": world.owner.password,
             "newEmail": lambda n: f"new{n}@example.test",
-            "key": lambda n: f"key{n}",
-            "hex": "#123456",
-            "column": "email",
-            "value": lambda n: f"choice{n}",
-            "source": "web form",
+            "key": lambda n: f"key{n}", "hex": "#123456", "column": "email",
+            "value": lambda n: f"choice{n}", "source": "web form",
         },
         enums={"Role": "AGENT", "CustomFieldType": "TEXT"},
     )
@@ -505,31 +326,19 @@ async def _catalogue_records(world, member_pk: int) -> dict[str, str]:
     slot = await a_slot(world.organization, capacity=1000)
     item = await slot.item
     subscription = await Subscription.create(
-        organization=world.organization,
-        plan=plan,
-        member=member,
-        contact_id=member.contact_id,
-        interval="MONTHLY",
-        status="ACTIVE",
-        current_period_start=now(),
-        current_period_end=now() + timedelta(days=30),
-        unit_amount=1,
-        currency="CAD",
+        organization=world.organization, plan=plan, member=member, contact_id=member.contact_id,
+        interval="MONTHLY", status="ACTIVE", current_period_start=now(),
+        current_period_end=now() + timedelta(days=30), unit_amount=1, currency="CAD",
     )
     booking = await Booking.create(
         slot=slot, member=member, contact_id=member.contact_id, starts_at=slot.starts_at
     )
     purchase = await Purchase.create(
-        organization=world.organization,
-        account_id=member.account_id,
-        member=member,
-        item=item,
-        unit_amount=1,
-        currency="CAD",
+        organization=world.organization, account_id=member.account_id, member=member,
+        item=item, unit_amount=1, currency="CAD",
     )
     return {
-        "planId": ids.encode("Plan", plan.id),
-        "itemId": ids.encode("CatalogueItem", item.id),
+        "planId": ids.encode("Plan", plan.id), "itemId": ids.encode("CatalogueItem", item.id),
         "slotId": ids.encode("CatalogueSlot", slot.id),
         "memberId": ids.encode("AccountContact", member.id),
         "subscriptionId": ids.encode("PlanSubscription", subscription.id),
@@ -575,11 +384,7 @@ async def test_hostile_text_in_any_argument_is_answered(client, api, world, kind
     records = await build_records(api, world)
     text, inline = HOSTILE_TEXT[kind]
     failures = await hostile_failures(
-        client,
-        world,
-        records,
-        lambda slot: text,
-        inline=inline,
+        client, world, records, lambda slot: text, inline=inline,
         allowed=runs_with_benign_text if kind in BENIGN else lambda slot: None,
     )
     assert not failures, "\n".join(failures)
@@ -612,9 +417,7 @@ async def test_hostile_values_inside_cursors_are_answered(client, api, world):
         for values in ([raw], [raw, 1], ["a", raw], [{"dt": "2030-01-01T00:00:00"}, raw]):
             cursor = base64.urlsafe_b64encode(json.dumps(values).encode()).decode()
             failures += await hostile_failures(
-                client,
-                world,
-                records,
+                client, world, records,
                 lambda slot, cursor=cursor: cursor if slot.name in CURSORS else None,
                 inline=False,
             )

@@ -72,10 +72,7 @@ async def test_a_json_line_per_request_names_operation_caller_and_cost(json_clie
     assert staff["request_id"] == "req-42" == response.headers["x-request-id"]
     assert (staff["method"], staff["path"], staff["status"]) == ("POST", "/graphql", 200)
     assert (staff["operation"], staff["operation_type"], staff["outcome"]) == (
-        "Staff",
-        "query",
-        "ok",
-    )
+        "Staff", "query", "ok")
     assert staff["user_id"] == world.owner.user.id
     assert staff["organization_id"] == world.organization.id
     assert staff["statements"] >= 2  # the session, then the list
@@ -136,9 +133,7 @@ async def test_json_lines_for_each_job_run_and_its_failure(api, world, use_smtp,
 
     runs = [line for line in lines if line["function"] == "send_email"]
     assert [(r["level"], r["outcome"], r["try"]) for r in runs] == [
-        ("WARNING", "retry", 1),
-        ("INFO", "ok", 2),
-    ]
+        ("WARNING", "retry", 1), ("INFO", "ok", 2)]
     failed, done = runs
     assert failed["task_id"] == task.id == done["task_id"]
     assert failed["job_id"] == done["job_id"] and str(task.id) in failed["job_id"]
@@ -179,18 +174,13 @@ def test_the_cli_logging_setup_writes_json_lines():
         "logging.getLogger('uvicorn.error').info('Started server process'); "
         "logging.getLogger('carnet.y').info('after uvicorn')"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, check=True
-    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          check=True)
     lines = [json.loads(line) | {"time": None} for line in done.stderr.splitlines()]
     assert lines == [
         {"time": None, "level": "WARNING", "logger": "carnet.x", "message": "hello\nworld"},
-        {
-            "time": None,
-            "level": "INFO",
-            "logger": "uvicorn.error",
-            "message": "Started server process",
-        },
+        {"time": None, "level": "INFO", "logger": "uvicorn.error",
+         "message": "Started server process"},
         {"time": None, "level": "INFO", "logger": "carnet.y", "message": "after uvicorn"},
     ]
 
@@ -198,10 +188,8 @@ def test_the_cli_logging_setup_writes_json_lines():
 async def test_concurrent_requests_each_count_their_own_statements(json_client, world):
     async def me():
         response = await json_client.post(
-            "/graphql",
-            json={"query": "query Me { me { id } }"},
-            headers={"authorization": f"Bearer {world.owner.token}"},
-        )
+            "/graphql", json={"query": "query Me { me { id } }"},
+            headers={"authorization": f"Bearer {world.owner.token}"})
         assert response.json()["data"]["me"]["id"]
 
     await me()  # the session's first use may write more than later ones

@@ -173,22 +173,19 @@ async def test_queue_depth_outbox_backlog_and_job_counters(metrics_client, world
     await run_worker(settings)  # another process's work, as far as /metrics knows
     samples = await scrape(client)
     assert value(samples, "carnet_job_queue_depth", state="due") == 0
-    backlog = {
-        labels: v for (name, labels), v in samples.items() if name == "carnet_outbox_undelivered"
-    }
+    backlog = {labels: v for (name, labels), v in samples.items()
+               if name == "carnet_outbox_undelivered"}
     assert backlog == {  # every series is there, zeros included
         (("channel", channel), ("status", status)): 0.0
-        for channel in ("email", "sms")
-        for status in ("pending", "sending")
+        for channel in ("email", "sms") for status in ("pending", "sending")
     }
     assert not any(name.endswith("_created") for name, _ in samples)
     assert value(samples, "carnet_outbox_oldest_undelivered_age_seconds") == 0
     assert value(samples, "carnet_jobs_total", function="send_email", outcome="ok") == 1
     assert value(samples, "carnet_jobs_total", function="send_email", outcome="failed") == 0
     assert value(samples, "carnet_job_duration_seconds_count", function="send_email") == 1
-    assert (
-        value(samples, "carnet_job_duration_seconds_bucket", function="send_email", le="+Inf") == 1
-    )
+    assert value(samples, "carnet_job_duration_seconds_bucket", function="send_email",
+                 le="+Inf") == 1
     # Crons count by their own name, without the deployment's prefix.
     assert value(samples, "carnet_jobs_total", function="sweep_tasks", outcome="ok") >= 1
 
@@ -217,22 +214,13 @@ asyncio.run(main())
 
 def test_with_a_multiprocess_directory_a_scrape_adds_up_every_process(tmp_path):
     """uvicorn --workers N: each process counts its own requests, any of them answers."""
-    env = {
-        **os.environ,
-        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),
-        "CARNET_VAR_DIR": str(tmp_path),
-    }
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),
+           "CARNET_VAR_DIR": str(tmp_path)}
     (tmp_path / "metrics").mkdir()
 
     def run(command: str) -> str:
-        done = subprocess.run(
-            [sys.executable, "-c", SERVE_ONE, command, TOKEN],
-            env=env,
-            capture_output=True,
-            text=True,
-            cwd=tmp_path,
-            timeout=120,
-        )
+        done = subprocess.run([sys.executable, "-c", SERVE_ONE, command, TOKEN], env=env,
+                              capture_output=True, text=True, cwd=tmp_path, timeout=120)
         assert done.returncode == 0, done.stderr
         return done.stdout
 

@@ -16,9 +16,7 @@ async def _unique_indexes(table: str) -> set[tuple[str, ...]]:
             "FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid "
             "CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY AS k(attnum, ord) "
             "JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = k.attnum "
-            "WHERE t.relname = $1 AND i.indisunique GROUP BY i.indexrelid",
-            [table],
-        )
+            "WHERE t.relname = $1 AND i.indisunique GROUP BY i.indexrelid", [table])
         return {tuple(r["cols"]) for r in rows}
     _, indexes = await connection.execute_query(f'PRAGMA index_list("{table}")')
     found = set()
@@ -34,24 +32,17 @@ async def _check_constraint_names(table: str) -> set[str]:
     if connection.capabilities.dialect == "postgres":
         _, rows = await connection.execute_query(
             "SELECT conname FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid "
-            "WHERE t.relname = $1 AND c.contype = 'c'",
-            [table],
-        )
+            "WHERE t.relname = $1 AND c.contype = 'c'", [table])
         return {r["conname"] for r in rows}
     _, rows = await connection.execute_query(
-        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [table]
-    )
+        "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", [table])
     sql = rows[0]["sql"]
     return {name for name in _declared_check_names() if f'"{name}"' in sql}
 
 
 def _declared_check_names() -> set[str]:
-    return {
-        c.name
-        for model in Tortoise.apps[APP_LABEL].values()
-        for c in getattr(model._meta, "constraints", ())
-        if isinstance(c, CheckConstraint)
-    }
+    return {c.name for model in Tortoise.apps[APP_LABEL].values()
+            for c in getattr(model._meta, "constraints", ()) if isinstance(c, CheckConstraint)}
 
 
 async def test_every_declared_constraint_exists(app):

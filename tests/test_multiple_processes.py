@@ -115,15 +115,8 @@ async def test_a_subscription_on_one_process_receives_events_caused_through_the_
 
 
 async def test_each_job_runs_once_across_two_workers(cluster, world):
-    members = [
-        world.owner,
-        world.admin,
-        world.billing_admin,
-        world.agent,
-        world.viewer,
-        world.outsider,
-        world.loner,
-    ]
+    members = [world.owner, world.admin, world.billing_admin, world.agent, world.viewer,
+               world.outsider, world.loner]
     async with client_of(cluster.apis[0]) as first, client_of(cluster.apis[1]) as second:
         for index, member in enumerate(members):
             api = (first, second)[index % 2]
@@ -135,12 +128,8 @@ async def test_each_job_runs_once_across_two_workers(cluster, world):
     assert sorted(m.recipient for m in emails) == sorted(m.user.email for m in members)
     assert {(m.status, m.attempts) for m in emails} == {(OutboxStatus.SENT, 1)}
     # Each job started on exactly one of the two workers.
-    starts = [
-        line
-        for worker in cluster.workers
-        for line in worker.log().splitlines()
-        if re.search(r"→ \S+:task:\d+:send_email\(", line)
-    ]
+    starts = [line for worker in cluster.workers for line in worker.log().splitlines()
+              if re.search(r"→ \S+:task:\d+:send_email\(", line)]
     started = sorted(int(re.search(r":task:(\d+):", line).group(1)) for line in starts)
     assert started == sorted(t.id for t in tasks), starts
 

@@ -38,10 +38,8 @@ async def test_the_api_and_a_worker_follow_a_failover(services, settings, world,
             redis_sentinels=setup.sentinels,
             redis_sentinel_master=MASTER_NAME,
         )
-        with (
-            live_server(behind_sentinel) as server,
-            live_worker(behind_sentinel, "sentinel") as worker,
-        ):
+        with (live_server(behind_sentinel) as server,
+              live_worker(behind_sentinel, "sentinel") as worker):
             async with httpx.AsyncClient(trust_env=False, timeout=30) as client:
                 key = f"{settings.redis_prefix}:apq:{await _persist(client, server)}"
                 assert setup.client(setup.primary_port).exists(key)
@@ -53,10 +51,8 @@ async def test_the_api_and_a_worker_follow_a_failover(services, settings, world,
                 assert setup.client(new_primary).exists(key)
                 # A job enqueued now goes to the new primary, where the worker, connected
                 # before the failover, finds and runs it.
-                request = {
-                    "query": RESET_REQUEST,
-                    "variables": {"input": {"email": world.viewer.user.email}},
-                }
+                request = {"query": RESET_REQUEST,
+                           "variables": {"input": {"email": world.viewer.user.email}}}
                 answer = (await client.post(server.graphql_url, json=request)).json()
                 assert answer["data"]["passwordResetRequest"]["ok"] is True, answer
             task = await _when_done()

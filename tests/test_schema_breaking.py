@@ -25,17 +25,15 @@ def _changelog(tmp_path: Path, text: str) -> Path:
 
 
 def _breaking(released: Path, changelog: Path) -> int:
-    return cli.main(
-        ["schema", "--breaking", "--released", str(released), "--changelog", str(changelog)]
-    )
+    return cli.main(["schema", "--breaking", "--released", str(released),
+                     "--changelog", str(changelog)])
 
 
 @pytest.fixture
 def released_with_a_field_since_removed(tmp_path):
     assert ORGANIZATION in CURRENT
-    return _released(
-        tmp_path, CURRENT.replace(ORGANIZATION, ORGANIZATION + "  legacyNickname: String\n")
-    )
+    return _released(tmp_path, CURRENT.replace(ORGANIZATION,
+                                               ORGANIZATION + "  legacyNickname: String\n"))
 
 
 def test_a_removed_field_fails(tmp_path, released_with_a_field_since_removed, capsys):
@@ -48,9 +46,8 @@ def test_a_removed_field_fails(tmp_path, released_with_a_field_since_removed, ca
 def test_a_removed_field_listed_in_the_changelog_passes(
     tmp_path, released_with_a_field_since_removed, capsys
 ):
-    changelog = _changelog(
-        tmp_path, f"# Changelog\n\n## Unreleased\n\n- {REMOVED_ENTRY} -- use `name`\n\n## 1.0.0\n"
-    )
+    changelog = _changelog(tmp_path, "# Changelog\n\n## Unreleased\n\n"
+                                     f"- {REMOVED_ENTRY} -- use `name`\n\n## 1.0.0\n")
     assert _breaking(released_with_a_field_since_removed, changelog) == 0
     assert f"listed in CHANGELOG.md: {REMOVED_ENTRY}" in capsys.readouterr().out
 
@@ -58,9 +55,8 @@ def test_a_removed_field_listed_in_the_changelog_passes(
 def test_a_listing_under_an_earlier_release_does_not_count(
     tmp_path, released_with_a_field_since_removed
 ):
-    changelog = _changelog(
-        tmp_path, f"# Changelog\n\n## Unreleased\n\n## 1.0.0 (2026-11-01)\n\n- {REMOVED_ENTRY}\n"
-    )
+    changelog = _changelog(tmp_path, "# Changelog\n\n## Unreleased\n\n## 1.0.0 (2026-11-01)\n\n"
+                                     f"- {REMOVED_ENTRY}\n")
     assert _breaking(released_with_a_field_since_removed, changelog) == 1
 
 
@@ -79,7 +75,7 @@ def test_a_dangerous_change_is_a_warning(tmp_path, capsys):
     # An enum value added since the release: clients may not know it, but nothing breaks.
     enum_start = CURRENT.index("enum Role {")
     value = CURRENT.index("VIEWER\n", enum_start)
-    released = _released(tmp_path, CURRENT[:value] + CURRENT[value + len("VIEWER\n") :])
+    released = _released(tmp_path, CURRENT[:value] + CURRENT[value + len("VIEWER\n"):])
     assert _breaking(released, _changelog(tmp_path, "")) == 0
     assert "warning: dangerous change VALUE_ADDED_TO_ENUM" in capsys.readouterr().out
 

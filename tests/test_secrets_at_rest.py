@@ -51,7 +51,9 @@ async def text_columns() -> list[tuple[str, str]]:
     found = []
     for table in (t["name"] for t in tables):
         _, columns = await connection.execute_query(f'PRAGMA table_info("{table}")')
-        found += [(table, c["name"]) for c in columns if c["type"].upper().startswith(_SQLITE_TEXT)]
+        found += [
+            (table, c["name"]) for c in columns if c["type"].upper().startswith(_SQLITE_TEXT)
+        ]
     return found
 
 
@@ -104,7 +106,9 @@ async def the_flows(api, world, settings, smtp) -> None:
     )
     await run_worker(settings)
     [change] = tokens_in(received(smtp, "alice.new@example.com")[-1])
-    (await api.execute(EMAIL_CHANGE_CONFIRM, {"input": {"token": change}})).ok("emailChangeConfirm")
+    (await api.execute(EMAIL_CHANGE_CONFIRM, {"input": {"token": change}})).ok(
+        "emailChangeConfirm"
+    )
     (await request_change(api, alice, "alice.third@example.com", NEW_PASSWORD)).ok(
         "emailChangeRequest"
     )

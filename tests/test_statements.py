@@ -30,9 +30,8 @@ async def test_organization_with_audit_log_page(api, world):
     from models.audit import AuditEvent
 
     for i in range(40):
-        await AuditEvent.create(
-            organization_id=world.organization.id, actor=world.admin.user, action=f"test.{i}"
-        )
+        await AuditEvent.create(organization_id=world.organization.id, actor=world.admin.user,
+                                action=f"test.{i}")
     owner = api.as_(world.owner)
     query = """query($o: ID!, $n: Int!) { auditLog(organizationId: $o, first: $n) {
         edges { node { action actor { email } } } } }"""

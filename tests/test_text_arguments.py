@@ -27,7 +27,9 @@ async def post_ascii_json(client, body: dict, token: str | None = None):
 
 async def test_control_characters_are_gone_before_a_search_runs(api, world):
     await create(api, world, firstName="Ann", lastName="Lee")
-    found = await api.as_(world.agent).execute(LIST, {"o": world.org_gid, "search": "A\x00n\x1bn"})
+    found = await api.as_(world.agent).execute(
+        LIST, {"o": world.org_gid, "search": "A\x00n\x1bn"}
+    )
     assert names(found) == ["Ann Lee"]
 
 
@@ -68,13 +70,8 @@ async def test_overlong_text_is_bad_user_input_in_a_query_in_the_readers_languag
 async def test_a_lone_surrogate_is_refused_before_anything_is_written(client):
     """JSON can escape half of a UTF-16 pair ("\\ud83d"), which is no character: the whole
     request is refused with a 400."""
-    variables = {
-        "input": {
-            "email": "odd@example.test",
-            "password": "a fine passphrase \ud83d",
-            "firstName": "Odd",
-        }
-    }
+    variables = {"input": {"email": "odd@example.test", "password": "a fine passphrase \ud83d",
+                           "firstName": "Odd"}}
     registered = await post_ascii_json(client, {"query": REGISTER, "variables": variables})
     assert registered.status_code == 400
     assert not await User.filter(email="odd@example.test").exists()

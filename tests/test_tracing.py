@@ -28,10 +28,7 @@ mutation SignIn {
 
 def run_python(script: str, tmp_path) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-c", script],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=tmp_path,
         env={"PATH": "/usr/bin:/bin", "CARNET_VAR_DIR": str(tmp_path)},
     )
 
@@ -60,10 +57,8 @@ def test_set_without_the_packages_fails_clearly(tmp_path):
         tmp_path,
     )
     assert done.returncode != 0
-    assert (
-        "TracingUnavailable: CARNET_OTEL_ENDPOINT is set, but OpenTelemetry is not "
+    assert "TracingUnavailable: CARNET_OTEL_ENDPOINT is set, but OpenTelemetry is not " \
         "installed" in done.stderr
-    )
     assert "pip install 'carnet[otel]'" in done.stderr
 
 
@@ -92,11 +87,8 @@ async def test_set_requests_produce_http_graphql_and_sql_spans(traced, world, se
     query = SIGN_IN % (world.owner.user.email, PASSWORD)
     response = await client.post("/graphql", json={"query": query})
     assert response.json()["data"]["tokenCreate"]["accessToken"]
-    response = await client.get(
-        "/graphql",
-        params={"query": "query Hidden { __typename }"},
-        headers={"accept": "application/json"},
-    )
+    response = await client.get("/graphql", params={"query": "query Hidden { __typename }"},
+                                headers={"accept": "application/json"})
     assert response.status_code == 200
     await client.get("/healthz")
     provider.force_flush()
@@ -116,4 +108,5 @@ async def test_set_requests_produce_http_graphql_and_sql_spans(traced, world, se
     assert "Hidden" not in everything  # a GET's query string stays out of the HTTP span
     if services.is_postgres:
         sql = [s for s in spans if s.attributes.get("db.system") == "postgresql"]
-        assert sql and all(s.context.trace_id in {x.context.trace_id for x in spans} for s in sql)
+        assert sql and all(s.context.trace_id in {x.context.trace_id for x in spans}
+                           for s in sql)

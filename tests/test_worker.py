@@ -268,15 +268,9 @@ def open_log(path: Path):
 async def start_worker_process(settings: Settings, log: Path) -> asyncio.subprocess.Process:
     with open_log(log) as output:
         return await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "carnet.cli",
-            "worker",
-            cwd=REPO_ROOT,
-            env=worker_environment(settings),
-            stdin=asyncio.subprocess.DEVNULL,
-            stdout=output,
-            stderr=output,
+            sys.executable, "-m", "carnet.cli", "worker",
+            cwd=REPO_ROOT, env=worker_environment(settings),
+            stdin=asyncio.subprocess.DEVNULL, stdout=output, stderr=output,
         )
 
 
@@ -353,12 +347,8 @@ def deferred_names() -> list[tuple[str, str]]:
         if module_name == "resolvers.common.tasks":
             continue  # UnitOfWork itself
         for node in ast.walk(ast.parse(path.read_text(), str(path))):
-            if (
-                isinstance(node, ast.Call)
-                and isinstance(node.func, ast.Attribute)
-                and node.func.attr == "defer"
-                and node.args
-            ):
+            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                    and node.func.attr == "defer" and node.args):
                 module = importlib.import_module(module_name)
                 found.append((module_name, _constant(node.args[0], module)))
     return found
@@ -372,9 +362,8 @@ def _constant(node: ast.expr, module) -> str:
         return getattr(module, node.id)
     if isinstance(node, ast.Attribute):
         return getattr(_constant(node.value, module), node.attr)
-    raise AssertionError(
-        f"{module.__name__}: defer() a job by a constant name, not {ast.unparse(node)}"
-    )
+    raise AssertionError(f"{module.__name__}: defer() a job by a constant name, not "
+                         f"{ast.unparse(node)}")
 
 
 def test_every_job_is_registered_and_every_deferred_name_is_a_job(settings):

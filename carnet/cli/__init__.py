@@ -50,11 +50,8 @@ def _worker(settings: Settings, burst: bool = False) -> None:
 
     # On SIGTERM (or Ctrl-C) take no new job and let running ones finish within the grace;
     # one still running then is cancelled and runs again later (jobs are idempotent).
-    Worker(
-        **worker_settings(settings),
-        burst=burst,
-        job_completion_wait=settings.shutdown_grace_seconds,
-    ).run()
+    Worker(**worker_settings(settings), burst=burst,
+           job_completion_wait=settings.shutdown_grace_seconds).run()
 
 
 async def _with_db(settings: Settings, work):
@@ -108,11 +105,8 @@ def _schema_breaking(released: Path, changelog: Path) -> int:
         if not path.exists():
             print(f"{path} is missing", file=sys.stderr)
             return 2
-    comparison = compare(
-        released.read_text(),
-        SCHEMA_FILE.read_text(),
-        changelog.read_text() if changelog.exists() else "",
-    )
+    comparison = compare(released.read_text(), SCHEMA_FILE.read_text(),
+                         changelog.read_text() if changelog.exists() else "")
     out, err = report(comparison, changelog)
     print("\n".join(out))
     if err:
@@ -133,11 +127,8 @@ def _seed_demo(settings: Settings) -> int:
 
 def _seed_contacts(settings: Settings, args: argparse.Namespace) -> int:
     if settings.is_production and not args.force:
-        print(
-            "seed-contacts is refused in production (CARNET_ENVIRONMENT=production) "
-            "unless --force is given",
-            file=sys.stderr,
-        )
+        print("seed-contacts is refused in production (CARNET_ENVIRONMENT=production) "
+              "unless --force is given", file=sys.stderr)
         return 2
     if args.count < 1 or args.batch_size < 1:
         print("--count and --batch-size must be at least 1", file=sys.stderr)
@@ -148,23 +139,14 @@ def _seed_contacts(settings: Settings, args: argparse.Namespace) -> int:
 
         organization = await find_organization(args.organization)
         if organization is None:
-            print(
-                f"no organization {args.organization!r} (give its id, global id or name)",
-                file=sys.stderr,
-            )
+            print(f"no organization {args.organization!r} (give its id, global id or name)",
+                  file=sys.stderr)
             return 2
-        print(
-            f"seeding {args.count:,} contacts into {organization.name!r} "
-            f"(id {organization.id}, seed {args.seed})",
-            flush=True,
-        )
-        report = await seed_contacts(
-            organization,
-            args.count,
-            seed=args.seed,
-            batch_size=args.batch_size,
-            progress=lambda line: print(line, flush=True),
-        )
+        print(f"seeding {args.count:,} contacts into {organization.name!r} "
+              f"(id {organization.id}, seed {args.seed})", flush=True)
+        report = await seed_contacts(organization, args.count, seed=args.seed,
+                                     batch_size=args.batch_size,
+                                     progress=lambda line: print(line, flush=True))
         print("\n".join(report.lines()))
         return 0
 
@@ -230,40 +212,16 @@ def _stop_child(child: subprocess.Popen, timeout: float) -> None:
 # What each command reads from the environment (or .env), named in its --help; every
 # command also reads CARNET_ENVIRONMENT. tests/test_cli_help.py checks each name is a setting.
 _DATABASE = ("CARNET_DATABASE_URL", "CARNET_VAR_DIR")
-_API = (
-    *_DATABASE,
-    "CARNET_HOST",
-    "CARNET_PORT",
-    "CARNET_PUBLIC_URL",
-    "CARNET_REDIS_*",
-    "CARNET_SECRET_KEY",
-    "CARNET_SHUTDOWN_GRACE_SECONDS",
-    "CARNET_CORS_ORIGINS",
-    "CARNET_MAX_*",
-    "CARNET_*_TTL_SECONDS",
-    "CARNET_LOGIN_*",
-    "CARNET_STORAGE_*",
-    "CARNET_TRUSTED_PROXIES",
-    "CARNET_INVITATION_QUOTA_*",
-    "CARNET_METRICS_*",
-    "CARNET_LOG_FORMAT",
-    "CARNET_OTEL_ENDPOINT",
-)
-_WORKER = (
-    *_DATABASE,
-    "CARNET_REDIS_*",
-    "CARNET_JOB_*",
-    "CARNET_SHUTDOWN_GRACE_SECONDS",
-    "CARNET_EMAIL_*",
-    "CARNET_SMTP_*",
-    "CARNET_SMS_*",
-    "CARNET_APP_URL",
-    "CARNET_STORAGE_*",
-    "CARNET_OUTBOX_RETENTION_DAYS",
-    "CARNET_EXPORT_RETENTION_DAYS",
-    "CARNET_SIGN_IN_ATTEMPT_RETENTION_DAYS",
-    "CARNET_LOG_FORMAT",
-)
+_API = (*_DATABASE, "CARNET_HOST", "CARNET_PORT", "CARNET_PUBLIC_URL", "CARNET_REDIS_*",
+        "CARNET_SECRET_KEY", "CARNET_SHUTDOWN_GRACE_SECONDS", "CARNET_CORS_ORIGINS",
+        "CARNET_MAX_*", "CARNET_*_TTL_SECONDS", "CARNET_LOGIN_*", "CARNET_STORAGE_*",
+        "CARNET_TRUSTED_PROXIES", "CARNET_INVITATION_QUOTA_*", "CARNET_METRICS_*",
+        "CARNET_LOG_FORMAT", "CARNET_OTEL_ENDPOINT")
+_WORKER = (*_DATABASE, "CARNET_REDIS_*", "CARNET_JOB_*",
+           "CARNET_SHUTDOWN_GRACE_SECONDS", "CARNET_EMAIL_*", "CARNET_SMTP_*", "CARNET_SMS_*",
+           "CARNET_APP_URL", "CARNET_STORAGE_*", "CARNET_OUTBOX_RETENTION_DAYS",
+           "CARNET_EXPORT_RETENTION_DAYS", "CARNET_SIGN_IN_ATTEMPT_RETENTION_DAYS",
+           "CARNET_LOG_FORMAT")
 SETTINGS_READ: dict[str, tuple[str, ...]] = {
     "dev": (*dict.fromkeys(_API + _WORKER),),
     "serve": _API,
@@ -293,132 +251,69 @@ def _command(commands, name: str, summary: str, description: str) -> argparse.Ar
     names = SETTINGS_READ[name]
     read = ", ".join(("CARNET_ENVIRONMENT", *names)) if names else "none (the SDL depends on none)"
     return commands.add_parser(
-        name,
-        help=summary,
-        description=f"{summary}.\n\n{description}",
+        name, help=summary, description=f"{summary}.\n\n{description}",
         epilog=textwrap.fill(f"Settings read: {read}. See README.md, Settings.", width=78),
         formatter_class=_HelpFormatter,
     )
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="carnet", description=__doc__, formatter_class=_HelpFormatter
-    )
+    parser = argparse.ArgumentParser(prog="carnet", description=__doc__,
+                                     formatter_class=_HelpFormatter)
     commands = parser.add_subparsers(dest="command", required=True, metavar="<command>")
-    _command(
-        commands,
-        "dev",
-        "Run everything for development",
-        "Migrates the database, seeds the demo, then runs an embedded redis-server\n"
-        "(unless CARNET_REDIS_URL is set), `carnet worker` and `carnet serve` until\n"
-        "Ctrl-C, which stops the worker, then the API, then Redis.",
-    )
-    serve = _command(
-        commands,
-        "serve",
-        "Run the API (uvicorn)",
-        "Serves GraphQL over HTTP and websockets on CARNET_HOST:CARNET_PORT.\n"
-        "On SIGTERM, requests under way get CARNET_SHUTDOWN_GRACE_SECONDS to finish.",
-    )
+    _command(commands, "dev", "Run everything for development",
+             "Migrates the database, seeds the demo, then runs an embedded redis-server\n"
+             "(unless CARNET_REDIS_URL is set), `carnet worker` and `carnet serve` until\n"
+             "Ctrl-C, which stops the worker, then the API, then Redis.")
+    serve = _command(commands, "serve", "Run the API (uvicorn)",
+                     "Serves GraphQL over HTTP and websockets on CARNET_HOST:CARNET_PORT.\n"
+                     "On SIGTERM, requests under way get CARNET_SHUTDOWN_GRACE_SECONDS to finish.")
     mode = serve.add_mutually_exclusive_group()
-    mode.add_argument(
-        "--reload", action="store_true", help="restart when the code changes (development)"
-    )
-    mode.add_argument(
-        "--workers",
-        type=int,
-        default=1,
-        metavar="N",
-        help="API processes sharing the port (uvicorn's process manager)",
-    )
-    worker = _command(
-        commands,
-        "worker",
-        "Run an arq worker",
-        "Runs queued jobs and the crons; start as many as needed, on any\n"
-        "machine. On SIGTERM it takes no new job and lets running ones finish\n"
-        "within CARNET_SHUTDOWN_GRACE_SECONDS.",
-    )
+    mode.add_argument("--reload", action="store_true",
+                      help="restart when the code changes (development)")
+    mode.add_argument("--workers", type=int, default=1, metavar="N",
+                      help="API processes sharing the port (uvicorn's process manager)")
+    worker = _command(commands, "worker", "Run an arq worker",
+                      "Runs queued jobs and the crons; start as many as needed, on any\n"
+                      "machine. On SIGTERM it takes no new job and lets running ones finish\n"
+                      "within CARNET_SHUTDOWN_GRACE_SECONDS.")
     worker.add_argument("--burst", action="store_true", help="exit when the queue is empty")
-    _command(
-        commands,
-        "migrate",
-        "Apply database migrations",
-        "Applies models/migrations up to the latest: a release step, run once before\n"
-        "the new version's API and workers start.",
-    )
-    makemigrations = _command(
-        commands,
-        "makemigrations",
-        "Write a migration for model changes",
-        "Tortoise's tool, with its CreateModel's dropped constraints\n"
-        "repaired (carnet/migrations.py).",
-    )
-    makemigrations.add_argument(
-        "--name", default=None, help="the migration's name, e.g. contact_nickname"
-    )
-    schema = _command(
-        commands,
-        "schema",
-        "Write or check schema/schema.graphql",
-        "Without an option, writes the SDL to schema/schema.graphql.\n"
-        "--breaking compares that file with the last released SDL and fails on\n"
-        "a breaking change the Unreleased section of CHANGELOG.md does not list.",
-    )
+    _command(commands, "migrate", "Apply database migrations",
+             "Applies models/migrations up to the latest: a release step, run once before\n"
+             "the new version's API and workers start.")
+    makemigrations = _command(commands, "makemigrations", "Write a migration for model changes",
+                              "Tortoise's tool, with its CreateModel's dropped constraints\n"
+                              "repaired (carnet/migrations.py).")
+    makemigrations.add_argument("--name", default=None,
+                                help="the migration's name, e.g. contact_nickname")
+    schema = _command(commands, "schema", "Write or check schema/schema.graphql",
+                      "Without an option, writes the SDL to schema/schema.graphql.\n"
+                      "--breaking compares that file with the last released SDL and fails on\n"
+                      "a breaking change the Unreleased section of CHANGELOG.md does not list.")
     checks = schema.add_mutually_exclusive_group()
-    checks.add_argument(
-        "--check", action="store_true", help="fail if schema/schema.graphql is stale"
-    )
-    checks.add_argument(
-        "--breaking",
-        action="store_true",
-        help="fail on a breaking change since --released not listed in --changelog",
-    )
-    schema.add_argument(
-        "--released",
-        type=Path,
-        default=RELEASED_SCHEMA_FILE,
-        metavar="PATH",
-        help="the SDL of the last release (with --breaking)",
-    )
-    schema.add_argument(
-        "--changelog",
-        type=Path,
-        default=CHANGELOG_FILE,
-        metavar="PATH",
-        help="the changelog whose Unreleased section lists breaking changes",
-    )
-    _command(
-        commands,
-        "seed-demo",
-        "Create the demo organizations",
-        "Idempotent; prints the sign-in details. Refused in production.",
-    )
-    seed_contacts = _command(
-        commands,
-        "seed-contacts",
-        "Fill an organization with contacts",
-        "Realistic contacts, fast (COPY on PostgreSQL), for development\n"
-        "and benchmarks. Refused in production unless --force.",
-    )
-    seed_contacts.add_argument(
-        "--organization", required=True, help="the organization's id, global id or name (required)"
-    )
-    seed_contacts.add_argument(
-        "--count", type=int, default=1_000_000, help="how many contacts to add"
-    )
+    checks.add_argument("--check", action="store_true",
+                        help="fail if schema/schema.graphql is stale")
+    checks.add_argument("--breaking", action="store_true",
+                        help="fail on a breaking change since --released not listed in --changelog")
+    schema.add_argument("--released", type=Path, default=RELEASED_SCHEMA_FILE, metavar="PATH",
+                        help="the SDL of the last release (with --breaking)")
+    schema.add_argument("--changelog", type=Path, default=CHANGELOG_FILE, metavar="PATH",
+                        help="the changelog whose Unreleased section lists breaking changes")
+    _command(commands, "seed-demo", "Create the demo organizations",
+             "Idempotent; prints the sign-in details. Refused in production.")
+    seed_contacts = _command(commands, "seed-contacts", "Fill an organization with contacts",
+                             "Realistic contacts, fast (COPY on PostgreSQL), for development\n"
+                             "and benchmarks. Refused in production unless --force.")
+    seed_contacts.add_argument("--organization", required=True,
+                               help="the organization's id, global id or name (required)")
+    seed_contacts.add_argument("--count", type=int, default=1_000_000,
+                               help="how many contacts to add")
     seed_contacts.add_argument("--seed", type=int, default=0, help="same seed, same rows")
-    seed_contacts.add_argument(
-        "--batch-size", type=int, default=50_000, help="rows per transaction"
-    )
+    seed_contacts.add_argument("--batch-size", type=int, default=50_000,
+                               help="rows per transaction")
     seed_contacts.add_argument("--force", action="store_true", help="run even in production")
-    outbox = _command(
-        commands,
-        "outbox",
-        "Show recent emails and SMS",
-        "The outbox's latest rows, with their links in development.",
-    )
+    outbox = _command(commands, "outbox", "Show recent emails and SMS",
+                      "The outbox's latest rows, with their links in development.")
     outbox.add_argument("-n", "--limit", type=int, default=10, help="how many to show")
     return parser
 
@@ -456,3 +351,4 @@ def main(argv: list[str] | None = None) -> int:
         case "outbox":
             return _outbox(settings, args.limit)
     return 0
+

@@ -84,10 +84,8 @@ def report(comparison: SchemaComparison, changelog_path: Path) -> tuple[list[str
     if not comparison.unlisted:
         out.append("no unlisted breaking change since the released schema")
         return out, []
-    err = [
-        f"{len(comparison.unlisted)} breaking change(s) since the released schema are not "
-        f"listed in the Unreleased section of {changelog_path.name}; if they are meant, "
-        "add these lines there (an explanation may follow ' -- '):"
-    ]
+    err = [f"{len(comparison.unlisted)} breaking change(s) since the released schema are not "
+           f"listed in the Unreleased section of {changelog_path.name}; if they are meant, "
+           "add these lines there (an explanation may follow ' -- '):"]
     err += [f"- {change.entry}" for change in comparison.unlisted]
     return out, err

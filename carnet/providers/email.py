@@ -38,15 +38,11 @@ async def send(email: Email) -> None:
     settings = current_settings()
     if settings.email_backend == "outbox":
         if settings.is_production:
-            log.warning(
-                "email to %s not delivered: set CARNET_EMAIL_BACKEND=smtp in "
-                "production (the outbox backend keeps nothing there)",
-                email.recipient,
-            )
+            log.warning("email to %s not delivered: set CARNET_EMAIL_BACKEND=smtp in "
+                        "production (the outbox backend keeps nothing there)", email.recipient)
         else:
-            log.info(
-                "email to %s: %s (outbox; see `carnet outbox`)", email.recipient, email.subject
-            )
+            log.info("email to %s: %s (outbox; see `carnet outbox`)", email.recipient,
+                     email.subject)
         return
     message, envelope_sender = _build(email, settings)
     await aiosmtplib.send(

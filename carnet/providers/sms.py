@@ -84,11 +84,8 @@ async def send(sms: Sms) -> str:
         async with httpx.AsyncClient(timeout=max(5, settings.job_timeout_seconds // 3)) as client:
             response = await client.post(
                 url,
-                data={
-                    "From": sms.sender or settings.sms_from,
-                    "To": sms.recipient,
-                    "Body": sms.text,
-                },
+                data={"From": sms.sender or settings.sms_from, "To": sms.recipient,
+                      "Body": sms.text},
                 auth=(sid, settings.sms_auth_token.get_secret_value()),
             )
     except httpx.HTTPError as exc:

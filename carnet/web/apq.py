@@ -34,6 +34,7 @@ class PersistedQueryRequest(GraphQLRequestData):
     register: bool = False
 
 
+
 async def resolve_persisted_query(
     store: PersistedQueryStore, data: GraphQLRequestData
 ) -> GraphQLRequestData:
@@ -52,7 +53,9 @@ async def resolve_persisted_query(
     else:
         digest = hashlib.sha256(data.query.encode("utf-8", "surrogatepass")).hexdigest()
         if digest != sha256_hash:
-            raise GraphQLHTTPError(400, "provided sha does not match query", code="BAD_USER_INPUT")
+            raise GraphQLHTTPError(
+                400, "provided sha does not match query", code="BAD_USER_INPUT"
+            )
         query = data.query
         register = True
         if streaming:

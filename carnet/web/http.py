@@ -312,6 +312,7 @@ class CarnetGraphQL(GraphQL[Context, RootValue]):
             resolved.append(await resolve_persisted_query(self.persisted_queries, item))
         return resolved if isinstance(parsed, list) else resolved[0]
 
+
     def should_render_graphql_ide(self, request: Any) -> bool:
         # A GET with only a persisted-query hash has no `query` parameter and,
         # from `fetch()`, `Accept: */*`: Strawberry would serve it the IDE.

@@ -182,7 +182,8 @@ class _ScrapeTimeValues:
 async def _read_scrape_time_values(settings: Settings) -> list[Metric]:
     up = GaugeMetricFamily(
         "carnet_metrics_source_up",
-        "Whether the last scrape could read a source (redis: jobs and queue; database: outbox).",
+        "Whether the last scrape could read a source (redis: jobs and queue; database: "
+        "outbox).",
         labels=["source"],
     )
     found: list[Metric] = [up]

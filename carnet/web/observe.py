@@ -134,11 +134,7 @@ class ObserveRequests:
             if graphql:
                 line.update(_graphql_fields(record, summary))
             log.info(
-                "%s %s %s %.0f ms",
-                line["method"],
-                line["path"],
-                status,
-                duration * 1000,
+                "%s %s %s %.0f ms", line["method"], line["path"], status, duration * 1000,
                 extra=log_fields(line),
             )
 

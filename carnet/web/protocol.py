@@ -40,6 +40,7 @@ class GraphQLHTTPError(HTTPException):
         self.headers = dict(headers or {})
 
 
+
 def negotiate_media_type(accept: str | None) -> str:
     """Pick the response media type for an ``Accept`` header.
 
@@ -92,6 +93,7 @@ def _quality(params: str) -> float:
     return 1.0
 
 
+
 def is_request_error(result: object) -> bool:
     """Whether ``result`` failed before execution started (a *request error*).
 
@@ -107,6 +109,7 @@ def is_request_error(result: object) -> bool:
     return isinstance(result, PreExecutionError) or all(
         getattr(error, "path", None) is None for error in errors
     )
+
 
 
 def check_parameters(data: GraphQLRequestData) -> None:

@@ -50,3 +50,5 @@ class LimitedRequestAdapter(StarletteRequestAdapter):
 
         form = await Request(request.scope, receive).form()
         return FormData(files=form, form=form)
+
+

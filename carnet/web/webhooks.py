@@ -32,12 +32,8 @@ def _meta(request: Request) -> RequestMeta:
 
 
 def _refused(request: Request, why: str) -> Response:
-    log.warning(
-        "webhook %s refused: %s (from %s)",
-        request.url.path,
-        why,
-        request.client.host if request.client else "unknown",
-    )
+    log.warning("webhook %s refused: %s (from %s)", request.url.path, why,
+                request.client.host if request.client else "unknown")
     return JSONResponse({"error": why}, status_code=403)
 
 
@@ -62,9 +58,8 @@ async def sms_webhook(request: Request) -> Response:
     if not phone:
         return JSONResponse({"error": "From is required"}, status_code=400)
     reply = await webhooks.inbound_sms(phone, params.get("To", "").strip(), body, _meta(request))
-    log.info(
-        "inbound SMS %s: %s contact(s) changed", reply.action or "(no keyword)", reply.contacts
-    )
+    log.info("inbound SMS %s: %s contact(s) changed", reply.action or "(no keyword)",
+             reply.contacts)
     return Response(_EMPTY_TWIML, media_type="application/xml")
 
 

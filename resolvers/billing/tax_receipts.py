@@ -120,7 +120,9 @@ async def receipts(organization: Organization, year: int) -> list[Receipt]:
     found: dict[tuple[int, int], Receipt] = {}
     for purchase in sorted(purchases, key=lambda p: p.id):
         invoice = invoices[purchase.invoice_id]
-        amount = min(paid[invoice.id] - refunded[invoice.id], invoice.total - credited[invoice.id])
+        amount = min(
+            paid[invoice.id] - refunded[invoice.id], invoice.total - credited[invoice.id]
+        )
         if amount <= 0:
             continue
         key = (purchase.member.contact_id, purchase.account.primary_contact_id)
@@ -147,7 +149,8 @@ def render(organization: Organization, year: int, receipt: Receipt, contacts) ->
         "",
         *(f"{name}: {money(amount)}" for name, amount in receipt.lines),
         "",
-        f"Total des frais admissibles payés / Total eligible expenses paid: {money(receipt.total)}",
+        f"Total des frais admissibles payés / Total eligible expenses paid: "
+        f"{money(receipt.total)}",
         "",
     ]
     return "\n".join(text).encode()
@@ -164,7 +167,9 @@ async def generate(organization_id: int, year: int) -> int:
     """The job's body: every receipt of the year written or rewritten; how many. One at a
     time per organization (its row locked), so two runs never race to a duplicate."""
     async with unit_of_work():
-        organization = await Organization.filter(id=organization_id).select_for_update().get()
+        organization = (
+            await Organization.filter(id=organization_id).select_for_update().get()
+        )
         found = await receipts(organization, year)
         wanted = {r.member_contact_id for r in found} | {r.payer_contact_id for r in found}
         contacts = {c.id: c for c in await Contact.filter(id__in=list(wanted))}

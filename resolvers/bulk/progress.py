@@ -94,9 +94,8 @@ async def publish(operation: BulkOperation) -> None:
     try:
         await queue.pool().publish(channel(operation.id), snapshot.to_json())
     except Exception:
-        log.warning(
-            "could not publish the progress of bulk operation %s", operation.id, exc_info=True
-        )
+        log.warning("could not publish the progress of bulk operation %s", operation.id,
+                    exc_info=True)
 
 
 async def read_snapshot(operation_id: int, organization_id: int) -> ProgressSnapshot:

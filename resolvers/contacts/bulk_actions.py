@@ -73,4 +73,6 @@ async def start_archive(actor: Actor, target: ContactTarget, archive: bool) -> B
 async def _start(actor: Actor, kind: str, target: ContactTarget, params: dict) -> BulkOperation:
     async with unit_of_work():
         records = await contact_targets.records(actor, target)
-        return await operations.start(actor, kind, records, target=target.describe(), params=params)
+        return await operations.start(
+            actor, kind, records, target=target.describe(), params=params
+        )

@@ -54,7 +54,9 @@ def _same(current: datetime | None, recorded: str | None) -> bool:
     return current == datetime.fromisoformat(recorded)
 
 
-async def undo(organization_id: int, recorded: dict[int, tuple[dict, dict]]) -> dict[int, Outcome]:
+async def undo(
+    organization_id: int, recorded: dict[int, tuple[dict, dict]]
+) -> dict[int, Outcome]:
     """Puts back `archived_at` as it was before, for each contact still as the operation
     left it; the others are SKIPPED with CHANGED_SINCE."""
     rows = dict(

@@ -162,7 +162,9 @@ async def undo(token: str, meta: RequestMeta, settings: Settings) -> User:
             )
             signed_out = await sessions.revoke_all(user)
             cancelled = await tokens.revoke_all_but_earlier_undos(user, record)
-            reset_mail = await users.send_password_reset(user, settings, "email_change_undone")
+            reset_mail = await users.send_password_reset(
+                user, settings, "email_change_undone"
+            )
             await audit.record(
                 "user.email_change_undo",
                 actor=user,

@@ -102,15 +102,11 @@ async def primaries_for(organization_id: int, member_ids: Sequence[int]) -> dict
     are a MEMBER of, when an EMAIL would reach that primary (the first such account)."""
     if not member_ids:
         return {}
-    links = (
-        await AccountContact.filter(
-            contact_id__in=list(member_ids),
-            kind=AccountContactKind.MEMBER,
-            account__organization_id=organization_id,
-        )
-        .order_by("account_id")
-        .values_list("contact_id", "account__primary_contact_id")
-    )
+    links = await AccountContact.filter(
+        contact_id__in=list(member_ids),
+        kind=AccountContactKind.MEMBER,
+        account__organization_id=organization_id,
+    ).order_by("account_id").values_list("contact_id", "account__primary_contact_id")
     primaries = {primary for _, primary in links}
     if not primaries:
         return {}

@@ -195,10 +195,8 @@ async def _reach(
     addressee = proxy or contact
     locale = choose_locale(message.contents, addressee.locale.value, organization.locale.value)
     content = message.contents.get(locale, {"subject": "", "body": ""})
-    values = {
-        **values_for(contact, organization),
-        "unsubscribe_url": unsubscribe.url_for(organization.id, addressee.id),
-    }
+    values = {**values_for(contact, organization),
+              "unsubscribe_url": unsubscribe.url_for(organization.id, addressee.id)}
     delivery.locale = locale
     delivery.subject = templates.render(channel, "subject", content["subject"], values)[:255]
     delivery.body = templates.render(channel, "body", content["body"], values)

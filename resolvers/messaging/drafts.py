@@ -60,7 +60,9 @@ def _sample_sms(body: str, locale: str) -> sms_length.SmsLength:
     return sms_length.measure(sms_length.with_stop(text, locale))
 
 
-def _check_sms_length(body: str, locale: str, errors: ErrorCollector, path: tuple) -> None:
+def _check_sms_length(
+    body: str, locale: str, errors: ErrorCollector, path: tuple
+) -> None:
     if any(error.field == path for error in errors.errors):
         return  # the template itself is wrong: said already
     length = _sample_sms(body, locale)

@@ -117,9 +117,7 @@ async def _start(actor: Actor, message: Message, *, checked: bool) -> BulkOperat
         )
     moment = now()
     message.state, message.operation_id, message.started_at = (
-        MessageState.SENDING,
-        operation.id,
-        moment,
+        MessageState.SENDING, operation.id, moment
     )
     if operation.total == 0:  # no chunk will end it
         await BulkOperation.filter(id=operation.id).update(
@@ -182,12 +180,9 @@ async def start_due(moment: datetime | None = None, batch: int = 50) -> int:
     """Starts the scheduled messages whose time has come; how many. Each in its own unit of
     work, claimed by a write (SCHEDULED → SENDING) so that two sweeps start it once."""
     moment = moment or now()
-    due = (
-        await Message.filter(state=MessageState.SCHEDULED, send_at__lte=moment)
-        .order_by("send_at", "id")
-        .limit(batch)
-        .values_list("id", flat=True)
-    )
+    due = await Message.filter(state=MessageState.SCHEDULED, send_at__lte=moment).order_by(
+        "send_at", "id"
+    ).limit(batch).values_list("id", flat=True)
     started = 0
     for message_id in due:
         async with unit_of_work():

@@ -70,9 +70,9 @@ class SmsReply:
 
 async def _texting_organizations(phone: str, to: str) -> list[int]:
     texted = set(
-        await Delivery.filter(channel=MessageChannel.SMS, recipient=phone)
-        .distinct()
-        .values_list("organization_id", flat=True)
+        await Delivery.filter(channel=MessageChannel.SMS, recipient=phone).distinct().values_list(
+            "organization_id", flat=True
+        )
     )
     if to:
         mine = set(
@@ -181,11 +181,7 @@ async def email_event(event: EmailEvent, meta: RequestMeta) -> bool:
             if contact is not None and contact.email_consent is not ConsentStatus.WITHDRAWN:
                 proof = f"Complaint reported by the provider for {event.message_id or address}"
                 await _set(
-                    contact,
-                    ConsentChannel.EMAIL,
-                    ConsentStatus.WITHDRAWN,
-                    COMPLAINT_SOURCE,
-                    proof,
-                    meta,
+                    contact, ConsentChannel.EMAIL, ConsentStatus.WITHDRAWN, COMPLAINT_SOURCE,
+                    proof, meta,
                 )
     return True

@@ -16,7 +16,9 @@ async def actor_for(user: User, organization_id: int, meta: RequestMeta) -> Acto
     return active_actor(user, membership, meta)
 
 
-def active_actor(user: User, membership: StaffMembership | None, meta: RequestMeta) -> Actor | None:
+def active_actor(
+    user: User, membership: StaffMembership | None, meta: RequestMeta
+) -> Actor | None:
     """The actor an ACTIVE membership (fetched with its organization) makes, or None.
 
     A scheduled deactivation takes effect at the start of its date in the organization's

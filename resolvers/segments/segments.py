@@ -271,3 +271,4 @@ async def matching(actor: Actor, segment: Segment) -> QuerySet:
 
 async def count(actor: Actor, segment: Segment) -> int:
     return await (await matching(actor, segment)).count()
+

@@ -168,15 +168,17 @@ async def write_records(
     a file whose target was frozen in name order); the ids written (a contact deleted
     since has no row)."""
     writer = csv.writer(out, lineterminator="\r\n")
-    colours = dict(await Colour.filter(organization_id=organization_id).values_list("id", "name"))
+    colours = dict(
+        await Colour.filter(organization_id=organization_id).values_list("id", "name")
+    )
     written: list[int] = []
     for start in range(0, len(contact_ids), batch_size):
         wanted = contact_ids[start : start + batch_size]
         found = {
             row["id"]: row
-            for row in await Contact.filter(organization_id=organization_id, id__in=wanted).values(
-                *_VALUES
-            )
+            for row in await Contact.filter(
+                organization_id=organization_id, id__in=wanted
+            ).values(*_VALUES)
         }
         rows = [found[pk] for pk in wanted if pk in found]
         await _write_rows(writer, rows, colours, fields)

@@ -233,7 +233,9 @@ async def _start(export_id: int) -> None:
         },
         order=EXPORT_ORDER,
     )
-    await ContactExport.filter(id=export.id).update(operation_id=operation.id, file_key=file_key)
+    await ContactExport.filter(id=export.id).update(
+        operation_id=operation.id, file_key=file_key
+    )
     if operation.total == 0:
         moment = now()
         operation.state, operation.finished_at = BulkOperationState.COMPLETED, moment
@@ -271,7 +273,8 @@ async def _export_chunk(context: ChunkContext, record_ids: Sequence[int]) -> lis
             state=BulkOperationState.CANCELED, canceled_at=context.moment
         )
         return [
-            RecordResult(pk, BulkItemStatus.SKIPPED, "FORBIDDEN", _NOT_ALLOWED) for pk in record_ids
+            RecordResult(pk, BulkItemStatus.SKIPPED, "FORBIDDEN", _NOT_ALLOWED)
+            for pk in record_ids
         ]
     out = io.StringIO()
     fields = await fields_by_id(list(params["field_ids"]))
@@ -292,7 +295,9 @@ async def _export_finished(operation: BulkOperation) -> None:
     chunk is done, FAILED without its file otherwise."""
     export_id = (operation.params or {}).get("export_id")
     if operation.state is not BulkOperationState.COMPLETED:
-        failed = await ContactExport.filter(id=export_id).only("id", "file_key", "failure").first()
+        failed = (
+            await ContactExport.filter(id=export_id).only("id", "file_key", "failure").first()
+        )
         await ContactExport.filter(id=export_id).update(
             status=TransferStatus.FAILED,
             failure=(failed.failure if failed is not None else "")

@@ -144,7 +144,9 @@ def parse_row(
     row of the header's shape is that one problem: none of its cells is read."""
     row = ImportRow(number)
     if record.problem:
-        row.problems.append(RowProblem("", UserErrorCode.INVALID, record.problem, record.params))
+        row.problems.append(
+            RowProblem("", UserErrorCode.INVALID, record.problem, record.params)
+        )
         return row
     cells = record.cells
     cell_of = {column: (_cell(cells, index), header) for index, header, column in columns}

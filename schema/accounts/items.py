@@ -254,4 +254,6 @@ class AccountItemsMutation:
     ) -> AccountDocumentDownloadLinkPayload:
         pk = await scoped_id(info, input.document_id, "AccountDocument", ("input", "documentId"))
         _, link = await items.issue_link(_who(info), pk, info.context.settings)
-        return AccountDocumentDownloadLinkPayload(download_url=link.url, expires_at=link.expires_at)
+        return AccountDocumentDownloadLinkPayload(
+            download_url=link.url, expires_at=link.expires_at
+        )

@@ -45,7 +45,9 @@ async def _documents(api, world, password_hash):
     )
 
 
-async def test_a_link_serves_the_document_once_as_an_attachment(api, client, world, password_hash):
+async def test_a_link_serves_the_document_once_as_an_attachment(
+    api, client, world, password_hash
+):
     users, shared, private = await _documents(api, world, password_hash)
     minted = (await link(api, users["assigned"], shared)).ok("accountDocumentDownloadLink")
     assert minted["expiresAt"]
@@ -101,7 +103,9 @@ async def test_expired_and_tampered_links_are_refused(
     assert await AuditEvent.filter(action="account_document.download").count() == 1
 
 
-async def test_only_whom_the_document_is_visible_to_gets_a_link(api, world, password_hash):
+async def test_only_whom_the_document_is_visible_to_gets_a_link(
+    api, world, password_hash
+):
     users, shared, private = await _documents(api, world, password_hash)
     stranger, _, _ = await _household_other(api, world, password_hash)
     # An ASSIGNED contact: not a document assigned to no one; another ASSIGNED contact

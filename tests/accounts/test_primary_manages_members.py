@@ -82,9 +82,13 @@ async def test_what_the_primary_does_is_written_and_audited_as_them(api, world, 
     added = (await primary.execute(MEMBER_ADD, add(house))).ok("clientAccountMemberAdd")
     assert added["accountContact"]["contact"]["firstName"] == "Noé"
     assert added["accountContact"]["accessLevel"] == "NONE"
-    updated = (await primary.execute(MEMBER_UPDATE, update(house))).ok("clientAccountMemberUpdate")
+    updated = (await primary.execute(MEMBER_UPDATE, update(house))).ok(
+        "clientAccountMemberUpdate"
+    )
     assert updated["accountContact"]["contact"]["firstName"] == "Lea"
-    removed = (await primary.execute(MEMBER_REMOVE, remove(house))).ok("clientAccountMemberRemove")
+    removed = (await primary.execute(MEMBER_REMOVE, remove(house))).ok(
+        "clientAccountMemberRemove"
+    )
     assert removed["removedAccountContactId"] == house.links["assigned"]
     assert house.links["assigned"] not in {c["id"] for c in removed["account"]["contacts"]}
     user_id = house.users["primary"].user.id

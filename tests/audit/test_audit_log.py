@@ -133,3 +133,4 @@ async def test_total_count_is_computed_only_when_asked(api, world):
     with count_statements() as counted:
         await owner.execute(with_count, {"o": world.org_gid})
     assert len(counted) == len(plain) + 1
+

@@ -37,9 +37,7 @@ async def test_archive_then_restore_skipping_those_already_so(api, world, settin
         agent, settings, await started(agent, RESTORE, "contactsBulkRestore", variables)
     )
     assert (restored["kind"], restored["succeeded"], restored["skipped"]) == (
-        "CONTACT_RESTORE",
-        1,
-        1,
+        "CONTACT_RESTORE", 1, 1,
     )
     assert results_by_record(restored)[gid(gone)]["reasonCode"] == "NOT_ARCHIVED"
     assert await Contact.filter(id__in=[anne.id, gone.id], archived_at__isnull=True).count() == 2
@@ -66,12 +64,8 @@ async def test_restore_everyone_matching_a_filter_of_archived_contacts(api, worl
     agent = api.as_(world.agent)
     kept = await new_contact(world.organization, "Anne Tremblay", archived=True)
     other = await new_contact(world.organization, "Bob Roy", archived=True)
-    variables = {
-        "input": {
-            "organizationId": world.org_gid,
-            "target": {"search": "tremblay", "filter": {"archived": True}},
-        }
-    }
+    variables = {"input": {"organizationId": world.org_gid, "target": {
+        "search": "tremblay", "filter": {"archived": True}}}}
     restored = await finished(
         agent, settings, await started(agent, RESTORE, "contactsBulkRestore", variables)
     )

@@ -56,13 +56,8 @@ async def test_undo_of_an_update_restores_each_value_and_skips_those_changed_sin
         "customFieldAnswer": {"fieldId": ids.encode("CustomField", field.id), "value": "after"},
         "withdrawConsent": "EMAIL",
     }
-    original = await run(
-        agent,
-        settings,
-        UPDATE,
-        "contactsBulkUpdate",
-        action_input(world, anne, bob, carl, changes=changes),
-    )
+    original = await run(agent, settings, UPDATE, "contactsBulkUpdate", action_input(
+        world, anne, bob, carl, changes=changes))
     assert original["succeeded"] == 3
     await Contact.filter(id=bob.id).update(locale="en")  # changed by hand since
 
@@ -78,16 +73,14 @@ async def test_undo_of_an_update_restores_each_value_and_skips_those_changed_sin
     assert (anne.email_consent, carl.email_consent) == ("EXPRESS", "NOT_ASKED")
     assert (bob.notes, bob.email_consent) == ("Bulk note", "WITHDRAWN")  # left as it is
     answers = await CustomFieldAnswer.filter(field=field).values_list("contact_id", "content")
-    assert sorted(answers) == sorted([(anne.id, {"value": "before"}), (bob.id, {"value": "after"})])
+    assert sorted(answers) == sorted([(anne.id, {"value": "before"}),
+                                      (bob.id, {"value": "after"})])
     # Consent put back is in the history, with the undo as its source.
     latest = await ConsentRecord.filter(contact_id=anne.id).order_by("-id").first()
     assert latest.status is ConsentStatus.EXPRESS and latest.source.startswith("undo of")
-    reread = await agent.execute(
-        UNDO.replace(
-            "bulkOperationUndo(input: {id: $id})", "x: bulkOperationUndo(input: {id: $id})"
-        ),
-        {"id": original["id"]},
-    )
+    reread = await agent.execute(UNDO.replace("bulkOperationUndo(input: {id: $id})",
+                                              "x: bulkOperationUndo(input: {id: $id})"),
+                                 {"id": original["id"]})
     assert [e["code"] for e in reread.payload("x")["errors"]] == ["ALREADY_UNDONE"]
     assert await AuditEvent.filter(action="bulk_operation.undo").count() == 1
 
@@ -96,17 +89,11 @@ async def test_a_withdrawal_the_person_made_since_is_never_undone(api, world, se
     agent = api.as_(world.agent)
     anne = await new_contact(world.organization, "Anne Roy")
     await Contact.filter(id=anne.id).update(email_consent="EXPRESS")
-    original = await run(
-        agent,
-        settings,
-        UPDATE,
-        "contactsBulkUpdate",
-        action_input(world, anne, changes={"withdrawConsent": "EMAIL"}),
-    )
+    original = await run(agent, settings, UPDATE, "contactsBulkUpdate", action_input(
+        world, anne, changes={"withdrawConsent": "EMAIL"}))
     # The person unsubscribes too: the contact row looks the same, the history does not.
-    await ConsentRecord.create(
-        contact=anne, channel="EMAIL", status="WITHDRAWN", source="unsubscribe link"
-    )
+    await ConsentRecord.create(contact=anne, channel="EMAIL", status="WITHDRAWN",
+                               source="unsubscribe link")
     undone = await undo(agent, settings, original["id"])
     assert results_by_record(undone)[gid(anne)]["reasonCode"] == "CHANGED_SINCE"
     assert (await Contact.get(id=anne.id)).email_consent is ConsentStatus.WITHDRAWN
@@ -120,21 +107,15 @@ async def test_undo_of_archive_and_colour(api, world, settings):
     blue = await Colour.create(organization=world.organization, name="Blue", hex="#0000ff")
     await Contact.filter(id=anne.id).update(colour_id=blue.id)
 
-    archived = await run(
-        agent, settings, ARCHIVE, "contactsBulkArchive", action_input(world, anne, bob)
-    )
+    archived = await run(agent, settings, ARCHIVE, "contactsBulkArchive",
+                         action_input(world, anne, bob))
     await Contact.filter(id=bob.id).update(archived_at=None)  # restored by hand since
     undone = await undo(agent, settings, archived["id"])
     assert (undone["succeeded"], undone["skipped"]) == (1, 1)
     assert await Contact.filter(id__in=[anne.id, bob.id], archived_at__isnull=True).count() == 2
 
-    coloured = await run(
-        agent,
-        settings,
-        COLOUR_SET,
-        "contactsBulkColourSet",
-        action_input(world, anne, bob, colourId=ids.encode("Colour", red.id)),
-    )
+    coloured = await run(agent, settings, COLOUR_SET, "contactsBulkColourSet", action_input(
+        world, anne, bob, colourId=ids.encode("Colour", red.id)))
     undone = await undo(agent, settings, coloured["id"])
     assert undone["succeeded"] == 2
     colours = dict(await Contact.filter(id__in=[anne.id, bob.id]).values_list("id", "colour_id"))
@@ -151,23 +132,13 @@ async def test_undo_of_group_add_and_remove(api, world, settings):
     juniors = await Group.create(organization=world.organization, name="Juniors")
     await GroupMember.create(group=juniors, contact=bob)
     group_id = ids.encode("Group", juniors.id)
-    added = await run(
-        agent,
-        settings,
-        GROUP_ADD,
-        "contactsBulkGroupAdd",
-        action_input(world, anne, bob, groupId=group_id),
-    )
+    added = await run(agent, settings, GROUP_ADD, "contactsBulkGroupAdd",
+                      action_input(world, anne, bob, groupId=group_id))
     await undo(agent, settings, added["id"])
     members = await GroupMember.filter(group=juniors).values_list("contact_id", flat=True)
     assert members == [bob.id]  # only the membership the operation added is taken back
-    removed = await run(
-        agent,
-        settings,
-        GROUP_REMOVE,
-        "contactsBulkGroupRemove",
-        action_input(world, bob, groupId=group_id),
-    )
+    removed = await run(agent, settings, GROUP_REMOVE, "contactsBulkGroupRemove",
+                        action_input(world, bob, groupId=group_id))
     assert removed["succeeded"] == 1
     await undo(agent, settings, removed["id"])
     assert await GroupMember.filter(group=juniors, contact=bob).exists()
@@ -176,7 +147,8 @@ async def test_undo_of_group_add_and_remove(api, world, settings):
 async def test_what_cannot_be_undone_is_refused_with_nothing_written(api, world, settings):
     agent = api.as_(world.agent)
     anne = await new_contact(world.organization, "Anne Roy")
-    original = await run(agent, settings, ARCHIVE, "contactsBulkArchive", action_input(world, anne))
+    original = await run(agent, settings, ARCHIVE, "contactsBulkArchive",
+                         action_input(world, anne))
     undone = await undo(agent, settings, original["id"])
 
     async def codes(operation_id, caller=agent):
@@ -205,7 +177,8 @@ async def test_undo_needs_the_permission_the_undone_action_needed(
 ):
     agent = api.as_(world.agent)
     anne = await new_contact(world.organization, "Anne Roy")
-    original = await run(agent, settings, ARCHIVE, "contactsBulkArchive", action_input(world, anne))
+    original = await run(agent, settings, ARCHIVE, "contactsBulkArchive",
+                         action_input(world, anne))
     without = ROLE_PERMISSIONS[Role.AGENT] - {Permission.CONTACTS_WRITE}
     monkeypatch.setitem(ROLE_PERMISSIONS, Role.AGENT, without)
     result = await agent.execute(UNDO, {"id": original["id"]})

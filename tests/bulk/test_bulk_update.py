@@ -32,14 +32,9 @@ def update_input(world, target, **changes):
 
 async def test_every_change_is_made_and_recorded_per_contact(api, world, settings):
     agent = api.as_(world.agent)
-    field = await a_fresh_field(
-        world,
-        type=CustomFieldType.SINGLE_CHOICE,
-        choices=[
-            {"value": "m", "label_en": "M", "label_fr": "M"},
-            {"value": "l", "label_en": "L", "label_fr": "L"},
-        ],
-    )
+    field = await a_fresh_field(world, type=CustomFieldType.SINGLE_CHOICE,
+                                choices=[{"value": "m", "label_en": "M", "label_fr": "M"},
+                                         {"value": "l", "label_en": "L", "label_fr": "L"}])
     anne = await new_contact(world.organization, "Anne Roy")
     bob = await new_contact(world.organization, "Bob Roy")
     await Contact.filter(id=bob.id).update(notes="Allergic to nuts", email_consent="EXPRESS")
@@ -78,9 +73,7 @@ async def test_a_contact_already_as_asked_is_skipped_unchanged(api, world, setti
     await Contact.filter(id=french.id).update(locale="fr")
     english = await new_contact(world.organization, "Ed Roy")
     operation_id = await started(
-        agent,
-        UPDATE,
-        "contactsBulkUpdate",
+        agent, UPDATE, "contactsBulkUpdate",
         update_input(world, ids_target(french, english), locale="FR"),
     )
     operation = await finished(agent, settings, operation_id)
@@ -96,9 +89,7 @@ async def test_notes_that_would_grow_too_long_fail_that_contact_only(api, world,
     await Contact.filter(id=full.id).update(notes="x" * (NOTES_MAX_LENGTH - 3))
     other = await new_contact(world.organization, "Some Notes")
     operation_id = await started(
-        agent,
-        UPDATE,
-        "contactsBulkUpdate",
+        agent, UPDATE, "contactsBulkUpdate",
         update_input(world, ids_target(full, other), notesAppend="call back", locale="FR"),
     )
     operation = await finished(agent, settings, operation_id)
@@ -118,9 +109,7 @@ async def test_removing_an_answer_with_null(api, world, settings):
     await CustomFieldAnswer.create(contact=anne, field=field, content={"value": "old"})
     answer = {"fieldId": ids.encode("CustomField", field.id), "value": None}
     operation_id = await started(
-        agent,
-        UPDATE,
-        "contactsBulkUpdate",
+        agent, UPDATE, "contactsBulkUpdate",
         update_input(world, ids_target(anne), customFieldAnswer=answer),
     )
     assert (await finished(agent, settings, operation_id))["succeeded"] == 1
@@ -202,18 +191,9 @@ async def test_a_chunk_runs_as_many_statements_for_30_contacts_as_for_3(api, wor
         contacts = [await new_contact(world.organization) for _ in range(size)]
         for contact in contacts[::2]:  # some with an answer to replace, some without
             await CustomFieldAnswer.create(contact=contact, field=field, content={"value": "no"})
-        operation_id = await started(
-            agent,
-            UPDATE,
-            "contactsBulkUpdate",
-            update_input(
-                world,
-                ids_target(*contacts),
-                locale="FR",
-                notesAppend="Seen",
-                customFieldAnswer=answer,
-            ),
-        )
+        operation_id = await started(agent, UPDATE, "contactsBulkUpdate", update_input(
+            world, ids_target(*contacts), locale="FR", notesAppend="Seen", customFieldAnswer=answer
+        ))
         with count_statements() as statements:
             operation = await finished(agent, settings, operation_id)
         assert operation["succeeded"] == size

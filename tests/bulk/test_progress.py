@@ -76,28 +76,20 @@ async def colour_everyone(api: Api, world) -> tuple[str, Colour]:
     gold = await Colour.create(organization=world.organization, name="Gold", hex="#ffd700")
     await Contact.bulk_create(
         [
-            Contact(
-                organization=world.organization,
-                first_name="Person",
-                last_name=str(n),
-                sort_name=f"Person {n:04}",
-                search_text=f"person {n}",
-            )
+            Contact(organization=world.organization, first_name="Person", last_name=str(n),
+                    sort_name=f"Person {n:04}", search_text=f"person {n}")
             for n in range(CONTACTS)
         ]
     )
-    variables = {
-        "input": {
-            "organizationId": world.org_gid,
-            "target": {"search": "person"},
-            "colourId": gid(gold),
-        }
-    }
+    variables = {"input": {"organizationId": world.org_gid, "target": {"search": "person"},
+                           "colourId": gid(gold)}}
     started = await api.as_(world.admin).execute(COLOUR_SET, variables)
     return started.ok("contactsBulkColourSet")["operation"]["id"], gold
 
 
-async def test_progress_arrives_from_a_worker_process_until_completed(server, chunked, world):
+async def test_progress_arrives_from_a_worker_process_until_completed(
+    server, chunked, world
+):
     async with client_of(server) as api:
         operation_id, gold = await colour_everyone(api, world)
     # No worker runs yet: the first snapshot is the operation as created.
@@ -105,14 +97,8 @@ async def test_progress_arrives_from_a_worker_process_until_completed(server, ch
         first = await receive(websocket)
         assert first["type"] == "next", first
         assert first["payload"]["data"]["bulkOperationProgress"] == {
-            "id": operation_id,
-            "state": "CREATED",
-            "total": CONTACTS,
-            "processed": 0,
-            "succeeded": 0,
-            "skipped": 0,
-            "failed": 0,
-            "finished": False,
+            "id": operation_id, "state": "CREATED", "total": CONTACTS, "processed": 0,
+            "succeeded": 0, "skipped": 0, "failed": 0, "finished": False,
         }
         with live_worker(chunked, "progress"):
             later = await snapshots_until_complete(websocket)
@@ -122,14 +108,8 @@ async def test_progress_arrives_from_a_worker_process_until_completed(server, ch
     assert any(0 < count < CONTACTS for count in processed), processed
     assert all(s["processed"] == s["succeeded"] + s["skipped"] + s["failed"] for s in later)
     assert later[-1] == {
-        "id": operation_id,
-        "state": "COMPLETED",
-        "total": CONTACTS,
-        "processed": CONTACTS,
-        "succeeded": CONTACTS,
-        "skipped": 0,
-        "failed": 0,
-        "finished": True,
+        "id": operation_id, "state": "COMPLETED", "total": CONTACTS, "processed": CONTACTS,
+        "succeeded": CONTACTS, "skipped": 0, "failed": 0, "finished": True,
     }
     assert [s["finished"] for s in later] == [False] * (len(later) - 1) + [True]
     assert await Contact.filter(organization=world.organization, colour=gold).count() == CONTACTS
@@ -173,18 +153,10 @@ async def test_a_published_snapshot_is_sent_and_the_last_completes_the_stream(se
         operation.processed = operation.succeeded = 40
         operation.state, operation.finished_at = BulkOperationState.CANCELED, now()
         await publish(operation)
-        assert await snapshots_until_complete(websocket) == [
-            {
-                "id": operation_id,
-                "state": "CANCELED",
-                "total": 100,
-                "processed": 40,
-                "succeeded": 40,
-                "skipped": 0,
-                "failed": 0,
-                "finished": True,
-            }
-        ]
+        assert await snapshots_until_complete(websocket) == [{
+            "id": operation_id, "state": "CANCELED", "total": 100, "processed": 40,
+            "succeeded": 40, "skipped": 0, "failed": 0, "finished": True,
+        }]
 
 
 async def test_a_finished_operation_answers_once_and_completes(server, world):
@@ -274,9 +246,7 @@ async def test_a_lost_message_is_made_up_for_by_reading_the_operation(server, wo
     async with subscribed(server, world.admin, operation_id) as websocket:
         await next_snapshot(websocket)
         operation.state, operation.processed, operation.succeeded = (
-            BulkOperationState.COMPLETED,
-            100,
-            100,
+            BulkOperationState.COMPLETED, 100, 100
         )
         operation.finished_at = now()
         await operation.save(update_fields=["state", "processed", "succeeded", "finished_at"])

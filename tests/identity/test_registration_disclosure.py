@@ -90,7 +90,9 @@ async def test_the_account_is_left_alone_and_its_owner_is_told(api, world):
 
 
 async def test_an_unverified_account_s_address_is_taken_too(api):
-    (await register(api, "alice@example.test", password="alices own password")).ok("userRegister")
+    (await register(api, "alice@example.test", password="alices own password")).ok(
+        "userRegister"
+    )
     free = await attempt(api, "fresh@example.test")
     again = await attempt(api, "alice@example.test")
     assert answer(again) == answer(free)
@@ -135,11 +137,8 @@ class TestEmailChange:
         (await request_change(api, world.loner, "admin@alpha.test")).ok("emailChangeRequest")
         counts = await row_counts()
         # One email (and its job), no link: nothing exists that could move the account.
-        assert counts == {
-            **before,
-            "OutboxMessage": before["OutboxMessage"] + 1,
-            "Task": before["Task"] + 1,
-        }
+        assert counts == {**before, "OutboxMessage": before["OutboxMessage"] + 1,
+                          "Task": before["Task"] + 1}
         assert (await User.get(id=world.loner.user.id)).email == "loner@example.test"
         message = await last_email("admin@alpha.test")
         assert message.template == NOTICE

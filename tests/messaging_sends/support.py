@@ -58,14 +58,10 @@ async def draft_for(world, contacts, channel="EMAIL", contents=None, organizatio
         audience={"contact_ids": sorted(c.id for c in contacts)},
         contents=contents
         or {
-            "en": {
-                "subject": "News for {{ contact.first_name }}",
-                "body": "<p>Hello {{ contact.display_name }}</p>",
-            },
-            "fr": {
-                "subject": "Nouvelles pour {{ contact.first_name }}",
-                "body": "<p>Bonjour {{ contact.display_name }}</p>",
-            },
+            "en": {"subject": "News for {{ contact.first_name }}",
+                   "body": "<p>Hello {{ contact.display_name }}</p>"},
+            "fr": {"subject": "Nouvelles pour {{ contact.first_name }}",
+                   "body": "<p>Bonjour {{ contact.display_name }}</p>"},
         },
     )
     return ids.encode("MessageDraft", draft.id)

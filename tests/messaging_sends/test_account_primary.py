@@ -15,42 +15,38 @@ from tests.support.worker import run_worker
 
 async def household(world, primary, *members):
     account = await ClientAccount.create(
-        organization=world.organization,
-        name=primary.last_name,
-        sort_name=primary.last_name,
+        organization=world.organization, name=primary.last_name, sort_name=primary.last_name,
         primary_contact=primary,
     )
     for contact in (primary, *members):
-        await AccountContact.create(
-            account=account, contact=contact, kind=AccountContactKind.MEMBER
-        )
+        await AccountContact.create(account=account, contact=contact,
+                                    kind=AccountContactKind.MEMBER)
     return account
 
 
-async def test_a_member_without_email_is_reached_through_the_primary(api, world, use_smtp, smtp):
+async def test_a_member_without_email_is_reached_through_the_primary(
+    api, world, use_smtp, smtp
+):
     settings = use_smtp()
     org = world.organization
-    parent = await person(
-        org, "Paule Roy", email="paule@example.com", consent=ConsentStatus.EXPRESS, locale=Locale.FR
-    )
+    parent = await person(org, "Paule Roy", email="paule@example.com",
+                          consent=ConsentStatus.EXPRESS, locale=Locale.FR)
     kid = await person(org, "Kim Roy")  # no email, never asked
     quiet = await person(org, "Quin Roy", do_not_contact=True)
     await household(world, parent, kid, quiet)
     # A household whose primary withdrew: its member stays NO_EMAIL.
-    gone = await person(org, "Gil Bas", email="gil@example.com", consent=ConsentStatus.WITHDRAWN)
+    gone = await person(org, "Gil Bas", email="gil@example.com",
+                        consent=ConsentStatus.WITHDRAWN)
     orphan = await person(org, "Oli Bas")
     await household(world, gone, orphan)
     lone = await person(org, "Lou Seul")  # in no account
     draft_id = await draft_for(world, [kid, quiet, orphan, lone])
     agent = api.as_(world.agent)
     report = (await agent.execute(REPORT, {"id": draft_id})).payload("messageDraft")[
-        "audienceReport"
-    ]
+        "audienceReport"]
     assert report["reaches"] == 1
     assert {s["reason"]: s["count"] for s in report["skips"]} == {
-        "DO_NOT_CONTACT": 1,
-        "NO_EMAIL": 2,
-    }
+        "DO_NOT_CONTACT": 1, "NO_EMAIL": 2}
 
     sent = (await agent.execute(SEND, {"input": {"draftId": draft_id}})).ok("messageSend")
     await run_worker(settings)
@@ -65,8 +61,7 @@ async def test_a_member_without_email_is_reached_through_the_primary(api, world,
     read = (await agent.execute(READ, {"id": sent["message"]["id"]})).payload("message")
     assert (read["counts"]["sent"], read["counts"]["skipped"]) == (1, 3)
     reasons = {
-        e["node"]["contactId"]: e["node"]["skipReason"]
-        for e in read["deliveries"]["edges"]
+        e["node"]["contactId"]: e["node"]["skipReason"] for e in read["deliveries"]["edges"]
         if e["node"]["status"] == "SKIPPED"
     }
     assert sorted(reasons.values()) == ["DO_NOT_CONTACT", "NO_EMAIL", "NO_EMAIL"]

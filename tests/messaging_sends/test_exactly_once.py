@@ -28,12 +28,10 @@ async def test_a_delivery_interrupted_mid_send_is_unknown_and_never_sent_twice(
     api, world, use_smtp, smtp
 ):
     settings = use_smtp()
-    ada = await person(
-        world.organization, "Ada L", email="ada@example.com", consent=ConsentStatus.EXPRESS
-    )
-    bob = await person(
-        world.organization, "Bob M", email="bob@example.com", consent=ConsentStatus.EXPRESS
-    )
+    ada = await person(world.organization, "Ada L", email="ada@example.com",
+                       consent=ConsentStatus.EXPRESS)
+    bob = await person(world.organization, "Bob M", email="bob@example.com",
+                       consent=ConsentStatus.EXPRESS)
     agent = api.as_(world.agent)
     draft = await draft_for(world, [ada, bob])
     sent = (await agent.execute(SEND, {"input": {"draftId": draft}})).ok("messageSend")
@@ -71,34 +69,22 @@ async def test_sms_through_an_http_provider_retried_only_when_not_taken(
         org = world.organization
         org.sms_number = "+15145550000"
         await org.save()
-        sam = await person(
-            org,
-            "Sam S",
-            phone="+15145550001",
-            consent=ConsentStatus.EXPRESS,
-            channel=ConsentChannel.SMS,
-        )
-        bad = await person(
-            org,
-            "Bad N",
-            phone="+15145550009",
-            consent=ConsentStatus.EXPRESS,
-            channel=ConsentChannel.SMS,
-        )
+        sam = await person(org, "Sam S", phone="+15145550001", consent=ConsentStatus.EXPRESS,
+                           channel=ConsentChannel.SMS)
+        bad = await person(org, "Bad N", phone="+15145550009", consent=ConsentStatus.EXPRESS,
+                           channel=ConsentChannel.SMS)
         agent = api.as_(world.agent)
         draft = await draft_for(
-            world,
-            [sam, bad],
-            channel="SMS",
+            world, [sam, bad], channel="SMS",
             contents={"en": {"subject": "", "body": "Hi {{ contact.first_name }}"}},
         )
         # Sam's: not taken twice (429, 503), then taken; Bad's: refused for good.
         sms_api.replies = {"+15145550001": [429, 503], "+15145550009": [400]}
         (await agent.execute(SEND, {"input": {"draftId": draft}})).ok("messageSend")
         await run_worker(settings)  # the chunk; Sam's SMS is retried later
-        task = await Task.get(
-            function=sms.SEND_SMS, args=[(await OutboxMessage.get(recipient="+15145550001")).id]
-        )
+        task = await Task.get(function=sms.SEND_SMS, args=[
+            (await OutboxMessage.get(recipient="+15145550001")).id
+        ])
         for _ in range(3):
             if (await Delivery.get(contact_key=sam.id)).status is DeliveryStatus.SENT:
                 break

@@ -13,15 +13,15 @@ MARK = """mutation($id: ID!) { messageMarkRead(input: {id: $id}) {
   message { id readAt } errors { code field } } }"""
 
 
-async def test_an_internal_message_reaches_users_inboxes_and_is_marked_read(api, world, services):
+async def test_an_internal_message_reaches_users_inboxes_and_is_marked_read(
+    api, world, services
+):
     agent = api.as_(world.agent)
     client_user = world.viewer.user  # any signed-in user; here a staff member's login
     with_user = await person(world.organization, "Vi Ewer", user=client_user)
     without = await person(world.organization, "No User")
     draft = await draft_for(
-        world,
-        [with_user, without],
-        channel="INTERNAL",
+        world, [with_user, without], channel="INTERNAL",
         contents={"en": {"subject": "Club news", "body": "Hi {{ contact.first_name }}"}},
     )
     sent = (await agent.execute(SEND, {"input": {"draftId": draft}})).ok("messageSend")
@@ -68,9 +68,8 @@ async def test_a_chunks_statements_do_not_grow_with_internal_or_skipped_recipien
         for n in range(people):
             user = world.viewer.user if n == 0 else None
             contacts.append(await person(world.organization, f"P{n} Q", user=user))
-        draft = await draft_for(
-            world, contacts, channel="INTERNAL", contents={"en": {"subject": "S", "body": "B"}}
-        )
+        draft = await draft_for(world, contacts, channel="INTERNAL",
+                                contents={"en": {"subject": "S", "body": "B"}})
         (await agent.execute(SEND, {"input": {"draftId": draft}})).ok("messageSend")
         task = await Task.filter(function="bulk_chunk").order_by("-id").first()
         with count_statements() as statements:

@@ -35,12 +35,8 @@ async def test_a_worker_killed_mid_send_leaves_no_recipient_with_two_copies(
     settings = use_smtp(job_timeout_seconds=KILLED_JOB_TIMEOUT_SECONDS)
     smtp.hold_first_data()
     contacts = [
-        await person(
-            world.organization,
-            f"P{n} Person",
-            email=f"p{n}@example.com",
-            consent=ConsentStatus.EXPRESS,
-        )
+        await person(world.organization, f"P{n} Person", email=f"p{n}@example.com",
+                     consent=ConsentStatus.EXPRESS)
         for n in range(4)
     ]
     draft = await draft_for(world, contacts)

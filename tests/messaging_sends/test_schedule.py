@@ -23,28 +23,27 @@ async def test_a_scheduled_message_starts_at_its_time_and_is_cancellable_until_t
     api, world, services
 ):
     agent = api.as_(world.agent)
-    contact = await person(
-        world.organization, "Ada L", email="ada@example.com", consent=ConsentStatus.EXPRESS
-    )
+    contact = await person(world.organization, "Ada L", email="ada@example.com",
+                           consent=ConsentStatus.EXPRESS)
     later = now() + timedelta(hours=1)
     first = await draft_for(world, [contact])
-    scheduled = (await agent.execute(SEND, {"input": {"draftId": first, "at": iso(later)}})).ok(
-        "messageSend"
-    )["message"]
+    scheduled = (
+        await agent.execute(SEND, {"input": {"draftId": first, "at": iso(later)}})
+    ).ok("messageSend")["message"]
     assert scheduled["state"] == "SCHEDULED" and scheduled["operation"] is None
     # Not yet due: the cron starts nothing.
     assert await start_scheduled_messages({}) == 0
-    canceled = (await agent.execute(CANCEL, {"input": {"messageId": scheduled["id"]}})).ok(
-        "messageSendCancel"
-    )["message"]
+    canceled = (
+        await agent.execute(CANCEL, {"input": {"messageId": scheduled["id"]}})
+    ).ok("messageSendCancel")["message"]
     assert canceled["state"] == "CANCELED"
     again = await agent.execute(CANCEL, {"input": {"messageId": scheduled["id"]}})
     assert again.payload_codes("messageSendCancel") == ["ALREADY_STARTED"]
 
     second = await draft_for(world, [contact])
-    kept = (await agent.execute(SEND, {"input": {"draftId": second, "at": iso(later)}})).ok(
-        "messageSend"
-    )["message"]
+    kept = (
+        await agent.execute(SEND, {"input": {"draftId": second, "at": iso(later)}})
+    ).ok("messageSend")["message"]
     assert await sends.start_due(later - timedelta(minutes=1)) == 0
     assert await sends.start_due(later + timedelta(seconds=1)) == 1
     assert await sends.start_due(later + timedelta(seconds=2)) == 0  # started once
@@ -64,9 +63,8 @@ async def test_a_scheduled_message_starts_at_its_time_and_is_cancellable_until_t
 
 async def test_bad_schedules_and_other_organizations_ids_send_nothing(api, world):
     agent = api.as_(world.agent)
-    contact = await person(
-        world.organization, "Ada L", email="ada@example.com", consent=ConsentStatus.EXPRESS
-    )
+    contact = await person(world.organization, "Ada L", email="ada@example.com",
+                           consent=ConsentStatus.EXPRESS)
     draft = await draft_for(world, [contact])
     past = await agent.with_headers(**{"accept-language": "fr"}).execute(
         SEND, {"input": {"draftId": draft, "at": iso(now() - timedelta(hours=1))}}
@@ -74,17 +72,13 @@ async def test_bad_schedules_and_other_organizations_ids_send_nothing(api, world
     [error] = past.payload("messageSend")["errors"]
     assert error["code"] == "IN_THE_PAST" and error["field"] == ["input", "at"]
     assert "passée" in error["message"]
-    theirs_contact = await person(
-        world.other_organization, "Zed Z", email="z@example.com", consent=ConsentStatus.EXPRESS
-    )
+    theirs_contact = await person(world.other_organization, "Zed Z", email="z@example.com",
+                                  consent=ConsentStatus.EXPRESS)
     theirs = await draft_for(world, [theirs_contact], organization=world.other_organization)
     foreign = await agent.execute(SEND, {"input": {"draftId": theirs}})
     assert foreign.payload_codes("messageSend") == ["NOT_FOUND"]
     their_message = await Message.create(
-        organization=world.other_organization,
-        channel="EMAIL",
-        audience={},
-        contents={},
+        organization=world.other_organization, channel="EMAIL", audience={}, contents={},
         send_at=now() + timedelta(days=1),
     )
     gid = ids.encode("Message", their_message.id)
@@ -98,14 +92,13 @@ async def test_bad_schedules_and_other_organizations_ids_send_nothing(api, world
 
 async def test_a_scheduled_message_whose_sender_lost_the_right_is_canceled(api, world):
     agent = api.as_(world.agent)
-    contact = await person(
-        world.organization, "Ada L", email="ada@example.com", consent=ConsentStatus.EXPRESS
-    )
+    contact = await person(world.organization, "Ada L", email="ada@example.com",
+                           consent=ConsentStatus.EXPRESS)
     later = now() + timedelta(hours=1)
     draft = await draft_for(world, [contact])
-    scheduled = (await agent.execute(SEND, {"input": {"draftId": draft, "at": iso(later)}})).ok(
-        "messageSend"
-    )["message"]
+    scheduled = (
+        await agent.execute(SEND, {"input": {"draftId": draft, "at": iso(later)}})
+    ).ok("messageSend")["message"]
     await StaffMembership.filter(user=world.agent.user, organization=world.organization).update(
         role=Role.VIEWER
     )

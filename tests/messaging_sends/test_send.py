@@ -20,27 +20,17 @@ from tests.support.worker import run_worker
 async def a_mixed_audience(world):
     org = world.organization
     return [
-        await person(org, "Ada Lovelace", email="ada@example.com", consent=ConsentStatus.EXPRESS),
-        await person(
-            org,
-            "Émile Roy",
-            email="emile@example.com",
-            consent=ConsentStatus.EXPRESS,
-            locale=Locale.FR,
-        ),
+        await person(org, "Ada Lovelace", email="ada@example.com",
+                     consent=ConsentStatus.EXPRESS),
+        await person(org, "Émile Roy", email="emile@example.com", consent=ConsentStatus.EXPRESS,
+                     locale=Locale.FR),
         await person(org, "Bo Gone", email="bo@example.com", consent=ConsentStatus.WITHDRAWN),
         await person(org, "Cy Never", email="cy@example.com"),
-        await person(
-            org, "Di Old", email="di@example.com", consent=ConsentStatus.IMPLIED, expired=True
-        ),
+        await person(org, "Di Old", email="di@example.com", consent=ConsentStatus.IMPLIED,
+                     expired=True),
         await person(org, "Ed Noemail", consent=ConsentStatus.EXPRESS),
-        await person(
-            org,
-            "Flo Quiet",
-            email="flo@example.com",
-            consent=ConsentStatus.EXPRESS,
-            do_not_contact=True,
-        ),
+        await person(org, "Flo Quiet", email="flo@example.com", consent=ConsentStatus.EXPRESS,
+                     do_not_contact=True),
     ]
 
 
@@ -71,13 +61,8 @@ async def test_an_email_reaches_consenting_contacts_once_in_their_language(
     counts = read["counts"]
     assert (counts["total"], counts["sent"], counts["skipped"]) == (7, 2, 5)
     skips = {s["reason"]: s["count"] for s in counts["skips"]}
-    assert skips == {
-        "WITHDRAWN": 1,
-        "NO_CONSENT": 1,
-        "IMPLIED_EXPIRED": 1,
-        "NO_EMAIL": 1,
-        "DO_NOT_CONTACT": 1,
-    }
+    assert skips == {"WITHDRAWN": 1, "NO_CONSENT": 1, "IMPLIED_EXPIRED": 1, "NO_EMAIL": 1,
+                     "DO_NOT_CONTACT": 1}
     # The send and the draft's audience report agree.
     assert report["reaches"] == 2
     assert {s["reason"]: s["count"] for s in report["skips"]} == skips
@@ -111,9 +96,8 @@ async def test_an_email_reaches_consenting_contacts_once_in_their_language(
 
 async def test_a_draft_is_sent_once_and_an_empty_audience_sends_nothing(api, world):
     agent = api.as_(world.agent)
-    contact = await person(
-        world.organization, "Al One", email="al@example.com", consent=ConsentStatus.EXPRESS
-    )
+    contact = await person(world.organization, "Al One", email="al@example.com",
+                           consent=ConsentStatus.EXPRESS)
     draft_id = await draft_for(world, [contact])
     (await agent.execute(SEND, {"input": {"draftId": draft_id}})).ok("messageSend")
     again = await agent.with_headers(**{"accept-language": "fr"}).execute(
@@ -130,40 +114,24 @@ async def test_a_draft_is_sent_once_and_an_empty_audience_sends_nothing(api, wor
 async def test_sms_and_internal_channels(api, world, services):
     org = world.organization
     sms_contacts = [
-        await person(
-            org,
-            "Sam Sms",
-            phone="+15145550001",
-            consent=ConsentStatus.EXPRESS,
-            channel=ConsentChannel.SMS,
-            locale=Locale.FR,
-        ),
-        await person(org, "Nat Nophone", consent=ConsentStatus.EXPRESS, channel=ConsentChannel.SMS),
-        await person(
-            org,
-            "Ivy Bad",
-            phone="5145550002",
-            consent=ConsentStatus.EXPRESS,
-            channel=ConsentChannel.SMS,
-        ),
+        await person(org, "Sam Sms", phone="+15145550001", consent=ConsentStatus.EXPRESS,
+                     channel=ConsentChannel.SMS, locale=Locale.FR),
+        await person(org, "Nat Nophone", consent=ConsentStatus.EXPRESS,
+                     channel=ConsentChannel.SMS),
+        await person(org, "Ivy Bad", phone="5145550002", consent=ConsentStatus.EXPRESS,
+                     channel=ConsentChannel.SMS),
     ]
     agent = api.as_(world.agent)
     draft_id = await draft_for(
-        world,
-        sms_contacts,
-        channel="SMS",
-        contents={
-            "en": {"subject": "", "body": "Hi {{ contact.first_name }}"},
-            "fr": {"subject": "", "body": "Salut {{ contact.first_name }}"},
-        },
+        world, sms_contacts, channel="SMS",
+        contents={"en": {"subject": "", "body": "Hi {{ contact.first_name }}"},
+                  "fr": {"subject": "", "body": "Salut {{ contact.first_name }}"}},
     )
     message = (await agent.execute(SEND, {"input": {"draftId": draft_id}})).ok("messageSend")
     await run_worker(services.settings())
     read = (await agent.execute(READ, {"id": message["message"]["id"]})).payload("message")
-    nodes = {
-        n["node"]["recipient"] or n["node"]["skipReason"]: n["node"]
-        for n in read["deliveries"]["edges"]
-    }
+    nodes = {n["node"]["recipient"] or n["node"]["skipReason"]: n["node"]
+             for n in read["deliveries"]["edges"]}
     sam = nodes["+15145550001"]
     assert sam["status"] == "SENT" and sam["body"].startswith("Salut Sam")
     assert "STOP" in sam["body"]

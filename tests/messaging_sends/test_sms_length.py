@@ -37,41 +37,32 @@ def test_segments_are_counted_as_carriers_do():
 
 
 def sms_input(world, contact, body, locale="EN"):
-    return {
-        "input": {
-            "organizationId": world.org_gid,
-            "channel": "SMS",
-            "target": {"contactIds": [gid(contact)]},
-            "contents": [{"locale": locale, "body": body}],
-        }
-    }
+    return {"input": {
+        "organizationId": world.org_gid, "channel": "SMS",
+        "target": {"contactIds": [gid(contact)]},
+        "contents": [{"locale": locale, "body": body}],
+    }}
 
 
 async def test_a_long_sms_draft_warns_with_its_segments_and_too_long_is_refused(api, world):
     agent = api.as_(world.agent)
-    ada = await person(
-        world.organization,
-        "Ada L",
-        phone="+15145550001",
-        consent=ConsentStatus.EXPRESS,
-        channel=ConsentChannel.SMS,
-    )
+    ada = await person(world.organization, "Ada L", phone="+15145550001",
+                       consent=ConsentStatus.EXPRESS, channel=ConsentChannel.SMS)
     short = await agent.execute(CREATE, sms_input(world, ada, "Hi {{ contact.first_name }}"))
     assert short.ok("messageDraftCreate")["draft"]["warnings"] == []
     long_body = "Hello {{ contact.first_name }}! " + "x" * 300  # + "\nReply STOP…": 3 parts
-    saved = (await agent.execute(CREATE, sms_input(world, ada, long_body))).ok("messageDraftCreate")
+    saved = (await agent.execute(CREATE, sms_input(world, ada, long_body))).ok(
+        "messageDraftCreate")
     [warning] = saved["draft"]["warnings"]
     assert warning["sms"] == {"encoding": "GSM_7", "characters": 338, "segments": 3}
     assert warning["locale"] == "EN" and "3 segments" in warning["message"]
     preview = (await agent.execute(PREVIEW, {"id": saved["draft"]["id"], "c": gid(ada)})).payload(
-        "messageDraft"
-    )["preview"]
+        "messageDraft")["preview"]
     assert preview["sms"] == {"encoding": "GSM_7", "characters": 338, "segments": 3}
     assert preview["body"].startswith("Hello Ada! x")
     french = await agent.with_headers(**{"accept-language": "fr"}).execute(
-        PREVIEW.replace("preview", f"{WARNINGS} preview"),
-        {"id": saved["draft"]["id"], "c": gid(ada)},
-    )
+        PREVIEW.replace("preview", f"{WARNINGS} preview"), {"id": saved["draft"]["id"],
+                                                           "c": gid(ada)})
     assert "3 segments" in french.payload("messageDraft")["warnings"][0]["message"]
     assert "facturé" in french.payload("messageDraft")["warnings"][0]["message"]
 
@@ -81,11 +72,11 @@ async def test_a_long_sms_draft_warns_with_its_segments_and_too_long_is_refused(
         drafts_before = await MessageDraft.all().count()
         refused = await agent.execute(CREATE, sms_input(world, ada, long_body))
         [error] = refused.payload("messageDraftCreate")["errors"]
-        assert (error["code"], error["field"]) == ("SMS_TOO_LONG", ["input", "contents", 0, "body"])
+        assert (error["code"], error["field"]) == (
+            "SMS_TOO_LONG", ["input", "contents", 0, "body"])
         assert "3 segments" in error["message"] and "at most 2" in error["message"]
         fr = await agent.with_headers(**{"accept-language": "fr"}).execute(
-            CREATE, sms_input(world, ada, "Ê" * 140, locale="FR")
-        )
+            CREATE, sms_input(world, ada, "Ê" * 140, locale="FR"))
         [error] = fr.payload("messageDraftCreate")["errors"]
         assert error["code"] == "SMS_TOO_LONG" and "au plus 2" in error["message"]
         assert await MessageDraft.all().count() == drafts_before  # nothing written
@@ -120,33 +111,24 @@ async def test_sms_sending_keeps_the_pace_set(api, world, services, sms_api, mon
     pacer = sms_provider.Pacer(clock=clock, sleep=clock.sleep)
     monkeypatch.setattr(sms_provider, "PACER", pacer)
     settings = services.settings(
-        sms_backend="twilio",
-        sms_api_url=sms_api.url,
-        sms_account_sid="AC1",
-        sms_from="+1500",
-        sms_per_second=2,
+        sms_backend="twilio", sms_api_url=sms_api.url, sms_account_sid="AC1",
+        sms_from="+1500", sms_per_second=2,
     )
     original = current_settings()
     configure(settings)
     try:
         contacts = [
-            await person(
-                world.organization,
-                f"P{n} S",
-                phone=f"+1514555000{n}",
-                consent=ConsentStatus.EXPRESS,
-                channel=ConsentChannel.SMS,
-            )
+            await person(world.organization, f"P{n} S", phone=f"+1514555000{n}",
+                         consent=ConsentStatus.EXPRESS, channel=ConsentChannel.SMS)
             for n in range(5)
         ]
         draft = await draft_for(
-            world,
-            contacts,
-            channel="SMS",
+            world, contacts, channel="SMS",
             contents={"en": {"subject": "", "body": "Hi {{ contact.first_name }}"}},
         )
         agent = api.as_(world.agent)
-        (await agent.execute(SEND, {"input": {"draftId": draft}})).ok("messageSend")
+        (await agent.execute(SEND, {"input": {"draftId": draft}})).ok(
+            "messageSend")
         await run_worker(settings)
         assert len(sms_api.accepted) == 5
         assert await Delivery.filter(status=DeliveryStatus.SENT).count() == 5

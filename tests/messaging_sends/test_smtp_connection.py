@@ -7,12 +7,8 @@ from carnet.providers import email as email_provider
 
 def a_mail(n: int) -> email_provider.Email:
     return email_provider.Email(
-        message_id=f"<bench-{n}@carnet>",
-        recipient=f"p{n}@example.com",
-        subject=f"S{n}",
-        text="hello",
-        html="<p>hello</p>",
-        sender="Club <club@example.org>",
+        message_id=f"<bench-{n}@carnet>", recipient=f"p{n}@example.com", subject=f"S{n}",
+        text="hello", html="<p>hello</p>", sender="Club <club@example.org>",
         headers=(("List-Unsubscribe", "<https://x/unsubscribe/1>"),),
     )
 

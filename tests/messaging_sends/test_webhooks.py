@@ -44,8 +44,7 @@ async def post_email(client, payload, secret=SECRET):
     body = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
     signature = webhooks.email_signature(secret, body)
     return await client.post(
-        "/webhooks/email",
-        content=body,
+        "/webhooks/email", content=body,
         headers={"x-carnet-signature": signature, "content-type": "application/json"},
     )
 
@@ -56,21 +55,10 @@ async def test_stop_and_start_replies_change_sms_consent_where_texted(
     org = world.organization
     org.sms_number = "+15145550000"
     await org.save()
-    texted = await person(
-        org,
-        "Sam Sms",
-        phone=PHONE,
-        consent=ConsentStatus.EXPRESS,
-        channel=ConsentChannel.SMS,
-        locale=Locale.FR,
-    )
-    elsewhere = await person(
-        world.other_organization,
-        "Sam Other",
-        phone=PHONE,
-        consent=ConsentStatus.EXPRESS,
-        channel=ConsentChannel.SMS,
-    )
+    texted = await person(org, "Sam Sms", phone=PHONE, consent=ConsentStatus.EXPRESS,
+                          channel=ConsentChannel.SMS, locale=Locale.FR)
+    elsewhere = await person(world.other_organization, "Sam Other", phone=PHONE,
+                             consent=ConsentStatus.EXPRESS, channel=ConsentChannel.SMS)
     agent = api.as_(world.agent)
     draft = await draft_for(world, [texted], channel="SMS", contents=SMS_CONTENTS)
     (await agent.execute(SEND, {"input": {"draftId": draft}})).ok("messageSend")
@@ -80,14 +68,9 @@ async def test_stop_and_start_replies_change_sms_consent_where_texted(
     form = {"From": PHONE, "To": org.sms_number, "Body": "Arrêt"}
     assert (await post_sms(client, signed, form, signature="")).status_code == 403
     assert (await post_sms(client, signed, form, signature="bogus")).status_code == 403
-    assert (
-        await post_sms(
-            client,
-            signed,
-            {**form, "Body": "STOP"},
-            signature=(webhooks.twilio_signature(TOKEN, signed.public_url + "/webhooks/sms", form)),
-        )
-    ).status_code == 403  # signed for another body
+    assert (await post_sms(client, signed, {**form, "Body": "STOP"}, signature=(
+        webhooks.twilio_signature(TOKEN, signed.public_url + "/webhooks/sms", form)
+    ))).status_code == 403  # signed for another body
     assert (await Contact.get(id=texted.id)).sms_consent is ConsentStatus.EXPRESS
 
     stopped = await post_sms(client, signed, form)
@@ -113,12 +96,8 @@ async def test_stop_and_start_replies_change_sms_consent_where_texted(
     # Withdrawn another way: a START text does not undo it.
     texted.sms_consent = ConsentStatus.WITHDRAWN
     await texted.save()
-    await ConsentRecord.create(
-        contact=texted,
-        channel=ConsentChannel.SMS,
-        status=ConsentStatus.WITHDRAWN,
-        source="told the office",
-    )
+    await ConsentRecord.create(contact=texted, channel=ConsentChannel.SMS,
+                               status=ConsentStatus.WITHDRAWN, source="told the office")
     await post_sms(client, signed, {**form, "Body": "START"})
     assert (await Contact.get(id=texted.id)).sms_consent is ConsentStatus.WITHDRAWN
     assert (await post_sms(client, signed, {"Body": "STOP"})).status_code == 400
@@ -138,12 +117,8 @@ async def test_hard_bounces_and_complaints(api, client, world, use_smtp, smtp, s
     outbox = await OutboxMessage.get(recipient="ada@example.com")
     assert ada_mail["Message-ID"] == f"<outbox-{outbox.id}@carnet>"
 
-    bounce = {
-        "type": "bounce",
-        "bounceType": "hard",
-        "messageId": ada_mail["Message-ID"],
-        "recipient": "ada@example.com",
-    }
+    bounce = {"type": "bounce", "bounceType": "hard", "messageId": ada_mail["Message-ID"],
+              "recipient": "ada@example.com"}
     assert (await post_email(client, bounce, secret="wrong")).status_code == 403
     assert (await post_email(client, b"{not json")).status_code == 400
     assert (await post_email(client, {"type": "party"})).status_code == 400

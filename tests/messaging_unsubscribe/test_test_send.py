@@ -119,10 +119,8 @@ async def test_another_organizations_draft_and_non_email_drafts_send_nothing(
     )
     assert outsider.payload_codes("messageTestSend") == ["NOT_FOUND"]
     sms = await a_draft(api, world, channel="SMS")
-    refused = (
-        await api.as_(world.agent)
-        .with_headers(**{"accept-language": "fr"})
-        .execute(SEND, {"input": {"draftId": sms["id"]}})
+    refused = await api.as_(world.agent).with_headers(**{"accept-language": "fr"}).execute(
+        SEND, {"input": {"draftId": sms["id"]}}
     )
     [error] = refused.payload("messageTestSend")["errors"]
     assert error["code"] == "INVALID" and "essai" in error["message"]

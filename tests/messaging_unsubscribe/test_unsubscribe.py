@@ -46,9 +46,9 @@ async def link_in_preview(api, world, contact) -> str:
 
 async def report_for(api, world, contact) -> dict:
     agent = api.as_(world.agent)
-    draft = (await agent.execute(CREATE, create_input(world, {"contactIds": [gid(contact)]}))).ok(
-        "messageDraftCreate"
-    )["draft"]
+    draft = (
+        await agent.execute(CREATE, create_input(world, {"contactIds": [gid(contact)]}))
+    ).ok("messageDraftCreate")["draft"]
     return (await agent.execute(REPORT, {"id": draft["id"]})).payload("messageDraft")[
         "audienceReport"
     ]
@@ -128,7 +128,7 @@ async def test_the_email_consent_only_is_withdrawn(client, world):
 
 def _tampered(token: str) -> list[str]:
     organization_id, contact_id, signature = token.split(".")
-    flipped = "0" if signature[-1] != "0" else "1"
+    flipped = ("0" if signature[-1] != "0" else "1")
     return [
         f"{organization_id}.{contact_id}.{signature[:-1]}{flipped}",  # signature changed
         f"{organization_id}.{int(contact_id) + 1}.{signature}",  # another contact

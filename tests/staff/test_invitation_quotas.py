@@ -94,7 +94,9 @@ async def test_an_organization_sends_a_few_whoever_asks(api, world, quotas):
     rate_limited(await add(api, world.admin, world, "late@example.test"))
     assert await row_counts() == before
     # Another organization has its own.
-    (await add(api, world.outsider, world, "late@example.test", world.other_org_gid)).ok("staffAdd")
+    (await add(api, world.outsider, world, "late@example.test", world.other_org_gid)).ok(
+        "staffAdd"
+    )
 
 
 async def test_an_inviter_s_quota_spans_their_organizations(api, world, quotas):
@@ -117,7 +119,9 @@ async def test_a_resend_counts_and_over_the_quota_the_old_link_still_works(api, 
     invitation_id = added["invitation"]["id"]
     await run_worker(quotas)
     for _ in range(PER_INVITER - 1):
-        (await api.as_(world.admin).execute(RESEND, {"id": invitation_id})).ok("invitationResend")
+        (await api.as_(world.admin).execute(RESEND, {"id": invitation_id})).ok(
+            "invitationResend"
+        )
         await run_worker(quotas)
     links = await invitation_links("ines@example.test")
     assert len(links) == PER_INVITER
@@ -147,9 +151,9 @@ async def test_refused_requests_use_no_quota(api, world, quotas):
         assert taken.payload_codes("staffAdd") == ["ALREADY_EXISTS"]
         # An ADMIN may not add an OWNER.
         owner = add_input(world, "boss@example.test", role="OWNER")
-        assert (await api.as_(world.admin).execute(STAFF_ADD, owner)).payload_codes("staffAdd") == [
-            "FORBIDDEN"
-        ]
+        assert (await api.as_(world.admin).execute(STAFF_ADD, owner)).payload_codes(
+            "staffAdd"
+        ) == ["FORBIDDEN"]
     for i in range(PER_INVITER):
         (await add(api, world.admin, world, f"new{i}@example.test")).ok("staffAdd")
 

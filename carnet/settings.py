@@ -81,6 +81,11 @@ class Settings(BaseSettings):
     # keep access for the grace period, then lose it until the charge is paid.
     team_billing_retry_days: list[int] = Field(default_factory=lambda: [1, 3, 5])
     team_billing_grace_days: int = Field(default=7, ge=0)
+    # Subscription renewals (resolvers/billing/renewals.py): a renewal's invoice is due this
+    # many days after its period starts; unpaid then, the subscription is PAST_DUE, and
+    # still unpaid this many days of grace later, EXPIRED.
+    subscription_due_days: int = Field(default=7, ge=0, le=90)
+    subscription_grace_days: int = Field(default=14, ge=0, le=365)
 
     access_token_ttl_seconds: int = 15 * 60
     refresh_token_ttl_seconds: int = 30 * 24 * 3600

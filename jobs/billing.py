@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from resolvers.billing import bulk_refunds, refunds, statement_files, tax_receipts
+from resolvers.billing import bulk_refunds, refunds, renewals, statement_files, tax_receipts
 from resolvers.common.tasks import run_job
 
 
@@ -30,3 +30,15 @@ async def render_statement_pdf(ctx: dict, task_id: int) -> None:
 
 async def render_invoice_pdf(ctx: dict, task_id: int) -> None:
     await run_job(ctx, task_id, statement_files.render_invoice_job(task_id))
+
+
+async def renew_subscriptions(ctx: dict) -> int:
+    """Cron: renews the subscriptions whose period ended, moves unpaid ones to PAST_DUE and
+    then EXPIRED, ends those canceled at the period's end (each step once, however many
+    runs: see resolvers/billing/renewals.py)."""
+    return await renewals.run_due()
+
+
+async def charge_subscription_period(ctx: dict, task_id: int) -> None:
+    # The provider key is the period's: a rerun (or a run after a kill) charges once.
+    await run_job(ctx, task_id, renewals.charge_period)

@@ -18,9 +18,11 @@ from carnet.job_runs import observed
 from carnet.settings import Settings, configure, current_settings
 from jobs.accounts import send_account_invitation
 from jobs.billing import (
+    charge_subscription_period,
     generate_tax_receipts,
     render_invoice_pdf,
     render_statement_pdf,
+    renew_subscriptions,
     submit_refund,
     submit_refunds,
 )
@@ -104,6 +106,16 @@ def cron_jobs(prefix: str) -> list:
             run_at_startup=True,
             unique=True,
         ),
+        # Hourly: a subscription renews (or goes past due, or expires) within the hour its
+        # period ends or its invoice falls due.
+        cron(
+            observed(renew_subscriptions),
+            name=f"{prefix}:renew_subscriptions",
+            minute=20,
+            second=0,
+            run_at_startup=True,
+            unique=True,
+        ),
         # Hourly: retention is counted in days.
         cron(
             purge_sign_in_attempts,
@@ -157,6 +169,7 @@ class WorkerSettings:
             render_invoice_pdf,
             send_messages,
             build_privacy_export,
+            charge_subscription_period,
         )
     ]
     cron_jobs = cron_jobs("carnet")

@@ -144,10 +144,99 @@ class Subscription(TimestampedModel):
     invoice = fields.ForeignKeyField(
         "models.Invoice", related_name="subscriptions", null=True, on_delete=fields.NO_ACTION
     )
+    # Lifecycle (resolvers/catalogue/renewals.py): end at the period's end rather than renew.
+    cancel_at_period_end = fields.BooleanField(default=False)
+    # A card source the renewals charge (the provider's token); empty: invoices stay OPEN.
+    payment_source = fields.CharField(max_length=200, default="")
+    # The invoice of the current period while unpaid, and when it is due: past it the
+    # subscription is PAST_DUE, and past the grace that follows, EXPIRED.
+    due_invoice = fields.ForeignKeyField(
+        "models.Invoice", related_name="subscriptions_due", null=True, on_delete=fields.NO_ACTION
+    )
+    due_at = fields.DatetimeField(null=True)
+    ended_at = fields.DatetimeField(null=True)  # when it became EXPIRED
+    # A family subscription covers every MEMBER of `account` (the member's), less those
+    # canceled one by one (FamilyCoverCancellation).
+    covers_account = fields.BooleanField(default=False)
+    account = fields.ForeignKeyField(
+        "models.ClientAccount", related_name="subscriptions", null=True, on_delete=fields.CASCADE
+    )
 
     class Meta:
         table = "subscription"
-        indexes = (("contact_id", "status"), ("member_id",), ("organization_id", "id"))
+        indexes = (
+            ("contact_id", "status"),
+            ("member_id",),
+            ("organization_id", "id"),
+            ("status", "current_period_end"),
+            ("status", "due_at"),
+            ("account_id", "covers_account"),
+        )
+
+
+class SubscriptionPeriod(TimestampedModel):
+    """One renewed period of a subscription, at most once per subscription and start (the
+    renewal cron's idempotency), with the price charged and its invoice."""
+
+    id = fields.BigIntField(primary_key=True)
+    subscription = fields.ForeignKeyField(
+        "models.Subscription", related_name="periods", on_delete=fields.CASCADE
+    )
+    period_start = fields.DatetimeField()
+    period_end = fields.DatetimeField()
+    unit_amount = fields.BigIntField()
+    currency = fields.CharField(max_length=3)
+    invoice = fields.ForeignKeyField(
+        "models.Invoice", related_name="subscription_periods", null=True, on_delete=fields.NO_ACTION
+    )
+    # The renewal's card charge: "" (none asked), PENDING, PAID, DECLINED.
+    charge_state = fields.CharField(max_length=10, default="")
+
+    class Meta:
+        table = "subscription_period"
+        constraints = (
+            UniqueConstraint(
+                fields=("subscription_id", "period_start"), name="subscription_period_start"
+            ),
+        )
+
+
+class FamilyCoverCancellation(TimestampedModel):
+    """One member taken off a family pass (a FAMILY purchase) or a family subscription,
+    the others still covered; `created_at` is when."""
+
+    id = fields.BigIntField(primary_key=True)
+    organization = fields.ForeignKeyField(
+        "models.Organization", related_name="family_cover_cancellations", on_delete=fields.CASCADE
+    )
+    purchase = fields.ForeignKeyField(
+        "models.Purchase", related_name="member_cancellations", null=True, on_delete=fields.CASCADE
+    )
+    subscription = fields.ForeignKeyField(
+        "models.Subscription",
+        related_name="member_cancellations",
+        null=True,
+        on_delete=fields.CASCADE,
+    )
+    member = fields.ForeignKeyField(
+        "models.AccountContact", related_name="family_cancellations", on_delete=fields.CASCADE
+    )
+    created_by = fields.ForeignKeyField(
+        "models.User",
+        related_name="family_cancellations_made",
+        null=True,
+        on_delete=fields.SET_NULL,
+    )
+
+    class Meta:
+        table = "family_cover_cancellation"
+        constraints = (
+            UniqueConstraint(fields=("purchase_id", "member_id"), name="family_cancel_purchase"),
+            UniqueConstraint(
+                fields=("subscription_id", "member_id"), name="family_cancel_subscription"
+            ),
+        )
+        indexes = (("member_id",),)
 
 
 class CatalogueItem(TimestampedModel):
@@ -247,6 +336,10 @@ class Booking(TimestampedModel):
     canceled_at = fields.DatetimeField(null=True)
     created_by = fields.ForeignKeyField(
         "models.User", related_name="bookings_made", null=True, on_delete=fields.SET_NULL
+    )
+    # The purchase (and so the invoice) that charged it, for an activity with a price.
+    purchase = fields.ForeignKeyField(
+        "models.Purchase", related_name="bookings", null=True, on_delete=fields.SET_NULL
     )
 
     class Meta:

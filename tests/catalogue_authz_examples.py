@@ -139,6 +139,40 @@ example(
     a_subscription,
 )
 example(
+    "Mutation.subscriptionPaymentSourceSet",
+    "mutation($id: ID!) { subscriptionPaymentSourceSet(input: {subscriptionId: $id, "
+    f'paymentSource: "tok_visa"}}) {{ subscription {{ id }} {ERRORS} }} }}',
+    a_subscription,
+)
+
+
+async def a_family_subscription(world, caller):
+    account, primary, link = await a_household(world.organization)
+    plan = await a_plan(world.organization)
+    subscription = await Subscription.create(
+        organization=world.organization,
+        plan=plan,
+        member=primary,
+        contact_id=primary.contact_id,
+        account=account,
+        covers_account=True,
+        interval="MONTHLY",
+        status=SubscriptionStatus.ACTIVE,
+        current_period_start=now(),
+        current_period_end=now(),
+        unit_amount=5000,
+        currency="CAD",
+    )
+    return {"id": gid("PlanSubscription", subscription), "member": gid("AccountContact", link)}
+
+
+example(
+    "Mutation.familyCoverCancel",
+    "mutation($id: ID!, $member: ID!) { familyCoverCancel(input: {subscriptionId: $id, "
+    f"memberId: $member}}) {{ subscription {{ id }} {ERRORS} }} }}",
+    a_family_subscription,
+)
+example(
     "Query.catalogueItems",
     "query($organizationId: ID!) { catalogueItems(organizationId: $organizationId, "
     "kind: ACTIVITY) { edges { node { id name slots { id bookedCount } } } } }",

@@ -312,6 +312,7 @@ async def build_records(api, world: World) -> Records:
             "invoiceId": invoice, "lineId": invoice_line, "paymentId": payment,
             "paymentIds": payment,
             **catalogue,
+            "activityId": catalogue["itemId"],
             "draftId": message_draft, "messageId": message,
             **account_items,
         },

@@ -11,7 +11,7 @@ from tortoise.indexes import Index
 from tortoise.migrations.constraints import UniqueConstraint
 
 class Migration(migrations.Migration):
-    dependencies = [('models', '0031_fanout')]
+    dependencies = [('models', '0033_billing_more')]
 
     initial = False
 

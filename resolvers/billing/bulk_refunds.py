@@ -14,6 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from tortoise.expressions import Subquery
+
 from carnet.i18n import N_
 from models.billing import Payment, RefundStatus
 from models.bulk import (
@@ -45,9 +47,17 @@ class PaymentTarget:
     received_from: datetime | None = None
     received_to: datetime | None = None
     line_description: str | None = None  # an invoice line naming the activity
+    # Payments of invoices of purchases of one catalogue item (an activity: its charged
+    # bookings too), optionally only those of bookings of slots starting in [from, to).
+    activity_id: int | None = None
+    slots_from: datetime | None = None
+    slots_to: datetime | None = None
 
     def describe(self) -> dict:
         return {
+            "activity_id": self.activity_id,
+            "slots_from": self.slots_from.isoformat() if self.slots_from else None,
+            "slots_to": self.slots_to.isoformat() if self.slots_to else None,
             "payment_ids": list(self.payment_ids) if self.payment_ids is not None else None,
             "received_from": self.received_from.isoformat() if self.received_from else None,
             "received_to": self.received_to.isoformat() if self.received_to else None,
@@ -65,7 +75,32 @@ def _records(actor: Actor, target: PaymentTarget):
         rows = rows.filter(received_at__lt=target.received_to)
     if target.line_description:
         rows = rows.filter(invoice__lines__description__icontains=target.line_description)
+    if target.activity_id is not None:
+        sold = Payment.filter(
+            organization_id=actor.organization_id, invoice__purchases__item_id=target.activity_id
+        )
+        if target.slots_from is not None:
+            sold = sold.filter(invoice__purchases__bookings__starts_at__gte=target.slots_from)
+        if target.slots_to is not None:
+            sold = sold.filter(invoice__purchases__bookings__starts_at__lt=target.slots_to)
+        # A subquery: each payment once, however many purchases or bookings match.
+        rows = rows.filter(id__in=Subquery(sold.values("id")))
     return rows
+
+
+def check_target(target: PaymentTarget) -> None:
+    if (target.slots_from or target.slots_to) and target.activity_id is None:
+        raise UserErrors.single(
+            UserErrorCode.INVALID,
+            ("input", "target", "activity_id"),
+            N_("Slot dates need an activity."),
+        )
+    if target.slots_from and target.slots_to and target.slots_to <= target.slots_from:
+        raise UserErrors.single(
+            UserErrorCode.INVALID,
+            ("input", "target", "slots_to"),
+            N_("The end must come after the start."),
+        )
 
 
 async def start(
@@ -76,6 +111,7 @@ async def start(
     if amount is not None:
         check_positive(amount, errors, ("input", "amount", "amount"))
     errors.raise_if_any()
+    check_target(target)
     params = {"amount": amount, "currency": currency, "reason": reason}
     async with unit_of_work():
         return await operations.start(

@@ -18,16 +18,21 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from carnet.i18n import N_
+from carnet.settings import current_settings
 from models.account_features import MembershipCard
 from models.accounts import AccountContact
-from models.billing import Invoice
+from models.billing import Invoice, InvoiceStatus
 from models.catalogue import (
+    Booking,
     CatalogueItem,
+    CatalogueSlot,
+    HoldingStatus,
     ItemKind,
     Plan,
     PriceInterval,
     Purchase,
     Subscription,
+    SubscriptionPeriod,
     SubscriptionStatus,
 )
 from models.identity import User
@@ -35,14 +40,14 @@ from models.organizations import Organization
 from resolvers.accounts import features
 from resolvers.billing import credit_notes, invoices
 from resolvers.billing.money import Money
-from resolvers.catalogue import purchases, subscriptions
+from resolvers.catalogue import bookings, pricing, purchases, subscriptions
 from resolvers.catalogue.common import Caller, audit_event
 from resolvers.catalogue.purchases import InvoiceLine
 from resolvers.catalogue.subscriptions import add_months
 from resolvers.common.actor import Actor, RequestMeta
 from resolvers.common.errors import UserErrorCode, UserErrors
 from resolvers.common.locks import locked_row
-from resolvers.common.tasks import unit_of_work
+from resolvers.common.tasks import current_unit_of_work, unit_of_work
 from resolvers.common.time import today_in
 
 SALE_TAX_CODES = ("GST", "QST")
@@ -84,6 +89,14 @@ async def _invoice(
     return await invoices.finalize(acting, invoice.id)  # type: ignore[arg-type]
 
 
+async def sale_invoice(
+    caller: Caller, account_id: int, memo: str, lines: Sequence[InvoiceLine]
+) -> Invoice:
+    """An OPEN invoice of `lines` for the account, made by `caller` (staff, a client, or
+    the renewal cron: `Caller` with no user)."""
+    return await _invoice(await _acting(caller), account_id, memo, lines)
+
+
 async def purchase_create(
     caller: Caller, member_id: int, item_id: int, quantity: int, client_side: bool
 ) -> Purchase:
@@ -99,6 +112,37 @@ async def purchase_create(
         purchase.card_id = await _membership_card(caller, purchase)
         await purchase.save(update_fields=["invoice_id", "card_id", "updated_at"])
     return purchase
+
+
+async def booking_create(
+    caller: Caller, slot_id: int, member_id: int, client_side: bool
+) -> Booking:
+    """Books the slot (capacity and quotas as ever); an activity with a price for the
+    member (the best-price rule) is bought with it, like any purchase: a purchase of the
+    activity, invoiced OPEN in the same unit of work, linked as `booking.purchase`."""
+    async with unit_of_work():
+        booking = await bookings.create(caller, slot_id, member_id)
+        slot = await CatalogueSlot.get(id=booking.slot_id)
+        item = await CatalogueItem.get(id=slot.item_id)
+        member = await AccountContact.get(id=booking.member_id)
+        quote = await pricing.item_price_for(item, member.contact_id)
+        if quote.amount > 0:
+            purchase = await purchase_create(caller, member_id, item.id, 1, client_side)
+            booking.purchase_id = purchase.id
+            await booking.save(update_fields=["purchase_id", "updated_at"])
+    return booking
+
+
+async def booking_cancel(caller: Caller, booking_id: int) -> Booking:
+    """Cancels the booking and, when it was charged, its purchase: a credit note for all
+    that remains creditable on its invoice."""
+    async with unit_of_work():
+        booking = await bookings.cancel(caller, booking_id)
+        if booking.purchase_id is not None:
+            purchase = await Purchase.get(id=booking.purchase_id)
+            if purchase.status is HoldingStatus.ACTIVE:
+                await purchase_cancel(caller, purchase.id, None)
+    return booking
 
 
 async def _membership_card(caller: Caller, purchase: Purchase) -> int | None:
@@ -169,19 +213,20 @@ async def subscription_create(
     interval: PriceInterval,
     status: SubscriptionStatus,
     starts_at: datetime | None,
+    payment_source: str | None = None,
+    family: bool = False,
 ) -> Subscription:
-    """A subscription created ACTIVE is invoiced for its first period (a TRIAL is not)."""
+    """A subscription created ACTIVE is invoiced for its first period (a TRIAL is not);
+    with a payment source, that invoice is charged to the card by a job."""
     async with unit_of_work():
         subscription = await subscriptions.create(
-            actor, member_id, plan_id, interval, status, starts_at
+            actor, member_id, plan_id, interval, status, starts_at, payment_source, family
         )
         if subscription.status is SubscriptionStatus.ACTIVE:
             plan = await Plan.get(id=subscription.plan_id)
-            start = subscription.current_period_start.date().isoformat()
-            end = subscription.current_period_end.date().isoformat()
             line = InvoiceLine(
                 purchase_id=0,
-                description=f"{plan.name} ({interval.value.lower()}, {start} – {end})",
+                description=period_description(plan, subscription),
                 quantity=1,
                 unit_amount=subscription.unit_amount,
                 currency=subscription.currency,
@@ -195,8 +240,46 @@ async def subscription_create(
             )
             subscription.invoice_id = invoice.id
             await subscription.save(update_fields=["invoice_id", "updated_at"])
+            await start_period(subscription, invoice)
     return subscription
 
+
+def period_description(plan: Plan, subscription: Subscription) -> str:
+    start = subscription.current_period_start.date().isoformat()
+    end = subscription.current_period_end.date().isoformat()
+    family = ", family" if subscription.covers_account else ""
+    return f"{plan.name} ({subscription.interval.value.lower()}{family}, {start} – {end})"
+
+
+async def start_period(subscription: Subscription, invoice: Invoice | None) -> SubscriptionPeriod:
+    """Records the subscription's current period (once per start: a second call finds
+    it), makes its invoice the one due (in `subscription_due_days`), and queues the card
+    charge when the subscription has a payment source. The caller saves `subscription`'s
+    due fields."""
+    period, created = await SubscriptionPeriod.get_or_create(
+        subscription_id=subscription.id,
+        period_start=subscription.current_period_start,
+        defaults={
+            "period_end": subscription.current_period_end,
+            "unit_amount": subscription.unit_amount,
+            "currency": subscription.currency,
+            "invoice_id": invoice.id if invoice else None,
+        },
+    )
+    if not created or invoice is None or invoice.status is not InvoiceStatus.OPEN:
+        return period
+    days = current_settings().subscription_due_days
+    subscription.due_invoice_id = invoice.id
+    subscription.due_at = subscription.current_period_start + timedelta(days=days)
+    await subscription.save(update_fields=["due_invoice_id", "due_at", "updated_at"])
+    if subscription.payment_source:
+        period.charge_state = CHARGE_PENDING
+        await period.save(update_fields=["charge_state", "updated_at"])
+        await current_unit_of_work().defer("charge_subscription_period", period.id)
+    return period
+
+
+CHARGE_PENDING = "PENDING"
 
 MAX_MEMBERSHIP_MONTHS = 120
 

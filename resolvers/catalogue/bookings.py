@@ -13,7 +13,7 @@ from the client side.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from carnet.i18n import N_, NP_
@@ -51,8 +51,9 @@ def period_bounds(
         start = day.replace(day=1)
         end = (start + timedelta(days=32)).replace(day=1)
     # zoneinfo's arithmetic is on the wall clock: a daylight-saving change within the
-    # period moves no bound off midnight.
-    return start, end
+    # period moves no bound off midnight. In UTC, as the rows are stored: SQLite compares
+    # datetimes as text, so a bound with another offset than the rows' is compared wrong.
+    return start.astimezone(UTC), end.astimezone(UTC)
 
 
 async def quota_set(

@@ -23,7 +23,7 @@ from models.catalogue import CatalogueItem, HoldingStatus, ItemKind, PassKind, P
 from models.contacts import Contact
 from models.organizations import Organization
 from resolvers.accounts.people import ADULT_AGE, is_adult
-from resolvers.catalogue import pricing
+from resolvers.catalogue import pricing, subscriptions
 from resolvers.catalogue.common import Caller, audit_event, locked_member
 from resolvers.common.errors import ErrorCollector, NotFound, UserErrorCode, UserErrors
 from resolvers.common.tasks import unit_of_work
@@ -161,16 +161,19 @@ async def cancel(caller: Caller, purchase_id: int) -> Purchase:
 
 
 async def purchases_of(member_ids: list[int]) -> list[list[Purchase]]:
-    """Each member's purchases and the family passes of their account, newest first; two
-    statements however many members."""
+    """Each member's purchases and the family passes of their account (CANCELED, as of its
+    date, for a member taken off one), newest first; three statements however many
+    members."""
     accounts = dict(await AccountContact.filter(id__in=member_ids).values_list("id", "account_id"))
     rows = await Purchase.filter(
         Q(member_id__in=member_ids)
         | Q(covers_account=True, account_id__in=list(set(accounts.values())) or [0])
     ).order_by("-id")
+    family = [row.id for row in rows if row.covers_account]
+    off = await subscriptions.family_cancellations(member_ids, purchase_ids=family)
     found: dict[int, list[Purchase]] = defaultdict(list)
     for pk in member_ids:
         for row in rows:
             if row.member_id == pk or (row.covers_account and row.account_id == accounts.get(pk)):
-                found[pk].append(row)
+                found[pk].append(subscriptions.as_canceled(row, off.get((row.id, pk))))
     return [found[pk] for pk in member_ids]

@@ -18,7 +18,8 @@ import phonenumbers
 from tortoise.expressions import Q, Subquery
 
 from carnet.i18n import N_
-from models.catalogue import LIVE_SUBSCRIPTION, Subscription
+from models.accounts import AccountContact, AccountContactKind
+from models.catalogue import LIVE_SUBSCRIPTION, FamilyCoverCancellation, Subscription
 from models.contacts import Contact, ContactKind, ContactSource
 from models.identity import Locale
 from models.organizations import Organization
@@ -283,14 +284,14 @@ async def possible_duplicates(contact: Contact) -> list[Contact]:
 
 
 async def is_subscriber(contact_ids: Iterable[int]) -> dict[int, bool]:
-    """Whether each contact holds a live subscription (TRIAL, ACTIVE or PAST_DUE): one
-    statement however many contacts."""
+    """Whether each contact holds a live subscription (TRIAL, ACTIVE or PAST_DUE), theirs
+    or a family one of their household: one statement however many contacts."""
     wanted = list(contact_ids)
     found = (
         set(
-            await Subscription.filter(contact_id__in=wanted, status__in=LIVE_SUBSCRIPTION)
-            .distinct()
-            .values_list("contact_id", flat=True)
+            await Contact.filter(id__in=wanted)
+            .filter(subscriber_condition(True))
+            .values_list("id", flat=True)
         )
         if wanted
         else set()
@@ -299,6 +300,21 @@ async def is_subscriber(contact_ids: Iterable[int]) -> dict[int, bool]:
 
 
 def subscriber_condition(subscriber: bool) -> Q:
-    """Contacts that are (or are not) subscribers, as a filter on Contact."""
-    live = Subquery(Subscription.filter(status__in=LIVE_SUBSCRIPTION).values("contact_id"))
-    return Q(id__in=live) if subscriber else ~Q(id__in=live)
+    """Contacts that are (or are not) subscribers, as a filter on Contact: the contact of a
+    live subscription of their own, or a MEMBER of an account a live family subscription
+    covers who was not taken off it."""
+    live = Subscription.filter(status__in=LIVE_SUBSCRIPTION)
+    own = Subquery(live.filter(covers_account=False).values("contact_id"))
+    families = Subquery(live.filter(covers_account=True).values("account_id"))
+    off = Subquery(
+        FamilyCoverCancellation.filter(subscription__status__in=LIVE_SUBSCRIPTION).values(
+            "member_id"
+        )
+    )
+    covered = Subquery(
+        AccountContact.filter(kind=AccountContactKind.MEMBER, account_id__in=families)
+        .exclude(id__in=off)
+        .values("contact_id")
+    )
+    condition = Q(id__in=own) | Q(id__in=covered)
+    return condition if subscriber else ~condition

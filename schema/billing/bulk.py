@@ -12,7 +12,7 @@ from resolvers.common.permissions import Permission
 from schema.billing.types import MoneyInput
 from schema.bulk import BulkOperationPayload
 from schema.permissions import describe, requires
-from schema.scope import scoped_ids
+from schema.scope import scoped_id, scoped_ids
 
 
 @strawberry.input(description="Which payments: `paymentIds`, or the filter's other fields.")
@@ -25,6 +25,17 @@ class PaymentTargetInput:
     line_description: str | None = strawberry.field(
         default=None,
         description="Payments of invoices with a line naming this (an activity, a class).",
+    )
+    activity_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="Payments of the purchases of this catalogue item (an activity's "
+        "charged bookings included).",
+    )
+    slots_from: datetime | None = strawberry.field(
+        default=None, description="With activityId: bookings of slots starting from then."
+    )
+    slots_to: datetime | None = strawberry.field(
+        default=None, description="With activityId: … and before then (exclusive)."
     )
 
 
@@ -60,11 +71,20 @@ class BillingBulkMutation:
             if chosen is None
             else await scoped_ids(info, chosen, "Payment", ("input", "target", "paymentIds"))
         )
+        activity = input.target.activity_id
+        activity_id = (
+            None
+            if activity is None
+            else await scoped_id(info, activity, "CatalogueItem", ("input", "target", "activityId"))
+        )
         target = bulk_refunds.PaymentTarget(
             payment_ids=payment_ids,
             received_from=input.target.received_from,
             received_to=input.target.received_to,
             line_description=input.target.line_description,
+            activity_id=activity_id,
+            slots_from=input.target.slots_from,
+            slots_to=input.target.slots_to,
         )
         operation = await bulk_refunds.start(
             info.context.actor(info),

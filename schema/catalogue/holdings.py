@@ -7,9 +7,14 @@ from __future__ import annotations
 import strawberry
 
 from resolvers.billing import sales
-from resolvers.catalogue import bookings
+from resolvers.catalogue import family
 from resolvers.common.permissions import Permission, Relationship
-from schema.catalogue.types import BillingMember, BookingType, PurchaseType
+from schema.catalogue.types import (
+    BillingMember,
+    BookingType,
+    PlanSubscriptionType,
+    PurchaseType,
+)
 from schema.payloads import Payload
 from schema.permissions import describe, requires
 from schema.scope import scoped_id
@@ -43,6 +48,25 @@ class PurchaseCancelInput:
     )
 
 
+@strawberry.input
+class FamilyCoverCancelInput:
+    member_id: strawberry.ID = strawberry.field(
+        description="The AccountContact id of the member taken off it."
+    )
+    purchase_id: strawberry.ID | None = strawberry.field(
+        default=None, description="A family pass (a FAMILY purchase)…"
+    )
+    subscription_id: strawberry.ID | None = strawberry.field(
+        default=None, description="…or a family subscription: exactly one of the two."
+    )
+
+
+@strawberry.type
+class FamilyCoverCancelPayload(Payload):
+    purchase: PurchaseType | None = None
+    subscription: PlanSubscriptionType | None = None
+
+
 @strawberry.type
 class BookingPayload(Payload):
     booking: BookingType | None = None
@@ -72,7 +96,8 @@ class HoldingsMutation:
     @strawberry.mutation(
         **describe(
             "Books a slot for an account member, within the slot's capacity and the "
-            "member's groups' quotas: staff, or the account's primary online.",
+            "member's groups' quotas: staff, or the account's primary online. An activity "
+            "with a price is bought with it (`purchase`, invoiced OPEN).",
             requires(
                 Permission.BILLING_WRITE,
                 relationship=Relationship.ACCOUNT_PRIMARY,
@@ -85,12 +110,16 @@ class HoldingsMutation:
     ) -> BookingPayload:
         member = await scoped_id(info, input.member_id, "AccountContact", ("input", "memberId"))
         slot = await scoped_id(info, input.slot_id, "CatalogueSlot", ("input", "slotId"))
-        booking = await bookings.create(info.context.principal(info), slot, member)
+        principal = info.context.principal(info)
+        booking = await sales.booking_create(
+            principal, slot, member, client_side=not principal.can(Permission.BILLING_WRITE)
+        )
         return BookingPayload(booking=booking)
 
     @strawberry.mutation(
         **describe(
-            "Cancels a booking; it stays listed among the member's cancellations.",
+            "Cancels a booking; it stays listed among the member's cancellations. A charged "
+            "one's purchase is canceled with it: a credit note for what remains creditable.",
             requires(Permission.BILLING_WRITE, relationship=Relationship.ACCOUNT_PRIMARY),
         )
     )
@@ -98,7 +127,8 @@ class HoldingsMutation:
         self, info: strawberry.Info, input: BookingCancelInput
     ) -> BookingPayload:
         pk = await scoped_id(info, input.booking_id, "Booking", ("input", "bookingId"))
-        return BookingPayload(booking=await bookings.cancel(info.context.principal(info), pk))
+        booking = await sales.booking_cancel(info.context.principal(info), pk)
+        return BookingPayload(booking=booking)
 
     @strawberry.mutation(
         **describe(
@@ -142,3 +172,28 @@ class HoldingsMutation:
             info.context.principal(info), pk, input.credit_amount
         )
         return PurchasePayload(purchase=purchase)
+
+    @strawberry.mutation(
+        **describe(
+            "Takes one member off a family pass or a family subscription; the other members "
+            "keep it. Listed CANCELED under that member only; nothing is credited.",
+            requires(Permission.BILLING_WRITE, scope="input.memberId"),
+        )
+    )
+    async def family_cover_cancel(
+        self, info: strawberry.Info, input: FamilyCoverCancelInput
+    ) -> FamilyCoverCancelPayload:
+        member = await scoped_id(info, input.member_id, "AccountContact", ("input", "memberId"))
+        purchase = subscription = None
+        if input.purchase_id is not None:
+            purchase = await scoped_id(info, input.purchase_id, "Purchase", ("input", "purchaseId"))
+        if input.subscription_id is not None:
+            subscription = await scoped_id(
+                info, input.subscription_id, "PlanSubscription", ("input", "subscriptionId")
+            )
+        holding = await family.cancel_for_member(
+            info.context.actor(info), member, purchase, subscription
+        )
+        if input.purchase_id is not None:
+            return FamilyCoverCancelPayload(purchase=holding)
+        return FamilyCoverCancelPayload(subscription=holding)

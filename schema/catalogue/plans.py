@@ -71,11 +71,34 @@ class SubscriptionCreateInput:
         default=SubscriptionStatus.ACTIVE, description="TRIAL or ACTIVE."
     )
     starts_at: datetime | None = strawberry.field(default=None, description="Now when not given.")
+    payment_source: str | None = strawberry.field(
+        default=None,
+        description="A card source of the payment provider: each period's invoice is "
+        "charged to it. None: invoices stay OPEN until paid.",
+    )
+    family: bool = strawberry.field(
+        default=False,
+        description="A family subscription: it covers every MEMBER of the member's account "
+        "at the member's price (each can be taken off it with familyCoverCancel).",
+    )
 
 
 @strawberry.input
 class SubscriptionCancelInput:
     subscription_id: strawberry.ID
+    at_period_end: bool = strawberry.field(
+        default=False,
+        description="End when the current period ends (EXPIRED then, not renewed) "
+        "rather than at once.",
+    )
+
+
+@strawberry.input
+class SubscriptionPaymentSourceSetInput:
+    subscription_id: strawberry.ID
+    payment_source: str | None = strawberry.field(
+        default=None, description="The card source renewals charge; null or empty: none."
+    )
 
 
 @strawberry.type
@@ -202,11 +225,16 @@ class PlansMutation:
             PriceInterval(input.interval),
             SubscriptionStatus(input.status),
             input.starts_at,
+            input.payment_source,
+            input.family,
         )
         return SubscriptionPayload(subscription=subscription)
 
     @strawberry.mutation(
-        **describe("Cancels a subscription at once.", requires(Permission.BILLING_WRITE))
+        **describe(
+            "Cancels a subscription at once, or at its period's end (`atPeriodEnd`).",
+            requires(Permission.BILLING_WRITE),
+        )
     )
     async def subscription_cancel(
         self, info: strawberry.Info, input: SubscriptionCancelInput
@@ -215,5 +243,25 @@ class PlansMutation:
             info, input.subscription_id, "PlanSubscription", ("input", "subscriptionId")
         )
         return SubscriptionPayload(
-            subscription=await subscriptions.cancel(info.context.actor(info), pk)
+            subscription=await subscriptions.cancel(
+                info.context.actor(info), pk, input.at_period_end
+            )
+        )
+
+    @strawberry.mutation(
+        **describe(
+            "Sets or removes the card a subscription's renewals are charged to.",
+            requires(Permission.BILLING_WRITE),
+        )
+    )
+    async def subscription_payment_source_set(
+        self, info: strawberry.Info, input: SubscriptionPaymentSourceSetInput
+    ) -> SubscriptionPayload:
+        pk = await scoped_id(
+            info, input.subscription_id, "PlanSubscription", ("input", "subscriptionId")
+        )
+        return SubscriptionPayload(
+            subscription=await subscriptions.payment_source_set(
+                info.context.actor(info), pk, input.payment_source
+            )
         )

@@ -145,6 +145,24 @@ class PlanSubscriptionType(Node):
     currency: str
     canceled_at: datetime | None
     created_at: datetime
+    cancel_at_period_end: bool = strawberry.field(
+        description="Ends (EXPIRED) when the current period ends instead of renewing."
+    )
+    due_at: datetime | None = strawberry.field(
+        description="When the current period's unpaid invoice is due: PAST_DUE after it."
+    )
+    ended_at: datetime | None = strawberry.field(description="When it became EXPIRED.")
+    covers_account: bool = strawberry.field(
+        description="A family subscription: it covers every member of the account."
+    )
+
+    @strawberry.field(description="Whether renewals are charged to a card.")
+    def has_payment_source(self) -> bool:
+        return bool(self.payment_source)
+
+    @strawberry.field(description="The current period's invoice while it is unpaid.")
+    async def due_invoice(self, info: strawberry.Info) -> InvoiceRef | None:
+        return await by_id(info, Invoice, self.due_invoice_id)
 
     @strawberry.field
     async def plan(self, info: strawberry.Info) -> PlanType:
@@ -251,6 +269,10 @@ class BookingType(Node):
     @strawberry.field(description="The AccountContact id of the member.")
     def member_id(self) -> strawberry.ID:
         return strawberry.ID(ids.encode("AccountContact", self.member_id))
+
+    @strawberry.field(description="The purchase that charged it (an activity with a price).")
+    async def purchase(self, info: strawberry.Info) -> PurchaseType | None:
+        return await by_id(info, Purchase, self.purchase_id)
 
 
 @model_node("Purchase", Purchase, Permission.BILLING_READ)

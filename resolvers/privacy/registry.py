@@ -133,6 +133,8 @@ refers("Purchase", "created_by", U)
 refers("Subscription", "member", K)
 refers("Subscription", "contact", K)
 refers("Subscription", "created_by", U)
+refers("FamilyCoverCancellation", "member", K)  # a purchase's history, like Purchase.member
+refers("FamilyCoverCancellation", "created_by", U)
 refers("Booking", "member", K)
 refers("Booking", "contact", K)
 refers("Booking", "created_by", U, organization="slot__item__organization_id")

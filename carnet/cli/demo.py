@@ -82,9 +82,10 @@ async def seed_demo() -> list[str]:
     contacts = await seed_demo_contacts(club)
     lines.append(f"    {contacts} contacts in the address book (search, filters, groups, colours)")
     lines += await seed_demo_team(club, f"club.{DEMO_DOMAIN}")
-    lines += await seed_demo_team_billing(club, f"club.{DEMO_DOMAIN}")
     lines += households
     lines += await seed_demo_billing(club)
+    # After the ledger's demo, which seeds only a club with no invoice yet.
+    lines += await seed_demo_team_billing(club, f"club.{DEMO_DOMAIN}")
     lines += await seed_demo_documents(club)
     return lines
 

@@ -7,8 +7,9 @@ from models.billing import CreditNote, Invoice, LedgerEntry, Payment, Refund, Re
 async def test_the_demo_billing(api, app):
     await seed_demo()
     await seed_demo()
-    assert await Invoice.all().count() == 4  # 3, and the day camp purchase's
-    assert await Payment.all().count() == 1
+    # 3, the day camp purchase's, and the demo team's two (issue 16, paid by card).
+    assert await Invoice.all().count() == 6
+    assert await Payment.all().count() == 3
     [refund] = await Refund.all()
     assert refund.status is RefundStatus.SUCCEEDED and refund.amount == 5000
     assert await CreditNote.filter(refund_id=None).count() == 1

@@ -30,3 +30,36 @@ async def test_the_billing_page_costs_the_same_for_one_invoice_or_many(
     assert len(billing["invoices"]) == 4
     assert len(billing["upcomingInvoice"]["lines"]) == 4
     assert len(many) == len(few), (len(few), len(many))
+
+
+async def test_a_renewal_costs_a_few_statements_per_seat(
+    api, world, password_hash, settings, billing_clock, provider
+):
+    from jobs.teams import bill_teams
+
+    owner, small, _ = await team_paying(api, world, password_hash, n=1)
+    other, large, _ = await team_paying(
+        api, world, password_hash, "owner2@example.test", 6, "Clinique Sud"
+    )
+    await set_up_billing(api, owner, small)
+    await set_up_billing(api, other, large)
+    from models.team_billing import TeamBillingAccount
+
+    first, second = await TeamBillingAccount.all().order_by("id")
+    from resolvers.teams import billing
+
+    with count_statements() as one_seat:
+        await billing.bill(first.id, settings)
+    with count_statements() as six_seats:
+        await billing.bill(second.id, settings)
+    per_seat = (len(six_seats) - len(one_seat)) / 5
+    print(
+        f"renewal: {len(one_seat)} statements for 1 seat, {len(six_seats)} for 6, "
+        f"{per_seat:.1f} per extra seat"
+    )
+    # Per seat: its invoice line (lock, insert, re-total: 4 with savepoints) and its item.
+    assert per_seat <= 8, per_seat
+    with count_statements() as again:
+        await bill_teams({"settings": settings})  # nothing due: reads only
+    # Per account with nothing due: its lock and look-ups in one transaction (17 for 2).
+    assert len(again) <= 2 * 10, len(again)

@@ -5,7 +5,8 @@ no longer PENDING, applies the action to its PENDING items, writes their results
 operation's counters, and marks itself DONE: a chunk job run twice (a retry, a killed
 worker, a re-enqueue by the sweeper) has the effect of one run. Chunks of one operation
 may run at once on several workers; they meet only on the operation's row, last, for its
-counters. The chunk that finds no chunk left PENDING ends the operation.
+counters, one statement before their commit. The chunk whose counters bring `processed`
+to `total` ends the operation (`settle`, which checks that no chunk is left PENDING).
 """
 
 from __future__ import annotations

@@ -19,7 +19,6 @@ import os
 import platform
 import re
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -35,9 +34,9 @@ from harness import (
     REPO_ROOT,
     backend_name,
     carnet_env,
-    check_checkout,
     free_port,
     isolated_settings,
+    run_benchmark,
     stop_process,
 )
 from tortoise import Tortoise, connections
@@ -455,26 +454,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-async def _main(args: argparse.Namespace) -> dict:
-    # SIGTERM unwinds like Ctrl-C: workers stopped, database dropped, temporary files removed.
-    task = asyncio.current_task()
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
-    return await measure(args)
-
-
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    check_checkout()
-    try:
-        result = asyncio.run(_main(args))
-    except (KeyboardInterrupt, asyncio.CancelledError):
-        progress("interrupted; everything the run started is stopped and removed")
-        return 130
-    except RuntimeError as failed:
-        progress(f"failed: {failed}")
-        return 1
-    print_report(result)
-    return 0
+    return run_benchmark(parse_args(argv), measure, print_report)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,6 @@ import asyncio
 import json
 import os
 import platform
-import signal
 import sys
 import time
 from contextlib import AsyncExitStack
@@ -27,7 +26,7 @@ from datetime import UTC, datetime
 
 from asgi_client import AsgiClient
 from bulk import Worker, progress, seed, workers
-from harness import backend_name, check_checkout, isolated_settings
+from harness import backend_name, isolated_settings, run_benchmark
 from tortoise import Tortoise, connections
 from tortoise.migrations.api.migrate import migrate
 
@@ -279,25 +278,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return args
 
 
-async def _main(args: argparse.Namespace) -> dict:
-    task = asyncio.current_task()
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
-    return await measure(args)
-
-
 def main(argv: list[str] | None = None) -> int:
-    args = parse_args(argv)
-    check_checkout()
-    try:
-        result = asyncio.run(_main(args))
-    except (KeyboardInterrupt, asyncio.CancelledError):
-        progress("interrupted; everything the run started is stopped and removed")
-        return 130
-    except RuntimeError as failed:
-        progress(f"failed: {failed}")
-        return 1
-    print_report(result)
-    return 0
+    return run_benchmark(parse_args(argv), measure, print_report)
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -204,3 +205,26 @@ def stop_process(process: subprocess.Popen, timeout: float = 15) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+def run_benchmark(args, measure, print_report) -> int:
+    """A benchmark's `main()`: runs `measure(args)`, prints its report, exits 0; Ctrl-C or
+    SIGTERM unwinds the run (workers stopped, database dropped, temporary files removed)
+    and exits 130; a `RuntimeError` it raises is reported and exits 1."""
+    check_checkout()
+
+    async def run() -> dict:
+        task = asyncio.current_task()
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, task.cancel)
+        return await measure(args)
+
+    try:
+        result = asyncio.run(run())
+    except (KeyboardInterrupt, asyncio.CancelledError):
+        print("interrupted; everything the run started is stopped and removed", file=sys.stderr)
+        return 130
+    except RuntimeError as failed:
+        print(f"failed: {failed}", file=sys.stderr)
+        return 1
+    print_report(result)
+    return 0

@@ -156,3 +156,48 @@ def render_invoice(
     )
     row(t("Amount due"), due, bold=True)
     return bytes(pdf.output())
+
+
+def render_tax_receipt(
+    organization: Organization,
+    year: int,
+    child: str,
+    payer: str,
+    lines: list[tuple[str, int]],
+    currency: str,
+    locale: str,
+) -> bytes:
+    """A yearly RL-24 receipt (Québec childcare expenses): the organization, the year, the
+    child and the payer, each eligible item with what was paid for it, and the total."""
+
+    def t(message: str, **params: object) -> str:
+        return latin1(translate(message, locale, **params))
+
+    def money(amount: int) -> str:
+        return latin1(format_money(amount, currency, locale))
+
+    title = t("RL-24 slip: childcare expenses")
+    pdf = FPDF(format="A4")
+    pdf.set_title(title)
+    pdf.set_creator("Carnet")
+    pdf.add_page()
+    pdf.set_font("Helvetica", "B", 16)
+    pdf.cell(0, 10, title, new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "", 10)
+    for line in _identity(organization):
+        pdf.cell(0, 5, latin1(line), new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    for text in (
+        t("Year: {year}", year=str(year)),
+        t("Child: {name}", name=child),
+        t("Payer: {name}", name=payer),
+    ):
+        pdf.cell(0, 6, text, new_x="LMARGIN", new_y="NEXT")
+    pdf.ln(4)
+    for name, amount in lines:
+        pdf.cell(150, 6, latin1(name))
+        pdf.cell(0, 6, money(amount), align="R", new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font("Helvetica", "B", 10)
+    pdf.cell(150, 7, t("Total eligible expenses paid"))
+    pdf.cell(0, 7, money(sum(amount for _, amount in lines)), align="R")
+    return bytes(pdf.output())

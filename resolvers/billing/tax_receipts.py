@@ -11,9 +11,11 @@ never below zero: a refund gives the money back, and a credit note (a cancellati
 means less was finally owed, whichever came first. Credit notes that come with a refund
 are counted once, as the refund.
 
-Each member gets one plain-text receipt per payer, stored as a member document under a
-key made of the year, member and payer: running the job again replaces it, never
-duplicates it. `request` queues the job; `generate` is its idempotent body.
+Each member gets one PDF receipt per payer (in the payer's language, EN/FR), stored as a
+member document under a key made of the year, member and payer: running the job again
+replaces it, never duplicates it; a plain-text receipt made by an earlier version under
+the same key (ending in .txt) is replaced by the PDF. `request` queues the job;
+`generate` is its idempotent body.
 """
 
 from __future__ import annotations
@@ -24,12 +26,14 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from carnet.i18n import N_
+from carnet.storage import current_storage
+from models.account_features import MemberDocument
 from models.billing import CreditNote, Invoice, Payment, Refund, RefundStatus
 from models.catalogue import Purchase
 from models.contacts import Contact
 from models.organizations import Organization
 from resolvers.accounts import member_documents
-from resolvers.billing.money import format_money
+from resolvers.billing.pdf import render_tax_receipt
 from resolvers.common import audit
 from resolvers.common.actor import Actor
 from resolvers.common.errors import UserErrorCode, UserErrors
@@ -38,7 +42,7 @@ from resolvers.common.time import now
 
 JOB = "generate_tax_receipts"
 FIRST_YEAR = 2000
-CONTENT_TYPE = "text/plain"
+CONTENT_TYPE = "application/pdf"
 
 
 def _check_year(year: int, organization: Organization) -> None:
@@ -135,32 +139,42 @@ def _name(contact: Contact) -> str:
     return f"{contact.first_name} {contact.last_name}".strip()
 
 
-def render(organization: Organization, year: int, receipt: Receipt, contacts) -> bytes:
-    def money(amount: int) -> str:
-        return format_money(amount, receipt.currency, "fr")
+def _locale(contact: Contact) -> str:
+    return str(getattr(contact.locale, "value", contact.locale))
 
+
+def render(organization: Organization, year: int, receipt: Receipt, contacts) -> bytes:
     member, payer = contacts[receipt.member_contact_id], contacts[receipt.payer_contact_id]
-    text = [
-        "Relevé 24 (RL-24) — Frais de garde d'enfants / Childcare expenses",
-        f"Année / Year: {year}",
-        f"Organisme / Organization: {organization.name}",
-        f"Enfant / Child: {_name(member)}",
-        f"Payeur / Payer: {_name(payer)}",
-        "",
-        *(f"{name}: {money(amount)}" for name, amount in receipt.lines),
-        "",
-        f"Total des frais admissibles payés / Total eligible expenses paid: "
-        f"{money(receipt.total)}",
-        "",
-    ]
-    return "\n".join(text).encode()
+    return render_tax_receipt(
+        organization,
+        year,
+        _name(member),
+        _name(payer),
+        receipt.lines,
+        receipt.currency,
+        _locale(payer),
+    )
 
 
 def document_key(organization_id: int, year: int, receipt: Receipt) -> str:
     return (
         f"org/{organization_id}/tax-receipts/"
-        f"rl24-{year}-c{receipt.member_contact_id}-p{receipt.payer_contact_id}.txt"
+        f"rl24-{year}-c{receipt.member_contact_id}-p{receipt.payer_contact_id}.pdf"
     )
+
+
+async def _drop_text_version(organization_id: int, key: str) -> str | None:
+    """The row of the plain-text receipt an earlier version wrote for the same year,
+    member and payer, deleted so the PDF replaces it instead of joining it; its storage key,
+    for the file to go once the deletion is committed."""
+    legacy = key.removesuffix(".pdf") + ".txt"
+    document = await MemberDocument.filter(
+        organization_id=organization_id, storage_key=legacy
+    ).first()
+    if document is not None:
+        await document.delete()
+        return legacy
+    return None
 
 
 async def generate(organization_id: int, year: int) -> int:
@@ -173,13 +187,19 @@ async def generate(organization_id: int, year: int) -> int:
         found = await receipts(organization, year)
         wanted = {r.member_contact_id for r in found} | {r.payer_contact_id for r in found}
         contacts = {c.id: c for c in await Contact.filter(id__in=list(wanted))}
+        dropped: list[str] = []
         for receipt in found:
+            key = document_key(organization_id, year, receipt)
+            if legacy := await _drop_text_version(organization_id, key):
+                dropped.append(legacy)
             await member_documents.put_generated(
                 organization_id,
                 receipt.member_contact_id,
-                document_key(organization_id, year, receipt),
-                f"RL-24 {year} — {_name(contacts[receipt.payer_contact_id])}"[:200],
+                key,
+                f"RL-24 {year} — {_name(contacts[receipt.payer_contact_id])}"[:196] + ".pdf",
                 render(organization, year, receipt, contacts),
                 CONTENT_TYPE,
             )
+    for legacy in dropped:
+        await current_storage().delete(legacy)
     return len(found)

@@ -99,6 +99,7 @@ def _check_line(
     currency: str,
     invoice: Invoice,
     tax_codes: Sequence[str],
+    credit: bool = False,
 ) -> str:
     errors = ErrorCollector()
     description = clean_text(
@@ -111,7 +112,8 @@ def _check_line(
             N_("Enter a quantity from 1 to {max}."),
             max=MAX_QUANTITY,
         )
-    check_positive(unit_amount, errors, ("input", "unit_amount", "amount"))
+    amount = -unit_amount if credit else unit_amount
+    check_positive(amount, errors, ("input", "unit_amount", "amount"))
     check_currency(currency, invoice.currency, errors, ("input", "unit_amount", "currency"))
     for index, code in enumerate(tax_codes):
         if code not in TAX_RATES or list(tax_codes).index(code) != index:
@@ -132,12 +134,18 @@ async def line_add(
     unit_amount: int,
     currency: str,
     tax_codes: Sequence[str],
+    *,
+    credit: bool = False,
 ) -> Invoice:
+    """`credit`: a negative line (a credit carried onto this invoice, e.g. team billing's
+    downgrade credit); not offered through the API, where a line's amount is above zero."""
     async with unit_of_work():
         invoice = await locked(actor, invoice_id)
         if invoice.status is not InvoiceStatus.DRAFT:
             raise status_refused(("input", "invoice_id"), invoice.status)
-        description = _check_line(description, quantity, unit_amount, currency, invoice, tax_codes)
+        description = _check_line(
+            description, quantity, unit_amount, currency, invoice, tax_codes, credit
+        )
         amount = quantity * unit_amount
         await InvoiceLine.create(
             invoice_id=invoice.id,

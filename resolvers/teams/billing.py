@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from tortoise.expressions import Q
+
 from carnet.i18n import N_
 from carnet.settings import Settings
 from models.accounts import AccessLevel, AccountContact, AccountContactKind, ClientAccount
@@ -44,7 +46,7 @@ from resolvers.common.validation import clean_text
 from resolvers.contacts.interactions import record_interaction
 from resolvers.messaging.email import queue_email
 from resolvers.teams import clock
-from resolvers.teams.billing_periods import Period, period_containing, prorate
+from resolvers.teams.billing_periods import Period, period_containing, prorate, type_change
 
 # Seat prices in the organization's currency's minor units, before taxes.
 PRICES: dict[SeatType, dict[BillingInterval, int]] = {
@@ -283,7 +285,8 @@ class Upcoming:
 
 
 async def upcoming(billing: TeamBillingAccount) -> Upcoming | None:
-    """The next regular invoice as it stands now: every seat paid on that date."""
+    """The next regular invoice as it stands now: every seat paid on that date, and the
+    downgrade credits it will carry (negative lines)."""
     organization = await Organization.get(id=billing.organization_id)
     today = local_date(_now(), organization)
     current = period_containing(billing.anchor_date, billing.interval, today)
@@ -301,6 +304,10 @@ async def upcoming(billing: TeamBillingAccount) -> Upcoming | None:
         if local_date(seat.team_pays_from or _now(), organization) <= on:
             amount = price(seat.seat_type, billing.interval)
             lines.append((seat.paying_team, _description(seat, "from", period, on), amount))
+    if lines:  # the downgrade credits it will carry
+        subtotal = sum(amount for _, _, amount in lines)
+        for item, description in await _pending_credits(billing, on, subtotal):
+            lines.append((item.team, description, item.amount))
     result = totals((amount, line_taxes(amount, TAX_CODES)) for _, _, amount in lines)
     return Upcoming(on, lines, result.subtotal, result.total, organization.currency)
 
@@ -357,42 +364,138 @@ async def _invoice_due(system: System, billing_id: int, email: bool) -> int:
                 )
                 for s in renewed
             ]
+            subtotal = sum(amount for _, amount, _ in lines)
+            credits = await _pending_credits(billing, period.start, subtotal) if lines else []
             await _charge(
-                system, billing, TeamChargeKind.RENEWAL, renewal_key, period, lines, email
+                system,
+                billing,
+                TeamChargeKind.RENEWAL,
+                renewal_key,
+                period,
+                lines,
+                email,
+                credits,
             )
             made += 1
         billed = await _billed(billing, period)
         for seat in seats:
-            start, before = starts[seat.id], billed.get(seat.id, set())
-            if seat.seat_type.value in before:
+            start, before = starts[seat.id], billed.get(seat.id, [])
+            if before and before[-1] == seat.seat_type.value:
                 continue  # billed this period as it is
             if not before and not period.start < start <= today:
                 continue  # not started yet, or on the renewal
             key = f"seat:{seat.id}:{period.start.isoformat()}:{seat.seat_type.value}"
+            if len(before) > 1:  # changed back and forth this period
+                key = f"{key}:{len(before)}"
             if key in keys:
                 continue
             full = price(seat.seat_type, billing.interval)
-            if before:  # an upgrade: the difference, from today
-                paid = max(price(SeatType(t), billing.interval) for t in before)
-                amount = prorate(full, period, today) - prorate(paid, period, today)
+            if before:  # a type change: the difference, from today
+                paid = price(SeatType(before[-1]), billing.interval)
+                amount = type_change(paid, full, period, today)
                 start = today
             else:
                 amount = prorate(full, period, start)
-            if amount <= 0:
-                continue  # a downgrade: the next renewal bills the new type
+            if amount < 0:  # a downgrade: credited on the next regular invoice
+                await _credit(system, billing, seat, key, period, today, amount)
+                made += 1
+                continue
+            if amount == 0:
+                continue
             line = (seat, amount, _description(seat, "prorated", period, start))
             await _charge(system, billing, TeamChargeKind.PRORATION, key, period, [line], email)
             made += 1
     return made
 
 
-async def _billed(billing: TeamBillingAccount, period: Period) -> dict[int, set[str]]:
-    rows = await TeamChargeItem.filter(
-        charge__billing_account_id=billing.id, period_start=period.start
-    ).values_list("seat_id", "seat_type")
-    found: dict[int, set[str]] = {}
+async def _billed(billing: TeamBillingAccount, period: Period) -> dict[int, list[str]]:
+    """Per seat, the types it was billed (or credited down to) this period, in order: the
+    last one is what the seat is paid as now."""
+    rows = (
+        await TeamChargeItem.filter(
+            # not the credits a renewal carries from the period before
+            Q(amount__gte=0) | ~Q(charge__kind=TeamChargeKind.RENEWAL),
+            charge__billing_account_id=billing.id,
+            period_start=period.start,
+        )
+        .order_by("id")
+        .values_list("seat_id", "seat_type")
+    )
+    found: dict[int, list[str]] = {}
     for seat_id, seat_type in rows:
-        found.setdefault(seat_id, set()).add(seat_type)
+        found.setdefault(seat_id, []).append(seat_type)
+    return found
+
+
+async def _credit(
+    system: System,
+    billing: TeamBillingAccount,
+    seat: Seat,
+    key: str,
+    period: Period,
+    today: date,
+    amount: int,
+) -> None:
+    """A downgrade mid-cycle: the difference for the rest of the period (`amount`, below
+    zero), recorded now as a charge with no invoice and one item with no line yet; the
+    next regular invoice carries it as a negative line (see `_pending_credits`)."""
+    charge = await TeamCharge.create(
+        billing_account=billing,
+        kind=TeamChargeKind.PRORATION,
+        key=key,
+        period_start=today,  # the credit's first day (its period is the item's)
+        period_end=period.end,
+        currency=system.organization.currency,
+        amount=amount,
+        status=TeamChargeStatus.PAID,  # nothing to collect
+    )
+    await TeamChargeItem.create(
+        charge=charge,
+        team_id=seat.paying_team_id,
+        seat=seat,
+        seat_type=seat.seat_type.value,
+        period_start=period.start,
+        amount=amount,
+    )
+    await audit.record(
+        "team.billing.credit",
+        actor=None,
+        meta=system.meta,
+        organization_id=system.organization_id,
+        target=("TeamCharge", charge.id),
+        after={"key": key, "amount": amount},
+    )
+
+
+async def _pending_credits(
+    billing: TeamBillingAccount, before: date, limit: int
+) -> list[tuple[TeamChargeItem, str]]:
+    """The downgrade credits of periods before `before` not yet on an invoice, oldest
+    first, as many as the regular invoice's `limit` (its subtotal) leaves above zero; the
+    rest wait for the next one. Each with its line's description."""
+    items = (
+        await TeamChargeItem.filter(
+            charge__billing_account_id=billing.id,
+            amount__lt=0,
+            line_id__isnull=True,
+            period_start__lt=before,
+        )
+        .select_related("charge", "seat__user", "team")
+        .order_by("id")
+    )
+    found, left = [], limit
+    for item in items:
+        if -item.amount >= left:
+            break
+        left += item.amount
+        who = item.seat.user
+        name = " ".join(p for p in (who.first_name, who.last_name) if p) or who.email
+        last = item.charge.period_end - timedelta(days=1)
+        description = (
+            f"{item.team.name} — credit, seat changed to {item.seat_type.title()}, {name} "
+            f"({item.charge.period_start.isoformat()} to {last.isoformat()})"
+        )[:500]
+        found.append((item, description))
     return found
 
 
@@ -404,6 +507,7 @@ async def _charge(
     period: Period,
     lines: list[tuple[Seat, int, str]],
     email: bool,
+    credits: list[tuple[TeamChargeItem, str]] = (),
 ) -> TeamCharge:
     charge = await TeamCharge.create(
         billing_account=billing,
@@ -424,8 +528,20 @@ async def _charge(
         await invoices.line_add(
             system, invoice.id, description, 1, amount, system.organization.currency, TAX_CODES
         )
+    for item, description in credits:  # downgrades of the last period, as negative lines
+        await invoices.line_add(
+            system,
+            invoice.id,
+            description,
+            1,
+            item.amount,
+            system.organization.currency,
+            TAX_CODES,
+            credit=True,
+        )
     invoice = await invoices.finalize(system, invoice.id, email=email)
-    ids = await invoice.lines.all().order_by("id").values_list("id", flat=True)
+    ids = list(await invoice.lines.all().order_by("id").values_list("id", flat=True))
+    ids, credit_ids = ids[: len(lines)], ids[len(lines) :]
     await TeamChargeItem.bulk_create(
         [
             TeamChargeItem(
@@ -439,7 +555,24 @@ async def _charge(
             )
             for (seat, amount, _), line_id in zip(lines, ids, strict=True)
         ]
+        # Each credit carried: an item of this invoice (its section's line), and the
+        # credit's own item pointed at the same line (carried: never again).
+        + [
+            TeamChargeItem(
+                charge=charge,
+                team_id=item.team_id,
+                seat_id=item.seat_id,
+                seat_type=item.seat_type,
+                period_start=period.start,
+                amount=item.amount,
+                line_id=line_id,
+            )
+            for (item, _), line_id in zip(credits, credit_ids, strict=True)
+        ]
     )
+    for (item, _), line_id in zip(credits, credit_ids, strict=True):
+        item.line_id = line_id
+        await item.save(update_fields=["line_id", "updated_at"])
     charge.invoice_id, charge.amount = invoice.id, invoice.total
     await charge.save(update_fields=["invoice_id", "amount", "updated_at"])
     await audit.record(
@@ -612,8 +745,8 @@ async def change_seat_type(
     principal: Principal, team_id: int, user_id: int, seat_type: SeatType, settings: Settings
 ) -> Seat:
     """The team changes the type of a seat it pays. An upgrade mid-cycle is invoiced and
-    charged at once (the difference, prorated from today); a downgrade is billed from the
-    next renewal."""
+    charged at once (the difference, prorated from today); a downgrade is credited the
+    same difference on the next regular invoice, and billed at its new price from then."""
     from resolvers.teams import seats
 
     field = ("input", "user_id")

@@ -11,6 +11,13 @@ Proration, by days: a seat starting on day `start` of the period [`period.start`
 the start day counted and the next billing date not, rounded half up to the cent (the
 minor unit). So a full period costs exactly the price, a seat starting on the last day
 costs one day's share, and no prorated amount is ever above the price or below zero.
+
+A paid seat's type changed mid-cycle, on day `day`: the new price prorated from that day
+minus the old one prorated from that day (`type_change`), each rounded as above. Above
+zero (an upgrade) it is invoiced and charged at once; below zero (a downgrade) it is a
+credit carried on the next regular invoice as a negative line. The same rule both ways:
+a change and its reverse on the same day cancel to the cent, and the amount is within a
+cent of the exact (new − old) × days left ÷ days in the period.
 """
 
 from __future__ import annotations
@@ -63,3 +70,9 @@ def prorate(price: int, period: Period, start: date) -> int:
     """`price` for the days from `start` to the period's end, rounded half up to the cent."""
     remaining = max(0, min((period.end - start).days, period.days))
     return (2 * price * remaining + period.days) // (2 * period.days)
+
+
+def type_change(old_price: int, new_price: int, period: Period, day: date) -> int:
+    """What changing a seat from `old_price` to `new_price` on `day` costs for the rest of
+    the period: above zero charged, below zero credited."""
+    return prorate(new_price, period, day) - prorate(old_price, period, day)

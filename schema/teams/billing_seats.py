@@ -1,5 +1,6 @@
 """`teamSeatTypeChange` (issue 16): the team changes the type of a seat it pays, billed
-as team billing says (an upgrade prorated and charged at once)."""
+as team billing says (an upgrade prorated and charged at once, a downgrade credited on the
+next regular invoice)."""
 
 from __future__ import annotations
 
@@ -26,7 +27,7 @@ class TeamSeatTypeMutation:
         **describe(
             "Changes the type of a seat the team pays: an upgrade mid-cycle is invoiced and "
             "charged at once for the rest of the period (prorated by days); a downgrade is "
-            "billed from the next renewal.",
+            "credited the same way on the next regular invoice, then billed at its new price.",
             requires(
                 Permission.TEAMS_MANAGE, relationship=Relationship.TEAM_OWNER, scope="input.teamId"
             ),

@@ -299,7 +299,7 @@ TYPE_CHANGE = """mutation($team: ID!, $user: ID!, $type: SeatType!) {
     seat { seatType paidBy } errors { code field message } } }"""
 
 
-async def test_an_upgrade_is_charged_at_once_a_downgrade_from_the_next_renewal(
+async def test_an_upgrade_is_charged_at_once_a_downgrade_credited_on_the_next_renewal(
     api, world, password_hash, settings, billing_clock, provider
 ):
     owner, team, [member] = await team_paying(api, world, password_hash)
@@ -309,17 +309,23 @@ async def test_an_upgrade_is_charged_at_once_a_downgrade_from_the_next_renewal(
     billing_clock.set(2027, 1, 12)
     down = await api.as_(owner).execute(TYPE_CHANGE, variables)
     assert down.ok("teamSeatTypeChange")["seat"] == {"seatType": "ESSENTIALS", "paidBy": "TEAM"}
-    assert len((await billing_of(api, owner, team))["invoices"]) == 1  # nothing now
+    assert len((await billing_of(api, owner, team))["invoices"]) == 1  # nothing charged now
     billing_clock.set(2027, 1, 20)
     up = await api.as_(owner).execute(TYPE_CHANGE, {**variables, "type": "UNLIMITED"})
     assert up.ok("teamSeatTypeChange")["seat"]["seatType"] == "UNLIMITED"
-    # Already billed as Unlimited for this period: nothing more.
-    assert len((await billing_of(api, owner, team))["invoices"]) == 1
+    # Credited as Essentials from the 12th, so back to Unlimited is charged from the 20th:
+    # 16 of 31 days of (4900 - 2900): 2529 - 1497 = 1032.
+    invoices = (await billing_of(api, owner, team))["invoices"]
+    assert [i["kind"] for i in invoices] == ["PRORATION", "RENEWAL"]
+    assert invoices[0]["sections"][0]["subtotal"]["amount"] == 1032
     billing_clock.set(2027, 2, 5)
     await api.as_(owner).execute(TYPE_CHANGE, variables)  # down again, before the renewal
     await run_billing(settings)
     renewal = (await billing_of(api, owner, team))["invoices"][0]
-    assert renewal["sections"][0]["subtotal"]["amount"] == 2900  # billed as Essentials
+    # Billed as Essentials, less the credit of the 12th: 24 of 31 days, 3794 - 2245 = 1549.
+    [seat, credit] = renewal["sections"][0]["lines"]
+    assert (seat["amount"]["amount"], credit["amount"]["amount"]) == (2900, -1549)
+    assert renewal["sections"][0]["subtotal"]["amount"] == 2900 - 1549
     billing_clock.set(2027, 2, 20)
     up = await api.as_(owner).execute(TYPE_CHANGE, {**variables, "type": "UNLIMITED"})
     upgrade = (await billing_of(api, owner, team))["invoices"][0]
@@ -330,3 +336,52 @@ async def test_an_upgrade_is_charged_at_once_a_downgrade_from_the_next_renewal(
         TYPE_CHANGE, {**variables, "user": user_gid(owner), "type": "UNLIMITED"}
     )
     assert other.payload_codes("teamSeatTypeChange") == ["INVALID"]  # the team pays no such seat
+
+
+async def test_a_downgrade_on_the_20th_is_credited_once_on_the_next_5th(
+    api, world, password_hash, settings, billing_clock, provider
+):
+    owner, team, [member] = await team_paying(api, world, password_hash)
+    await set_up_billing(api, owner, team)
+    await run_billing(settings)  # the 5th: billed as Unlimited, 4900
+    billing_clock.set(2027, 1, 20)
+    variables = {"team": team, "user": user_gid(member), "type": "ESSENTIALS"}
+    (await api.as_(owner).execute(TYPE_CHANGE, variables)).ok("teamSeatTypeChange")
+    await run_billing(settings)
+    await run_billing(settings)  # run twice: one credit
+    billing = await billing_of(api, owner, team)
+    assert len(billing["invoices"]) == 1  # no invoice and no charge for a downgrade
+    # Jan 20 to Feb 5: 16 of 31 days of (2900 - 4900): 1497 - 2529 = -1032.
+    upcoming = billing["upcomingInvoice"]
+    assert upcoming["date"] == "2027-02-05"
+    assert [line["amount"]["amount"] for line in upcoming["lines"]] == [2900, -1032]
+    assert "credit, seat changed to Essentials" in upcoming["lines"][1]["description"]
+    assert "(2027-01-20 to 2027-02-04)" in upcoming["lines"][1]["description"]
+    assert upcoming["subtotal"]["amount"] == 2900 - 1032
+    assert upcoming["amount"]["amount"] == _taxed(2900) - _taxed(1032)
+
+    billing_clock.set(2027, 2, 5)
+    await run_billing(settings)
+    await run_billing(settings)  # the renewal run twice: credited once
+    invoices = (await billing_of(api, owner, team))["invoices"]
+    assert [i["kind"] for i in invoices] == ["RENEWAL", "RENEWAL"]
+    renewal = invoices[0]
+    [section] = renewal["sections"]
+    assert [line["amount"]["amount"] for line in section["lines"]] == [2900, -1032]
+    assert section["subtotal"]["amount"] == 1868
+    assert renewal["total"]["amount"] == _taxed(2900) - _taxed(1032)
+    assert renewal["chargeStatus"] == "PAID"
+    invoice = await Invoice.get(number=renewal["number"])
+    assert invoice.subtotal == 1868 and invoice.status is InvoiceStatus.PAID
+    paid = await Payment.filter(invoice_id=invoice.id).values_list("amount", flat=True)
+    assert paid == [invoice.total]  # the card charged the net amount
+    assert await AuditEvent.filter(action="team.billing.credit").count() == 1
+
+    # Carried once: the next renewal bills Essentials alone.
+    upcoming = (await billing_of(api, owner, team))["upcomingInvoice"]
+    assert (upcoming["date"], upcoming["subtotal"]["amount"]) == ("2027-03-05", 2900)
+    billing_clock.set(2027, 3, 5)
+    await run_billing(settings)
+    renewal = (await billing_of(api, owner, team))["invoices"][0]
+    assert renewal["sections"][0]["subtotal"]["amount"] == 2900
+    assert len(provider.charges) == 3

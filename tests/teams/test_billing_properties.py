@@ -10,7 +10,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from models.team_billing import BillingInterval
-from resolvers.teams.billing_periods import billing_date, period_containing, prorate
+from resolvers.teams.billing_periods import (
+    billing_date,
+    period_containing,
+    prorate,
+    type_change,
+)
 
 anchors = st.dates(min_value=date(2000, 1, 1), max_value=date(2090, 12, 31))
 intervals = st.sampled_from(list(BillingInterval))
@@ -63,3 +68,15 @@ def test_a_later_start_never_costs_more(price, anchor, interval, offset, a, b):
     second = period.start + timedelta(days=max(a, b) % period.days)
     if first <= second:
         assert prorate(price, period, first) >= prorate(price, period, second)
+
+
+@given(prices, prices, anchors, intervals, offsets, st.integers(0, 400))
+def test_a_downgrade_credits_what_the_upgrade_would_charge(old, new, anchor, interval, offset, d):
+    period = period_containing(anchor, interval, anchor + timedelta(days=offset))
+    day = min(period.start + timedelta(days=d), period.end - timedelta(days=1))
+    change = type_change(old, new, period, day)
+    assert change == -type_change(new, old, period, day)  # up then down the same day: 0
+    exact = Decimal(new - old) * (period.end - day).days / period.days
+    assert abs(change - exact) <= 1  # within a cent of the exact difference
+    assert (change > 0) <= (new > old) and (change < 0) <= (new < old)
+    assert abs(change) <= abs(new - old)

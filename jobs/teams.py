@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from resolvers.common.tasks import run_job
-from resolvers.teams import billing as team_billing
+from resolvers.teams import billing_runs as team_billing
 from resolvers.teams import invitations
 
 

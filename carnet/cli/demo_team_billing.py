@@ -13,7 +13,7 @@ from models.organizations import Organization
 from models.team_billing import BillingInterval, TeamBilling
 from models.teams import Seat, SeatType, Team
 from resolvers.common.time import now
-from resolvers.teams import billing
+from resolvers.teams import billing, billing_runs
 from resolvers.teams.billing import local_date
 
 SUMMARY = f"    team {TEAM_NAME!r} billing: monthly, a regular invoice and a prorated one (upgrade)"
@@ -29,8 +29,8 @@ async def seed_demo_team_billing(organization: Organization, domain: str) -> lis
     seat = await Seat.get(organization=organization, user=admin)
     seat.seat_type, seat.team_pays_from = SeatType.ESSENTIALS, now() - timedelta(days=10)
     await seat.save()
-    await billing.bill(account.id, current_settings(), email=False)  # the regular invoice
+    await billing_runs.bill(account.id, current_settings(), email=False)  # the regular invoice
     seat.seat_type = SeatType.UNLIMITED
     await seat.save()
-    await billing.bill(account.id, current_settings(), email=False)  # the upgrade, prorated
+    await billing_runs.bill(account.id, current_settings(), email=False)  # the upgrade, prorated
     return [SUMMARY]

@@ -8,7 +8,7 @@ import strawberry
 
 from models.teams import SeatType
 from resolvers.common.permissions import Permission, Relationship
-from resolvers.teams import billing
+from resolvers.teams import billing_runs
 from schema.permissions import describe, requires
 from schema.scope import scoped_id
 from schema.teams.types import SeatPayload, SeatTypeEnum
@@ -38,7 +38,7 @@ class TeamSeatTypeMutation:
     ) -> SeatPayload:
         team_pk = await scoped_id(info, input.team_id, "Team", ("input", "teamId"))
         user_pk = await scoped_id(info, input.user_id, "User", ("input", "userId"))
-        seat = await billing.change_seat_type(
+        seat = await billing_runs.change_seat_type(
             info.context.principal(info),
             team_pk,
             user_pk,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from models.messaging import OutboxMessage
+from resolvers.common.time import today_in
 from schema import ids
 from tests.support.mail import send_queued_mail
 
@@ -43,7 +44,9 @@ ONE = (
 
 
 def years_ago(years: int, days: int = 0) -> str:
-    today = date.today()
+    # The world's organization's today (America/Toronto), as the age rules count it: the
+    # machine's date is a day ahead of it for a few hours every evening.
+    today = today_in("America/Toronto")
     try:
         day = today.replace(year=today.year - years)
     except ValueError:

@@ -46,12 +46,12 @@ async def test_a_renewal_costs_a_few_statements_per_seat(
     from models.team_billing import TeamBillingAccount
 
     first, second = await TeamBillingAccount.all().order_by("id")
-    from resolvers.teams import billing
+    from resolvers.teams import billing_runs
 
     with count_statements() as one_seat:
-        await billing.bill(first.id, settings)
+        await billing_runs.bill(first.id, settings)
     with count_statements() as six_seats:
-        await billing.bill(second.id, settings)
+        await billing_runs.bill(second.id, settings)
     per_seat = (len(six_seats) - len(one_seat)) / 5
     print(
         f"renewal: {len(one_seat)} statements for 1 seat, {len(six_seats)} for 6, "

@@ -11,10 +11,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import timedelta
 from typing import Protocol
 
-from carnet.auth import token_digest
 from carnet.i18n import N_
 from carnet.settings import Settings
 from carnet.storage import current_storage, new_key
@@ -32,7 +30,6 @@ from resolvers.common import audit, downloads
 from resolvers.common.actor import RequestMeta
 from resolvers.common.errors import ErrorCollector, NotFound, UserErrorCode
 from resolvers.common.tasks import unit_of_work
-from resolvers.common.time import now
 from resolvers.common.validation import clean_text
 
 GROUP_NAME_MAX = 100
@@ -305,17 +302,14 @@ async def issue_link(
     )
     if document is None:
         raise NotFound(("input", "document_id"))
-    expires_at = now() + timedelta(seconds=settings.export_link_ttl_seconds)
-    token = downloads.sign(LINK_PURPOSE, document.id, expires_at)
+    link = downloads.signed_link(settings, LINK_PURPOSE, LINK_ROUTE, document.id)
     await _audit(
         caller,
         "account_document.link",
         ("AccountDocument", document.id),
-        after={"expires_at": expires_at.isoformat()},
+        after={"expires_at": link.expires_at.isoformat()},
     )
-    return document, downloads.DownloadLink(
-        downloads.link_url(settings, LINK_ROUTE, token), expires_at
-    )
+    return document, link
 
 
 async def download(token: str, meta: RequestMeta) -> downloads.Download:
@@ -326,19 +320,15 @@ async def download(token: str, meta: RequestMeta) -> downloads.Download:
     document = await AccountDocument.get_or_none(id=pk).select_related("account")
     if document is None:
         raise downloads.expired()
-    storage = current_storage()
-    size = await storage.size(document.storage_key)
-    if size is None:
-        raise downloads.expired()
-    await downloads.use_once(token_digest(token), expires_at)
+    found = await downloads.serve_once(
+        token, expires_at, document.storage_key, document.name, document.content_type
+    )
     await audit.record(
         "account_document.download",
         actor=None,
         meta=meta,
         organization_id=document.account.organization_id,
         target=("AccountDocument", document.id),
-        after={"size": size},
+        after={"size": found.size},
     )
-    return downloads.Download(
-        document.name, size, storage.open(document.storage_key), document.content_type
-    )
+    return found

@@ -7,9 +7,7 @@ link, like account documents, at /member-documents/{token}.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import timedelta
 
-from carnet.auth import token_digest
 from carnet.settings import Settings
 from carnet.storage import current_storage, new_key
 from models.account_features import MemberDocument
@@ -23,7 +21,6 @@ from resolvers.common.errors import NotFound
 from resolvers.common.permissions import Relationship
 from resolvers.common.relationships import register
 from resolvers.common.tasks import unit_of_work
-from resolvers.common.time import now
 
 FILE_KIND = "member-documents"
 LINK_PURPOSE = "member-document"
@@ -108,15 +105,14 @@ async def issue_link(caller, document_id: int, settings: Settings) -> downloads.
     )
     if document is None:
         raise NotFound(("input", "document_id"))
-    expires_at = now() + timedelta(seconds=settings.export_link_ttl_seconds)
-    token = downloads.sign(LINK_PURPOSE, document.id, expires_at)
+    link = downloads.signed_link(settings, LINK_PURPOSE, LINK_ROUTE, document.id)
     await record(
         caller,
         "member_document.link",
         ("MemberDocument", document.id),
-        after={"expires_at": expires_at.isoformat()},
+        after={"expires_at": link.expires_at.isoformat()},
     )
-    return downloads.DownloadLink(downloads.link_url(settings, LINK_ROUTE, token), expires_at)
+    return link
 
 
 async def download(token: str, meta: RequestMeta) -> downloads.Download:
@@ -124,22 +120,18 @@ async def download(token: str, meta: RequestMeta) -> downloads.Download:
     document = await MemberDocument.get_or_none(id=pk)
     if document is None:
         raise downloads.expired()
-    storage = current_storage()
-    size = await storage.size(document.storage_key)
-    if size is None:
-        raise downloads.expired()
-    await downloads.use_once(token_digest(token), expires_at)
+    found = await downloads.serve_once(
+        token, expires_at, document.storage_key, document.name, document.content_type
+    )
     await audit.record(
         "member_document.download",
         actor=None,
         meta=meta,
         organization_id=document.organization_id,
         target=("MemberDocument", document.id),
-        after={"size": size},
+        after={"size": found.size},
     )
-    return downloads.Download(
-        document.name, size, storage.open(document.storage_key), document.content_type
-    )
+    return found
 
 
 async def put_generated(

@@ -15,9 +15,8 @@ a transactional message through the outbox, linking to the client side.
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from carnet.auth import token_digest
 from carnet.i18n import N_
 from carnet.settings import Settings
 from carnet.storage import check_key, current_storage
@@ -33,7 +32,6 @@ from resolvers.common.errors import UserErrorCode, UserErrors
 from resolvers.common.permissions import Relationship
 from resolvers.common.relationships import checkable, register
 from resolvers.common.tasks import unit_of_work
-from resolvers.common.time import now
 
 RENDER = "render_statement_pdf"
 LINK_PURPOSE = "statement-pdf"
@@ -76,9 +74,7 @@ async def request(
             target=("ClientAccount", account.id),
             after={"from": start.isoformat(), "to": end.isoformat()},
         )
-    expires_at = now() + timedelta(seconds=settings.export_link_ttl_seconds)
-    token = downloads.sign(LINK_PURPOSE, task.id, expires_at)
-    return downloads.DownloadLink(downloads.link_url(settings, LINK_ROUTE, token), expires_at)
+    return downloads.signed_link(settings, LINK_PURPOSE, LINK_ROUTE, task.id)
 
 
 async def statement_pdf(
@@ -116,13 +112,8 @@ async def _serve(
         raise downloads.LinkRefused(
             409, N_("This file is still being prepared. Try again in a moment.")
         )
-    storage = current_storage()
     key = storage_key(task.args[0], task.id)
-    size = await storage.size(key)
-    if size is None:
-        raise downloads.expired()
-    await downloads.use_once(token_digest(token), expires_at)
-    return task, downloads.Download("", size, storage.open(key), "application/pdf")
+    return task, await downloads.serve_once(token, expires_at, key, "", "application/pdf")
 
 
 async def download(token: str, meta: RequestMeta) -> downloads.Download:
@@ -172,10 +163,7 @@ async def request_invoice(
             organization_id=invoice.organization_id,
             target=("Invoice", invoice.id),
         )
-    expires_at = now() + timedelta(seconds=settings.export_link_ttl_seconds)
-    token = downloads.sign(INVOICE_LINK_PURPOSE, task.id, expires_at)
-    url = downloads.link_url(settings, INVOICE_LINK_ROUTE, token)
-    return downloads.DownloadLink(url, expires_at)
+    return downloads.signed_link(settings, INVOICE_LINK_PURPOSE, INVOICE_LINK_ROUTE, task.id)
 
 
 def render_invoice_job(task_id: int):

@@ -17,11 +17,13 @@ import hmac
 import secrets
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from carnet import queue
+from carnet.auth import token_digest
 from carnet.i18n import N_
 from carnet.settings import Settings, current_settings
+from carnet.storage import current_storage
 from resolvers.common.time import now
 
 MAX_TOKEN_LENGTH = 100
@@ -110,3 +112,23 @@ async def use_once(digest: str, expires_at: datetime) -> None:
     key = f"{settings.redis_prefix}:download-used:{digest}"
     if not await queue.pool().set(key, b"1", nx=True, ex=seconds):
         raise used()
+
+
+def signed_link(settings: Settings, purpose: str, route: str, pk: int) -> DownloadLink:
+    """A signed link to record `pk`, for `purpose`, served at `/<route>/<token>` until
+    `export_link_ttl_seconds` from now."""
+    expires_at = now() + timedelta(seconds=settings.export_link_ttl_seconds)
+    return DownloadLink(link_url(settings, route, sign(purpose, pk, expires_at)), expires_at)
+
+
+async def serve_once(
+    token: str, expires_at: datetime, key: str, filename: str, content_type: str
+) -> Download:
+    """The stored file `key` a verified signed link names, the link used up: 410 when the
+    file is gone (deleted, or its record was) or the link was used already."""
+    storage = current_storage()
+    size = await storage.size(key)
+    if size is None:
+        raise expired()
+    await use_once(token_digest(token), expires_at)
+    return Download(filename, size, storage.open(key), content_type)

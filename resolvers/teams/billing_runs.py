@@ -10,6 +10,7 @@ from tortoise.expressions import Q
 from carnet.i18n import N_
 from carnet.settings import Settings
 from models.organizations import Organization
+from models.tasks import Task, TaskStatus
 from models.team_billing import (
     TeamBillingAccount,
     TeamCharge,
@@ -21,13 +22,12 @@ from models.teams import Seat, SeatType, Team
 from resolvers.common import audit
 from resolvers.common.actor import Principal
 from resolvers.common.errors import NotFound, UserErrorCode, UserErrors
-from resolvers.common.tasks import unit_of_work
+from resolvers.common.tasks import current_unit_of_work, unit_of_work
 from resolvers.teams.billing import (
     System,
     billing_account_of,
     billing_now,
     local_date,
-    log,
     paid_seats,
     pending_credits,
     price,
@@ -36,26 +36,51 @@ from resolvers.teams.billing import (
 from resolvers.teams.billing_charges import collect, open_charge
 from resolvers.teams.billing_periods import Period, period_containing, prorate, type_change
 
-# ---------------------------------------------------------------- the cron
+# ---------------------------------------------------------------- the cron and its jobs
+
+BILL_TEAM = "bill_team"  # the job billing one account (jobs.teams.bill_team)
 
 
-async def run_all(settings: Settings) -> int:
-    """The cron's body: every billing account, one at a time. Returns the charges made."""
-    made = 0
-    for billing_id in await TeamBillingAccount.all().order_by("id").values_list("id", flat=True):
-        try:
-            made += await bill(billing_id, settings)
-        except Exception:  # a provider down for one account does not stop the others
-            log.exception("team billing account %s: billing failed, retried next run", billing_id)
-    return made
+async def queue_all() -> int:
+    """The cron's body: a `bill_team` task per billing account, so that one account's
+    failure or slowness holds no other, each retried on its own. An account whose task is
+    queued and not started yet gets no second one (that one will read the state it would);
+    one already running may have read its seats: another is queued after it. Returns the
+    tasks queued."""
+    async with unit_of_work() as uow:
+        waiting = {
+            args[0]
+            for args in await Task.filter(
+                function=BILL_TEAM, status=TaskStatus.PENDING, attempts=0
+            ).values_list("args", flat=True)
+            if args
+        }
+        queued = 0
+        for billing_id in await TeamBillingAccount.all().order_by("id").values_list(
+            "id", flat=True
+        ):
+            if billing_id not in waiting:
+                await uow.defer(BILL_TEAM, billing_id)
+                queued += 1
+    return queued
+
+
+async def bill_soon(team_id: int) -> None:
+    """In the caller's unit of work: once it commits, the team's billing account (if it
+    has one) is billed by a job, not at the next hourly cron (a seat paid mid-cycle gets
+    its prorated invoice and charge at once; the keys make it once)."""
+    account = await billing_account_of(team_id)
+    if account is not None:
+        await current_unit_of_work().defer(BILL_TEAM, account.id)
 
 
 async def bill(billing_id: int, settings: Settings, *, email: bool = True) -> int:
     """`email`: mail each invoice to the account's primary (the demo's seed does not: it
     runs with no job queue)."""
-    organization = await Organization.get(
-        id=(await TeamBillingAccount.get(id=billing_id)).organization_id
-    )
+    account = await TeamBillingAccount.get_or_none(id=billing_id)
+    if account is None:  # merged into another since it was queued
+        return 0
+    organization = await Organization.get(id=account.organization_id)
     system = System(organization)
     made = await _invoice_due(system, billing_id, email)
     await collect(system, billing_id, settings)

@@ -43,16 +43,15 @@ BILL_TEAM = "bill_team"  # the job billing one account (jobs.teams.bill_team)
 
 async def queue_all() -> int:
     """The cron's body: a `bill_team` task per billing account, so that one account's
-    failure or slowness holds no other, each retried on its own. An account whose task is
-    queued and not started yet gets no second one (that one will read the state it would);
-    one already running may have read its seats: another is queued after it. Returns the
-    tasks queued."""
+    failure or slowness holds no other, each retried on its own. An account with a task
+    still to do gets no second one: that one runs (again, if its worker died or it failed:
+    arq's retries, then the sweeper), and two at once would only wait on each other.
+    Returns the tasks queued."""
     async with unit_of_work() as uow:
         waiting = {
             args[0]
-            for args in await Task.filter(
-                function=BILL_TEAM, status=TaskStatus.PENDING, attempts=0
-            ).values_list("args", flat=True)
+            for args in await Task.filter(function=BILL_TEAM, status=TaskStatus.PENDING)
+            .values_list("args", flat=True)
             if args
         }
         queued = 0

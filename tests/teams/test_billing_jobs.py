@@ -1,0 +1,115 @@
+"""Team billing's jobs (issue 16): a seat the team starts paying mid-cycle is invoiced and
+charged by the account's `bill_team` job queued by teamSeatPay, not at the next hourly
+cron; the cron queues one job per billing account, so one failing account holds no other."""
+
+from __future__ import annotations
+
+from jobs.teams import bill_teams
+from models.billing import Invoice, InvoiceStatus
+from models.tasks import Task, TaskStatus
+from models.team_billing import TeamBillingAccount
+from models.teams import TeamMember, TeamMemberStatus
+from resolvers.teams import billing_runs
+from resolvers.teams.billing_runs import BILL_TEAM
+from schema import ids
+from tests.support.worker import run_worker
+from tests.teams.billing_flows import (
+    add_paid_member,
+    billing_of,
+    run_billing,
+    set_up_billing,
+    team_paying,
+)
+from tests.teams.flows import SEAT_PAY, TRIAL_START, a_person, user_gid, with_seat
+
+
+async def run_jobs_without_the_cron(settings) -> None:
+    """A burst worker running the queued jobs only: no cron runs at its start."""
+    await run_worker(settings, cron_jobs=[])
+
+
+async def test_a_seat_paid_on_the_20th_is_invoiced_and_charged_at_once(
+    api, world, password_hash, settings, billing_clock, provider
+):
+    owner, team, _ = await team_paying(api, world, password_hash)
+    await set_up_billing(api, owner, team)
+    await run_billing(settings)  # the 5th: the regular invoice
+    billing_clock.set(2027, 1, 20)
+    await add_paid_member(api, owner, team, "second@example.test", password_hash)
+    # The mutation queued the account's job once its transaction committed.
+    [account_id] = await TeamBillingAccount.all().values_list("id", flat=True)
+    [task] = await Task.filter(function=BILL_TEAM, status=TaskStatus.PENDING)
+    assert task.args == [account_id] and task.enqueued_at is not None
+
+    await run_jobs_without_the_cron(settings)
+    invoices = (await billing_of(api, owner, team))["invoices"]
+    assert [i["kind"] for i in invoices] == ["PRORATION", "RENEWAL"]
+    prorated = invoices[0]
+    # Jan 20 to Feb 5: 16 of the period's 31 days, 4900 × 16 / 31 = 2529.03 → 2529.
+    assert prorated["sections"][0]["subtotal"]["amount"] == 2529
+    assert (prorated["status"], prorated["chargeStatus"]) == ("PAID", "PAID")
+    assert len(provider.charges) == 2
+    await task.refresh_from_db()
+    assert task.status is TaskStatus.DONE
+
+    await run_billing(settings)  # the cron after it: nothing more
+    assert len((await billing_of(api, owner, team))["invoices"]) == 2
+    assert len(provider.charges) == 2
+
+
+async def test_a_seat_paid_after_its_trial_or_with_no_billing_set_up_queues_nothing(
+    api, world, password_hash, settings, billing_clock, provider
+):
+    owner, team, _ = await team_paying(api, world, password_hash)  # no billing set up yet
+    assert not await Task.filter(function=BILL_TEAM).exists()
+    await set_up_billing(api, owner, team)
+    member = await a_person("trial@example.test", password_hash)
+    await with_seat(api, member, world, TRIAL_START)
+    await TeamMember.create(
+        team_id=ids.decode(team)[1], user=member.user, status=TeamMemberStatus.ACTIVE
+    )
+    variables = {"team": team, "user": user_gid(member), "payment": "PAY_AFTER_TRIAL"}
+    (await api.as_(owner).execute(SEAT_PAY, variables)).ok("teamSeatPay")
+    # Billed from the trial's end, by the cron of that day.
+    assert not await Task.filter(function=BILL_TEAM).exists()
+
+
+async def test_the_cron_queues_one_job_per_account_and_a_failing_one_holds_no_other(
+    api, world, password_hash, settings, billing_clock, provider, monkeypatch
+):
+    owner, north, _ = await team_paying(api, world, password_hash)
+    other, south, _ = await team_paying(
+        api, world, password_hash, "owner2@example.test", 1, "Clinique Sud"
+    )
+    await set_up_billing(api, owner, north)
+    await set_up_billing(api, other, south)
+    north_id, south_id = await TeamBillingAccount.all().order_by("id").values_list(
+        "id", flat=True
+    )
+    assert await bill_teams({"settings": settings}) == 2
+    assert await bill_teams({"settings": settings}) == 0  # each already has one to run
+
+    real_bill = billing_runs.bill
+
+    async def north_fails(billing_id, *args, **kwargs):
+        if billing_id == north_id:
+            raise ConnectionError("the provider is unreachable")
+        return await real_bill(billing_id, *args, **kwargs)
+
+    monkeypatch.setattr(billing_runs, "bill", north_fails)
+    once = settings.model_copy(update={"job_max_tries": 1})  # given up at once, no delay
+    await run_jobs_without_the_cron(once)
+    south_page = await billing_of(api, other, south)
+    [invoice] = south_page["invoices"]
+    assert invoice["chargeStatus"] == "PAID"
+    assert (await billing_of(api, owner, north))["invoices"] == []
+    [failed] = await Task.filter(function=BILL_TEAM, status=TaskStatus.FAILED)
+    assert failed.args == [north_id]
+    [done] = await Task.filter(function=BILL_TEAM, status=TaskStatus.DONE)
+    assert done.args == [south_id]
+
+    monkeypatch.setattr(billing_runs, "bill", real_bill)
+    await run_billing(settings)  # the next hour's cron queues it again
+    [invoice] = (await billing_of(api, owner, north))["invoices"]
+    assert invoice["chargeStatus"] == "PAID"
+    assert await Invoice.filter(status=InvoiceStatus.PAID).count() == 2

@@ -5,10 +5,13 @@ cron; the cron queues one job per billing account, so one failing account holds 
 from __future__ import annotations
 
 from jobs.teams import bill_teams
+from models.audit import AuditEvent
 from models.billing import Invoice, InvoiceStatus
+from models.messaging import OutboxMessage
 from models.tasks import Task, TaskStatus
-from models.team_billing import TeamBillingAccount
+from models.team_billing import TeamBillingAccount, TeamCharge, TeamChargeStatus
 from models.teams import TeamMember, TeamMemberStatus
+from resolvers.billing import payments
 from resolvers.teams import billing_runs
 from resolvers.teams.billing_runs import BILL_TEAM
 from schema import ids
@@ -113,3 +116,27 @@ async def test_the_cron_queues_one_job_per_account_and_a_failing_one_holds_no_ot
     [invoice] = (await billing_of(api, owner, north))["invoices"]
     assert invoice["chargeStatus"] == "PAID"
     assert await Invoice.filter(status=InvoiceStatus.PAID).count() == 2
+
+
+async def test_a_charge_another_run_paid_meanwhile_is_paid_not_declined(
+    api, world, password_hash, settings, billing_clock, provider, monkeypatch
+):
+    """Two jobs of one account at once (the cron's and a seat's): both find the charge due,
+    the first pays it; the second, refused by the ledger (nothing left due), marks it paid
+    instead of counting a decline and mailing the owner."""
+    owner, team, _ = await team_paying(api, world, password_hash)
+    await set_up_billing(api, owner, team)
+    real_charge = payments.charge
+
+    async def the_other_run_first(*args, **kwargs):
+        await real_charge(*args, **kwargs)
+        return await real_charge(*args, **kwargs)
+
+    monkeypatch.setattr(payments, "charge", the_other_run_first)
+    await run_billing(settings)
+    [charge] = await TeamCharge.all()
+    assert (charge.status, charge.attempts, charge.last_error) == (TeamChargeStatus.PAID, 0, "")
+    assert len(provider.charges) == 1
+    assert not await AuditEvent.filter(action="team.billing.charge_failed").exists()
+    assert not await OutboxMessage.filter(template="team_charge_failed").exists()
+    assert (await billing_of(api, owner, team))["pastDueSince"] is None

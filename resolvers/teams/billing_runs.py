@@ -22,10 +22,11 @@ from models.teams import Seat, SeatType, Team
 from resolvers.common import audit
 from resolvers.common.actor import Principal
 from resolvers.common.errors import NotFound, UserErrorCode, UserErrors
-from resolvers.common.tasks import current_unit_of_work, unit_of_work
+from resolvers.common.tasks import unit_of_work
 from resolvers.teams.billing import (
+    BILL_TEAM,
     System,
-    billing_account_of,
+    bill_soon,
     billing_now,
     local_date,
     paid_seats,
@@ -37,9 +38,6 @@ from resolvers.teams.billing_charges import collect, open_charge
 from resolvers.teams.billing_periods import Period, period_containing, prorate, type_change
 
 # ---------------------------------------------------------------- the cron and its jobs
-
-BILL_TEAM = "bill_team"  # the job billing one account (jobs.teams.bill_team)
-
 
 async def queue_all() -> int:
     """The cron's body: a `bill_team` task per billing account, so that one account's
@@ -62,15 +60,6 @@ async def queue_all() -> int:
                 await uow.defer(BILL_TEAM, billing_id)
                 queued += 1
     return queued
-
-
-async def bill_soon(team_id: int) -> None:
-    """In the caller's unit of work: once it commits, the team's billing account (if it
-    has one) is billed by a job, not at the next hourly cron (a seat paid mid-cycle gets
-    its prorated invoice and charge at once; the keys make it once)."""
-    account = await billing_account_of(team_id)
-    if account is not None:
-        await current_unit_of_work().defer(BILL_TEAM, account.id)
 
 
 async def bill(billing_id: int, settings: Settings, *, email: bool = True) -> int:
@@ -222,11 +211,12 @@ async def _credit(
 
 
 async def change_seat_type(
-    principal: Principal, team_id: int, user_id: int, seat_type: SeatType, settings: Settings
+    principal: Principal, team_id: int, user_id: int, seat_type: SeatType
 ) -> Seat:
     """The team changes the type of a seat it pays. An upgrade mid-cycle is invoiced and
-    charged at once (the difference, prorated from today); a downgrade is credited the
-    same difference on the next regular invoice, and billed at its new price from then."""
+    charged at once by the account's job queued on commit (the difference, prorated from
+    today); a downgrade is credited the same difference on the next regular invoice, and
+    billed at its new price from then."""
     from resolvers.teams import seats
 
     field = ("input", "user_id")
@@ -250,7 +240,7 @@ async def change_seat_type(
                 {"seat_type": seat_type},
                 "seat.team_type_change",
             )
-    account = await billing_account_of(team_id)
-    if account is not None:
-        await bill(account.id, settings)
+            # An upgrade invoiced and charged at once (a downgrade's credit recorded), by
+            # the account's job: the request neither waits for nor fails with the provider.
+            await bill_soon(team.id)
     return seat

@@ -22,7 +22,7 @@ from resolvers.common.validation import clean_text
 from resolvers.contacts.interactions import record_interaction
 from resolvers.teams import (  # noqa: F401  (access registers)
     access,
-    billing_runs,
+    billing,
     clock,
     seats,
     takeover,
@@ -222,7 +222,7 @@ async def pay(principal: Principal, team_id: int, user_id: int, seat_type, payme
             caller_of(principal), team, member.user, seat_type, payment, field
         )
         if payment is SeatPayment.PAY_NOW:  # prorated and charged at once, by a job
-            await billing_runs.bill_soon(team.id)
+            await billing.bill_soon(team.id)
         return seat
 
 

@@ -27,8 +27,7 @@ from models.organizations import Organization
 from models.tasks import Task, TaskStatus
 from models.team_billing import TeamCharge, TeamChargeStatus
 from resolvers.common.tasks import job_id
-from resolvers.teams.billing import billing_now, local_date
-from resolvers.teams.billing_runs import BILL_TEAM
+from resolvers.teams.billing import BILL_TEAM, billing_now, local_date
 from tests.support.payment_endpoint import PaymentEndpoint
 from tests.support.worker import run_worker
 from tests.teams.billing_flows import set_up_billing, team_paying

@@ -1,5 +1,6 @@
-"""Team billing's runs (see resolvers.teams.billing): the cron that invoices each billing
-account's period and its mid-cycle prorations, and seat type changes that bill at once."""
+"""Team billing's runs (see resolvers.teams.billing): the cron that queues a `bill_team`
+job per billing account, the job's body (`bill`: the account's period and its mid-cycle
+prorations invoiced, the charges due collected), and seat type changes that bill at once."""
 
 from __future__ import annotations
 

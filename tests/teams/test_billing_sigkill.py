@@ -21,6 +21,7 @@ import signal
 import pytest
 from arq.constants import in_progress_key_prefix
 
+from carnet.providers.payments import ProviderError, StripeProvider
 from carnet.settings import configure, current_settings
 from models.billing import Invoice, InvoiceStatus, Payment
 from models.organizations import Organization
@@ -112,3 +113,25 @@ async def test_a_worker_killed_mid_charge_charges_once_and_loses_nothing(
     [charge] = await TeamCharge.all()
     assert (charge.status, charge.invoice_id) == (TeamChargeStatus.PAID, invoice.id)
     assert charge.period_start == today
+
+
+async def test_the_endpoint_answers_a_repeated_key_with_the_same_charge():
+    """The fake the kill test relies on: Stripe's idempotency, as StripeProvider sees it."""
+    endpoint = await PaymentEndpoint().start()
+    try:
+        stripe = StripeProvider(endpoint.url, "sk_test_endpoint")
+        first = await stripe.charge(1234, "CAD", "tok_visa", "key-1")
+        assert await stripe.charge(1234, "CAD", "tok_visa", "key-1") == first
+        assert await stripe.charge(1234, "CAD", "tok_visa", "key-2") != first
+        with pytest.raises(ProviderError, match="idempotency_error"):
+            await stripe.charge(999, "CAD", "tok_visa", "key-1")  # the key, other parameters
+        endpoint.declined_sources.add("tok_declined")
+        with pytest.raises(ProviderError, match="card_declined"):
+            await stripe.charge(1234, "CAD", "tok_declined", "key-3")
+        refund = await stripe.refund(first.reference, 1234, "refund-1")
+        assert await stripe.refund(first.reference, 1234, "refund-1") == refund
+        assert len(endpoint.charges) == 2 and len(endpoint.refunds) == 1
+        assert len(endpoint.received) == 7
+        assert endpoint.charges["key-1"]["amount"] == "1234"
+    finally:
+        await endpoint.stop()

@@ -23,7 +23,17 @@ from tests.teams.billing_flows import (
     set_up_billing,
     team_paying,
 )
-from tests.teams.flows import SEAT_PAY, TRIAL_START, a_person, user_gid, with_seat
+from tests.teams.flows import (
+    ACCEPT,
+    INVITE,
+    SEAT_PAY,
+    TRIAL_START,
+    a_person,
+    invitation_links,
+    token_of,
+    user_gid,
+    with_seat,
+)
 
 
 async def test_a_seat_paid_on_the_20th_is_invoiced_and_charged_at_once(
@@ -53,6 +63,25 @@ async def test_a_seat_paid_on_the_20th_is_invoiced_and_charged_at_once(
     await run_billing(settings)  # the cron after it: nothing more
     assert len((await billing_of(api, owner, team))["invoices"]) == 2
     assert len(provider.charges) == 2
+
+
+async def test_an_invitation_paid_now_accepted_on_the_20th_is_invoiced_at_once(
+    api, world, password_hash, settings, billing_clock, provider
+):
+    owner, team, _ = await team_paying(api, world, password_hash)
+    await set_up_billing(api, owner, team)
+    await run_billing(settings)
+    billing_clock.set(2027, 1, 20)
+    await a_person("late@example.test", password_hash)
+    invited = await api.as_(owner).execute(INVITE, {"team": team, "emails": ["late@example.test"]})
+    invited.ok("teamInviteMembers")
+    [link] = await invitation_links("late@example.test")
+    (await api.execute(ACCEPT, {"input": {"token": token_of(link)}})).ok("teamInvitationAccept")
+
+    await run_jobs(settings)
+    prorated, _ = (await billing_of(api, owner, team))["invoices"]
+    assert (prorated["kind"], prorated["chargeStatus"]) == ("PRORATION", "PAID")
+    assert prorated["sections"][0]["subtotal"]["amount"] == 2529
 
 
 async def test_a_seat_paid_after_its_trial_or_with_no_billing_set_up_queues_nothing(

@@ -72,7 +72,8 @@ async def test_a_worker_killed_mid_charge_charges_once_and_loses_nothing(
     await set_up_billing(api, owner, team, anchor=today.isoformat())
 
     log = tmp_path / "worker.log"
-    worker = await start_worker_process(settings, log)  # its start-up cron queues the job
+    # The worker runs the account's job, queued by teamBillingUpdate (its period starts today).
+    worker = await start_worker_process(settings, log)
     try:
         await asyncio.wait_for(endpoint.held.wait(), REACH_ENDPOINT_SECONDS)
     except TimeoutError:

@@ -4,7 +4,7 @@ prorations invoiced, the charges due collected), and seat type changes that bill
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from tortoise.expressions import Q
 
@@ -24,6 +24,7 @@ from resolvers.common import audit
 from resolvers.common.actor import Principal
 from resolvers.common.errors import NotFound, UserErrorCode, UserErrors
 from resolvers.common.tasks import unit_of_work
+from resolvers.common.time import now
 from resolvers.teams.billing import (
     BILL_TEAM,
     System,
@@ -45,8 +46,15 @@ async def queue_all() -> int:
     failure or slowness holds no other, each retried on its own. An account with a task
     still to do gets no second one: that one runs (again, if its worker died or it failed:
     arq's retries, then the sweeper), and two at once would only wait on each other.
-    Returns the tasks queued."""
+    Returns the tasks queued. The account's finished tasks of more than a day ago are
+    deleted: an hourly task per account would otherwise grow the task table forever
+    (the invoices, charges and audit log are the record, not these)."""
     async with unit_of_work() as uow:
+        await Task.filter(
+            function=BILL_TEAM,
+            status=TaskStatus.DONE,
+            finished_at__lt=now() - timedelta(days=1),
+        ).delete()
         waiting = {
             args[0]
             for args in await Task.filter(function=BILL_TEAM, status=TaskStatus.PENDING)

@@ -4,6 +4,8 @@ cron; the cron queues one job per billing account, so one failing account holds 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from jobs.teams import bill_teams
 from models.audit import AuditEvent
 from models.billing import Invoice, InvoiceStatus
@@ -12,6 +14,7 @@ from models.tasks import Task, TaskStatus
 from models.team_billing import TeamBillingAccount, TeamCharge, TeamChargeStatus
 from models.teams import TeamMember, TeamMemberStatus
 from resolvers.billing import payments
+from resolvers.common.time import now
 from resolvers.teams import billing_runs
 from resolvers.teams.billing import BILL_TEAM
 from schema import ids
@@ -166,3 +169,21 @@ async def test_a_charge_another_run_paid_meanwhile_is_paid_not_declined(
     assert not await AuditEvent.filter(action="team.billing.charge_failed").exists()
     assert not await OutboxMessage.filter(template="team_charge_failed").exists()
     assert (await billing_of(api, owner, team))["pastDueSince"] is None
+
+
+async def test_the_cron_deletes_its_finished_tasks_of_more_than_a_day_ago(settings):
+    moment = now()
+
+    async def task(function, status, age):
+        return await Task.create(
+            function=function, args=[1], status=status, finished_at=moment - age
+        )
+
+    old = await task(BILL_TEAM, TaskStatus.DONE, timedelta(days=2))
+    recent = await task(BILL_TEAM, TaskStatus.DONE, timedelta(hours=2))
+    failed = await task(BILL_TEAM, TaskStatus.FAILED, timedelta(days=2))
+    other = await task("send_email", TaskStatus.DONE, timedelta(days=2))
+    await bill_teams({"settings": settings})
+    kept = set(await Task.all().values_list("id", flat=True))
+    assert old.id not in kept
+    assert {recent.id, failed.id, other.id} <= kept

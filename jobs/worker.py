@@ -31,7 +31,7 @@ from jobs.maintenance import purge_outbox, purge_sign_in_attempts, sweep_tasks
 from jobs.messaging import send_email, send_messages, send_sms, start_scheduled_messages
 from jobs.privacy import apply_retention, build_privacy_export, purge_privacy_export_files
 from jobs.staff import apply_scheduled_deactivations, send_invitation
-from jobs.teams import bill_teams, send_team_invitation
+from jobs.teams import bill_team, bill_teams, send_team_invitation
 from jobs.transfers import export_contacts, import_contacts, purge_contact_export_files
 
 log = logging.getLogger("carnet.worker")
@@ -170,6 +170,7 @@ class WorkerSettings:
             send_messages,
             build_privacy_export,
             charge_subscription_period,
+            bill_team,
         )
     ]
     cron_jobs = cron_jobs("carnet")

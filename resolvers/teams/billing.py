@@ -35,7 +35,7 @@ from resolvers.billing.money import line_taxes, totals
 from resolvers.common import audit
 from resolvers.common.actor import Principal, RequestMeta
 from resolvers.common.errors import ErrorCollector, NotFound, UserErrorCode, UserErrors
-from resolvers.common.tasks import unit_of_work
+from resolvers.common.tasks import current_unit_of_work, unit_of_work
 from resolvers.common.validation import clean_text
 from resolvers.contacts.interactions import record_interaction
 from resolvers.teams import clock
@@ -49,6 +49,7 @@ PRICES: dict[SeatType, dict[BillingInterval, int]] = {
 TAX_CODES = ["GST", "QST"]
 log = logging.getLogger("carnet.teams.billing")
 FAILED_TEMPLATE = "team_charge_failed"
+BILL_TEAM = "bill_team"  # the job billing one account (jobs.teams.bill_team)
 
 
 def billing_now() -> datetime:
@@ -118,6 +119,15 @@ async def billing_account_of(team_id: int) -> TeamBillingAccount | None:
     return row.billing_account if row else None
 
 
+async def bill_soon(team_id: int) -> None:
+    """In the caller's unit of work: once it commits, the team's billing account (if it
+    has one) is billed by a job, not at the next hourly cron (a seat paid or upgraded
+    mid-cycle is invoiced and charged at once; the charges' keys make it once)."""
+    account = await billing_account_of(team_id)
+    if account is not None:
+        await current_unit_of_work().defer(BILL_TEAM, account.id)
+
+
 async def update(
     principal: Principal,
     team_id: int,
@@ -125,8 +135,9 @@ async def update(
     anchor_date: date | None,
     payment_method: str | None,
 ) -> TeamBillingAccount:
-    """Sets the cycle (before the first charge only) and the stored payment method. A new
-    method retries the charges still due at the next run of the cron."""
+    """Sets the cycle (before the first charge only) and the stored payment method. The
+    account's job is queued: a period starting today is billed at once, and a new method
+    retries the charges still due at once."""
     errors = ErrorCollector()
     if payment_method is not None:
         payment_method = clean_text(
@@ -198,6 +209,7 @@ async def update(
             before=before,
             after=_snapshot(billing),
         )
+        await current_unit_of_work().defer(BILL_TEAM, billing.id)
     return billing
 
 

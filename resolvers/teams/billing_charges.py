@@ -145,7 +145,11 @@ async def _attempt(system: System, charge_id: int, settings: Settings) -> None:
                 f"team-charge-{charge.id}-{charge.attempts}",
             )
         except UserErrors as refused:
-            await _declined(system, charge.id, refused.errors[0].code.value, settings)
+            if (await Invoice.get(id=charge.invoice_id)).status is InvoiceStatus.PAID:
+                # Paid meanwhile (another run of this account's billing got there first).
+                await _paid(system, charge.id)
+            else:
+                await _declined(system, charge.id, refused.errors[0].code.value, settings)
             return
         invoice = await Invoice.get(id=charge.invoice_id)
     if invoice.status is InvoiceStatus.OPEN:  # no payment method stored

@@ -1,15 +1,17 @@
-"""Team billing's runs (see resolvers.teams.billing): the cron that invoices each billing
-account's period and its mid-cycle prorations, and seat type changes that bill at once."""
+"""Team billing's runs (see resolvers.teams.billing): the cron that queues a `bill_team`
+job per billing account, the job's body (`bill`: the account's period and its mid-cycle
+prorations invoiced, the charges due collected), and seat type changes that bill at once."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 from tortoise.expressions import Q
 
 from carnet.i18n import N_
 from carnet.settings import Settings
 from models.organizations import Organization
+from models.tasks import Task, TaskStatus
 from models.team_billing import (
     TeamBillingAccount,
     TeamCharge,
@@ -22,12 +24,13 @@ from resolvers.common import audit
 from resolvers.common.actor import Principal
 from resolvers.common.errors import NotFound, UserErrorCode, UserErrors
 from resolvers.common.tasks import unit_of_work
+from resolvers.common.time import now
 from resolvers.teams.billing import (
+    BILL_TEAM,
     System,
-    billing_account_of,
+    bill_soon,
     billing_now,
     local_date,
-    log,
     paid_seats,
     pending_credits,
     price,
@@ -36,26 +39,45 @@ from resolvers.teams.billing import (
 from resolvers.teams.billing_charges import collect, open_charge
 from resolvers.teams.billing_periods import Period, period_containing, prorate, type_change
 
-# ---------------------------------------------------------------- the cron
+# ---------------------------------------------------------------- the cron and its jobs
 
-
-async def run_all(settings: Settings) -> int:
-    """The cron's body: every billing account, one at a time. Returns the charges made."""
-    made = 0
-    for billing_id in await TeamBillingAccount.all().order_by("id").values_list("id", flat=True):
-        try:
-            made += await bill(billing_id, settings)
-        except Exception:  # a provider down for one account does not stop the others
-            log.exception("team billing account %s: billing failed, retried next run", billing_id)
-    return made
+async def queue_all() -> int:
+    """The cron's body: a `bill_team` task per billing account, so that one account's
+    failure or slowness holds no other, each retried on its own. An account with a task
+    still to do gets no second one: that one runs (again, if its worker died or it failed:
+    arq's retries, then the sweeper), and two at once would only wait on each other.
+    Returns the tasks queued. The account's finished tasks of more than a day ago are
+    deleted: an hourly task per account would otherwise grow the task table forever
+    (the invoices, charges and audit log are the record, not these)."""
+    async with unit_of_work() as uow:
+        await Task.filter(
+            function=BILL_TEAM,
+            status=TaskStatus.DONE,
+            finished_at__lt=now() - timedelta(days=1),
+        ).delete()
+        waiting = {
+            args[0]
+            for args in await Task.filter(function=BILL_TEAM, status=TaskStatus.PENDING)
+            .values_list("args", flat=True)
+            if args
+        }
+        queued = 0
+        for billing_id in await TeamBillingAccount.all().order_by("id").values_list(
+            "id", flat=True
+        ):
+            if billing_id not in waiting:
+                await uow.defer(BILL_TEAM, billing_id)
+                queued += 1
+    return queued
 
 
 async def bill(billing_id: int, settings: Settings, *, email: bool = True) -> int:
     """`email`: mail each invoice to the account's primary (the demo's seed does not: it
     runs with no job queue)."""
-    organization = await Organization.get(
-        id=(await TeamBillingAccount.get(id=billing_id)).organization_id
-    )
+    account = await TeamBillingAccount.get_or_none(id=billing_id)
+    if account is None:  # merged into another since it was queued
+        return 0
+    organization = await Organization.get(id=account.organization_id)
     system = System(organization)
     made = await _invoice_due(system, billing_id, email)
     await collect(system, billing_id, settings)
@@ -198,11 +220,12 @@ async def _credit(
 
 
 async def change_seat_type(
-    principal: Principal, team_id: int, user_id: int, seat_type: SeatType, settings: Settings
+    principal: Principal, team_id: int, user_id: int, seat_type: SeatType
 ) -> Seat:
     """The team changes the type of a seat it pays. An upgrade mid-cycle is invoiced and
-    charged at once (the difference, prorated from today); a downgrade is credited the
-    same difference on the next regular invoice, and billed at its new price from then."""
+    charged at once by the account's job queued on commit (the difference, prorated from
+    today); a downgrade is credited the same difference on the next regular invoice, and
+    billed at its new price from then."""
     from resolvers.teams import seats
 
     field = ("input", "user_id")
@@ -226,7 +249,7 @@ async def change_seat_type(
                 {"seat_type": seat_type},
                 "seat.team_type_change",
             )
-    account = await billing_account_of(team_id)
-    if account is not None:
-        await bill(account.id, settings)
+            # An upgrade invoiced and charged at once (a downgrade's credit recorded), by
+            # the account's job: the request neither waits for nor fails with the provider.
+            await bill_soon(team.id)
     return seat

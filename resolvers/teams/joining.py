@@ -23,7 +23,7 @@ from resolvers.contacts.links import link_verified_user
 from resolvers.identity import tokens
 from resolvers.identity.sessions import IssuedTokens, start_session
 from resolvers.staff import invitations as staff_invitations
-from resolvers.teams import clock, seats, takeover, teams
+from resolvers.teams import billing, clock, seats, takeover, teams
 from resolvers.teams.seats import SeatCaller
 
 
@@ -119,6 +119,8 @@ async def _join(
     ):
         changes = takeover.payment_changes(seat, team, member.seat_type, payment, clock.now())
         await seats.save_seat(caller, team.organization_id, user, seat, changes, "seat.team_pay")
+        if payment is SeatPayment.PAY_NOW:  # prorated and charged at once, by a job
+            await billing.bill_soon(team.id)
     await audit.record(
         "team.invitation_accept",
         actor=user,

@@ -12,7 +12,7 @@ from datetime import datetime
 from carnet.i18n import N_
 from models.contacts import ContactSource
 from models.identity import User
-from models.teams import Seat, SeatStatus, Team, TeamMember, TeamMemberStatus
+from models.teams import Seat, SeatPayment, SeatStatus, Team, TeamMember, TeamMemberStatus
 from resolvers.common import audit
 from resolvers.common.actor import Principal
 from resolvers.common.errors import ErrorCollector, NotFound, UserErrorCode, UserErrors
@@ -20,7 +20,13 @@ from resolvers.common.pagination import Page, paginate
 from resolvers.common.tasks import unit_of_work
 from resolvers.common.validation import clean_text
 from resolvers.contacts.interactions import record_interaction
-from resolvers.teams import access, clock, seats, takeover  # noqa: F401  (access registers)
+from resolvers.teams import (  # noqa: F401  (access registers)
+    access,
+    billing,
+    clock,
+    seats,
+    takeover,
+)
 from resolvers.teams.seats import SeatCaller
 
 
@@ -212,9 +218,12 @@ async def pay(principal: Principal, team_id: int, user_id: int, seat_type, payme
     async with unit_of_work():
         team = await locked_team(team_id)
         member = await _joined_member(team, user_id, field)
-        return await takeover.pay(
+        seat = await takeover.pay(
             caller_of(principal), team, member.user, seat_type, payment, field
         )
+        if payment is SeatPayment.PAY_NOW:  # prorated and charged at once, by a job
+            await billing.bill_soon(team.id)
+        return seat
 
 
 async def stop_paying(principal: Principal, team_id: int, user_id: int) -> Seat:

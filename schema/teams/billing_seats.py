@@ -43,6 +43,5 @@ class TeamSeatTypeMutation:
             team_pk,
             user_pk,
             SeatType(input.seat_type),
-            info.context.settings,
         )
         return SeatPayload(seat=seat)

@@ -60,8 +60,14 @@ def provider():
 
 
 async def run_billing(settings) -> None:
-    """The billing cron, run by a real arq worker in burst mode (it runs at start-up)."""
+    """The billing cron, run by a real arq worker in burst mode (it runs at start-up and
+    queues a `bill_team` job per account, which the worker runs), with any job queued."""
     await run_worker(settings)
+
+
+async def run_jobs(settings) -> None:
+    """The jobs queued (a mutation's `bill_team`), by a burst worker running no cron."""
+    await run_worker(settings, cron_jobs=[])
 
 
 async def team_paying(

@@ -15,6 +15,7 @@ from tests.teams.billing_flows import (
     add_paid_member,
     billing_of,
     run_billing,
+    run_jobs,
     set_up_billing,
     team_paying,
 )
@@ -309,10 +310,12 @@ async def test_an_upgrade_is_charged_at_once_a_downgrade_credited_on_the_next_re
     billing_clock.set(2027, 1, 12)
     down = await api.as_(owner).execute(TYPE_CHANGE, variables)
     assert down.ok("teamSeatTypeChange")["seat"] == {"seatType": "ESSENTIALS", "paidBy": "TEAM"}
+    await run_jobs(settings)  # the account's job the change queued (no cron)
     assert len((await billing_of(api, owner, team))["invoices"]) == 1  # nothing charged now
     billing_clock.set(2027, 1, 20)
     up = await api.as_(owner).execute(TYPE_CHANGE, {**variables, "type": "UNLIMITED"})
     assert up.ok("teamSeatTypeChange")["seat"]["seatType"] == "UNLIMITED"
+    await run_jobs(settings)
     # Credited as Essentials from the 12th, so back to Unlimited is charged from the 20th:
     # 16 of 31 days of (4900 - 2900): 2529 - 1497 = 1032.
     invoices = (await billing_of(api, owner, team))["invoices"]
@@ -328,6 +331,7 @@ async def test_an_upgrade_is_charged_at_once_a_downgrade_credited_on_the_next_re
     assert renewal["sections"][0]["subtotal"]["amount"] == 2900 - 1549
     billing_clock.set(2027, 2, 20)
     up = await api.as_(owner).execute(TYPE_CHANGE, {**variables, "type": "UNLIMITED"})
+    await run_jobs(settings)
     upgrade = (await billing_of(api, owner, team))["invoices"][0]
     # Feb 20 to Mar 5: 13 of 28 days of (4900 - 2900): 2275 - 1346 = 929.
     assert (upgrade["kind"], upgrade["chargeStatus"]) == ("PRORATION", "PAID")

@@ -1,20 +1,27 @@
-"""The renewal cron interrupted (issue 16): a run that dies after the card was charged but
+"""A team's billing job interrupted (issue 16): a run that dies after the card was charged but
 before the payment was written, or halfway through writing the invoice, is rerun; the team
 is invoiced once and charged once.
 
 The death is an exception raised at that point of the run (the process's transaction is
 rolled back, as a SIGKILL's would be), in process so that the fake provider's record of
-charges by idempotency key can be read back."""
+charges by idempotency key can be read back. tests/teams/test_billing_sigkill.py kills a
+real worker process mid-charge."""
 
 from __future__ import annotations
 
 import pytest
 
-from jobs.teams import bill_teams
 from models.billing import Invoice, InvoiceStatus, Payment
-from models.team_billing import TeamCharge, TeamChargeStatus
+from models.team_billing import TeamBillingAccount, TeamCharge, TeamChargeStatus
 from resolvers.billing import invoices, payments
+from resolvers.teams.billing_runs import bill
 from tests.teams.billing_flows import run_billing, set_up_billing, team_paying
+
+
+async def bill_the_account(settings) -> None:
+    """What the account's `bill_team` job runs."""
+    [billing_id] = await TeamBillingAccount.all().values_list("id", flat=True)
+    await bill(billing_id, settings)
 
 
 class Killed(BaseException):
@@ -33,7 +40,7 @@ async def test_killed_after_the_charge_before_the_payment_is_written(
 
     monkeypatch.setattr(payments, "_apply", die)
     with pytest.raises(Killed):
-        await bill_teams({"settings": settings})
+        await bill_the_account(settings)
     assert len(provider.charges) == 1  # the card was charged…
     assert await Payment.all().count() == 0  # …and nothing recorded it
     [charge] = await TeamCharge.all()
@@ -63,7 +70,7 @@ async def test_killed_while_writing_the_invoice(
 
     monkeypatch.setattr(invoices, "finalize", die)
     with pytest.raises(Killed):
-        await bill_teams({"settings": settings})
+        await bill_the_account(settings)
     assert await TeamCharge.all().count() == 0  # the key went with the invoice's transaction
     assert await Invoice.all().count() == 0
     assert provider.calls == []

@@ -99,6 +99,9 @@ async def seed() -> tuple[User, Organization, Organization]:
     return user, organization, other
 
 
+CPROFILE = ""  # --cprofile FILE: cProfile the chunks into FILE
+
+
 async def run_import(user, organization, rows: int, profile: bool) -> tuple[float, int]:
     actor = await actor_for(user, organization.id, RequestMeta())
     started = time.perf_counter()
@@ -123,10 +126,19 @@ async def run_import(user, organization, rows: int, profile: bool) -> tuple[floa
         profiler.start()
     operation_id = (await ContactImport.get(id=contact_import.id)).operation_id
     numbers = await BulkOperationChunk.filter(operation_id=operation_id).count()
+    profiled = None
+    if CPROFILE:
+        import cProfile
+
+        profiled = cProfile.Profile()
+        profiled.enable()
     started, cpu = time.perf_counter(), time.process_time()
     for number in range(1, numbers + 1):
         await chunks.run_chunk(operation_id, number)
     elapsed = time.perf_counter() - started
+    if profiled is not None:
+        profiled.disable()
+        profiled.dump_stats(CPROFILE)
     global IMPORT_CPU
     IMPORT_CPU = time.process_time() - cpu
     if profiler is not None:
@@ -258,6 +270,8 @@ def main() -> None:
     parser.add_argument("--database-url", default="")
     parser.add_argument("--redis-url", default="")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--cprofile", default="", metavar="FILE",
+                        help="cProfile the chunks into FILE (pstats format)")
     parser.add_argument("--chunk-rows", type=int, default=import_job.CHUNK_ROWS,
                         help="rows per chunk (one job, one transaction)")
     parser.add_argument(
@@ -268,6 +282,8 @@ def main() -> None:
         "(0: never)",
     )
     args = parser.parse_args()
+    global CPROFILE
+    CPROFILE = args.cprofile
     figures = asyncio.run(measure(args))
     for key, value in figures.items():
         if key not in ("machine", "date"):

@@ -101,16 +101,21 @@ class Table:
             zip(self._names, self.fields, self.converters, constant, self.automatic, strict=True)
         )
         out = []
+        add_row = out.append
         for row in rows:
-            values = []
+            values: list[Any] = []
+            add = values.append
+            get = row.get
             for name, field, convert, fallback, automatic in plan:
-                value = row.get(name, _NO_DEFAULT)
+                # A missing value takes its constant default (its automatic time included),
+                # or the callable default's value for this row.
+                value = get(name, fallback)
                 if value is _NO_DEFAULT:
-                    value = _default(field, at) if fallback is _NO_DEFAULT else fallback
+                    value = _default(field, at)
                 elif value is None and automatic:
                     value = at
-                values.append(value if convert is None else convert(value))
-            out.append(tuple(values))
+                add(value if convert is None else convert(value))
+            add_row(tuple(values))
         return out
 
     async def insert(self, rows: Iterable[dict[str, Any]]) -> int:

@@ -232,10 +232,9 @@ class ChunkWriter(ChunkRecords):
         for contact in self.new_contacts.values():
             contact.created_at = contact.updated_at = at
             contact._saved_in_db = True
-        await _CONTACTS.insert(
-            {name: getattr(contact, name) for name in _CONTACTS.names}
-            for contact in self.new_contacts.values()
-        )
+        # A new contact's values are its instance's attributes (cloned from the template,
+        # every column set): read from its __dict__, not copied out one by one.
+        await _CONTACTS.insert(contact.__dict__ for contact in self.new_contacts.values())
         if self.changed_contacts:
             at = now()
             for contact in self.changed_contacts.values():

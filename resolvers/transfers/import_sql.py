@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable, Sequence
 from enum import Enum
 from functools import lru_cache
 from itertools import chain
+from operator import itemgetter
 from typing import Any
 
 from tortoise import fields
@@ -102,10 +103,35 @@ class Table:
         plan = list(
             zip(self._names, self.fields, self.converters, constant, self.automatic, strict=True)
         )
+        # A row holding every column (a new contact's __dict__, mostly) is read in one
+        # call, and only the columns needing a conversion or the time are visited.
+        whole = itemgetter(*self._names)
+        touched = [
+            (index, convert, automatic)
+            for index, (_, _, convert, _, automatic) in enumerate(plan)
+            if convert is not None or automatic
+        ]
+        rows = list(rows)
+        # Rows that leave columns out (most of the other tables') take the loop below.
+        complete = bool(rows) and all(name in rows[0] for name in self._names)
         out = []
         add_row = out.append
         for row in rows:
-            values: list[Any] = []
+            values = None
+            if complete:
+                try:
+                    values = list(whole(row)) if len(plan) > 1 else [whole(row)]
+                except KeyError:
+                    values = None
+            if values is not None:
+                for index, convert, automatic in touched:
+                    value = values[index]
+                    if value is None and automatic:
+                        value = at
+                    values[index] = value if convert is None else convert(value)
+                add_row(tuple(values))
+                continue
+            values = []
             add = values.append
             get = row.get
             for name, field, convert, fallback, automatic in plan:

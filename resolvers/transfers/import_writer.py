@@ -228,9 +228,10 @@ class ChunkWriter(ChunkRecords):
         contacts it changed in one update of the columns changed (the others are written
         back as they were read, under the rows' lock)."""
         at = now()
+        stamped = {"created_at": at, "updated_at": at, "_saved_in_db": True}
         for contact in self.new_contacts.values():
-            contact.created_at = contact.updated_at = at
-            contact._saved_in_db = True
+            # As the attributes' assignment would (a clone waits for no async default).
+            contact.__dict__.update(stamped)
         # A new contact's values are its instance's attributes (cloned from the template,
         # every column set): read from its __dict__, not copied out one by one.
         await _CONTACTS.insert(contact.__dict__ for contact in self.new_contacts.values())

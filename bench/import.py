@@ -2,7 +2,7 @@
 against one raw executemany INSERT of the same contact rows, measured in the same run.
 
     .venv/bin/python bench/import.py [--rows 100000] [--database-url postgres://...]
-        [--redis-url redis://...] [--chunk-rows 500] [--profile]
+        [--redis-url redis://...] [--chunk-rows 500] [--profile] [--cprofile FILE]
 
 A throwaway database (SQLite file by default, or its own database on the PostgreSQL server
 given) is migrated; one owner and one organization are made; the file is uploaded through
@@ -17,7 +17,8 @@ import measured before it ran on the engine (one chunk loop of its own), for the
 The baseline copies the contact rows the import wrote into a second organization with one
 executemany INSERT through the same driver. On PostgreSQL the run ANALYZEs every 5 s
 (`--analyze-every`), as autovacuum would on a real server. `--profile` writes the import's
-pyinstrument profile (text) to stderr. The last line of stdout is one JSON object with the
+pyinstrument profile (text) to stderr; `--cprofile FILE` writes cProfile's statistics of the
+chunks to FILE (read them with `pstats`). The last line of stdout is one JSON object with the
 figures; progress goes to stderr.
 """
 

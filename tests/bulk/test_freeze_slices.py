@@ -13,6 +13,7 @@ from models.contacts import Contact
 from models.tasks import Task
 from resolvers.bulk import chunks, freezing
 from resolvers.common import tasks
+from resolvers.common.tasks import give_up
 from tests.bulk.support import CANCEL, pk, read, run_chunks
 from tests.bulk.test_colour_set import a_colour
 from tests.bulk.test_freeze_later import colour_everyone
@@ -207,3 +208,27 @@ def _gid(operation_id: int) -> str:
     from schema import ids
 
     return ids.encode("BulkOperation", operation_id)
+
+
+async def test_a_slice_given_up_fails_the_operation_after_what_was_frozen(
+    api, world, settings, monkeypatch
+):
+    sliced_settings(settings, monkeypatch)
+    gold = await a_colour(world.organization)
+    await seed_interleaved(world)
+    operation = await colour_everyone(api, world, gold, "slice")
+    operation_id = pk(operation["id"])
+    with monkeypatch.context() as no_redis:
+        no_redis.setattr(queue, "enqueue", _not_enqueued)
+        await freezing.run_freeze(operation_id, 1)
+    [second] = [t for t in await Task.filter(function="bulk_freeze") if t.args[1:] == [2]]
+    await give_up(second, "boom")
+    assert (await BulkOperation.get(id=operation_id)).finished_at is None  # chunk 1 to run
+    await _run_chunk_tasks(operation_id)
+    done = await read(api.as_(world.agent), operation["id"])
+    assert (done["state"], done["total"], done["processed"], done["succeeded"]) == (
+        "FAILED", 7, 7, 7,
+    )
+    assert done["finishedAt"]
+    assert (await BulkOperation.get(id=operation_id)).target_query is None
+    assert await Contact.filter(colour=gold).count() == 7

@@ -2,7 +2,7 @@
 against one raw executemany INSERT of the same contact rows, measured in the same run.
 
     .venv/bin/python bench/import.py [--rows 100000] [--database-url postgres://...]
-        [--redis-url redis://...] [--chunk-rows 500] [--profile]
+        [--redis-url redis://...] [--chunk-rows 500] [--profile] [--cprofile FILE]
 
 A throwaway database (SQLite file by default, or its own database on the PostgreSQL server
 given) is migrated; one owner and one organization are made; the file is uploaded through
@@ -17,7 +17,8 @@ import measured before it ran on the engine (one chunk loop of its own), for the
 The baseline copies the contact rows the import wrote into a second organization with one
 executemany INSERT through the same driver. On PostgreSQL the run ANALYZEs every 5 s
 (`--analyze-every`), as autovacuum would on a real server. `--profile` writes the import's
-pyinstrument profile (text) to stderr. The last line of stdout is one JSON object with the
+pyinstrument profile (text) to stderr; `--cprofile FILE` writes cProfile's statistics of the
+chunks to FILE (read them with `pstats`). The last line of stdout is one JSON object with the
 figures; progress goes to stderr.
 """
 
@@ -99,6 +100,9 @@ async def seed() -> tuple[User, Organization, Organization]:
     return user, organization, other
 
 
+CPROFILE = ""  # --cprofile FILE: cProfile the chunks into FILE
+
+
 async def run_import(user, organization, rows: int, profile: bool) -> tuple[float, int]:
     actor = await actor_for(user, organization.id, RequestMeta())
     started = time.perf_counter()
@@ -123,10 +127,19 @@ async def run_import(user, organization, rows: int, profile: bool) -> tuple[floa
         profiler.start()
     operation_id = (await ContactImport.get(id=contact_import.id)).operation_id
     numbers = await BulkOperationChunk.filter(operation_id=operation_id).count()
+    profiled = None
+    if CPROFILE:
+        import cProfile
+
+        profiled = cProfile.Profile()
+        profiled.enable()
     started, cpu = time.perf_counter(), time.process_time()
     for number in range(1, numbers + 1):
         await chunks.run_chunk(operation_id, number)
     elapsed = time.perf_counter() - started
+    if profiled is not None:
+        profiled.disable()
+        profiled.dump_stats(CPROFILE)
     global IMPORT_CPU
     IMPORT_CPU = time.process_time() - cpu
     if profiler is not None:
@@ -258,6 +271,8 @@ def main() -> None:
     parser.add_argument("--database-url", default="")
     parser.add_argument("--redis-url", default="")
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--cprofile", default="", metavar="FILE",
+                        help="cProfile the chunks into FILE (pstats format)")
     parser.add_argument("--chunk-rows", type=int, default=import_job.CHUNK_ROWS,
                         help="rows per chunk (one job, one transaction)")
     parser.add_argument(
@@ -268,6 +283,8 @@ def main() -> None:
         "(0: never)",
     )
     args = parser.parse_args()
+    global CPROFILE
+    CPROFILE = args.cprofile
     figures = asyncio.run(measure(args))
     for key, value in figures.items():
         if key not in ("machine", "date"):

@@ -148,6 +148,9 @@ class Settings(BaseSettings):
     # statements, tens of milliseconds); larger ones in the operation's first job, so the
     # request returns at once whatever the target's size.
     bulk_freeze_in_request_max: int = Field(default=10_000, ge=0)
+    # A larger target is frozen in slices of this many records, one job each (keyset on the
+    # record id), so that no freeze job outlives the job timeout whatever the target's size.
+    bulk_freeze_slice_size: int = Field(default=50_000, ge=1)
 
     job_timeout_seconds: int = 60
     job_max_tries: int = 4

@@ -269,14 +269,18 @@ def _json(value: dict | None) -> str | None:
 
 
 async def settle(operation_id: int, moment: datetime) -> BulkOperation:
-    """The operation, ended if no chunk is left PENDING (run holding its row's lock, so of
-    two last chunks committing at once, the second sees the first's)."""
+    """The operation, ended if no chunk is left PENDING and its target is all frozen (run
+    holding its row's lock, so of two last chunks committing at once, the second sees the
+    first's)."""
     operation = await BulkOperation.get(id=operation_id)
-    if operation.finished_at is not None or await BulkOperationChunk.exists(
-        operation_id=operation_id, state=BulkChunkState.PENDING
+    if (
+        operation.finished_at is not None
+        or operation.target_query is not None  # still freezing (resolvers.bulk.freezing)
+        or await BulkOperationChunk.exists(operation_id=operation_id, state=BulkChunkState.PENDING)
     ):
         return operation
-    if operation.state is not BulkOperationState.CANCELED:
+    # FAILED already: a freeze given up after some of its slices (resolvers.bulk.freezing)
+    if operation.state not in (BulkOperationState.CANCELED, BulkOperationState.FAILED):
         failed = await BulkOperationChunk.exists(
             operation_id=operation_id, state=BulkChunkState.FAILED
         )

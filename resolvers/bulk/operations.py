@@ -148,14 +148,17 @@ async def _freeze_later(
     return True
 
 
+def chunk_size_for(kind: str, chunk_size: int | None = None) -> int:
+    """Records per chunk: `chunk_size` or the setting, at most what the action allows."""
+    size = chunk_size or current_settings().bulk_chunk_size
+    largest = action_for(kind).max_chunk_size
+    return size if largest is None else min(size, largest)
+
+
 async def queue_chunks(operation: BulkOperation, chunk_size: int | None = None) -> None:
     """Cuts the frozen items into chunks and queues their jobs (only the first for an
     action run in order: each queues the next)."""
-    size = chunk_size or current_settings().bulk_chunk_size
-    largest = action_for(operation.kind).max_chunk_size
-    if largest is not None:
-        size = min(size, largest)
-    chunks = await targets.cut(operation, size)
+    chunks = await targets.cut(operation, chunk_size_for(operation.kind, chunk_size))
     await BulkOperation.filter(id=operation.id).update(total=operation.total)
     first_only = action_for(operation.kind).in_order
     for number in range(1, (1 if first_only else chunks) + 1):

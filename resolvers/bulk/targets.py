@@ -101,6 +101,37 @@ async def freeze_stored(operation: BulkOperation, stored: dict) -> int:
     )
 
 
+async def freeze_stored_slice(
+    operation: BulkOperation, stored: dict, after_id: int | None, limit: int
+) -> tuple[int, int | None]:
+    """One slice of `freeze_stored` for a selection in record-id order: the next `limit`
+    distinct records after `after_id` (a keyset on the id, still one INSERT … SELECT),
+    positioned after the `operation.total` items frozen before. How many it wrote and
+    the last record id among them (None when none)."""
+    if tuple(stored["order"]) != ("id",):
+        raise ValueError("only a selection in id order is frozen in slices")
+    params = [_from_json(value) for value in stored["params"]]
+    connection = current_unit_of_work().connection
+    operation_id, offset = int(operation.id), int(operation.total)
+    after = "" if after_id is None else f"WHERE target.id > {int(after_id)} "
+    # ints and constants only in the text: safe to format
+    await connection.execute_query(
+        "INSERT INTO bulk_operation_item "
+        "(operation_id, position, record_id, status, reason_code, message) "
+        f"SELECT {operation_id}, {offset} + ROW_NUMBER() OVER (ORDER BY t.id), t.id, "
+        f"'{BulkItemStatus.PENDING.value}', '', '' "
+        f"FROM (SELECT DISTINCT target.id AS id FROM ({stored['sql']}) AS target {after}"
+        f"ORDER BY target.id LIMIT {int(limit)}) AS t",
+        params,
+    )
+    _, rows = await connection.execute_query(
+        "SELECT COUNT(*) AS written, MAX(record_id) AS last FROM bulk_operation_item "
+        f"WHERE operation_id = {operation_id} AND position > {offset}"
+    )
+    written, last = int(rows[0]["written"]), rows[0]["last"]
+    return written, None if last is None else int(last)
+
+
 def _to_json(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | float | str):
         return value  # enums included: str and int ones are what the ORM passes
@@ -154,15 +185,20 @@ async def _freeze_numbers(operation: BulkOperation, count: int) -> int:
     return count
 
 
-async def cut(operation: BulkOperation, chunk_size: int) -> int:
-    """Cuts the items into chunks of `chunk_size` positions; how many chunks."""
+async def cut(
+    operation: BulkOperation, chunk_size: int, after_position: int = 0, after_number: int = 0
+) -> int:
+    """Cuts the items after position `after_position` (all of them by default) into
+    chunks of `chunk_size` positions, numbered from `after_number` + 1; how many chunks."""
     connection = current_unit_of_work().connection
     operation_id, size = int(operation.id), int(chunk_size)
+    offset, numbered = int(after_position), int(after_number)
     await connection.execute_query(
         "INSERT INTO bulk_operation_chunk "
         "(operation_id, number, first_position, last_position, state) "
-        f"SELECT {operation_id}, (position - 1) / {size} + 1, MIN(position), MAX(position), "
-        f"'{BulkChunkState.PENDING.value}' FROM bulk_operation_item "
-        f"WHERE operation_id = {operation_id} GROUP BY (position - 1) / {size}"
+        f"SELECT {operation_id}, (position - {offset} - 1) / {size} + {numbered + 1}, "
+        f"MIN(position), MAX(position), '{BulkChunkState.PENDING.value}' "
+        f"FROM bulk_operation_item WHERE operation_id = {operation_id} "
+        f"AND position > {offset} GROUP BY (position - {offset} - 1) / {size}"
     )
-    return -(-operation.total // size)
+    return -(-(operation.total - offset) // size)

@@ -29,7 +29,7 @@ from resolvers.common.errors import ErrorCollector, FieldPath, UserErrorCode, Us
 from resolvers.common.tasks import unit_of_work
 from resolvers.common.time import now, today_in
 from resolvers.common.validation import clean_country, clean_text, normalize_email
-from resolvers.contacts import links
+from resolvers.contacts import links, phones
 from resolvers.contacts.records import (
     contact_in,
     jsonable,
@@ -88,7 +88,11 @@ def clean_phone(
 @lru_cache(maxsize=4096)
 def _e164(text: str, region: str) -> str | None:
     """Pure, so remembered (a file repeats numbers); the number parsed is kept for the
-    search text's digits (`records.phone_digits`) not to parse it again."""
+    search text's digits (`records.phone_digits`) not to parse it again. The common
+    North American formats take a fast path with the same result (`phones.e164`)."""
+    fast = phones.e164(text, region)
+    if fast is not phones.NOT_FAST:
+        return fast
     try:
         number = phonenumbers.parse(text, region or None)
     except phonenumbers.NumberParseException:

@@ -1,6 +1,7 @@
 """The contact row itself: its derived columns (`sort_name`, `search_text`), the folding
 they and the search box share, and the tenant-scoped look-ups every contact write starts
-with. The other contact modules build on this one; it imports none of them.
+with. The other contact modules build on this one; it imports none of them (only the
+phone fast path, resolvers.contacts.phones, which imports nothing of Carnet).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from models.contacts import Contact, ContactKind
 from resolvers.common.actor import Actor
 from resolvers.common.errors import ErrorCollector, FieldPath, NotFound, UserErrorCode, UserErrors
 from resolvers.common.locks import locked_row
+from resolvers.contacts.phones import nanp_digits
 
 SORT_NAME_MAX_LENGTH = 300
 # One call handles at most this many contacts; bigger selections go through the bulk
@@ -41,6 +43,9 @@ def phone_digits(e164: str | None) -> list[str]:
     "0612345678"), so a number typed either way is found."""
     if not e164:
         return []
+    nanp = nanp_digits(e164)
+    if nanp is not None:
+        return nanp
     digits = [e164.lstrip("+")]
     number = _PARSED.get(e164)
     if number is None:

@@ -33,6 +33,7 @@ from resolvers.common.errors import (
     NotFound,
 )
 from resolvers.common.pagination import Page, paginate
+from resolvers.common.sql import one_of
 from resolvers.common.tasks import unit_of_work
 from resolvers.common.time import now
 from resolvers.contacts.records import fold
@@ -215,28 +216,29 @@ async def refresh_suggestions(organization_id: int, contact_ids: Sequence[int]) 
     fields = (*_CANDIDATE_FIELDS, "archived_at")
     rows = [
         _candidate(row[:-1])
-        for row in await everyone.filter(id__in=targets).values_list(*fields)
+        for row in await everyone.filter(one_of("id", targets)).values_list(*fields)
         if row[-1] is None
     ]
     emails = {c.email for c in rows if c.email}
     phones = {c.phone for c in rows if c.phone}
     dates = {c.birth_date for c in rows if c.birth_date and c.kind is ContactKind.PERSON}
-    conditions = [Q(email__in=emails)] if emails else []
-    conditions += [Q(phone__in=phones)] if phones else []
+    conditions = [one_of("email", emails)] if emails else []
+    conditions += [one_of("phone", phones)] if phones else []
     conditions += [Q(kind=ContactKind.PERSON, birth_date__in=dates)] if dates else []
     candidates = rows
     if conditions:
         # The targets are read already: only the other contacts sharing a value are
         # fetched (none, mostly, for an import's new rows), not every target once more.
         found = {c.id: c for c in rows}
-        others = everyone.exclude(id__in=targets)
+        others = everyone.exclude(one_of("id", targets))
         for condition in conditions:
             for row in await others.filter(condition).values_list(*fields):
                 if row[-1] is None:
                     found[row[0]] = _candidate(row[:-1])
         candidates = list(found.values())
     existing = await DuplicateSuggestion.filter(
-        Q(older_id__in=targets) | Q(newer_id__in=targets), organization_id=organization_id
+        one_of("older_id", targets) | one_of("newer_id", targets),
+        organization_id=organization_id,
     )
     await _save_suggestions(organization_id, _pairs_among(candidates, targets), existing)
 

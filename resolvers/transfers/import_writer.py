@@ -12,8 +12,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from tortoise.expressions import Q
-
 from carnet.i18n import N_
 from models.audit import AuditEvent
 from models.colours import Colour
@@ -33,6 +31,7 @@ from models.transfers import ContactImport, ContactImportRowError, OnExisting
 from resolvers.common.actor import RequestMeta
 from resolvers.common.errors import UserErrorCode
 from resolvers.common.relationships import tied_to_organization
+from resolvers.common.sql import one_of
 from resolvers.common.time import now
 from resolvers.contacts import consent as consent_rules
 from resolvers.contacts import links
@@ -174,8 +173,8 @@ class ChunkWriter(ChunkRecords):
     async def _load_matches(self, rows: list[ImportRow]) -> None:
         emails = {r.values["email"] for r in rows if r.values.get("email")}
         phones = {r.values["phone"] for r in rows if r.values.get("phone")}
-        conditions = [Q(email__in=emails)] if emails else []
-        conditions += [Q(phone__in=phones)] if phones else []
+        conditions = [one_of("email", emails)] if emails else []
+        conditions += [one_of("phone", phones)] if phones else []
         if not conditions:
             return
         # One query per condition, each on its own index (ORed, PostgreSQL may scan the
@@ -229,13 +228,13 @@ class ChunkWriter(ChunkRecords):
         contacts it changed in one update of the columns changed (the others are written
         back as they were read, under the rows' lock)."""
         at = now()
+        stamped = {"created_at": at, "updated_at": at, "_saved_in_db": True}
         for contact in self.new_contacts.values():
-            contact.created_at = contact.updated_at = at
-            contact._saved_in_db = True
-        await _CONTACTS.insert(
-            {name: getattr(contact, name) for name in _CONTACTS.names}
-            for contact in self.new_contacts.values()
-        )
+            # As the attributes' assignment would (a clone waits for no async default).
+            contact.__dict__.update(stamped)
+        # A new contact's values are its instance's attributes (cloned from the template,
+        # every column set): read from its __dict__, not copied out one by one.
+        await _CONTACTS.insert(contact.__dict__ for contact in self.new_contacts.values())
         if self.changed_contacts:
             at = now()
             for contact in self.changed_contacts.values():

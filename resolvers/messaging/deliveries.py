@@ -5,7 +5,7 @@ consent it relied on and the message rendered in their language. What a reached 
 becomes depends on the channel: EMAIL and SMS queue one outbox row each, and the chunk's
 rows are sent by ONE job after the commit, over one provider connection, each at most
 once (resolvers.messaging.fanout); INTERNAL is SENT at once into the recipient user's
-inbox. The chunk's outbox rows and deliveries are written in multi-row INSERTs: its
+inbox. The chunk's outbox rows and deliveries are written set-based (resolvers.messaging.rows): its
 statements do not grow with its size. The engine runs a chunk once however many times its
 job runs (resolvers.bulk.chunks), and the unique delivery keeps it so even if not.
 """
@@ -28,7 +28,7 @@ from models.organizations import Organization
 from resolvers.bulk.actions import Action, ChunkContext, RecordResult, register
 from resolvers.common.permissions import Permission
 from resolvers.contacts.records import display_name
-from resolvers.messaging import audience, fanout, templates, unsubscribe
+from resolvers.messaging import audience, fanout, rows, templates, unsubscribe
 from resolvers.messaging.self_send import postal_address
 from resolvers.messaging.sms_length import with_stop
 
@@ -140,11 +140,11 @@ class _Writer:
 
     def reach(
         self,
-        delivery: fanout.Row,
+        delivery: rows.Row,
         contact: _Contact,
         consent: tuple[str, datetime] | None,
         proxy: _Contact | None = None,
-    ) -> fanout.Row | None:
+    ) -> rows.Row | None:
         """The delivery, rendered, and its outbox row to write (None for INTERNAL).
         `proxy`: the account primary an email for this member goes to; it is in their
         language, about the member, and its unsubscribe link and consent are the
@@ -176,7 +176,7 @@ class _Writer:
                 delivery.consent_source, delivery.consent_at = consent
         if channel is MessageChannel.EMAIL:
             delivery.status = DeliveryStatus.QUEUED
-            return fanout.Row(
+            return rows.Row(
                 OutboxMessage,
                 organization_id=organization.id,
                 channel=Channel.EMAIL,
@@ -196,7 +196,7 @@ class _Writer:
         if channel is MessageChannel.SMS:
             delivery.body = with_stop(delivery.body, locale)
             delivery.status = DeliveryStatus.QUEUED
-            return fanout.Row(
+            return rows.Row(
                 OutboxMessage,
                 organization_id=organization.id,
                 channel=Channel.SMS,
@@ -245,10 +245,10 @@ async def apply(context: ChunkContext, record_ids: Sequence[int]) -> list[Record
     )
     writer = _Writer(message, organization, context)
     results: list[RecordResult] = []
-    rows: list[fanout.Row] = []
-    queued: list[tuple[fanout.Row, fanout.Row]] = []
+    written: list[rows.Row] = []
+    queued: list[tuple[rows.Row, rows.Row]] = []
     for contact in contacts:
-        delivery = fanout.Row(
+        delivery = rows.Row(
             Delivery,
             message_id=message.id,
             organization_id=organization.id,
@@ -265,7 +265,7 @@ async def apply(context: ChunkContext, record_ids: Sequence[int]) -> list[Record
             results.append(
                 RecordResult(contact.id, BulkItemStatus.SKIPPED, reason.value, message_text)
             )
-            rows.append(delivery)
+            written.append(delivery)
             continue
         proxy = proxies.get(contact.id)
         if proxy is not None:
@@ -275,12 +275,12 @@ async def apply(context: ChunkContext, record_ids: Sequence[int]) -> list[Record
         if outbox is not None:
             queued.append((delivery, outbox))
         results.append(RecordResult(contact.id, BulkItemStatus.SUCCEEDED))
-        rows.append(delivery)
+        written.append(delivery)
     if queued:
         await fanout.queue_chunk(Channel(channel.value), [outbox for _, outbox in queued])
         for delivery, outbox in queued:
             delivery.outbox_message_id = outbox.id
-    await fanout.insert_rows(rows)
+    await rows.insert_rows(written)
     return results
 
 

@@ -28,14 +28,12 @@ import time
 from collections.abc import Sequence
 from datetime import datetime
 
-from tortoise.expressions import Q
-
 from carnet.providers import email as email_provider
 from carnet.providers import sms as sms_provider
 from carnet.settings import current_settings
 from carnet.templates_env import render_email
 from models.contacts import ConsentStatus
-from models.message_sends import Delivery, DeliveryStatus, UndeliverableAddress
+from models.message_sends import Delivery, DeliveryStatus
 from models.messaging import Channel, OutboxMessage, OutboxStatus
 from resolvers.common.tasks import (
     current_unit_of_work,
@@ -137,6 +135,10 @@ def _ids_in(postgres: bool, number: int, ids: Sequence[int]) -> tuple[str, list]
     return "IN (" + ", ".join("?" * len(ids)) + ")", [int(pk) for pk in ids]
 
 
+def _in_texts(values: Sequence[str]) -> tuple[str, list]:
+    return "IN (" + ", ".join("?" * len(values)) + ")", list(values)
+
+
 async def _pending(postgres: bool, ids: Sequence[int]) -> list[tuple[int, str, str]]:
     """(id, channel, recipient) of the rows still PENDING, in order."""
     where, params = _ids_in(postgres, 1, ids)
@@ -202,19 +204,26 @@ async def _skip_withdrawn(
         return pending
     channel = Channel(pending[0][1])
     consent = "email_consent" if channel is Channel.EMAIL else "sms_consent"
-    withdrawn = Q(**{f"contact__{consent}": ConsentStatus.WITHDRAWN})
-    refused = Q(contact__do_not_contact=True) | withdrawn
-    stopped = set(
-        await Delivery.filter(refused, outbox_message_id__in=[pk for pk, _, _ in pending])
-        .values_list("outbox_message_id", flat=True)
+    postgres = _connection().capabilities.dialect == "postgres"
+    where, params = _ids_in(postgres, 3, [pk for pk, _, _ in pending])
+    mark = ("$1", "$2") if postgres else ("?", "?")
+    refused = await _connection().execute_query_dict(
+        'SELECT d."outbox_message_id" AS "id" FROM "message_delivery" d '
+        'JOIN "contact" c ON c."id" = d."contact_id" '
+        f'WHERE (c."do_not_contact" = {mark[0]} OR c."{consent}" = {mark[1]}) '
+        f'AND d."outbox_message_id" {where}',
+        [True, ConsentStatus.WITHDRAWN.value, *params],
     )
+    stopped = {int(row["id"]) for row in refused}
     if channel is Channel.EMAIL:
-        addresses = {recipient.lower() for _, _, recipient in pending if recipient}
-        bounced = set(
-            await UndeliverableAddress.filter(address__in=sorted(addresses)).values_list(
-                "address", flat=True
-            )
+        addresses = sorted({recipient.lower() for _, _, recipient in pending if recipient})
+        where, params = (
+            ("= ANY($1::text[])", [addresses]) if postgres else _in_texts(addresses)
         )
+        found = await _connection().execute_query_dict(
+            f'SELECT "address" FROM "undeliverable_address" WHERE "address" {where}', params
+        )
+        bounced = {row["address"] for row in found}
         stopped |= {pk for pk, _, recipient in pending if recipient.lower() in bounced}
     if not stopped:
         return pending

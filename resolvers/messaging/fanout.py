@@ -139,6 +139,18 @@ def _in_texts(values: Sequence[str]) -> tuple[str, list]:
     return "IN (" + ", ".join("?" * len(values)) + ")", list(values)
 
 
+def _of_outbox_rows(postgres: bool, number: int, ids: Sequence[int]) -> tuple[str, str, list]:
+    """Deliveries `d` of these outbox rows: (what to join, the condition, its parameters).
+    On PostgreSQL the ids' array is joined (`unnest`), so that each is looked up in the
+    delivery's outbox index whatever the table's statistics say (a fresh table, not yet
+    analyzed, otherwise gets a scan of the whole table per chunk)."""
+    if postgres:
+        ids_array = [[int(pk) for pk in ids]]
+        return f"unnest(${number}::bigint[]) AS o(id)", 'd."outbox_message_id" = o.id', ids_array
+    where, params = _ids_in(postgres, number, ids)
+    return "", f'd."outbox_message_id" {where}', params
+
+
 async def _pending(postgres: bool, ids: Sequence[int]) -> list[tuple[int, str, str]]:
     """(id, channel, recipient) of the rows still PENDING, in order."""
     where, params = _ids_in(postgres, 1, ids)
@@ -165,10 +177,10 @@ async def _sent_unsent(postgres: bool, channel: Channel, ids: Sequence[int]) -> 
     got = sorted(int(row["id"]) for row in rows)
     if not got:
         return
-    where, params = _ids_in(postgres, 2, got)
+    joined, where, params = _of_outbox_rows(postgres, 2, got)
     await connection.execute_query(
-        f"UPDATE \"message_delivery\" SET \"status\" = 'SENT', \"sent_at\" = {moment} "
-        f"WHERE \"outbox_message_id\" {where}",
+        f"UPDATE \"message_delivery\" AS d SET \"status\" = 'SENT', \"sent_at\" = {moment} "
+        f"{'FROM ' + joined if joined else ''} WHERE {where}",
         [now(), *params],
     )
     log.info(
@@ -205,13 +217,14 @@ async def _skip_withdrawn(
     channel = Channel(pending[0][1])
     consent = "email_consent" if channel is Channel.EMAIL else "sms_consent"
     postgres = _connection().capabilities.dialect == "postgres"
-    where, params = _ids_in(postgres, 3, [pk for pk, _, _ in pending])
+    joined, where, params = _of_outbox_rows(postgres, 3, [pk for pk, _, _ in pending])
     mark = ("$1", "$2") if postgres else ("?", "?")
     refused = await _connection().execute_query_dict(
-        'SELECT d."outbox_message_id" AS "id" FROM "message_delivery" d '
+        f'SELECT d."outbox_message_id" AS "id" FROM {joined + " JOIN " if joined else ""}'
+        f'"message_delivery" d {"ON " + where if joined else ""} '
         'JOIN "contact" c ON c."id" = d."contact_id" '
         f'WHERE (c."do_not_contact" = {mark[0]} OR c."{consent}" = {mark[1]}) '
-        f'AND d."outbox_message_id" {where}',
+        f'{"" if joined else "AND " + where}',
         [True, ConsentStatus.WITHDRAWN.value, *params],
     )
     stopped = {int(row["id"]) for row in refused}

@@ -97,10 +97,7 @@ async def insert_rows(rows: Sequence[Row], *, ids: bool = False) -> None:
         for start in range(0, len(rows), _ROWS_PER_STATEMENT)
     ]
     for batch in batches:
-        values = [
-            [_db_value(row.__dict__[name], name in stamped, moment) for row in batch]
-            for name, _ in columns
-        ]
+        values = [_column(batch, name, name in stamped, moment) for name, _ in columns]
         if postgres:
             sql, params = _unnest_insert(model), values
         else:
@@ -115,6 +112,18 @@ async def insert_rows(rows: Sequence[Row], *, ids: bool = False) -> None:
         new_ids = sorted(int(found["pk"]) for found in returned)
         for row, pk in zip(batch, new_ids, strict=True):
             row.__dict__["id"] = pk
+
+
+_AS_IS = frozenset({int, str, float, bool, datetime})
+
+
+def _column(batch: Sequence[Row], name: str, stamped: bool, moment: datetime) -> list:
+    """One column's values for the database; as they are when they need no conversion
+    (the common case: ids, text)."""
+    column = [row.__dict__[name] for row in batch]
+    if {type(value) for value in column} <= _AS_IS:
+        return column
+    return [_db_value(value, stamped, moment) for value in column]
 
 
 def _by_row(values: list[list]) -> list:

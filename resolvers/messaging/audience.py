@@ -12,8 +12,9 @@ their consent): one delivery per member, addressed to the primary, so a primary 
 such children gets one email about each. Otherwise the member stays NO_EMAIL.
 
 Counted in SQL: one COUNT per reason plus one for the rest, whatever the audience's size.
-A send classifies each chunk's contacts with the same conditions (`classify`), so the
-report and the deliveries agree.
+A send classifies each chunk's contacts with the same conditions, as one CASE in the query
+that reads them (`reason_case`, also behind `classify`), so the report and the deliveries
+agree.
 """
 
 from __future__ import annotations

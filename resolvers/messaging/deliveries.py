@@ -1,13 +1,14 @@
 """The MESSAGE_SEND batch action: one chunk of a message's frozen audience, in the chunk's
 transaction. Each contact gets one Delivery (unique per message and contact): SKIPPED with
-the audience report's reason (resolvers.messaging.audience.classify), or reached, with the
-consent it relied on and the message rendered in their language. What a reached delivery
-becomes depends on the channel: EMAIL and SMS queue one outbox row each, and the chunk's
-rows are sent by ONE job after the commit, over one provider connection, each at most
-once (resolvers.messaging.fanout); INTERNAL is SENT at once into the recipient user's
-inbox. The chunk's outbox rows and deliveries are written set-based (resolvers.messaging.rows): its
-statements do not grow with its size. The engine runs a chunk once however many times its
-job runs (resolvers.bulk.chunks), and the unique delivery keeps it so even if not.
+the audience report's reason (resolvers.messaging.audience.reason_case, read with the
+contact in one query), or reached, with the consent it relied on and the message rendered
+in their language. What a reached delivery becomes depends on the channel: EMAIL and SMS
+queue one outbox row each, and the chunk's rows are sent by ONE job after the commit, over
+one provider connection, each at most once (resolvers.messaging.fanout); INTERNAL is SENT
+at once into the recipient user's inbox. The chunk's outbox rows and deliveries are
+written set-based (resolvers.messaging.rows): its statements do not grow with its size.
+The engine runs a chunk once however many times its job runs (resolvers.bulk.chunks), and
+the unique delivery keeps it so even if not.
 """
 
 from __future__ import annotations

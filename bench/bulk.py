@@ -192,9 +192,13 @@ class Worker:
 
 def _spawn_worker(env: dict[str, str], log_path: Path) -> Worker:
     # A session of its own: Ctrl-C reaches only the bench, which then stops the workers.
+    # BENCH_WORKER_PROFILE=DIR: each worker runs under cProfile, its stats written to
+    # DIR/<log name>.prof when it is stopped.
+    profile = os.environ.get("BENCH_WORKER_PROFILE")
+    wrap = ["-m", "cProfile", "-o", f"{profile}/{log_path.stem}.prof"] if profile else []
     with open(log_path, "wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "carnet.cli", "worker"], env=env, cwd=log_path.parent,
+            [sys.executable, *wrap, "-m", "carnet.cli", "worker"], env=env, cwd=log_path.parent,
             stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
             start_new_session=True)
     return Worker(process, log_path)

@@ -107,11 +107,13 @@ class Delivery(Model):
         table = "message_delivery"
         constraints = (
             UniqueConstraint(fields=("message_id", "contact_key"), name="delivery_recipient"),
+            # One delivery per outbox row; unique, so that PostgreSQL's planner knows a send
+            # job's ids each match one row even before the table is analyzed.
+            UniqueConstraint(fields=("outbox_message_id",), name="delivery_outbox_message"),
         )
         indexes = (
             ("message_id", "status", "id"),
             ("user_id", "read_at", "id"),
-            ("outbox_message_id",),
             ("recipient",),
             ("provider_message_id",),
         )

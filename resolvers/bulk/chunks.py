@@ -236,7 +236,10 @@ _WRITE_RESULTS_POSTGRES = (
     "processed_at = $1::timestamptz "
     "FROM unnest($3::bigint[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[]) "
     "AS v(record_id, status, code, message, before, after) "
-    "WHERE i.operation_id = $2::bigint AND i.record_id = v.record_id"
+    "WHERE i.operation_id = $2::bigint AND i.record_id = v.record_id "
+    # The same rows, said so that they are looked up in the (operation, record) index
+    # whatever the statistics of a table filled since its last ANALYZE say.
+    "AND i.record_id = ANY($3::bigint[])"
 )
 
 

@@ -12,8 +12,9 @@ their consent): one delivery per member, addressed to the primary, so a primary 
 such children gets one email about each. Otherwise the member stays NO_EMAIL.
 
 Counted in SQL: one COUNT per reason plus one for the rest, whatever the audience's size.
-A send classifies each chunk's contacts with the same conditions (`classify`), so the
-report and the deliveries agree.
+A send classifies each chunk's contacts with the same conditions, as one CASE in the query
+that reads them (`reason_case`, also behind `classify`), so the report and the deliveries
+agree.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from tortoise.expressions import Q, Subquery
+from tortoise.expressions import Case, Q, Subquery, When
 
 from models.accounts import AccountContact, AccountContactKind
 from models.contacts import ConsentStatus, Contact
@@ -137,6 +138,16 @@ async def report(actor: Actor, draft: MessageDraft) -> AudienceReport:
     return AudienceReport(reaches=await remaining.count() + through_primary, skips=skips)
 
 
+def reason_case(channel: MessageChannel) -> Case:
+    """The first skip reason that holds for a contact (the report's conditions, in its
+    order), as one SQL expression: "" when none does. A condition never compares NULL, so
+    CASE takes the same reason as filtering out each condition in turn."""
+    return Case(
+        *(When(condition, then=reason.value) for reason, condition in _reasons(channel)),
+        default="",
+    )
+
+
 async def classify(
     channel: MessageChannel,
     organization_id: int,
@@ -144,15 +155,25 @@ async def classify(
     via_primary: bool = True,
 ) -> dict[int, SkipReason]:
     """The skip reason of each of these contacts that the message would not reach (the
-    report's conditions, in its order); the others are absent. One query per reason."""
-    remaining = Contact.filter(organization_id=organization_id, id__in=list(contact_ids))
-    skipped: dict[int, SkipReason] = {}
-    for reason, condition in _reasons(channel):
-        for pk in await remaining.filter(condition).values_list("id", flat=True):
-            skipped[pk] = reason
-        remaining = remaining.filter(~condition)
+    report's conditions, in its order); the others are absent. One query."""
+    if not contact_ids:
+        return {}
+    found = (
+        await Contact.filter(organization_id=organization_id, id__in=list(contact_ids))
+        .annotate(skip=reason_case(channel))
+        .values_list("id", "skip")
+    )
+    skipped = {pk: SkipReason(reason) for pk, reason in found if reason}
     if channel is MessageChannel.EMAIL and via_primary:
-        no_email = [pk for pk, reason in skipped.items() if reason is SkipReason.NO_EMAIL]
-        for member in await primaries_for(organization_id, no_email):
-            del skipped[member]  # reached through their account's primary
+        return await without_reached_through_primary(organization_id, skipped)
+    return skipped
+
+
+async def without_reached_through_primary(
+    organization_id: int, skipped: dict[int, SkipReason]
+) -> dict[int, SkipReason]:
+    """`skipped` less the NO_EMAIL members reached through their account's primary."""
+    no_email = [pk for pk, reason in skipped.items() if reason is SkipReason.NO_EMAIL]
+    for member in await primaries_for(organization_id, no_email):
+        del skipped[member]
     return skipped

@@ -2,9 +2,9 @@
 INSERTs, and its emails or SMS sent by ONE job over one provider connection.
 
 Writing (resolvers.messaging.deliveries, in the chunk's transaction): the chunk's outbox
-rows go in one `INSERT … VALUES (…), (…) RETURNING id` per thousand rows, its deliveries
-in one more, and one `send_messages` task names the chunk's outbox ids: the statements a
-chunk costs do not grow with its size.
+rows go in one `INSERT … RETURNING id` (resolvers.messaging.rows), its deliveries in one
+more, and one `send_messages` task names the chunk's outbox ids: the statements a chunk
+costs do not grow with its size.
 
 Sending (`deliver_batch`, the `send_messages` job): the chunk's rows that are still
 PENDING, in order, over one SMTP connection (or one paced SMS client). Each message is
@@ -12,7 +12,8 @@ claimed (outbox and delivery → SENDING, committed) before the provider is call
 never sent again: a row found SENDING when the job starts was being sent by a worker that
 died, and becomes FAILED, its delivery UNKNOWN. A real provider (SMTP, Twilio) claims one
 message at a time, so a killed worker leaves at most one delivery UNKNOWN; the development
-`outbox` backend, which sends nothing, claims the chunk's rows together. A message the
+`outbox` backend, which calls nobody, marks the chunk's rows and deliveries SENT at once,
+in the transaction that checked consent (two statements for the chunk). A message the
 provider did not take goes back to PENDING and the job is retried (with backoff) for those
 only; an SMS refused for good is FAILED. Consent is checked again just before sending: a
 contact who unsubscribed (or was marked do-not-contact, or whose address bounced) since the
@@ -22,23 +23,17 @@ the rest to a fresh task.
 
 from __future__ import annotations
 
-import functools
-import json
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
-from enum import Enum
-
-from tortoise.expressions import Q
-from tortoise.models import Model
 
 from carnet.providers import email as email_provider
 from carnet.providers import sms as sms_provider
 from carnet.settings import current_settings
 from carnet.templates_env import render_email
 from models.contacts import ConsentStatus
-from models.message_sends import Delivery, DeliveryStatus, UndeliverableAddress
+from models.message_sends import Delivery, DeliveryStatus
 from models.messaging import Channel, OutboxMessage, OutboxStatus
 from resolvers.common.tasks import (
     current_unit_of_work,
@@ -47,14 +42,11 @@ from resolvers.common.tasks import (
     unit_of_work,
 )
 from resolvers.common.time import now
-from resolvers.messaging import email
+from resolvers.messaging import email, rows
 
 log = logging.getLogger("carnet.messaging")
 
 SEND_BATCH = "send_messages"
-# Rows per INSERT: well under SQLite's (32,766) and PostgreSQL's (65,535) parameter limits
-# for the widest row written here (a delivery, 21 columns).
-_ROWS_PER_STATEMENT = 1000
 INTERRUPTED = "interrupted while sending: not resent"
 WITHDRAWN_SINCE = "consent withdrawn before sending"
 
@@ -63,117 +55,14 @@ def _connection():
     return current_unit_of_work().connection
 
 
-def _placeholders(postgres: bool, first: int, count: int) -> str:
-    if postgres:
-        return "(" + ", ".join(f"${first + n}" for n in range(1, count + 1)) + ")"
-    return "(" + ", ".join("?" * count) + ")"
-
-
-class Row:
-    """An unsaved row of `model`, its columns as attributes by field name, with the model's
-    defaults: a chunk builds thousands, and a Tortoise instance costs ten times more."""
-
-    def __init__(self, model: type[Model], **values: object) -> None:
-        self.__dict__.update(_defaults(model))
-        for name, make in _callable_defaults(model).items():
-            self.__dict__[name] = make()
-        self.__dict__.update(values)
-        self.__dict__["_model"] = model
-
-
-@functools.cache
-def _columns(model: type[Model]) -> tuple[tuple[str, str], ...]:
-    """(field name, column) of what an INSERT writes: every column but the generated id."""
-    meta = model._meta
-    return tuple(
-        (name, column) for name, column in meta.fields_db_projection.items() if name != meta.pk_attr
-    )
-
-
-@functools.cache
-def _defaults(model: type[Model]) -> dict[str, object]:
-    fields_map = model._meta.fields_map
-    found: dict[str, object] = {}
-    for name, _ in _columns(model):
-        field = fields_map[name]
-        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
-            found[name] = None  # the INSERT's moment
-        elif not callable(field.default):
-            found[name] = field.default
-    return found
-
-
-@functools.cache
-def _callable_defaults(model: type[Model]) -> dict[str, Callable[[], object]]:
-    fields_map = model._meta.fields_map
-    return {
-        name: fields_map[name].default
-        for name, _ in _columns(model)
-        if callable(fields_map[name].default)
-    }
-
-
-def _db_value(value: object, moment: datetime) -> object:
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, dict | list):
-        return json.dumps(value)
-    return value
-
-
-async def insert_rows(rows: Sequence[Row], *, ids: bool = False) -> None:
-    """Inserts rows of one model in multi-row INSERTs (one per thousand rows). With `ids`,
-    each row gets its new `id` (RETURNING id: a multi-row INSERT takes its ids in the order
-    of its VALUES, on SQLite and from a PostgreSQL sequence alike, so the sorted ids are the
-    rows' in order)."""
-    if not rows:
-        return
-    model = rows[0]._model
-    meta = model._meta
-    columns = _columns(model)
-    stamped = {name for name, value in _defaults(model).items() if value is None} & {
-        name
-        for name, _ in columns
-        if getattr(meta.fields_map[name], "auto_now", False)
-        or getattr(meta.fields_map[name], "auto_now_add", False)
-    }
-    names = ", ".join(f'"{column}"' for _, column in columns)
-    connection = _connection()
-    postgres = connection.capabilities.dialect == "postgres"
-    moment = now()
-    for start in range(0, len(rows), _ROWS_PER_STATEMENT):
-        batch = rows[start : start + _ROWS_PER_STATEMENT]
-        params: list = []
-        values = []
-        for row in batch:
-            values.append(_placeholders(postgres, len(params), len(columns)))
-            attributes = row.__dict__
-            for name, _ in columns:
-                value = attributes[name]
-                if value is None and name in stamped:
-                    value = moment
-                params.append(_db_value(value, moment))
-        sql = f'INSERT INTO "{meta.db_table}" ({names}) VALUES {", ".join(values)}'
-        if not ids:
-            await connection.execute_query(sql, params)
-            continue
-        # execute_query_dict: asyncpg's execute_query drops what an INSERT returns.
-        returned = await connection.execute_query_dict(
-            sql + f' RETURNING "{meta.pk_attr}" AS "pk"', params
-        )
-        new_ids = sorted(int(found["pk"]) for found in returned)
-        for row, pk in zip(batch, new_ids, strict=True):
-            row.__dict__["id"] = pk
-
-
-async def queue_chunk(channel: Channel, outbox: Sequence[Row]) -> None:
+async def queue_chunk(channel: Channel, outbox: Sequence[rows.Row]) -> None:
     """Writes a chunk's outbox rows and defers the one job that sends them (after commit)."""
     if not outbox:
         return
     if keeps_copy(channel):
         for message in outbox:  # a group message has no secret: the copy as written
             message.body_text = str(message.context.get("text", ""))
-    await insert_rows(outbox, ids=True)
+    await rows.insert_rows(outbox, ids=True)
     await current_unit_of_work().defer(SEND_BATCH, *[message.id for message in outbox])
 
 
@@ -194,23 +83,30 @@ def claim_window(channel: Channel) -> int | None:
 async def deliver_batch(*ids: int) -> None:
     """The `send_messages` job's body: sends a chunk's outbox rows, each at most once."""
     started = time.monotonic()
-    async with unit_of_work():
-        await _settle_interrupted(ids)
-        pending = await OutboxMessage.filter(id__in=list(ids), status=OutboxStatus.PENDING)
-        pending.sort(key=lambda message: message.id)
-        pending = await _skip_withdrawn(pending)
-    if not pending:
-        return
-    channel = Channel(pending[0].channel)
-    window = claim_window(channel) or len(pending)
+    async with unit_of_work() as uow:
+        postgres = uow.connection.capabilities.dialect == "postgres"
+        await _settle_interrupted(postgres, ids)
+        pending = await _skip_withdrawn(await _pending(postgres, ids))
+        if not pending:
+            return
+        channel = Channel(pending[0][1])
+        if claim_window(channel) is None:
+            # The outbox backend calls nobody: PENDING → SENT at once, in the transaction
+            # that checked consent (nothing can be half sent, so no SENDING in between).
+            await _sent_unsent(postgres, channel, [pk for pk, _, _ in pending])
+            return
+        messages = await OutboxMessage.filter(
+            id__in=[pk for pk, _, _ in pending], status=OutboxStatus.PENDING
+        )
+    messages.sort(key=lambda message: message.id)
     not_taken: list[str] = []
     async with _sender(channel) as sender:
-        for start in range(0, len(pending), window):
+        for start in range(len(messages)):
             if start and time.monotonic() - started > run_budget_seconds():
                 async with unit_of_work() as uow:
-                    await uow.defer(SEND_BATCH, *[m.id for m in pending[start:]])
+                    await uow.defer(SEND_BATCH, *[m.id for m in messages[start:]])
                 break
-            claimed = await _claim(pending[start : start + window])
+            claimed = await _claim(messages[start : start + 1])
             sent: list[tuple[int, str]] = []
             for message in claimed:
                 try:
@@ -231,42 +127,117 @@ async def deliver_batch(*ids: int) -> None:
         raise RuntimeError(f"{len(not_taken)} message(s) not taken: {not_taken[0]}")
 
 
-async def _settle_interrupted(ids: Sequence[int]) -> None:
-    """Rows found SENDING were being sent by a run that died: maybe sent, never again."""
-    interrupted = await OutboxMessage.filter(
-        id__in=list(ids), status=OutboxStatus.SENDING
-    ).values_list("id", flat=True)
-    if not interrupted:
-        return
-    await OutboxMessage.filter(id__in=interrupted).update(
-        status=OutboxStatus.FAILED, last_error=INTERRUPTED
+def _ids_in(postgres: bool, number: int, ids: Sequence[int]) -> tuple[str, list]:
+    """`IN` these ids as SQL and its parameters: one array parameter on PostgreSQL (the
+    statement's text does not grow with the chunk); `number`: its placeholder's."""
+    if postgres:
+        return f"= ANY(${number}::bigint[])", [[int(pk) for pk in ids]]
+    return "IN (" + ", ".join("?" * len(ids)) + ")", [int(pk) for pk in ids]
+
+
+def _in_texts(values: Sequence[str]) -> tuple[str, list]:
+    return "IN (" + ", ".join("?" * len(values)) + ")", list(values)
+
+
+def _of_outbox_rows(postgres: bool, number: int, ids: Sequence[int]) -> tuple[str, str, list]:
+    """Deliveries `d` of these outbox rows: (what to join, the condition, its parameters).
+    On PostgreSQL the ids' array is joined (`unnest`), so that each is looked up in the
+    delivery's outbox index whatever the table's statistics say (a fresh table, not yet
+    analyzed, otherwise gets a scan of the whole table per chunk)."""
+    if postgres:
+        ids_array = [[int(pk) for pk in ids]]
+        return f"unnest(${number}::bigint[]) AS o(id)", 'd."outbox_message_id" = o.id', ids_array
+    where, params = _ids_in(postgres, number, ids)
+    return "", f'd."outbox_message_id" {where}', params
+
+
+async def _pending(postgres: bool, ids: Sequence[int]) -> list[tuple[int, str, str]]:
+    """(id, channel, recipient) of the rows still PENDING, in order."""
+    where, params = _ids_in(postgres, 1, ids)
+    rows = await _connection().execute_query_dict(
+        'SELECT "id", "channel", "recipient" FROM "outbox_message" '
+        f"WHERE \"status\" = 'PENDING' AND \"id\" {where} ORDER BY \"id\"",
+        params,
     )
-    await Delivery.filter(outbox_message_id__in=interrupted).update(status=DeliveryStatus.UNKNOWN)
+    return [(int(row["id"]), row["channel"], row["recipient"]) for row in rows]
 
 
-async def _skip_withdrawn(pending: list[OutboxMessage]) -> list[OutboxMessage]:
+async def _sent_unsent(postgres: bool, channel: Channel, ids: Sequence[int]) -> None:
+    """The outbox backend's "send": the rows still PENDING and their deliveries SENT, in
+    two statements; one log line for the run."""
+    where, params = _ids_in(postgres, 2, ids)
+    moment = "$1" if postgres else "?"
+    connection = _connection()
+    rows = await connection.execute_query_dict(
+        f"UPDATE \"outbox_message\" SET \"status\" = 'SENT', \"attempts\" = \"attempts\" + 1, "
+        f"\"last_error\" = '', \"sent_at\" = {moment}, \"updated_at\" = {moment} "
+        f"WHERE \"status\" = 'PENDING' AND \"id\" {where} RETURNING \"id\"",
+        ([now()] if postgres else [now(), now()]) + params,
+    )
+    got = sorted(int(row["id"]) for row in rows)
+    if not got:
+        return
+    joined, where, params = _of_outbox_rows(postgres, 2, got)
+    await connection.execute_query(
+        f"UPDATE \"message_delivery\" AS d SET \"status\" = 'SENT', \"sent_at\" = {moment} "
+        f"{'FROM ' + joined if joined else ''} WHERE {where}",
+        [now(), *params],
+    )
+    log.info(
+        "%d group %s message(s) (outbox backend: nothing sent; see `carnet outbox`)",
+        len(got),
+        channel.value.lower(),
+    )
+
+
+async def _settle_interrupted(postgres: bool, ids: Sequence[int]) -> None:
+    """Rows found SENDING were being sent by a run that died: maybe sent, never again."""
+    where, params = _ids_in(postgres, 2, ids)
+    rows = await _connection().execute_query_dict(
+        f"UPDATE \"outbox_message\" SET \"status\" = 'FAILED', \"last_error\" = "
+        f"{'$1' if postgres else '?'} WHERE \"status\" = 'SENDING' AND \"id\" {where} "
+        'RETURNING "id"',
+        [INTERRUPTED, *params],
+    )
+    interrupted = [int(row["id"]) for row in rows]
+    if interrupted:
+        await Delivery.filter(outbox_message_id__in=interrupted).update(
+            status=DeliveryStatus.UNKNOWN
+        )
+
+
+async def _skip_withdrawn(
+    pending: list[tuple[int, str, str]],
+) -> list[tuple[int, str, str]]:
     """Consent at send time: rows whose contact withdrew consent for the channel, was
     marked do-not-contact, or whose email address bounced since the chunk was written are
     SKIPPED (their delivery SKIPPED, WITHDRAWN). One query for the chunk."""
     if not pending:
         return pending
-    channel = Channel(pending[0].channel)
+    channel = Channel(pending[0][1])
     consent = "email_consent" if channel is Channel.EMAIL else "sms_consent"
-    withdrawn = Q(**{f"contact__{consent}": ConsentStatus.WITHDRAWN})
-    refused = Q(contact__do_not_contact=True) | withdrawn
-    stopped = set(
-        await Delivery.filter(refused, outbox_message_id__in=[m.id for m in pending]).values_list(
-            "outbox_message_id", flat=True
-        )
+    postgres = _connection().capabilities.dialect == "postgres"
+    joined, where, params = _of_outbox_rows(postgres, 3, [pk for pk, _, _ in pending])
+    mark = ("$1", "$2") if postgres else ("?", "?")
+    refused = await _connection().execute_query_dict(
+        f'SELECT d."outbox_message_id" AS "id" FROM {joined + " JOIN " if joined else ""}'
+        f'"message_delivery" d {"ON " + where if joined else ""} '
+        'JOIN "contact" c ON c."id" = d."contact_id" '
+        f'WHERE (c."do_not_contact" = {mark[0]} OR c."{consent}" = {mark[1]}) '
+        f'{"" if joined else "AND " + where}',
+        [True, ConsentStatus.WITHDRAWN.value, *params],
     )
+    stopped = {int(row["id"]) for row in refused}
     if channel is Channel.EMAIL:
-        addresses = {m.recipient.lower() for m in pending if m.recipient}
-        bounced = set(
-            await UndeliverableAddress.filter(address__in=sorted(addresses)).values_list(
-                "address", flat=True
-            )
+        addresses = sorted({recipient.lower() for _, _, recipient in pending if recipient})
+        where, params = (
+            ("= ANY($1::text[])", [addresses]) if postgres else _in_texts(addresses)
         )
-        stopped |= {m.id for m in pending if m.recipient.lower() in bounced}
+        found = await _connection().execute_query_dict(
+            f'SELECT "address" FROM "undeliverable_address" WHERE "address" {where}', params
+        )
+        bounced = {row["address"] for row in found}
+        stopped |= {pk for pk, _, recipient in pending if recipient.lower() in bounced}
     if not stopped:
         return pending
     await OutboxMessage.filter(id__in=sorted(stopped)).update(
@@ -275,7 +246,7 @@ async def _skip_withdrawn(pending: list[OutboxMessage]) -> list[OutboxMessage]:
     await Delivery.filter(outbox_message_id__in=sorted(stopped)).update(
         status=DeliveryStatus.SKIPPED, skip_reason="WITHDRAWN"
     )
-    return [m for m in pending if m.id not in stopped]
+    return [row for row in pending if row[0] not in stopped]
 
 
 async def _claim(messages: Sequence[OutboxMessage]) -> list[OutboxMessage]:
@@ -334,13 +305,8 @@ class _sender:
         self.channel = channel
         self.settings = current_settings()
         self.relay = email_provider.connection() if channel is Channel.EMAIL else None
-        self.outbox = claim_window(channel) is None
-        self.logged = 0
 
     async def send(self, message: OutboxMessage) -> str:
-        if self.outbox:  # nothing leaves: one log line per run, not per message
-            self.logged += 1
-            return ""
         if self.relay is None:
             return await sms_provider.send(
                 sms_provider.Sms(
@@ -368,12 +334,6 @@ class _sender:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
-        if self.logged:
-            log.info(
-                "%d group %s message(s) (outbox backend: nothing sent; see `carnet outbox`)",
-                self.logged,
-                self.channel.value.lower(),
-            )
         if self.relay is not None:
             await self.relay.close()
 

@@ -110,7 +110,12 @@ def environment(channel: MessageChannel, part: str) -> SandboxedEnvironment:
 
 def render(channel: MessageChannel, part: str, source: str, values: dict) -> str:
     """SecurityError for what templates may not use, before anything runs."""
-    return _compiled(environment(channel, part) is _HTML, source).render(values)
+    return compiled(channel, part, source).render(values)
+
+
+def compiled(channel: MessageChannel, part: str, source: str) -> Template:
+    """The template of `part`, compiled (once per process); SecurityError as `render`."""
+    return _compiled(environment(channel, part) is _HTML, source)
 
 
 @functools.lru_cache(maxsize=256)

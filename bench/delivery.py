@@ -26,6 +26,7 @@ from carnet.db import tortoise_config
 from carnet.settings import configure
 from models.messaging import Channel, OutboxMessage
 from models.organizations import Organization
+from resolvers.common import rows as rows_
 from resolvers.common.tasks import unit_of_work
 from resolvers.messaging import email, fanout
 
@@ -48,7 +49,7 @@ def free_port() -> int:
 async def group_emails(organization_id: int, total: int, tag: str) -> list[int]:
     """N outbox rows as a send chunk writes them (multi-row INSERTs); their ids."""
     rows = [
-        fanout.Row(
+        rows_.Row(
             OutboxMessage,
             organization_id=organization_id,
             channel=Channel.EMAIL,
@@ -71,7 +72,7 @@ async def group_emails(organization_id: int, total: int, tag: str) -> list[int]:
         for n in range(total)
     ]
     async with unit_of_work():
-        await fanout.insert_rows(rows, ids=True)
+        await rows_.insert_rows(rows, ids=True)
     return [row.id for row in rows]
 
 

@@ -13,6 +13,7 @@ Merging is resolvers/duplicates/merge.py.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
 from collections.abc import Sequence
@@ -98,15 +99,20 @@ class _Candidate:
     email: str | None
     phone: str | None
     birth_date: date | None
-    name: str  # comparable_name
+    first_name: str
+    last_name: str
+
+    @functools.cached_property
+    def name(self) -> str:
+        """The comparable name: only compared within a birth date, so made when asked."""
+        return comparable_name(self.first_name, self.last_name)
 
 
 _CANDIDATE_FIELDS = ("id", "kind", "email", "phone", "birth_date", "first_name", "last_name")
 
 
 def _candidate(row: tuple) -> _Candidate:
-    pk, kind, email, phone, birth_date, first_name, last_name = row
-    return _Candidate(pk, kind, email, phone, birth_date, comparable_name(first_name, last_name))
+    return _Candidate(*row)
 
 
 def _shares_a_segment(a: str, b: str, limit: int) -> bool:
@@ -200,10 +206,13 @@ async def _save_suggestions(
         await DuplicateSuggestion.bulk_create(new, batch_size=1000, ignore_conflicts=True)
 
 
-async def refresh_suggestions(organization_id: int, contact_ids: Sequence[int]) -> None:
+async def refresh_suggestions(
+    organization_id: int, contact_ids: Sequence[int], known: Sequence[Contact] = ()
+) -> None:
     """Recomputes the suggested pairs involving these contacts (just created, edited,
     archived, restored or merged): a few indexed queries whatever the address book's size.
-    Called in the transaction of the change."""
+    Called in the transaction of the change. `known`: these contacts as just saved, when
+    the caller holds them all (an import chunk), not read back."""
     targets = set(contact_ids)
     if not targets:
         return
@@ -214,11 +223,14 @@ async def refresh_suggestions(organization_id: int, contact_ids: Sequence[int]) 
     # below rather than one ORed query.
     everyone = Contact.filter(organization_id=organization_id)
     fields = (*_CANDIDATE_FIELDS, "archived_at")
-    rows = [
-        _candidate(row[:-1])
-        for row in await everyone.filter(one_of("id", targets)).values_list(*fields)
-        if row[-1] is None
-    ]
+    if known and {contact.id for contact in known} == targets:
+        read = [
+            (contact.id, ContactKind(contact.kind), *(getattr(contact, n) for n in fields[2:]))
+            for contact in known
+        ]
+    else:
+        read = await everyone.filter(one_of("id", targets)).values_list(*fields)
+    rows = [_candidate(row[:-1]) for row in read if row[-1] is None]
     emails = {c.email for c in rows if c.email}
     phones = {c.phone for c in rows if c.phone}
     dates = {c.birth_date for c in rows if c.birth_date and c.kind is ContactKind.PERSON}

@@ -6,7 +6,7 @@ in their language. What a reached delivery becomes depends on the channel: EMAIL
 queue one outbox row each, and the chunk's rows are sent by ONE job after the commit, over
 one provider connection, each at most once (resolvers.messaging.fanout); INTERNAL is SENT
 at once into the recipient user's inbox. The chunk's outbox rows and deliveries are
-written set-based (resolvers.messaging.rows): its statements do not grow with its size.
+written set-based (resolvers.common.rows): its statements do not grow with its size.
 The engine runs a chunk once however many times its job runs (resolvers.bulk.chunks), and
 the unique delivery keeps it so even if not.
 """
@@ -27,9 +27,10 @@ from models.message_sends import Delivery, DeliveryStatus, Message, MessageState
 from models.messaging import Channel, MessageChannel, OutboxMessage
 from models.organizations import Organization
 from resolvers.bulk.actions import Action, ChunkContext, RecordResult, register
+from resolvers.common import rows
 from resolvers.common.permissions import Permission
 from resolvers.contacts.records import display_name
-from resolvers.messaging import audience, fanout, rows, templates, unsubscribe
+from resolvers.messaging import audience, fanout, templates, unsubscribe
 from resolvers.messaging.self_send import postal_address
 from resolvers.messaging.sms_length import with_stop
 

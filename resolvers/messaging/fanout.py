@@ -2,7 +2,7 @@
 INSERTs, and its emails or SMS sent by ONE job over one provider connection.
 
 Writing (resolvers.messaging.deliveries, in the chunk's transaction): the chunk's outbox
-rows go in one `INSERT … RETURNING id` (resolvers.messaging.rows), its deliveries in one
+rows go in one `INSERT … RETURNING id` (resolvers.common.rows), its deliveries in one
 more, and one `send_messages` task names the chunk's outbox ids: the statements a chunk
 costs do not grow with its size.
 
@@ -35,6 +35,7 @@ from carnet.templates_env import render_email
 from models.contacts import ConsentStatus
 from models.message_sends import Delivery, DeliveryStatus
 from models.messaging import Channel, OutboxMessage, OutboxStatus
+from resolvers.common import rows
 from resolvers.common.tasks import (
     current_unit_of_work,
     on_give_up,
@@ -42,7 +43,7 @@ from resolvers.common.tasks import (
     unit_of_work,
 )
 from resolvers.common.time import now
-from resolvers.messaging import email, rows
+from resolvers.messaging import email
 
 log = logging.getLogger("carnet.messaging")
 

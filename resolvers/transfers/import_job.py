@@ -163,7 +163,9 @@ async def _import_chunk(context: ChunkContext, rows: Sequence[int]) -> list[Reco
         updated_at=moment,
     )
     if writer.touched:
-        await suggestions.refresh_suggestions(state.organization_id, sorted(writer.touched))
+        await suggestions.refresh_suggestions(
+            state.organization_id, sorted(writer.touched), known=writer.saved_contacts()
+        )
     return [_result(number, outcome) for number, outcome in writer.outcomes.items()]
 
 

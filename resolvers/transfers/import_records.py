@@ -1,6 +1,6 @@
 """What one chunk of an import records besides its contacts: custom-field answers, consent
 records and audit events, built in Python as raw rows and inserted by
-`import_writer.ChunkWriter`, set-based (`import_sql`)."""
+`import_writer.ChunkWriter`, set-based (`resolvers.common.rows`)."""
 
 from __future__ import annotations
 

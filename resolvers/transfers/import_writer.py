@@ -31,6 +31,7 @@ from models.transfers import ContactImport, ContactImportRowError, OnExisting
 from resolvers.common.actor import RequestMeta
 from resolvers.common.errors import UserErrorCode
 from resolvers.common.relationships import tied_to_organization
+from resolvers.common.rows import clone, insert
 from resolvers.common.sql import one_of
 from resolvers.common.time import now
 from resolvers.contacts import consent as consent_rules
@@ -42,19 +43,11 @@ from resolvers.transfers.csv_records import CsvRecord
 from resolvers.transfers.import_ids import new_contact_ids
 from resolvers.transfers.import_records import ChunkRecords
 from resolvers.transfers.import_rows import ImportRow, RowProblem, parse_row
-from resolvers.transfers.import_sql import Table, clone
 
 COUNTERS = ("processed_rows", "created_count", "updated_count", "error_count", "skipped_count")
 # What became of a row (its bulk-operation item's reason code; the status follows it).
 CREATED, UPDATED, UNCHANGED = "CREATED", "UPDATED", "UNCHANGED"
 EXISTING, BLANK = "EXISTING", "BLANK"  # skipped: matched in SKIP mode; a blank row
-
-
-_CONTACTS = Table(Contact, with_id=True)  # ids taken beforehand (`new_contact_ids`)
-_MEMBERS = Table(GroupMember)
-_CONSENT = Table(ConsentRecord)
-_EVENTS = Table(AuditEvent)
-_ROW_ERRORS = Table(ContactImportRowError)
 
 
 class ChunkWriter(ChunkRecords):
@@ -99,7 +92,7 @@ class ChunkWriter(ChunkRecords):
         self.palette: dict[str, int] = {}
         self.groups: dict[str, Group] | None = None
         self.memberships: set[tuple[int, int]] = set()
-        # Rows of the chunk's other tables, as raw values (`import_sql`).
+        # Rows of the chunk's other tables, as raw values (`resolvers.common.rows`).
         self.new_memberships: list[dict[str, Any]] = []
         self.consent_records: list[dict[str, Any]] = []
         self.events: list[dict[str, Any]] = []
@@ -156,8 +149,8 @@ class ChunkWriter(ChunkRecords):
                 self.outcomes[row.number] = row.problems[0].code.value
                 self._errors(row)
         await self._save_contacts()
-        await _MEMBERS.insert(self.new_memberships)
-        await _CONSENT.insert(self.consent_records)
+        await insert(GroupMember, self.new_memberships)
+        await insert(ConsentRecord, self.consent_records)
         await CustomFieldAnswer.bulk_create(self.new_answers)
         if self.changed_answers:
             changed = list(self.changed_answers.values())
@@ -166,9 +159,13 @@ class ChunkWriter(ChunkRecords):
             await CustomFieldAnswer.bulk_update(
                 changed, fields=["content", "search_text", "updated_at"]
             )
-        await _EVENTS.insert(self.events)
-        await _ROW_ERRORS.insert(self.row_errors)
+        await insert(AuditEvent, self.events)
+        await insert(ContactImportRowError, self.row_errors)
         await self._link_verified_users()
+
+    def saved_contacts(self) -> list[Contact]:
+        """The contacts this chunk created or changed, as written."""
+        return [*self.new_contacts.values(), *self.changed_contacts.values()]
 
     async def _load_matches(self, rows: list[ImportRow]) -> None:
         emails = {r.values["email"] for r in rows if r.values.get("email")}
@@ -234,7 +231,10 @@ class ChunkWriter(ChunkRecords):
             contact.__dict__.update(stamped)
         # A new contact's values are its instance's attributes (cloned from the template,
         # every column set): read from its __dict__, not copied out one by one.
-        await _CONTACTS.insert(contact.__dict__ for contact in self.new_contacts.values())
+        # Their ids were taken beforehand (`new_contact_ids`).
+        await insert(
+            Contact, [contact.__dict__ for contact in self.new_contacts.values()], with_id=True
+        )
         if self.changed_contacts:
             at = now()
             for contact in self.changed_contacts.values():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import date
 
 import pytest
 
@@ -25,6 +26,7 @@ from schema import ids
 from tests.contacts.contact_flows import LIST as CONTACTS
 from tests.contacts.contact_flows import names
 from tests.custom_fields_authz_examples import a_fresh_field
+from tests.duplicates.test_duplicates import DUPLICATES, pairs
 from tests.support.worker import run_worker
 
 ERRORS = "errors { code field message }"
@@ -745,3 +747,31 @@ async def test_a_chunk_writes_set_based_whatever_its_rows(api, world, settings):
         return len(statements)
 
     assert await statements_for(4) == await statements_for(60)
+
+
+async def test_imported_rows_are_paired_with_likely_duplicates(api, world, settings, monkeypatch):
+    """Rows are compared with the book as it is and with the rows of earlier chunks: a
+    person born the same day under a near name is suggested, whichever chunk wrote them."""
+    monkeypatch.setattr(import_job, "CHUNK_ROWS", 2)
+    await Contact.create(
+        organization=world.organization,
+        first_name="Jean",
+        last_name="Tremblay",
+        email="jean@example.test",
+        birth_date=date(1980, 1, 2),
+    )
+    csv = (
+        "First name,Last name,Email,Birth date\n"
+        "Jean,Tremblai,jt@example.test,1980-01-02\n"
+        "Marie,Roy,marie@example.test,1991-05-06\n"
+        "Hugo,Roy,hugo@example.test,1975-03-04\n"
+        "Mary,Roy,mary@example.test,1991-05-06\n"
+    )
+    done = await imported(api, world.admin, world, csv, settings)
+    assert (done["status"], done["createdCount"]) == ("DONE", 4)
+    result = await api.as_(world.admin).execute(DUPLICATES, {"o": world.org_gid})
+    found = pairs(result)
+    assert found == [
+        ("Jean Tremblay", "Jean Tremblai", ["NAME_AND_BIRTH_DATE"]),
+        ("Marie Roy", "Mary Roy", ["NAME_AND_BIRTH_DATE"]),
+    ]

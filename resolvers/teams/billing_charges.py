@@ -193,10 +193,7 @@ async def _restore(system: System, billing_id: int) -> None:
         return
     billing.past_due_since = billing.access_ends_at = None
     await billing.save()
-    team_ids = await TeamBilling.filter(billing_account_id=billing_id).values_list(
-        "team_id", flat=True
-    )
-    await Seat.filter(paying_team_id__in=list(team_ids)).update(billing_access_ends_at=None)
+    await _set_seat_access_end(billing_id, None)
     await audit.record(
         "team.billing.recovered",
         actor=None,
@@ -227,12 +224,7 @@ async def _declined(system: System, charge_id: int, reason: str, settings: Setti
             billing.access_ends_at = billing.access_ends_at or at + timedelta(
                 days=settings.team_billing_grace_days
             )
-            team_ids = await TeamBilling.filter(billing_account_id=billing.id).values_list(
-                "team_id", flat=True
-            )
-            await Seat.filter(paying_team_id__in=list(team_ids), paid_by=PaidBy.TEAM).update(
-                billing_access_ends_at=billing.access_ends_at
-            )
+            await _set_seat_access_end(billing.id, billing.access_ends_at)
         await charge.save()
         billing.past_due_since = billing.past_due_since or at
         await billing.save()
@@ -251,6 +243,17 @@ async def _declined(system: System, charge_id: int, reason: str, settings: Setti
             },
         )
         await _mail_owners(system, billing, charge)
+
+
+async def _set_seat_access_end(billing_id: int, ends_at: datetime | None) -> None:
+    """Sets (or, with None, clears) when the seats the account's teams pay lose access.
+    Only team-paid seats: a member pays their own seat with no paying team."""
+    team_ids = await TeamBilling.filter(billing_account_id=billing_id).values_list(
+        "team_id", flat=True
+    )
+    await Seat.filter(paying_team_id__in=list(team_ids), paid_by=PaidBy.TEAM).update(
+        billing_access_ends_at=ends_at
+    )
 
 
 def _iso(moment: datetime | None) -> str | None:

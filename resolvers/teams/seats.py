@@ -176,12 +176,21 @@ def _paid_by_team() -> UserErrors:
     )
 
 
-def _active_seat() -> dict:
+def _no_team_pays() -> dict:
+    """The changes of every seat no team pays any more (or never did): with the team goes
+    the access end its failed charge set, which its recovery would no longer reach."""
     return {
-        "status": SeatStatus.ACTIVE,
         "paid_by": PaidBy.SELF,
         "paying_team_id": None,
         "team_pays_from": None,
+        "billing_access_ends_at": None,
+    }
+
+
+def _active_seat() -> dict:
+    return {
+        **_no_team_pays(),
+        "status": SeatStatus.ACTIVE,
         "canceled_at": None,
         "access_ends_at": None,
     }
@@ -245,12 +254,10 @@ def cancellation(seat: Seat, at: datetime) -> dict:
     pays a canceled seat."""
     ends = seat.trial_ends_at if in_trial(seat, at) else at
     return {
+        **_no_team_pays(),
         "status": SeatStatus.CANCELED,
         "canceled_at": at,
         "access_ends_at": ends,
-        "paid_by": PaidBy.SELF,
-        "paying_team_id": None,
-        "team_pays_from": None,
     }
 
 

@@ -5,10 +5,16 @@ sweeper, and a cancel stops the freeze at its next slice."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import timedelta
+
+import pytest
 
 from carnet import queue
 from models.bulk import BulkOperation, BulkOperationChunk, BulkOperationItem
+from models.colours import Colour
 from models.contacts import Contact
 from models.tasks import Task
 from resolvers.bulk import chunks, freezing
@@ -49,6 +55,33 @@ async def freeze_all(operation_id: int) -> int:
     return number - 1
 
 
+@dataclass(frozen=True)
+class Sliced:
+    gold: Colour
+    gid: str  # the operation's, as the API names it
+    id: int
+
+
+@pytest.fixture
+async def sliced(api, world, settings, monkeypatch) -> Sliced:
+    """Gold set on the 35 "Slice" contacts, to freeze in slices of 7: the request made,
+    no slice run yet."""
+    sliced_settings(settings, monkeypatch)
+    gold = await a_colour(world.organization)
+    await seed_interleaved(world)
+    operation = await colour_everyone(api, world, gold, "slice")
+    return Sliced(gold, operation["id"], pk(operation["id"]))
+
+
+@contextmanager
+def nothing_enqueued(monkeypatch) -> Iterator[None]:
+    """Tasks are written but never sent to redis: the jobs are run by hand here (or their
+    worker dies before it enqueues anything)."""
+    with monkeypatch.context() as no_redis:
+        no_redis.setattr(queue, "enqueue", _not_enqueued)
+        yield
+
+
 async def test_a_target_frozen_in_slices_has_the_items_and_counts_of_one_freeze(
     api, world, settings, monkeypatch
 ):
@@ -57,8 +90,7 @@ async def test_a_target_frozen_in_slices_has_the_items_and_counts_of_one_freeze(
     sliced_settings(settings, monkeypatch, slice_size=1000)
     whole = pk((await colour_everyone(api, world, gold, "slice"))["id"])
     sliced = pk((await colour_everyone(api, world, gold, "slice"))["id"])
-    with monkeypatch.context() as no_redis:  # the jobs are run by hand here
-        no_redis.setattr(queue, "enqueue", _not_enqueued)
+    with nothing_enqueued(monkeypatch):
         assert await freeze_all(whole) == 1
         monkeypatch.setattr(settings, "bulk_freeze_slice_size", SLICE)
         assert await freeze_all(sliced) == 6  # 5 slices of 7, then one finding nothing
@@ -81,29 +113,19 @@ async def test_a_target_frozen_in_slices_has_the_items_and_counts_of_one_freeze(
     assert await Contact.filter(organization=world.organization, colour=gold).count() == 35
 
 
-async def test_sliced_freeze_through_the_worker(api, world, settings, monkeypatch):
-    sliced_settings(settings, monkeypatch)
-    gold = await a_colour(world.organization)
-    await seed_interleaved(world)
-    operation = await colour_everyone(api, world, gold, "slice")
+async def test_sliced_freeze_through_the_worker(api, world, settings, sliced):
     await run_chunks(settings)
-    done = await read(api.as_(world.agent), operation["id"])
+    done = await read(api.as_(world.agent), sliced.gid)
     assert (done["state"], done["total"], done["processed"], done["succeeded"]) == (
         "COMPLETED", 35, 35, 35,
     )
-    assert await Contact.filter(colour=gold).count() == 35
-    assert await BulkOperationItem.filter(operation_id=pk(operation["id"])).count() == 35
+    assert await Contact.filter(colour=sliced.gold).count() == 35
+    assert await BulkOperationItem.filter(operation_id=sliced.id).count() == 35
 
 
-async def test_chunks_of_early_slices_run_before_the_rest_is_frozen(
-    api, world, settings, monkeypatch
-):
-    sliced_settings(settings, monkeypatch)
-    gold = await a_colour(world.organization)
-    await seed_interleaved(world)
-    operation_id = pk((await colour_everyone(api, world, gold, "slice"))["id"])
-    with monkeypatch.context() as no_redis:
-        no_redis.setattr(queue, "enqueue", _not_enqueued)
+async def test_chunks_of_early_slices_run_before_the_rest_is_frozen(sliced, monkeypatch):
+    operation_id = sliced.id
+    with nothing_enqueued(monkeypatch):
         await freezing.run_freeze(operation_id, 1)
         await chunks.run_chunk(operation_id, 1)
         # All that is frozen is done, but the freeze goes on: not finished.
@@ -115,13 +137,9 @@ async def test_chunks_of_early_slices_run_before_the_rest_is_frozen(
     assert (row.state, row.total, row.processed, row.succeeded) == ("COMPLETED", 35, 35, 35)
 
 
-async def test_a_slice_run_twice_freezes_once(api, world, settings, monkeypatch):
-    sliced_settings(settings, monkeypatch)
-    gold = await a_colour(world.organization)
-    await seed_interleaved(world)
-    operation_id = pk((await colour_everyone(api, world, gold, "slice"))["id"])
-    with monkeypatch.context() as no_redis:
-        no_redis.setattr(queue, "enqueue", _not_enqueued)
+async def test_a_slice_run_twice_freezes_once(sliced, monkeypatch):
+    operation_id = sliced.id
+    with nothing_enqueued(monkeypatch):
         for number in range(1, 7):
             await freezing.run_freeze(operation_id, number)
             await freezing.run_freeze(operation_id, number)
@@ -138,16 +156,11 @@ async def test_a_slice_run_twice_freezes_once(api, world, settings, monkeypatch)
 
 
 async def test_a_freeze_killed_between_slices_is_resumed_by_the_sweeper(
-    api, world, settings, monkeypatch
+    api, world, settings, sliced, monkeypatch
 ):
-    sliced_settings(settings, monkeypatch)
-    gold = await a_colour(world.organization)
-    await seed_interleaved(world)
-    operation = await colour_everyone(api, world, gold, "slice")
-    operation_id = pk(operation["id"])
+    operation_id = sliced.id
     # Slice 1 commits, then its worker dies before it enqueues anything (slice 2, chunk 1).
-    with monkeypatch.context() as outage:
-        outage.setattr(queue, "enqueue", _not_enqueued)
+    with nothing_enqueued(monkeypatch):
         await freezing.run_freeze(operation_id, 1)
     lost = await Task.filter(enqueued_at=None).values_list("function", "args")
     assert sorted(lost) == [("bulk_chunk", [operation_id, 1]), ("bulk_freeze", [operation_id, 2])]
@@ -158,37 +171,34 @@ async def test_a_freeze_killed_between_slices_is_resumed_by_the_sweeper(
     )
     assert swept == 2
     await run_chunks(settings)
-    done = await read(api.as_(world.agent), operation["id"])
+    done = await read(api.as_(world.agent), sliced.gid)
     assert (done["state"], done["total"], done["processed"], done["succeeded"]) == (
         "COMPLETED", 35, 35, 35,
     )
-    assert await Contact.filter(colour=gold).count() == 35
+    assert await Contact.filter(colour=sliced.gold).count() == 35
 
 
-async def test_a_cancel_stops_the_freeze_at_its_next_slice(api, world, settings, monkeypatch):
-    sliced_settings(settings, monkeypatch)
-    gold = await a_colour(world.organization)
-    await seed_interleaved(world)
-    operation = await colour_everyone(api, world, gold, "slice")
-    operation_id = pk(operation["id"])
-    with monkeypatch.context() as no_redis:
-        no_redis.setattr(queue, "enqueue", _not_enqueued)
+async def test_a_cancel_stops_the_freeze_at_its_next_slice(
+    api, world, settings, sliced, monkeypatch
+):
+    operation_id = sliced.id
+    with nothing_enqueued(monkeypatch):
         await freezing.run_freeze(operation_id, 1)
         await freezing.run_freeze(operation_id, 2)
-    canceled = await api.as_(world.admin).execute(CANCEL, {"id": operation["id"]})
+    canceled = await api.as_(world.admin).execute(CANCEL, {"id": sliced.gid})
     assert canceled.ok("bulkOperationCancel")["operation"]["state"] == "CANCELED"
     await tasks.sweep(
         never_enqueued_after=timedelta(0), stalled_after=timedelta(hours=1), max_attempts=12
     )
     await run_chunks(settings)
-    done = await read(api.as_(world.admin), operation["id"])
+    done = await read(api.as_(world.admin), sliced.gid)
     assert (done["state"], done["total"], done["processed"], done["skipped"]) == (
         "CANCELED", 14, 14, 14,
     )
     assert done["finishedAt"]
     assert (await BulkOperation.get(id=operation_id)).target_query is None
     assert await BulkOperationItem.filter(operation_id=operation_id).count() == 14
-    assert not await Contact.filter(colour=gold).exists()
+    assert not await Contact.filter(colour=sliced.gold).exists()
 
 
 async def _not_enqueued(*args, **kwargs):
@@ -211,24 +221,19 @@ def _gid(operation_id: int) -> str:
 
 
 async def test_a_slice_given_up_fails_the_operation_after_what_was_frozen(
-    api, world, settings, monkeypatch
+    api, world, sliced, monkeypatch
 ):
-    sliced_settings(settings, monkeypatch)
-    gold = await a_colour(world.organization)
-    await seed_interleaved(world)
-    operation = await colour_everyone(api, world, gold, "slice")
-    operation_id = pk(operation["id"])
-    with monkeypatch.context() as no_redis:
-        no_redis.setattr(queue, "enqueue", _not_enqueued)
+    operation_id = sliced.id
+    with nothing_enqueued(monkeypatch):
         await freezing.run_freeze(operation_id, 1)
     [second] = [t for t in await Task.filter(function="bulk_freeze") if t.args[1:] == [2]]
     await give_up(second, "boom")
     assert (await BulkOperation.get(id=operation_id)).finished_at is None  # chunk 1 to run
     await _run_chunk_tasks(operation_id)
-    done = await read(api.as_(world.agent), operation["id"])
+    done = await read(api.as_(world.agent), sliced.gid)
     assert (done["state"], done["total"], done["processed"], done["succeeded"]) == (
         "FAILED", 7, 7, 7,
     )
     assert done["finishedAt"]
     assert (await BulkOperation.get(id=operation_id)).target_query is None
-    assert await Contact.filter(colour=gold).count() == 7
+    assert await Contact.filter(colour=sliced.gold).count() == 7

@@ -4,6 +4,8 @@ invoice, a trial paid after it ends, failed charges and recovery, two teams on o
 
 from __future__ import annotations
 
+import pytest
+
 from models.audit import AuditEvent
 from models.billing import Invoice, InvoiceStatus, Payment
 from models.messaging import OutboxMessage
@@ -19,7 +21,16 @@ from tests.teams.billing_flows import (
     set_up_billing,
     team_paying,
 )
-from tests.teams.flows import MY_SEAT, TRIAL_START, a_person, user_gid, with_seat
+from tests.teams.flows import (
+    LEAVE,
+    MY_SEAT,
+    SEAT_CANCEL,
+    SUBSCRIBE,
+    TRIAL_START,
+    a_person,
+    user_gid,
+    with_seat,
+)
 
 
 def _taxed(amount: int) -> int:
@@ -219,6 +230,40 @@ async def test_a_failed_charge_is_retried_then_access_ends_after_the_grace_perio
     assert seat["hasAccess"] is True
     assert await AuditEvent.filter(action="team.billing.recovered").count() == 1
     assert await Payment.all().count() == 1
+
+
+@pytest.mark.parametrize(
+    "leaving, pays_then",
+    [("teamSeatCancel", "seatSubscribe"), ("teamLeave", "seatTrialStart")],
+)
+async def test_a_seat_the_team_stops_paying_keeps_no_access_end_from_its_failed_charge(
+    api, world, password_hash, settings, billing_clock, provider, leaving, pays_then
+):
+    """The team's failed charge set the seat's access end; once the team no longer pays it
+    (the owner cancels it, or the member leaves), the member's own seat must not lose access
+    on that date: the team's recovery would never reach it again."""
+    owner, team, [member] = await team_paying(api, world, password_hash)
+    await set_up_billing(api, owner, team)
+    provider.decline = True
+    await run_billing(settings)
+    for day in (6, 9, 14):
+        billing_clock.set(2027, 1, day, 13)
+        await run_billing(settings)
+    assert (await billing_of(api, owner, team))["accessEndsAt"].startswith("2027-01-21")
+
+    billing_clock.set(2027, 1, 15)
+    if leaving == "teamSeatCancel":
+        variables = {"team": team, "user": user_gid(member)}
+        (await api.as_(owner).execute(SEAT_CANCEL, variables)).ok(leaving)
+    else:
+        (await api.as_(member).execute(LEAVE, {"team": team})).ok(leaving)
+    mutation = {"seatSubscribe": SUBSCRIBE, "seatTrialStart": TRIAL_START}[pays_then]
+    variables = {"o": world.org_gid, "t": "UNLIMITED"}
+    (await api.as_(member).execute(mutation, variables)).ok(pays_then)
+
+    billing_clock.set(2027, 1, 22)  # past the team's access end
+    seat = (await api.as_(member).execute(MY_SEAT, {"o": world.org_gid})).data["mySeat"]
+    assert (seat["paidBy"], seat["payingTeam"], seat["hasAccess"]) == ("SELF", None, True)
 
 
 async def test_two_teams_on_one_bill_one_charge_one_invoice_a_section_each(

@@ -15,7 +15,7 @@ from their own resolvers modules (e.g. resolvers.colours.bulk); jobs.bulk import
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -36,6 +36,10 @@ class RecordResult:
     after: dict[str, Any] | None = None
 
 
+async def _no_wait() -> None:
+    return None
+
+
 @dataclass(frozen=True)
 class ChunkContext:
     operation: BulkOperation
@@ -45,6 +49,10 @@ class ChunkContext:
     connection: BaseDBAsyncClient  # the chunk's transaction
     moment: datetime  # "now" for the whole chunk
     chunk_number: int = 0  # 1.. : which chunk of the operation this is
+    # An in-order action's chunk waits here for the chunk before it to commit (see
+    # `Action.in_order`); for other actions, and when already taken, it returns at once.
+    turn: Callable[[], Awaitable[None]] = field(default=_no_wait)
+    alongside: bool = False  # whether the chunk before it may not have committed yet
 
 
 Apply = Callable[[ChunkContext, Sequence[int]], Awaitable[list[RecordResult]]]
@@ -59,9 +67,13 @@ class Action:
     apply: Apply
     undoable: bool = False
     finish: Finish | None = None
-    # Chunks one after another, in position order (each queues the next as it commits),
-    # for actions whose records depend on the ones before (an import's rows matching
-    # contacts its earlier rows created). A chunk given up fails the chunks after it.
+    # Chunks committed one after another, in position order, for actions whose records
+    # depend on the ones before (an import's rows matching contacts its earlier rows
+    # created). A chunk given up fails the chunks after it. On PostgreSQL two chunks run at
+    # once: the second does what cannot conflict with the first (reads, new rows of its
+    # own), then `await context.turn()` waits for the first to commit before it reads
+    # again what it depends on and writes what they share (`chunks.Turn`); SQLite, one
+    # writer at a time, runs one after the other.
     in_order: bool = False
     # At most this many records per chunk, whatever `bulk_chunk_size` says: for actions
     # whose records each cost a provider call (a delivery, a refund), so that a chunk stays

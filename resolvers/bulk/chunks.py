@@ -11,7 +11,9 @@ to `total` ends the operation (`settle`, which checks that no chunk is left PEND
 
 from __future__ import annotations
 
+import asyncio
 import json
+import time
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
@@ -27,10 +29,15 @@ from models.bulk import (
 )
 from resolvers.bulk import progress
 from resolvers.bulk.actions import ChunkContext, RecordResult, action_for
-from resolvers.bulk.operations import JOB, counts
+from resolvers.bulk.operations import JOB, counts, in_order_depth
 from resolvers.common import audit
 from resolvers.common.actor import RequestMeta
-from resolvers.common.tasks import current_unit_of_work, on_give_up, unit_of_work
+from resolvers.common.tasks import (
+    current_unit_of_work,
+    on_give_up,
+    run_budget_seconds,
+    unit_of_work,
+)
 from resolvers.common.time import now
 
 CANCELED = "CANCELED"
@@ -45,15 +52,56 @@ _MESSAGES = {
 _RESULTS_PER_STATEMENT = 1000
 
 
+class Respeculate(Exception):
+    """Raised by an in-order action after its turn when what it did before the turn no
+    longer holds (the chunk before it wrote what this one depends on): the chunk's
+    transaction is rolled back and the chunk run again, now after the one before it."""
+
+
+class _PredecessorFailed(Exception):
+    pass
+
+
+class _NotYourTurn(Exception):
+    """The chunk before it has not committed within a run's budget (its job waits for a
+    retry, or for the sweeper after its worker died)."""
+
+
 async def run_chunk(operation_id: int, number: int) -> None:
     """The `bulk_chunk` job's body."""
+    for attempt in (1, 2):
+        try:
+            operation = await _run_chunk(operation_id, number)
+        except Respeculate:
+            if attempt == 2:
+                raise
+            continue
+        except _PredecessorFailed:
+            await fail_chunk(operation_id, number)
+            return
+        except _NotYourTurn:
+            # Rolled back. Queued again as a new task, behind the one before it, rather
+            # than kept waiting: a job slot held that long (and retries spent on it, then
+            # the import failed) for a chunk that is not late itself.
+            async with unit_of_work():
+                await current_unit_of_work().defer(JOB, operation_id, number)
+            return
+        if operation is not None:
+            await progress.publish(operation)
+        return
+
+
+async def _run_chunk(operation_id: int, number: int) -> BulkOperation | None:
     async with unit_of_work():
         chunk = await _locked_pending(operation_id, number)
         if chunk is None:
-            return
+            return None
         operation = await BulkOperation.get(id=operation_id).select_related("organization")
         moment = now()
         record_ids = await _pending_records(chunk)
+        action = action_for(operation.kind)
+        depth = in_order_depth() if action.in_order else 0
+        turn = Turn(operation_id, number, waits=depth > 1)
         if operation.state is BulkOperationState.CANCELED:
             results = [_reason(pk, BulkItemStatus.SKIPPED, CANCELED) for pk in record_ids]
         else:
@@ -65,27 +113,67 @@ async def run_chunk(operation_id: int, number: int) -> None:
                 connection=current_unit_of_work().connection,
                 moment=moment,
                 chunk_number=number,
+                turn=turn,
+                alongside=not turn.taken,
             )
-            results = await action_for(operation.kind).apply(context, record_ids)
+            results = await action.apply(context, record_ids)
+        await turn()  # before the operation's counters, which chunks share
         operation = await _record(chunk, record_ids, results, BulkChunkState.DONE, moment)
-        if action_for(operation.kind).in_order:
-            await _queue_next(operation_id, number)
-    await progress.publish(operation)
+        if action.in_order:
+            await _queue_next(operation_id, number + depth)
+    return operation
+
+
+class Turn:
+    """An in-order chunk's wait for the chunk before it to commit (PostgreSQL, where two
+    run at once): the previous chunk's state is read until it is DONE, each read seeing
+    the latest commit. Read without a lock: a lock held while the previous chunk has not
+    started would keep it from starting. It raises when the previous chunk failed (this
+    one fails too: `fail_chunk`), and when it has waited a run's budget (`_NotYourTurn`)."""
+
+    POLL_SECONDS = (0.005, 0.05)  # the first wait, then at most this
+
+    def __init__(self, operation_id: int, number: int, waits: bool):
+        self.operation_id, self.number = operation_id, number
+        self.taken = not waits or number == 1
+
+    async def __call__(self) -> None:
+        if self.taken:
+            return
+        connection = current_unit_of_work().connection
+        pause, longest = self.POLL_SECONDS
+        deadline = time.monotonic() + run_budget_seconds()
+        while True:
+            rows = await connection.execute_query_dict(
+                "SELECT state FROM bulk_operation_chunk WHERE operation_id = $1 AND number = $2",
+                [self.operation_id, self.number - 1],
+            )
+            state = rows[0]["state"] if rows else BulkChunkState.DONE.value
+            if state == BulkChunkState.DONE.value:
+                break
+            if state != BulkChunkState.PENDING.value:
+                raise _PredecessorFailed()
+            if time.monotonic() > deadline:
+                raise _NotYourTurn()
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, longest)
+        self.taken = True
 
 
 async def _queue_next(operation_id: int, number: int) -> None:
-    """An in-order action's next chunk, queued in this chunk's transaction: enqueued once
-    this one has committed (a second run of this chunk finds it done and queues nothing)."""
+    """An in-order action's next chunk (`depth` after this one), queued in this chunk's
+    transaction: enqueued once this one has committed (a second run of this chunk finds it
+    done and queues nothing)."""
     if await BulkOperationChunk.exists(
-        operation_id=operation_id, number=number + 1, state=BulkChunkState.PENDING
+        operation_id=operation_id, number=number, state=BulkChunkState.PENDING
     ):
-        await current_unit_of_work().defer(JOB, operation_id, number + 1)
+        await current_unit_of_work().defer(JOB, operation_id, number)
 
 
 async def fail_chunk(operation_id: int, number: int) -> None:
     """When the chunk's task is given up: its records FAILED, the operation FAILED once
     its other chunks are done. An in-order action stops there: the chunks after it fail
-    too (none of them was queued yet)."""
+    too."""
     async with unit_of_work():
         chunk = await _locked_pending(operation_id, number)
         if chunk is None:
@@ -93,9 +181,11 @@ async def fail_chunk(operation_id: int, number: int) -> None:
         failing = [chunk]
         kind = await BulkOperation.filter(id=operation_id).values_list("kind", flat=True)
         if action_for(kind[0]).in_order:
+            # Not the one running after it (PostgreSQL runs two at once): at its turn it
+            # finds this one FAILED and fails itself and those after it.
             failing += await BulkOperationChunk.filter(
                 operation_id=operation_id, number__gt=number, state=BulkChunkState.PENDING
-            ).order_by("number")
+            ).order_by("number").select_for_update(skip_locked=True)
         moment = now()
         for each in failing:
             record_ids = await _pending_records(each)

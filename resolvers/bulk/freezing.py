@@ -28,7 +28,7 @@ from carnet.settings import current_settings
 from models.bulk import BulkOperation, BulkOperationState
 from resolvers.bulk import chunks, progress, targets
 from resolvers.bulk.actions import action_for
-from resolvers.bulk.operations import FREEZE_JOB, JOB, chunk_size_for
+from resolvers.bulk.operations import FREEZE_JOB, JOB, chunk_size_for, in_order_depth
 from resolvers.common.tasks import current_unit_of_work, on_give_up, unit_of_work
 from resolvers.common.time import now
 
@@ -105,8 +105,8 @@ async def _freeze_slice(operation_id: int, number: int) -> BulkOperation | None:
         raise _Superseded()
     ended = size is None or written < size or locked.state is BulkOperationState.CANCELED
     queued = range(numbered + 1, numbered + cut + 1)
-    if action_for(operation.kind).in_order:
-        queued = range(1, 2) if numbered == 0 and cut else range(0)
+    if action_for(operation.kind).in_order:  # the first ones, each queueing the next
+        queued = range(1, min(cut, in_order_depth()) + 1) if numbered == 0 else range(0)
     for chunk_number in queued:
         await current_unit_of_work().defer(JOB, operation_id, chunk_number)
     following = None

@@ -95,7 +95,7 @@ async def launch(
     target's size (an empty one has no chunk: its caller ends it). For work the engine runs
     on behalf of another feature that checked its own rights (e.g. contact exports and
     imports). `records` may be `targets.Numbered` (records 1..n of no table). An action
-    that runs `in_order` has its first chunk queued only (each queues the next).
+    that runs `in_order` has its first chunks queued only (each queues the next).
     Inside the caller's unit of work."""
     action = action_for(kind)
     async with unit_of_work():
@@ -156,13 +156,21 @@ def chunk_size_for(kind: str, chunk_size: int | None = None) -> int:
 
 
 async def queue_chunks(operation: BulkOperation, chunk_size: int | None = None) -> None:
-    """Cuts the frozen items into chunks and queues their jobs (only the first for an
-    action run in order: each queues the next)."""
+    """Cuts the frozen items into chunks and queues their jobs (only the first ones for an
+    action run in order: each queues the next, `in_order_depth`)."""
     chunks = await targets.cut(operation, chunk_size_for(operation.kind, chunk_size))
     await BulkOperation.filter(id=operation.id).update(total=operation.total)
-    first_only = action_for(operation.kind).in_order
-    for number in range(1, (1 if first_only else chunks) + 1):
+    queued = in_order_depth() if action_for(operation.kind).in_order else chunks
+    for number in range(1, min(queued, chunks) + 1):
         await current_unit_of_work().defer(JOB, operation.id, number)
+
+
+def in_order_depth() -> int:
+    """How many chunks of an in-order action run at once: two on PostgreSQL (the second
+    prepares while the first commits; each chunk queues the one `depth` after it as it
+    commits), one on SQLite (one writer at a time)."""
+    connection = current_unit_of_work().connection
+    return 2 if connection.capabilities.dialect == "postgres" else 1
 
 
 async def cancel(actor: Actor, operation_id: int | None) -> BulkOperation:

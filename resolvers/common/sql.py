@@ -11,15 +11,20 @@ from tortoise.query_utils import QueryModifier
 
 class Where(Q):
     """A condition built as a pypika criterion by `build(table, dialect)` when the query is
-    made (not negatable with `~`; use `exclude`)."""
+    made. `~` and `exclude` negate it (Q's own negation would copy its children and
+    filters, of which it has none, and drop the condition)."""
 
-    def __init__(self, build) -> None:
+    def __init__(self, build, negated: bool = False) -> None:
         super().__init__()
-        self._build = build
+        self._build, self._negated = build, negated
+
+    def __invert__(self) -> Where:
+        return Where(self._build, not self._negated)
 
     def resolve(self, resolve_context: ResolveContext) -> QueryModifier:
         dialect = resolve_context.model._meta.db.capabilities.dialect
-        return QueryModifier(where_criterion=self._build(resolve_context.table, dialect))
+        criterion = self._build(resolve_context.table, dialect)
+        return QueryModifier(where_criterion=NotSql(criterion) if self._negated else criterion)
 
 
 class Sql(Criterion):
@@ -33,6 +38,15 @@ class Sql(Criterion):
 
     def get_sql(self, ctx) -> str:
         return self.template.format(*(term.get_sql(ctx) for term in self.terms))
+
+
+class NotSql(Criterion):
+    def __init__(self, criterion: Criterion) -> None:
+        super().__init__()
+        self.criterion = criterion
+
+    def get_sql(self, ctx) -> str:
+        return f"NOT ({self.criterion.get_sql(ctx)})"
 
 
 class _Parameters(Term):

@@ -112,13 +112,23 @@ class _Records:
         self.rows = csv_rows(self.text, self.delimiter)
         next(self.rows, None)  # the header
         self.position = 0
+        # Records passed over to reach a later chunk, by their start: the chunk before
+        # it, running at the same time (PostgreSQL), may ask for them just after.
+        self.passed: dict[int, list[CsvRecord]] = {}
 
     def take(self, start: int, count: int) -> list[CsvRecord]:
+        passed = self.passed.pop(start, None)
+        if passed is not None and len(passed) >= count:
+            return passed[:count]
         if start < self.position:
             self._restart()
         if start > self.position:
-            for _ in islice(self.rows, start - self.position):
-                pass
+            gap = start - self.position
+            if gap <= _KEEP_PASSED:
+                self.passed = {self.position: list(islice(self.rows, gap))}
+            else:
+                for _ in islice(self.rows, gap):
+                    pass
         chunk = list(islice(self.rows, count))
         self.position = start + len(chunk)
         return chunk
@@ -128,6 +138,7 @@ class _Records:
 # is read whole: its size was bounded at upload (import_max_bytes), and a quoted cell may
 # span lines, so it is parsed as one text.
 _OPEN: dict[str, _Records] = {}
+_KEEP_PASSED = 5_000  # records
 _OPEN_MAX = 2
 
 
@@ -149,14 +160,15 @@ async def _import_chunk(context: ChunkContext, rows: Sequence[int]) -> list[Reco
         return []
     state = state[0]
     moment = context.moment
-    await ContactImport.filter(id=state.id, status=TransferStatus.PENDING).update(
-        status=TransferStatus.RUNNING, started_at=moment
-    )
     wanted = set(rows)
     cells = (await _records(state)).take(rows[0] - 1, rows[-1] - rows[0] + 1)
     numbered = [(rows[0] + i, cell) for i, cell in enumerate(cells) if rows[0] + i in wanted]
     writer = await ChunkWriter.for_import(state)
-    await writer.write(writer.parse(numbered))
+    await writer.write(writer.parse(numbered), context.turn, context.alongside)
+    # After the chunk's turn (`write` took it): the import's row is shared by its chunks.
+    await ContactImport.filter(id=state.id, status=TransferStatus.PENDING).update(
+        status=TransferStatus.RUNNING, started_at=moment
+    )
     await ContactImport.filter(id=state.id).update(
         processed_rows=F("processed_rows") + len(rows),
         **{name: F(name) + value for name, value in writer.counts.items()},

@@ -10,7 +10,10 @@ answers questions not answered yet); their required rules are a form's, not an i
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
+
+from tortoise.expressions import Q
 
 from carnet.i18n import N_
 from models.audit import AuditEvent
@@ -28,6 +31,7 @@ from models.groups import Group, GroupMember
 from models.identity import User
 from models.organizations import Organization
 from models.transfers import ContactImport, ContactImportRowError, OnExisting
+from resolvers.bulk.chunks import Respeculate
 from resolvers.common.actor import RequestMeta
 from resolvers.common.errors import UserErrorCode
 from resolvers.common.relationships import tied_to_organization
@@ -136,9 +140,27 @@ class ChunkWriter(ChunkRecords):
             for number, record in numbered
         ]
 
-    async def write(self, rows: list[ImportRow]) -> None:
+    async def write(
+        self,
+        rows: list[ImportRow],
+        turn: Callable[[], Awaitable[None]] | None = None,
+        alongside: bool = False,
+    ) -> None:
+        """Writes the chunk. `alongside`: the chunk before it may not have committed yet
+        (two chunks of an import run at once on PostgreSQL), and `turn` waits until it
+        has. A chunk whose rows are all new and name only existing groups then writes them
+        first, and checks after its turn that no row matches a contact after all (one the
+        chunk before it created: `Respeculate`); else it waits for its turn before it reads
+        anything it depends on."""
         valid = [r for r in rows if not r.problems and not r.blank]
-        await self._load_matches(valid)
+        ahead = alongside and not await self._load_matches(valid, lock=False)
+        ahead = ahead and not await self._new_group_named(valid)
+        if not ahead:
+            if turn is not None:
+                await turn()
+            self._forget_matches()
+            await self._load_matches(valid, lock=True)
+            self.groups = None
         self.free_ids = await new_contact_ids(sum(1 for r in valid if self._match(r) is None))
         for row in rows:
             if row.blank:
@@ -161,26 +183,61 @@ class ChunkWriter(ChunkRecords):
             )
         await insert(AuditEvent, self.events)
         await insert(ContactImportRowError, self.row_errors)
+        if ahead and turn is not None:
+            await turn()
+            if await self._any_match(valid):
+                raise Respeculate()
         await self._link_verified_users()
 
     def saved_contacts(self) -> list[Contact]:
         """The contacts this chunk created or changed, as written."""
         return [*self.new_contacts.values(), *self.changed_contacts.values()]
 
-    async def _load_matches(self, rows: list[ImportRow]) -> None:
+    def _conditions(self, rows: list[ImportRow]) -> list[Q]:
         emails = {r.values["email"] for r in rows if r.values.get("email")}
         phones = {r.values["phone"] for r in rows if r.values.get("phone")}
         conditions = [one_of("email", emails)] if emails else []
-        conditions += [one_of("phone", phones)] if phones else []
+        return conditions + ([one_of("phone", phones)] if phones else [])
+
+    async def _any_match(self, rows: list[ImportRow]) -> bool:
+        """Whether a contact other than the chunk's new ones has a row's email or phone."""
+        mine = Contact.filter(organization_id=self.organization.id)
+        new_ids = one_of("id", list(self.new_contacts))
+        for condition in self._conditions(rows):
+            others = mine.filter(condition)
+            if await (others.exclude(new_ids) if self.new_contacts else others).exists():
+                return True
+        return False
+
+    async def _new_group_named(self, rows: list[ImportRow]) -> bool:
+        names = {fold(name) for row in rows for name in row.groups}
+        if not names:
+            return False
+        await self._group_names()
+        return not names <= set(self.groups)
+
+    def _forget_matches(self) -> None:
+        self.by_email.clear()
+        self.by_phone.clear()
+        self.memberships = set()
+        self.answers.clear()
+
+    async def _load_matches(self, rows: list[ImportRow], lock: bool = True) -> bool:
+        """Reads the contacts the rows match (locked, unless only looking); whether any."""
+        conditions = self._conditions(rows)
         if not conditions:
-            return
+            return False
         # One query per condition, each on its own index (ORed, PostgreSQL may scan the
         # whole organization instead while an import grows it faster than its statistics).
         by_id: dict[int, Contact] = {}
         for condition in conditions:
             mine = Contact.filter(condition, organization_id=self.organization.id)
-            for contact in await mine.select_for_update().order_by("id"):
+            if lock:
+                mine = mine.select_for_update()
+            for contact in await mine.order_by("id"):
                 by_id.setdefault(contact.id, contact)
+        if not lock:
+            return bool(by_id)
         found = [by_id[pk] for pk in sorted(by_id)]
         # The oldest contact in the lists wins, archived ones last.
         for contact in sorted(found, key=lambda c: (c.archived_at is not None, c.id)):
@@ -196,6 +253,7 @@ class ChunkWriter(ChunkRecords):
             )
             for answer in stored:
                 self.answers[(answer.contact_id, answer.field_id)] = answer
+        return bool(found)
 
     def _remember(self, contact: Contact) -> None:
         if contact.email:
@@ -365,10 +423,13 @@ class ChunkWriter(ChunkRecords):
             added = True
         return added
 
-    async def _group(self, name: str) -> Group:
+    async def _group_names(self) -> None:
         if self.groups is None:
             existing = await Group.filter(organization_id=self.organization.id)
             self.groups = {fold(group.name): group for group in existing}
+
+    async def _group(self, name: str) -> Group:
+        await self._group_names()
         group = self.groups.get(fold(name))
         if group is None:
             group = await Group.create(organization_id=self.organization.id, name=name)

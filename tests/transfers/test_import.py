@@ -770,8 +770,10 @@ async def test_imported_rows_are_paired_with_likely_duplicates(api, world, setti
     done = await imported(api, world.admin, world, csv, settings)
     assert (done["status"], done["createdCount"]) == ("DONE", 4)
     result = await api.as_(world.admin).execute(DUPLICATES, {"o": world.org_gid})
-    found = pairs(result)
-    assert found == [
-        ("Jean Tremblay", "Jean Tremblai", ["NAME_AND_BIRTH_DATE"]),
-        ("Marie Roy", "Mary Roy", ["NAME_AND_BIRTH_DATE"]),
-    ]
+    # Two chunks may run at once (PostgreSQL): which of Marie and Mary got the smaller id,
+    # and comes first in its pair, is not said.
+    found = {(frozenset(pair[:2]), tuple(pair[2])) for pair in pairs(result)}
+    assert found == {
+        (frozenset({"Jean Tremblay", "Jean Tremblai"}), ("NAME_AND_BIRTH_DATE",)),
+        (frozenset({"Marie Roy", "Mary Roy"}), ("NAME_AND_BIRTH_DATE",)),
+    }

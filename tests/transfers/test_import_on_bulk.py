@@ -6,6 +6,9 @@ run in row order as `bulk_chunk` jobs, exactly once, and it can be followed
 from __future__ import annotations
 
 import asyncio
+import os
+
+import pytest
 
 from carnet import queue
 from carnet.statements import count_statements
@@ -293,3 +296,123 @@ async def test_an_export_exposes_its_operation_too(api, world, settings):
             "succeeded": 1,
         },
     }
+
+
+postgres_only = pytest.mark.skipif(
+    not os.environ.get("CARNET_TEST_DATABASE_URL"),
+    reason="two chunks run at once on PostgreSQL only (SQLite: one writer, one chunk at a "
+    "time); the PostgreSQL leg runs this",
+)
+
+
+@postgres_only
+async def test_a_chunk_run_beside_the_one_before_matches_the_rows_it_wrote(
+    api, world, monkeypatch
+):
+    """Chunk 2 writes its rows while chunk 1 has not committed, finds at its turn that one
+    of them matches a contact chunk 1 created, and is run again after it: one contact per
+    address, as one chunk after the other would have left."""
+    monkeypatch.setattr(import_job, "CHUNK_ROWS", 2)
+    csv = (
+        "First name,Email,City\n"
+        "Ann,a@example.test,\n"
+        "Bea,b@example.test,\n"
+        "Ann,a@example.test,Laval\n"  # chunk 2: row 1's contact, its city filled
+        "Dan,d@example.test,\n"
+    )
+    _, operation_id, gid = await started(api, world, csv)
+    at_turn = asyncio.Event()
+    real_turn, real_record = chunks.Turn.__call__, chunks._record
+
+    async def turn(self):
+        if self.number == 2:
+            at_turn.set()
+        await real_turn(self)
+
+    async def record(chunk, *args):
+        if chunk.number == 1:
+            await asyncio.wait_for(at_turn.wait(), 30)  # chunk 2 has written its rows
+        return await real_record(chunk, *args)
+
+    matched_after_writing = []
+    real_any_match = ChunkWriter._any_match
+
+    async def any_match(self, rows):
+        matched_after_writing.append(await real_any_match(self, rows))
+        return matched_after_writing[-1]
+
+    monkeypatch.setattr(chunks.Turn, "__call__", turn)
+    monkeypatch.setattr(chunks, "_record", record)
+    monkeypatch.setattr(ChunkWriter, "_any_match", any_match)
+    await asyncio.wait_for(
+        asyncio.gather(chunks.run_chunk(operation_id, 1), chunks.run_chunk(operation_id, 2)), 60
+    )
+    assert matched_after_writing == [True]  # chunk 2's first run, rolled back
+    done = await read(api, world.admin, gid)
+    assert (done["status"], done["createdCount"], done["updatedCount"]) == ("DONE", 3, 1)
+    ann = await Contact.get(email="a@example.test")
+    assert ann.city == "Laval"
+    assert await Contact.filter(organization=world.organization).count() == 3
+    assert await AuditEvent.filter(action="contact.create").count() == 3
+
+
+@postgres_only
+async def test_a_chunk_waiting_for_one_given_up_fails_with_it(api, world, monkeypatch):
+    """Chunk 2 has written its rows and waits for chunk 1, which is given up: chunk 2 rolls
+    back and fails, and so does chunk 3, not started yet; the import is FAILED."""
+    monkeypatch.setattr(import_job, "CHUNK_ROWS", 2)
+    csv = "First name,Email\n" + "".join(f"P{n},p{n}@example.test\n" for n in range(1, 6))
+    import_id, operation_id, gid = await started(api, world, csv)
+    waiting = asyncio.Event()
+    real_turn = chunks.Turn.__call__
+
+    async def turn(self):
+        if self.number == 2:
+            waiting.set()
+        await real_turn(self)
+
+    monkeypatch.setattr(chunks.Turn, "__call__", turn)
+    second = asyncio.ensure_future(chunks.run_chunk(operation_id, 2))
+    await asyncio.wait_for(waiting.wait(), 30)
+    await chunks.fail_chunk(operation_id, 1)  # what giving chunk 1's task up does
+    await asyncio.wait_for(second, 30)
+    states = await BulkOperationChunk.filter(operation_id=operation_id).order_by("number")
+    assert [c.state for c in states] == [BulkChunkState.FAILED] * 3
+    done = await read(api, world.admin, gid)
+    assert (done["status"], done["operation"]["state"], done["operation"]["failed"]) == (
+        "FAILED",
+        "FAILED",
+        5,
+    )
+    assert await Contact.filter(organization=world.organization).count() == 0
+    assert await ContactImport.filter(id=import_id, created_count=0).exists()
+
+
+@postgres_only
+async def test_a_chunk_whose_turn_does_not_come_is_queued_again_not_kept_waiting(
+    api, world, settings, monkeypatch
+):
+    """Chunk 2 runs while chunk 1's job is not running (waiting for a retry, or for the
+    sweeper after its worker died): after a run's budget chunk 2 rolls back and is queued
+    again as a new task, without spending a try; once chunk 1 has run, it runs."""
+    monkeypatch.setattr(import_job, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(chunks, "run_budget_seconds", lambda: 0.2)
+    csv = "First name,Email,Groups\n" + "".join(
+        f"P{n},p{n}@example.test,Team\n" for n in range(1, 5)
+    )
+    _, operation_id, gid = await started(api, world, csv)
+    await asyncio.wait_for(chunks.run_chunk(operation_id, 2), 30)
+    assert await Contact.filter(organization=world.organization).count() == 0
+    states = await BulkOperationChunk.filter(operation_id=operation_id).order_by("number")
+    assert [c.state for c in states] == [BulkChunkState.PENDING] * 2
+    again = await Task.filter(function="bulk_chunk", args=[operation_id, 2]).count()
+    assert again == 2  # queued with the import, and once more
+
+    await run_worker(settings)
+    done = await read(api, world.admin, gid)
+    assert (done["status"], done["createdCount"], done["operation"]["state"]) == (
+        "DONE",
+        4,
+        "COMPLETED",
+    )
+    assert await Task.filter(function="bulk_chunk", status=TaskStatus.FAILED).count() == 0

@@ -72,7 +72,7 @@ class Action:
     # created). A chunk given up fails the chunks after it. On PostgreSQL two chunks run at
     # once: the second does what cannot conflict with the first (reads, new rows of its
     # own), then `await context.turn()` waits for the first to commit before it reads
-    # again what it depends on and writes what they share (`chunks.Turn`); SQLite, one
+    # again what it depends on and writes what they share (`turns.Turn`); SQLite, one
     # writer at a time, runs one after the other.
     in_order: bool = False
     # At most this many records per chunk, whatever `bulk_chunk_size` says: for actions

@@ -11,9 +11,7 @@ to `total` ends the operation (`settle`, which checks that no chunk is left PEND
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
 from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
@@ -27,17 +25,12 @@ from models.bulk import (
     BulkOperationItem,
     BulkOperationState,
 )
-from resolvers.bulk import progress
+from resolvers.bulk import progress, turns
 from resolvers.bulk.actions import ChunkContext, RecordResult, action_for
 from resolvers.bulk.operations import JOB, counts, in_order_depth
 from resolvers.common import audit
 from resolvers.common.actor import RequestMeta
-from resolvers.common.tasks import (
-    current_unit_of_work,
-    on_give_up,
-    run_budget_seconds,
-    unit_of_work,
-)
+from resolvers.common.tasks import current_unit_of_work, on_give_up, unit_of_work
 from resolvers.common.time import now
 
 CANCELED = "CANCELED"
@@ -52,34 +45,19 @@ _MESSAGES = {
 _RESULTS_PER_STATEMENT = 1000
 
 
-class Respeculate(Exception):
-    """Raised by an in-order action after its turn when what it did before the turn no
-    longer holds (the chunk before it wrote what this one depends on): the chunk's
-    transaction is rolled back and the chunk run again, now after the one before it."""
-
-
-class _PredecessorFailed(Exception):
-    pass
-
-
-class _NotYourTurn(Exception):
-    """The chunk before it has not committed within a run's budget (its job waits for a
-    retry, or for the sweeper after its worker died)."""
-
-
 async def run_chunk(operation_id: int, number: int) -> None:
     """The `bulk_chunk` job's body."""
     for attempt in (1, 2):
         try:
             operation = await _run_chunk(operation_id, number)
-        except Respeculate:
+        except turns.Respeculate:
             if attempt == 2:
                 raise
             continue
-        except _PredecessorFailed:
+        except turns.PredecessorFailed:
             await fail_chunk(operation_id, number)
             return
-        except _NotYourTurn:
+        except turns.NotYourTurn:
             # Rolled back. Queued again as a new task, behind the one before it, rather
             # than kept waiting: a job slot held that long (and retries spent on it, then
             # the import failed) for a chunk that is not late itself.
@@ -101,7 +79,7 @@ async def _run_chunk(operation_id: int, number: int) -> BulkOperation | None:
         record_ids = await _pending_records(chunk)
         action = action_for(operation.kind)
         depth = in_order_depth() if action.in_order else 0
-        turn = Turn(operation_id, number, waits=depth > 1)
+        turn = turns.Turn(operation_id, number, waits=depth > 1)
         if operation.state is BulkOperationState.CANCELED:
             results = [_reason(pk, BulkItemStatus.SKIPPED, CANCELED) for pk in record_ids]
         else:
@@ -122,42 +100,6 @@ async def _run_chunk(operation_id: int, number: int) -> BulkOperation | None:
         if action.in_order:
             await _queue_next(operation_id, number + depth)
     return operation
-
-
-class Turn:
-    """An in-order chunk's wait for the chunk before it to commit (PostgreSQL, where two
-    run at once): the previous chunk's state is read until it is DONE, each read seeing
-    the latest commit. Read without a lock: a lock held while the previous chunk has not
-    started would keep it from starting. It raises when the previous chunk failed (this
-    one fails too: `fail_chunk`), and when it has waited a run's budget (`_NotYourTurn`)."""
-
-    POLL_SECONDS = (0.005, 0.05)  # the first wait, then at most this
-
-    def __init__(self, operation_id: int, number: int, waits: bool):
-        self.operation_id, self.number = operation_id, number
-        self.taken = not waits or number == 1
-
-    async def __call__(self) -> None:
-        if self.taken:
-            return
-        connection = current_unit_of_work().connection
-        pause, longest = self.POLL_SECONDS
-        deadline = time.monotonic() + run_budget_seconds()
-        while True:
-            rows = await connection.execute_query_dict(
-                "SELECT state FROM bulk_operation_chunk WHERE operation_id = $1 AND number = $2",
-                [self.operation_id, self.number - 1],
-            )
-            state = rows[0]["state"] if rows else BulkChunkState.DONE.value
-            if state == BulkChunkState.DONE.value:
-                break
-            if state != BulkChunkState.PENDING.value:
-                raise _PredecessorFailed()
-            if time.monotonic() > deadline:
-                raise _NotYourTurn()
-            await asyncio.sleep(pause)
-            pause = min(pause * 2, longest)
-        self.taken = True
 
 
 async def _queue_next(operation_id: int, number: int) -> None:

@@ -13,8 +13,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from tortoise.expressions import Q
-
 from carnet.i18n import N_
 from models.audit import AuditEvent
 from models.colours import Colour
@@ -31,12 +29,11 @@ from models.groups import Group, GroupMember
 from models.identity import User
 from models.organizations import Organization
 from models.transfers import ContactImport, ContactImportRowError, OnExisting
-from resolvers.bulk.chunks import Respeculate
+from resolvers.bulk.turns import Respeculate
 from resolvers.common.actor import RequestMeta
 from resolvers.common.errors import UserErrorCode
 from resolvers.common.relationships import tied_to_organization
 from resolvers.common.rows import clone, insert
-from resolvers.common.sql import one_of
 from resolvers.common.time import now
 from resolvers.contacts import consent as consent_rules
 from resolvers.contacts import links
@@ -45,6 +42,7 @@ from resolvers.transfers import import_consent
 from resolvers.transfers.csv_columns import ContactColumn
 from resolvers.transfers.csv_records import CsvRecord
 from resolvers.transfers.import_ids import new_contact_ids
+from resolvers.transfers.import_matches import ChunkMatches
 from resolvers.transfers.import_records import ChunkRecords
 from resolvers.transfers.import_rows import ImportRow, RowProblem, parse_row
 
@@ -54,7 +52,7 @@ CREATED, UPDATED, UNCHANGED = "CREATED", "UPDATED", "UNCHANGED"
 EXISTING, BLANK = "EXISTING", "BLANK"  # skipped: matched in SKIP mode; a blank row
 
 
-class ChunkWriter(ChunkRecords):
+class ChunkWriter(ChunkMatches, ChunkRecords):
     """Writes one chunk's rows set-based: the rows are decided in Python first (match,
     create, update, skip, row error), then each table gets a few statements for the whole
     chunk — new contacts in one insert (their ids taken beforehand, so everything that
@@ -193,74 +191,6 @@ class ChunkWriter(ChunkRecords):
         """The contacts this chunk created or changed, as written."""
         return [*self.new_contacts.values(), *self.changed_contacts.values()]
 
-    def _conditions(self, rows: list[ImportRow]) -> list[Q]:
-        emails = {r.values["email"] for r in rows if r.values.get("email")}
-        phones = {r.values["phone"] for r in rows if r.values.get("phone")}
-        conditions = [one_of("email", emails)] if emails else []
-        return conditions + ([one_of("phone", phones)] if phones else [])
-
-    async def _any_match(self, rows: list[ImportRow]) -> bool:
-        """Whether a contact other than the chunk's new ones has a row's email or phone."""
-        mine = Contact.filter(organization_id=self.organization.id)
-        new_ids = one_of("id", list(self.new_contacts))
-        for condition in self._conditions(rows):
-            others = mine.filter(condition)
-            if await (others.exclude(new_ids) if self.new_contacts else others).exists():
-                return True
-        return False
-
-    async def _new_group_named(self, rows: list[ImportRow]) -> bool:
-        names = {fold(name) for row in rows for name in row.groups}
-        if not names:
-            return False
-        await self._group_names()
-        return not names <= set(self.groups)
-
-    def _forget_matches(self) -> None:
-        self.by_email.clear()
-        self.by_phone.clear()
-        self.memberships = set()
-        self.answers.clear()
-
-    async def _load_matches(self, rows: list[ImportRow], lock: bool = True) -> bool:
-        """Reads the contacts the rows match (locked, unless only looking); whether any."""
-        conditions = self._conditions(rows)
-        if not conditions:
-            return False
-        # One query per condition, each on its own index (ORed, PostgreSQL may scan the
-        # whole organization instead while an import grows it faster than its statistics).
-        by_id: dict[int, Contact] = {}
-        for condition in conditions:
-            mine = Contact.filter(condition, organization_id=self.organization.id)
-            if lock:
-                mine = mine.select_for_update()
-            for contact in await mine.order_by("id"):
-                by_id.setdefault(contact.id, contact)
-        if not lock:
-            return bool(by_id)
-        found = [by_id[pk] for pk in sorted(by_id)]
-        # The oldest contact in the lists wins, archived ones last.
-        for contact in sorted(found, key=lambda c: (c.archived_at is not None, c.id)):
-            self._remember(contact)
-        if any(r.groups for r in rows) and found:
-            pairs = await GroupMember.filter(contact_id__in=[c.id for c in found]).values_list(
-                "contact_id", "group_id"
-            )
-            self.memberships = set(pairs)
-        if self.custom and found and self.mode is not OnExisting.SKIP:
-            stored = await CustomFieldAnswer.filter(
-                contact_id__in=[c.id for c in found], field_id__in=list(self.questions)
-            )
-            for answer in stored:
-                self.answers[(answer.contact_id, answer.field_id)] = answer
-        return bool(found)
-
-    def _remember(self, contact: Contact) -> None:
-        if contact.email:
-            self.by_email.setdefault(contact.email, contact)
-        if contact.phone:
-            self.by_phone.setdefault(contact.phone, contact)
-
     def _errors(self, row: ImportRow) -> None:
         for problem in row.problems:
             self.row_errors.append(
@@ -273,10 +203,6 @@ class ChunkWriter(ChunkRecords):
                     "params": problem.params,
                 }
             )
-
-    def _match(self, row: ImportRow) -> Contact | None:
-        email, phone = row.values.get("email"), row.values.get("phone")
-        return (email and self.by_email.get(email)) or (phone and self.by_phone.get(phone)) or None
 
     async def _save_contacts(self) -> None:
         """The chunk's new contacts in one insert, with the ids taken for them; the stored
@@ -422,11 +348,6 @@ class ChunkWriter(ChunkRecords):
             self.new_memberships.append({"group_id": group.id, "contact_id": contact.id})
             added = True
         return added
-
-    async def _group_names(self) -> None:
-        if self.groups is None:
-            existing = await Group.filter(organization_id=self.organization.id)
-            self.groups = {fold(group.name): group for group in existing}
 
     async def _group(self, name: str) -> Group:
         await self._group_names()

@@ -18,7 +18,7 @@ from models.contacts import Contact
 from models.groups import GroupMember
 from models.tasks import Task, TaskStatus
 from models.transfers import ContactImport, ContactImportRowError
-from resolvers.bulk import chunks
+from resolvers.bulk import chunks, turns
 from resolvers.common.actor import RequestMeta
 from resolvers.common.tasks import enqueue_task, job_id
 from resolvers.identity.sessions import authenticate
@@ -322,7 +322,7 @@ async def test_a_chunk_run_beside_the_one_before_matches_the_rows_it_wrote(
     )
     _, operation_id, gid = await started(api, world, csv)
     at_turn = asyncio.Event()
-    real_turn, real_record = chunks.Turn.__call__, chunks._record
+    real_turn, real_record = turns.Turn.__call__, chunks._record
 
     async def turn(self):
         if self.number == 2:
@@ -341,7 +341,7 @@ async def test_a_chunk_run_beside_the_one_before_matches_the_rows_it_wrote(
         matched_after_writing.append(await real_any_match(self, rows))
         return matched_after_writing[-1]
 
-    monkeypatch.setattr(chunks.Turn, "__call__", turn)
+    monkeypatch.setattr(turns.Turn, "__call__", turn)
     monkeypatch.setattr(chunks, "_record", record)
     monkeypatch.setattr(ChunkWriter, "_any_match", any_match)
     await asyncio.wait_for(
@@ -364,14 +364,14 @@ async def test_a_chunk_waiting_for_one_given_up_fails_with_it(api, world, monkey
     csv = "First name,Email\n" + "".join(f"P{n},p{n}@example.test\n" for n in range(1, 6))
     import_id, operation_id, gid = await started(api, world, csv)
     waiting = asyncio.Event()
-    real_turn = chunks.Turn.__call__
+    real_turn = turns.Turn.__call__
 
     async def turn(self):
         if self.number == 2:
             waiting.set()
         await real_turn(self)
 
-    monkeypatch.setattr(chunks.Turn, "__call__", turn)
+    monkeypatch.setattr(turns.Turn, "__call__", turn)
     second = asyncio.ensure_future(chunks.run_chunk(operation_id, 2))
     await asyncio.wait_for(waiting.wait(), 30)
     await chunks.fail_chunk(operation_id, 1)  # what giving chunk 1's task up does
@@ -396,7 +396,7 @@ async def test_a_chunk_whose_turn_does_not_come_is_queued_again_not_kept_waiting
     sweeper after its worker died): after a run's budget chunk 2 rolls back and is queued
     again as a new task, without spending a try; once chunk 1 has run, it runs."""
     monkeypatch.setattr(import_job, "CHUNK_ROWS", 2)
-    monkeypatch.setattr(chunks, "run_budget_seconds", lambda: 0.2)
+    monkeypatch.setattr(turns, "run_budget_seconds", lambda: 0.2)
     csv = "First name,Email,Groups\n" + "".join(
         f"P{n},p{n}@example.test,Team\n" for n in range(1, 5)
     )

@@ -138,6 +138,9 @@ class Settings(BaseSettings):
     # What the outbox keeps of a sent email (the development backend's copy, the template's
     # values) is blanked this many days after it was asked for; who was sent what stays.
     outbox_retention_days: int = Field(default=7, ge=1, le=365)
+    # Finished job records (`Task` rows, done or failed) are deleted this many days after
+    # they finished, with what a job stored under its task (a rendered PDF).
+    task_retention_days: int = Field(default=7, ge=1, le=365)
 
     # Records a bulk operation's chunk (one job, one transaction) takes on. Each chunk costs
     # a dozen statements and three commits besides its records' work, so set-based actions

@@ -1,4 +1,5 @@
-"""Housekeeping crons: the task sweeper, the outbox purge, the sign-in history purge."""
+"""Housekeeping crons: the task sweeper and purge, the outbox purge, the sign-in history
+purge."""
 
 from __future__ import annotations
 
@@ -45,4 +46,14 @@ async def purge_sign_in_attempts(ctx: dict) -> int:
     count = await sign_in_attempts.purge(older_than=now() - retention)
     if count:
         log.info("deleted %d sign-in attempt(s) past their retention", count)
+    return count
+
+
+async def purge_tasks(ctx: dict) -> int:
+    """Deletes tasks finished more than `CARNET_TASK_RETENTION_DAYS` ago (their work is
+    recorded where it belongs: the audit log, the outbox, the operation's results)."""
+    retention = timedelta(days=ctx["settings"].task_retention_days)
+    count = await tasks.purge_finished(older_than=now() - retention)
+    if count:
+        log.info("deleted %d finished task(s) past their retention", count)
     return count

@@ -27,7 +27,7 @@ from jobs.billing import (
     submit_refunds,
 )
 from jobs.bulk import bulk_chunk, bulk_freeze
-from jobs.maintenance import purge_outbox, purge_sign_in_attempts, sweep_tasks
+from jobs.maintenance import purge_outbox, purge_sign_in_attempts, purge_tasks, sweep_tasks
 from jobs.messaging import send_email, send_messages, send_sms, start_scheduled_messages
 from jobs.privacy import apply_retention, build_privacy_export, purge_privacy_export_files
 from jobs.staff import apply_scheduled_deactivations, send_invitation
@@ -112,6 +112,15 @@ def cron_jobs(prefix: str) -> list:
             observed(renew_subscriptions),
             name=f"{prefix}:renew_subscriptions",
             minute=20,
+            second=0,
+            run_at_startup=True,
+            unique=True,
+        ),
+        # Hourly: retention is counted in days.
+        cron(
+            observed(purge_tasks),
+            name=f"{prefix}:purge_tasks",
+            minute=45,
             second=0,
             run_at_startup=True,
             unique=True,

@@ -30,4 +30,5 @@ class Task(TimestampedModel):
 
     class Meta:
         table = "task"
-        indexes = (("status", "enqueued_at"),)
+        # The sweeper's pending tasks; the purge's finished ones.
+        indexes = (("status", "enqueued_at"), ("finished_at",))

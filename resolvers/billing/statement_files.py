@@ -5,7 +5,8 @@ documents' rules, resolvers/common/downloads.py), at /statements/{token} and
 
 No table of its own: the task row that renders the PDF names the account, the period and
 the language, and the file's storage key is made from the task's id, so a job run twice
-writes the same file once. The link names the task: until the job has run, the route
+writes the same file once; the file is deleted with the task, `CARNET_TASK_RETENTION_DAYS`
+after it ran. The link names the task: until the job has run, the route
 answers 409 ("still being prepared") and the link stays usable.
 
 `statementSend` emails a statement the same way as an invoice (resolvers/billing/mail.py):
@@ -31,7 +32,7 @@ from resolvers.common.actor import RequestMeta
 from resolvers.common.errors import UserErrorCode, UserErrors
 from resolvers.common.permissions import Relationship
 from resolvers.common.relationships import checkable, register
-from resolvers.common.tasks import unit_of_work
+from resolvers.common.tasks import on_purge, unit_of_work
 
 RENDER = "render_statement_pdf"
 LINK_PURPOSE = "statement-pdf"
@@ -40,6 +41,11 @@ LINK_ROUTE = "statements"
 
 def storage_key(organization_id: int, task_id: int) -> str:
     return check_key(f"org/{int(organization_id)}/statement-pdfs/{int(task_id)}.pdf")
+
+
+async def _delete_file(task: Task) -> None:
+    """When the task is purged (`CARNET_TASK_RETENTION_DAYS`): its link expired long ago."""
+    await current_storage().delete(storage_key(task.args[0], task.id))
 
 
 def check_period(start: datetime, end: datetime) -> None:
@@ -191,3 +197,7 @@ async def download_invoice(token: str, meta: RequestMeta) -> downloads.Download:
     )
     number = invoice.number if invoice is not None and invoice.number else "draft"
     return replace(found, filename=f"invoice-{number}.pdf")
+
+
+on_purge(RENDER, _delete_file)
+on_purge(RENDER_INVOICE, _delete_file)

@@ -22,7 +22,7 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from arq import Retry
@@ -45,6 +45,15 @@ _GIVE_UP: dict[str, Callable[..., Awaitable[None]]] = {}
 
 def on_give_up(function: str, handler: Callable[..., Awaitable[None]]) -> None:
     _GIVE_UP[function] = handler
+
+
+# What to do before a finished task's row is deleted (`purge_finished`), by job function
+# name: e.g. delete the file stored under the task's id.
+_PURGE: dict[str, Callable[[Task], Awaitable[None]]] = {}
+
+
+def on_purge(function: str, handler: Callable[[Task], Awaitable[None]]) -> None:
+    _PURGE[function] = handler
 
 
 class UnitOfWork:
@@ -213,3 +222,23 @@ async def sweep(
             await enqueue_task(task)
             count += 1
     return count
+
+
+async def purge_finished(older_than: datetime, batch: int = 5000) -> int:
+    """Deletes the tasks finished (DONE or FAILED) before `older_than`, `batch` rows per
+    statement, after their functions' `on_purge` handlers; returns how many. Pending
+    tasks stay whatever their age: the sweeper still owes them a run."""
+    count = 0
+    while True:
+        finished = await Task.filter(
+            status__in=[TaskStatus.DONE, TaskStatus.FAILED], finished_at__lt=older_than
+        ).order_by("id").limit(batch)
+        for task in finished:
+            handler = _PURGE.get(task.function)
+            if handler is not None:
+                await handler(task)
+        if finished:
+            await Task.filter(id__in=[task.id for task in finished]).delete()
+        count += len(finished)
+        if len(finished) < batch:
+            return count

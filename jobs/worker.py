@@ -53,105 +53,32 @@ async def shutdown(ctx: dict) -> None:
 
 
 def cron_jobs(prefix: str) -> list:
-    # Named per deployment: arq's cron job ids are global to the Redis database.
+    def scheduled(job, *, at_startup: bool = True, **when) -> object:
+        # Named per deployment: arq's cron job ids are global to the Redis database.
+        name = f"{prefix}:{job.__name__}"
+        return cron(observed(job), name=name, run_at_startup=at_startup, unique=True, **when)
+
     return [
-        cron(
-            observed(sweep_tasks),
-            name=f"{prefix}:sweep_tasks",
-            second={0, 30},
-            run_at_startup=True,
-            unique=True,
-        ),
+        scheduled(sweep_tasks, second={0, 30}),
         # Hourly: a date starts at a different hour in each organization's timezone.
-        cron(
-            observed(apply_scheduled_deactivations),
-            name=f"{prefix}:apply_scheduled_deactivations",
-            minute=5,
-            second=0,
-            run_at_startup=True,
-            unique=True,
-        ),
+        scheduled(apply_scheduled_deactivations, minute=5, second=0),
         # Twice a minute: a scheduled message starts within 30 s of its time.
-        cron(
-            observed(start_scheduled_messages),
-            name=f"{prefix}:start_scheduled_messages",
-            second={15, 45},
-            run_at_startup=True,
-            unique=True,
-        ),
+        scheduled(start_scheduled_messages, second={15, 45}),
         # Hourly: an export's file is deleted within the hour its retention ends.
-        cron(
-            observed(purge_contact_export_files),
-            name=f"{prefix}:purge_contact_export_files",
-            minute=35,
-            second=0,
-            run_at_startup=True,
-            unique=True,
-        ),
-        # Hourly: retention is counted in days.
-        cron(
-            observed(purge_outbox),
-            name=f"{prefix}:purge_outbox",
-            minute=50,
-            second=0,
-            run_at_startup=True,
-            unique=True,
-        ),
+        scheduled(purge_contact_export_files, minute=35, second=0),
         # Hourly: billing dates are days, and a declined charge is retried days later.
-        cron(
-            observed(bill_teams),
-            name=f"{prefix}:bill_teams",
-            minute=25,
-            second=0,
-            run_at_startup=True,
-            unique=True,
-        ),
+        scheduled(bill_teams, minute=25, second=0),
         # Hourly: a subscription renews (or goes past due, or expires) within the hour its
         # period ends or its invoice falls due.
-        cron(
-            observed(renew_subscriptions),
-            name=f"{prefix}:renew_subscriptions",
-            minute=20,
-            second=0,
-            run_at_startup=True,
-            unique=True,
-        ),
-        # Hourly: retention is counted in days.
-        cron(
-            observed(purge_tasks),
-            name=f"{prefix}:purge_tasks",
-            minute=45,
-            second=0,
-            run_at_startup=True,
-            unique=True,
-        ),
-        # Hourly: retention is counted in days.
-        cron(
-            purge_sign_in_attempts,
-            name=f"{prefix}:purge_sign_in_attempts",
-            minute=55,
-            second=0,
-            run_at_startup=True,
-            unique=True,
-        ),
+        scheduled(renew_subscriptions, minute=20, second=0),
         # Hourly: an archive is deleted within the hour its retention ends.
-        cron(
-            observed(purge_privacy_export_files),
-            name=f"{prefix}:purge_privacy_export_files",
-            minute=40,
-            second=0,
-            run_at_startup=True,
-            unique=True,
-        ),
+        scheduled(purge_privacy_export_files, minute=40, second=0),
+        # Hourly: these retentions are counted in days.
+        scheduled(purge_tasks, minute=45, second=0),
+        scheduled(purge_outbox, minute=50, second=0),
+        scheduled(purge_sign_in_attempts, minute=55, second=0),
         # Daily: retention is counted in days.
-        cron(
-            observed(apply_retention),
-            name=f"{prefix}:apply_retention",
-            hour=3,
-            minute=20,
-            second=0,
-            unique=True,
-        ),
+        scheduled(apply_retention, at_startup=False, hour=3, minute=20, second=0),
     ]
 
 

@@ -244,6 +244,10 @@ async def group(principal: Principal, team_id: int, into_team_id: int) -> TeamBi
         else:
             row.billing_account = into
             await row.save()
+        # Its seats now lose access when that account's do (and only then).
+        await Seat.filter(paying_team_id=team_id, paid_by=PaidBy.TEAM).update(
+            billing_access_ends_at=into.access_ends_at
+        )
         await audit.record(
             "team.billing.group",
             actor=principal.user,

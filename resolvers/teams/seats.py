@@ -98,6 +98,10 @@ def snapshot(seat: Seat | None) -> dict | None:
         "trial_ends_at": seat.trial_ends_at.isoformat() if seat.trial_ends_at else None,
         "team_pays_from": seat.team_pays_from.isoformat() if seat.team_pays_from else None,
         "access_ends_at": seat.access_ends_at.isoformat() if seat.access_ends_at else None,
+        # When the paying team's unpaid bill ends its access (a failed charge's grace).
+        "billing_access_ends_at": (
+            seat.billing_access_ends_at.isoformat() if seat.billing_access_ends_at else None
+        ),
     }
 
 

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from carnet.i18n import N_
 from models.identity import User
+from models.team_billing import TeamBilling
 from models.teams import PaidBy, Seat, SeatPayment, SeatStatus, SeatType, Team
 from resolvers.common.errors import FieldError, UserErrorCode, UserErrors
 from resolvers.teams import clock, seats
@@ -73,6 +74,14 @@ def payment_changes(
     }
 
 
+async def billing_access_end(team_id: int) -> datetime | None:
+    """When the seats the team pays lose access, its bill unpaid (its billing account's
+    `access_ends_at`, set by a charge failed for good and cleared by its recovery): the
+    same for every seat it pays, whenever it started paying it."""
+    billing = await TeamBilling.get_or_none(team_id=team_id).select_related("billing_account")
+    return billing.billing_account.access_ends_at if billing is not None else None
+
+
 async def pay(
     caller: SeatCaller,
     team: Team,
@@ -90,6 +99,7 @@ async def pay(
     if payment is SeatPayment.MEMBER_PAYS:
         return seat
     changes = payment_changes(seat, team, seat_type, payment, at)
+    changes["billing_access_ends_at"] = await billing_access_end(team.id)
     return await seats.save_seat(
         caller, team.organization_id, member, seat, changes, "seat.team_pay"
     )

@@ -266,6 +266,63 @@ async def test_a_seat_the_team_stops_paying_keeps_no_access_end_from_its_failed_
     assert (seat["paidBy"], seat["payingTeam"], seat["hasAccess"]) == ("SELF", None, True)
 
 
+async def test_a_seat_the_team_starts_paying_while_past_due_shares_its_access_end(
+    api, world, password_hash, settings, billing_clock, provider
+):
+    """A team whose charge failed for good pays one more seat during its grace period: that
+    seat loses access with the others when the grace ends, and gets it back with them."""
+    owner, team, [member] = await team_paying(api, world, password_hash)
+    await set_up_billing(api, owner, team)
+    provider.decline = True
+    await run_billing(settings)
+    for day in (6, 9, 14):
+        billing_clock.set(2027, 1, day, 13)
+        await run_billing(settings)
+    billing_clock.set(2027, 1, 15)
+    newcomer = await add_paid_member(api, owner, team, "late@example.test", password_hash)
+    [paid] = [
+        event.after
+        for event in await AuditEvent.filter(action="seat.team_pay")
+        if event.after["user_id"] == newcomer.user.id
+    ]
+    assert paid["billing_access_ends_at"].startswith("2027-01-21")
+
+    billing_clock.set(2027, 1, 22)  # past the team's access end
+    for person in (member, newcomer):
+        seat = (await api.as_(person).execute(MY_SEAT, {"o": world.org_gid})).data["mySeat"]
+        assert (seat["paidBy"], seat["hasAccess"]) == ("TEAM", False), person.user.email
+    provider.decline = False
+    await set_up_billing(api, owner, team, method="tok_mastercard")
+    await run_billing(settings)
+    for person in (member, newcomer):
+        seat = (await api.as_(person).execute(MY_SEAT, {"o": world.org_gid})).data["mySeat"]
+        assert seat["hasAccess"] is True, person.user.email
+
+
+async def test_a_team_put_on_a_past_due_bill_shares_its_access_end(
+    api, world, password_hash, settings, billing_clock, provider
+):
+    owner, north, [member] = await team_paying(api, world, password_hash)
+    other, south, [southern] = await team_paying(
+        api, world, password_hash, "owner2@example.test", 1, "Clinique Sud"
+    )
+    await set_up_billing(api, owner, north)
+    provider.decline = True
+    await run_billing(settings)
+    for day in (6, 9, 14):
+        billing_clock.set(2027, 1, day, 13)
+        await run_billing(settings)
+    billing_clock.set(2027, 1, 15)
+    await set_up_billing(api, other, south, anchor="2027-01-20")
+    grouped = await api.as_(world.billing_admin).execute(GROUP, {"team": south, "into": north})
+    grouped.ok("teamBillingGroup")
+
+    billing_clock.set(2027, 1, 22)  # past north's access end
+    for person in (member, southern):
+        seat = (await api.as_(person).execute(MY_SEAT, {"o": world.org_gid})).data["mySeat"]
+        assert seat["hasAccess"] is False, person.user.email
+
+
 async def test_two_teams_on_one_bill_one_charge_one_invoice_a_section_each(
     api, world, password_hash, settings, billing_clock, provider
 ):

@@ -25,6 +25,7 @@ from models.bulk import (
     BulkOperationItem,
     BulkOperationState,
 )
+from models.tasks import Task, TaskStatus
 from resolvers.bulk import progress, turns
 from resolvers.bulk.actions import ChunkContext, RecordResult, action_for
 from resolvers.bulk.operations import JOB, counts, in_order_depth
@@ -60,8 +61,11 @@ async def run_chunk(operation_id: int, number: int) -> None:
         except turns.NotYourTurn:
             # Rolled back. Queued again as a new task, behind the one before it, rather
             # than kept waiting: a job slot held that long (and retries spent on it, then
-            # the import failed) for a chunk that is not late itself.
+            # the import failed) for a chunk that is not late itself. The one before it is
+            # queued too if no task of it is pending: one never queued (a chunk before it
+            # run by a version of Carnet that queued only the next) would hold them all.
             async with unit_of_work():
+                await _queue_unless_pending(operation_id, number - 1)
                 await current_unit_of_work().defer(JOB, operation_id, number)
             return
         if operation is not None:
@@ -80,6 +84,7 @@ async def _run_chunk(operation_id: int, number: int) -> BulkOperation | None:
         action = action_for(operation.kind)
         depth = in_order_depth() if action.in_order else 0
         turn = turns.Turn(operation_id, number, waits=depth > 1)
+        alongside = not turn.taken
         if operation.state is BulkOperationState.CANCELED:
             results = [_reason(pk, BulkItemStatus.SKIPPED, CANCELED) for pk in record_ids]
         else:
@@ -92,14 +97,31 @@ async def _run_chunk(operation_id: int, number: int) -> BulkOperation | None:
                 moment=moment,
                 chunk_number=number,
                 turn=turn,
-                alongside=not turn.taken,
+                alongside=alongside,
             )
             results = await action.apply(context, record_ids)
         await turn()  # before the operation's counters, which chunks share
+        running = operation.state is not BulkOperationState.CANCELED
+        if alongside and running and await _canceled(operation_id):
+            raise turns.Respeculate()  # canceled while it waited: run again, skipping
         operation = await _record(chunk, record_ids, results, BulkChunkState.DONE, moment)
         if action.in_order:
             await _queue_next(operation_id, number + depth)
     return operation
+
+
+async def _canceled(operation_id: int) -> bool:
+    return await BulkOperation.exists(id=operation_id, state=BulkOperationState.CANCELED)
+
+
+async def _queue_unless_pending(operation_id: int, number: int) -> None:
+    """The chunk's job, unless the chunk is done or a task of it is pending already."""
+    if not await BulkOperationChunk.exists(
+        operation_id=operation_id, number=number, state=BulkChunkState.PENDING
+    ):
+        return
+    if not await Task.exists(function=JOB, status=TaskStatus.PENDING, args=[operation_id, number]):
+        await current_unit_of_work().defer(JOB, operation_id, number)
 
 
 async def _queue_next(operation_id: int, number: int) -> None:

@@ -37,13 +37,15 @@ class Turn:
     def __init__(self, operation_id: int, number: int, waits: bool):
         self.operation_id, self.number = operation_id, number
         self.taken = not waits or number == 1
+        # From the chunk's start: what it does before and after its turn counts against
+        # the job's timeout too.
+        self.deadline = time.monotonic() + run_budget_seconds()
 
     async def __call__(self) -> None:
         if self.taken:
             return
         connection = current_unit_of_work().connection
         pause, longest = self.POLL_SECONDS
-        deadline = time.monotonic() + run_budget_seconds()
         while True:
             rows = await connection.execute_query_dict(
                 "SELECT state FROM bulk_operation_chunk WHERE operation_id = $1 AND number = $2",
@@ -54,7 +56,7 @@ class Turn:
                 break
             if state != BulkChunkState.PENDING.value:
                 raise PredecessorFailed()
-            if time.monotonic() > deadline:
+            if time.monotonic() > self.deadline:
                 raise NotYourTurn()
             await asyncio.sleep(pause)
             pause = min(pause * 2, longest)

@@ -80,8 +80,10 @@ async def auto_link(
     elif not (user.email_verified and user.is_active and user.email == contact.email):
         return False
     # The user's row serializes concurrent links of one user, so a user never ends up
-    # linked to two contacts of one organization.
-    await User.filter(id=user.id).select_for_update().first()
+    # linked to two contacts of one organization. FOR NO KEY UPDATE: it need not wait for
+    # (nor block) the rows that merely refer to the user, e.g. the audit events of an
+    # import's next chunk, written while this one commits (bulk/turns.py).
+    await User.filter(id=user.id).select_for_update(no_key=True).first()
     if await _linked_elsewhere(contact, user.id):
         return False
     await _attach(contact, user, by, meta, automatic=True)
@@ -93,7 +95,8 @@ async def link(actor: Actor, contact_id: int | None, user_id: int | None) -> Con
         contact = await locked_contact(actor, contact_id, ("input", "contact_id"))
         user = None
         if user_id is not None:
-            user = await User.filter(id=user_id, is_active=True).select_for_update().first()
+            active = User.filter(id=user_id, is_active=True)
+            user = await active.select_for_update(no_key=True).first()
         if user is None or not await _may_link(contact, user):
             # A stranger's id answers as an unknown one: no user id, and no address
             # behind it, is ever confirmed to staff who have no business with it.
@@ -154,7 +157,7 @@ async def link_verified_user(user: User, meta: RequestMeta | None = None) -> int
         return 0
     linked = 0
     async with unit_of_work():
-        await User.filter(id=user.id).select_for_update().first()
+        await User.filter(id=user.id).select_for_update(no_key=True).first()
         already = set(
             await Contact.filter(user_id=user.id).values_list("organization_id", flat=True)
         )

@@ -416,3 +416,105 @@ async def test_a_chunk_whose_turn_does_not_come_is_queued_again_not_kept_waiting
         "COMPLETED",
     )
     assert await Task.filter(function="bulk_chunk", status=TaskStatus.FAILED).count() == 0
+
+
+@postgres_only
+async def test_a_chunk_linking_the_importer_does_not_wait_for_the_next_one(
+    api, world, monkeypatch
+):
+    """Chunk 1 creates a contact with the importer's own address and links it to their
+    login (the user's row locked) while chunk 2, written ahead, waits for its turn: chunk
+    2's audit events and consent records refer to that same user, and the lock must not
+    wait for them (chunk 2 would give up its turn after a run's budget, and start over)."""
+    monkeypatch.setattr(import_job, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(turns, "run_budget_seconds", lambda: 20)
+    csv = (
+        "First name,Email\n"
+        f"Me,{world.admin.user.email}\n"
+        "Bea,b@example.test\n"
+        "Cat,c@example.test\n"
+        "Dan,d@example.test\n"
+    )
+    _, operation_id, gid = await started(api, world, csv)
+    at_turn = asyncio.Event()
+    real_turn, real_link = turns.Turn.__call__, ChunkWriter._link_verified_users
+
+    async def turn(self):
+        if self.number == 2:
+            at_turn.set()
+        await real_turn(self)
+
+    async def link(self):
+        if self.state.id and not at_turn.is_set():
+            await asyncio.wait_for(at_turn.wait(), 30)  # chunk 2 has written its rows
+        await real_link(self)
+
+    monkeypatch.setattr(turns.Turn, "__call__", turn)
+    monkeypatch.setattr(ChunkWriter, "_link_verified_users", link)
+    started_at = asyncio.get_running_loop().time()
+    await asyncio.wait_for(
+        asyncio.gather(chunks.run_chunk(operation_id, 1), chunks.run_chunk(operation_id, 2)), 60
+    )
+    assert asyncio.get_running_loop().time() - started_at < 10
+    assert await Task.filter(function="bulk_chunk", args=[operation_id, 2]).count() == 1
+    done = await read(api, world.admin, gid)
+    assert (done["status"], done["createdCount"]) == ("DONE", 4)
+    me = await Contact.get(email=world.admin.user.email, organization=world.organization)
+    assert me.user_id == world.admin.user.id
+
+
+@postgres_only
+async def test_a_chunk_never_queued_is_queued_by_the_one_waiting_for_it(
+    api, world, settings, monkeypatch
+):
+    """An import started before two chunks ran at once: each chunk queued only the next.
+    Chunk 1 ran under the new rule (it queued chunk 3), chunk 2 was never queued: chunk 3,
+    waiting for it in vain, queues it, and the import ends."""
+    monkeypatch.setattr(import_job, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(turns, "run_budget_seconds", lambda: 0.2)
+    csv = "First name,Email\n" + "".join(f"P{n},p{n}@example.test\n" for n in range(1, 7))
+    _, operation_id, gid = await started(api, world, csv)
+    await chunks.run_chunk(operation_id, 1)
+    # Chunk 2's task: as if it had never been queued.
+    await Task.filter(function="bulk_chunk", args=[operation_id, 2]).update(
+        status=TaskStatus.DONE
+    )
+    await asyncio.wait_for(run_worker(settings), 60)
+    done = await read(api, world.admin, gid)
+    assert (done["status"], done["createdCount"], done["operation"]["state"]) == (
+        "DONE",
+        6,
+        "COMPLETED",
+    )
+
+
+@postgres_only
+async def test_a_chunk_written_ahead_and_canceled_while_it_waits_skips_its_rows(
+    api, world, monkeypatch
+):
+    monkeypatch.setattr(import_job, "CHUNK_ROWS", 2)
+    csv = "First name,Email\n" + "".join(f"P{n},p{n}@example.test\n" for n in range(1, 5))
+    _, operation_id, gid = await started(api, world, csv)
+    at_turn = asyncio.Event()
+    real_turn = turns.Turn.__call__
+
+    async def turn(self):
+        if self.number == 2:
+            at_turn.set()
+        await real_turn(self)
+
+    monkeypatch.setattr(turns.Turn, "__call__", turn)
+    second = asyncio.ensure_future(chunks.run_chunk(operation_id, 2))
+    await asyncio.wait_for(at_turn.wait(), 30)  # chunk 2 has written its rows ahead
+    operation_gid = (await read(api, world.admin, gid))["operation"]["id"]
+    canceled = await api.as_(world.admin).execute(CANCEL, {"id": operation_gid})
+    assert canceled.ok("bulkOperationCancel")["operation"]["state"] == "CANCELED"
+    await chunks.run_chunk(operation_id, 1)
+    await asyncio.wait_for(second, 30)
+    done = await read(api, world.admin, gid)
+    assert (done["status"], done["createdCount"], done["operation"]["skipped"]) == (
+        "FAILED",
+        0,
+        4,
+    )
+    assert await Contact.filter(organization=world.organization).count() == 0

@@ -33,6 +33,16 @@ from tests.teams.flows import (
 )
 
 
+async def charge_fails_for_good(settings, billing_clock, provider) -> None:
+    """The team's card is declined on Jan 5 and at each retry (Jan 6, 9, 14): its seats
+    keep access until Jan 21, the end of the grace period."""
+    provider.decline = True
+    await run_billing(settings)
+    for day in (6, 9, 14):
+        billing_clock.set(2027, 1, day, 13)
+        await run_billing(settings)
+
+
 def _taxed(amount: int) -> int:
     """GST 5 % and QST 9.975 %, each rounded half up on the line."""
     from resolvers.billing.money import line_taxes
@@ -244,11 +254,7 @@ async def test_a_seat_the_team_stops_paying_keeps_no_access_end_from_its_failed_
     on that date: the team's recovery would never reach it again."""
     owner, team, [member] = await team_paying(api, world, password_hash)
     await set_up_billing(api, owner, team)
-    provider.decline = True
-    await run_billing(settings)
-    for day in (6, 9, 14):
-        billing_clock.set(2027, 1, day, 13)
-        await run_billing(settings)
+    await charge_fails_for_good(settings, billing_clock, provider)
     assert (await billing_of(api, owner, team))["accessEndsAt"].startswith("2027-01-21")
 
     billing_clock.set(2027, 1, 15)
@@ -273,11 +279,7 @@ async def test_a_seat_the_team_starts_paying_while_past_due_shares_its_access_en
     seat loses access with the others when the grace ends, and gets it back with them."""
     owner, team, [member] = await team_paying(api, world, password_hash)
     await set_up_billing(api, owner, team)
-    provider.decline = True
-    await run_billing(settings)
-    for day in (6, 9, 14):
-        billing_clock.set(2027, 1, day, 13)
-        await run_billing(settings)
+    await charge_fails_for_good(settings, billing_clock, provider)
     billing_clock.set(2027, 1, 15)
     newcomer = await add_paid_member(api, owner, team, "late@example.test", password_hash)
     [paid] = [
@@ -307,11 +309,7 @@ async def test_a_team_put_on_a_past_due_bill_shares_its_access_end(
         api, world, password_hash, "owner2@example.test", 1, "Clinique Sud"
     )
     await set_up_billing(api, owner, north)
-    provider.decline = True
-    await run_billing(settings)
-    for day in (6, 9, 14):
-        billing_clock.set(2027, 1, day, 13)
-        await run_billing(settings)
+    await charge_fails_for_good(settings, billing_clock, provider)
     billing_clock.set(2027, 1, 15)
     await set_up_billing(api, other, south, anchor="2027-01-20")
     grouped = await api.as_(world.billing_admin).execute(GROUP, {"team": south, "into": north})

@@ -305,6 +305,21 @@ postgres_only = pytest.mark.skipif(
 )
 
 
+def stop_at_turn(monkeypatch, number: int = 2) -> asyncio.Event:
+    """An event set when chunk `number` reaches its turn (`turns.Turn`): written ahead,
+    it waits for the chunk before it."""
+    at_turn = asyncio.Event()
+    real_turn = turns.Turn.__call__
+
+    async def turn(self):
+        if self.number == number:
+            at_turn.set()
+        await real_turn(self)
+
+    monkeypatch.setattr(turns.Turn, "__call__", turn)
+    return at_turn
+
+
 @postgres_only
 async def test_a_chunk_run_beside_the_one_before_matches_the_rows_it_wrote(
     api, world, monkeypatch
@@ -321,13 +336,8 @@ async def test_a_chunk_run_beside_the_one_before_matches_the_rows_it_wrote(
         "Dan,d@example.test,\n"
     )
     _, operation_id, gid = await started(api, world, csv)
-    at_turn = asyncio.Event()
-    real_turn, real_record = turns.Turn.__call__, chunks._record
-
-    async def turn(self):
-        if self.number == 2:
-            at_turn.set()
-        await real_turn(self)
+    at_turn = stop_at_turn(monkeypatch)
+    real_record = chunks._record
 
     async def record(chunk, *args):
         if chunk.number == 1:
@@ -341,7 +351,6 @@ async def test_a_chunk_run_beside_the_one_before_matches_the_rows_it_wrote(
         matched_after_writing.append(await real_any_match(self, rows))
         return matched_after_writing[-1]
 
-    monkeypatch.setattr(turns.Turn, "__call__", turn)
     monkeypatch.setattr(chunks, "_record", record)
     monkeypatch.setattr(ChunkWriter, "_any_match", any_match)
     await asyncio.wait_for(
@@ -363,15 +372,8 @@ async def test_a_chunk_waiting_for_one_given_up_fails_with_it(api, world, monkey
     monkeypatch.setattr(import_job, "CHUNK_ROWS", 2)
     csv = "First name,Email\n" + "".join(f"P{n},p{n}@example.test\n" for n in range(1, 6))
     import_id, operation_id, gid = await started(api, world, csv)
-    waiting = asyncio.Event()
-    real_turn = turns.Turn.__call__
+    waiting = stop_at_turn(monkeypatch)
 
-    async def turn(self):
-        if self.number == 2:
-            waiting.set()
-        await real_turn(self)
-
-    monkeypatch.setattr(turns.Turn, "__call__", turn)
     second = asyncio.ensure_future(chunks.run_chunk(operation_id, 2))
     await asyncio.wait_for(waiting.wait(), 30)
     await chunks.fail_chunk(operation_id, 1)  # what giving chunk 1's task up does
@@ -436,20 +438,14 @@ async def test_a_chunk_linking_the_importer_does_not_wait_for_the_next_one(
         "Dan,d@example.test\n"
     )
     _, operation_id, gid = await started(api, world, csv)
-    at_turn = asyncio.Event()
-    real_turn, real_link = turns.Turn.__call__, ChunkWriter._link_verified_users
-
-    async def turn(self):
-        if self.number == 2:
-            at_turn.set()
-        await real_turn(self)
+    at_turn = stop_at_turn(monkeypatch)
+    real_link = ChunkWriter._link_verified_users
 
     async def link(self):
         if self.state.id and not at_turn.is_set():
             await asyncio.wait_for(at_turn.wait(), 30)  # chunk 2 has written its rows
         await real_link(self)
 
-    monkeypatch.setattr(turns.Turn, "__call__", turn)
     monkeypatch.setattr(ChunkWriter, "_link_verified_users", link)
     started_at = asyncio.get_running_loop().time()
     await asyncio.wait_for(
@@ -495,15 +491,8 @@ async def test_a_chunk_written_ahead_and_canceled_while_it_waits_skips_its_rows(
     monkeypatch.setattr(import_job, "CHUNK_ROWS", 2)
     csv = "First name,Email\n" + "".join(f"P{n},p{n}@example.test\n" for n in range(1, 5))
     _, operation_id, gid = await started(api, world, csv)
-    at_turn = asyncio.Event()
-    real_turn = turns.Turn.__call__
+    at_turn = stop_at_turn(monkeypatch)
 
-    async def turn(self):
-        if self.number == 2:
-            at_turn.set()
-        await real_turn(self)
-
-    monkeypatch.setattr(turns.Turn, "__call__", turn)
     second = asyncio.ensure_future(chunks.run_chunk(operation_id, 2))
     await asyncio.wait_for(at_turn.wait(), 30)  # chunk 2 has written its rows ahead
     operation_gid = (await read(api, world.admin, gid))["operation"]["id"]
